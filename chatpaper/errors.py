@@ -1,0 +1,46 @@
+"""The few typed errors a user can cause. Each carries one sentence: what happened, what to do.
+
+Callers show `str(error)` to users; tracebacks are for logs only.
+"""
+from __future__ import annotations
+
+
+class ChatPaperError(Exception):
+    """Base class. `retryable` says whether trying the same thing later may succeed."""
+
+    retryable: bool = False
+
+    def __init__(self, message: str, *, retryable: bool | None = None):
+        super().__init__(message)
+        self.message = message
+        if retryable is not None:
+            self.retryable = retryable
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidSourceError(ChatPaperError):
+    """Not an arXiv ID/URL we accept, or not a file we can read."""
+
+
+class PaperNotFoundError(ChatPaperError):
+    """arXiv has no such paper (unknown ID, missing version, withdrawn)."""
+
+
+class FetchError(ChatPaperError):
+    """arXiv could not be reached or answered with an error (429, 5xx, timeout)."""
+
+    retryable = True
+
+
+class PdfError(ChatPaperError):
+    """The PDF cannot be read: not a PDF, empty, encrypted, damaged, scanned or too large."""
+
+
+class ProviderError(ChatPaperError):
+    """The LLM provider failed: missing key, auth, rate limit, timeout, bad reply."""
+
+
+class StageError(ChatPaperError):
+    """One stage of the chain failed after its retries; the others still stand."""

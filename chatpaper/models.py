@@ -1,0 +1,205 @@
+"""Typed data passed between the stages: source -> paper -> digest.
+
+No I/O here. `Paper` serialises to the `paper.json` contract of ../shared/corpus/README.md
+(extra keys are allowed by the contract; the scorer reads only the ones it knows).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PageNo = int  # 1-based everywhere
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --------------------------------------------------------------------------- source
+
+
+class ArxivMetadata(_Model):
+    """What arXiv says about a paper: the source of truth for title, authors and abstract."""
+
+    arxiv_id: str = Field(description="Bare ID without version, e.g. 2405.15619 or hep-th/9901001")
+    version: int | None = Field(None, description="Version number (the 2 of v2)")
+    title: str
+    authors: list[str] = Field(default_factory=list)
+    abstract: str = ""
+    published: datetime | None = None
+    updated: datetime | None = None
+    categories: list[str] = Field(default_factory=list)
+    primary_category: str | None = None
+    comment: str | None = None
+    journal_ref: str | None = None
+    doi: str | None = None
+    pdf_url: str | None = None
+    abs_url: str | None = None
+
+    @property
+    def versioned_id(self) -> str:
+        return f"{self.arxiv_id}v{self.version}" if self.version else self.arxiv_id
+
+
+class SourceInfo(_Model):
+    """Where the paper came from; the identity used by every cache key."""
+
+    kind: Literal["pdf", "arxiv"]
+    arxiv_id: str | None = None
+    version: int | None = None
+    sha256: str | None = Field(None, description="sha256 of the PDF bytes")
+    filename: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Stable identity: arXiv ID and version, else the PDF's sha256."""
+        if self.arxiv_id:
+            return f"arxiv:{self.arxiv_id}v{self.version or 0}"
+        return f"sha256:{self.sha256}"
+
+
+# --------------------------------------------------------------------------- paper
+
+
+class Section(_Model):
+    title: str = Field(description="Heading text without its number")
+    number: str | None = Field(None, description='"3", "3.1", "IV", "A" or None when unnumbered')
+    level: int = Field(1, description="1 for top-level")
+    page: PageNo
+    role: str | None = Field(
+        None, description="method, conclusion, introduction, related_work, experiments, appendix ..."
+    )
+    text: str = Field("", description="Clean body text of this section (not of its subsections)")
+
+
+class Figure(_Model):
+    label: str = Field(description='Normalised "Figure N"')
+    page: PageNo
+    caption: str
+    bbox: tuple[float, float, float, float] = Field(description="Crop box in PDF points, caption included")
+    image: str | None = Field(None, description="PNG path relative to the paper's output folder")
+    kind: Literal["raster", "vector", "mixed"] = "vector"
+
+
+class Paper(_Model):
+    """A parsed paper. Serialises to paper.json."""
+
+    source: SourceInfo
+    title: str
+    authors: list[str] = Field(default_factory=list)
+    affiliations: list[str] = Field(default_factory=list, description="First author's first")
+    abstract: str = ""
+    pages: int
+    sections: list[Section] = Field(default_factory=list)
+    figures: list[Figure] = Field(default_factory=list)
+    code_urls: list[str] = Field(default_factory=list)
+    metadata: ArxivMetadata | None = None
+    page_texts: list[str] = Field(
+        default_factory=list, description="Clean text per page (index 0 = page 1), for evidence checks"
+    )
+    warnings: list[str] = Field(default_factory=list)
+    parser: dict[str, str] = Field(default_factory=dict, description="Parser and library versions")
+
+    def section(self, role: str) -> Section | None:
+        return next((s for s in self.sections if s.role == role and s.level == 1), None)
+
+    def section_tree(self, top: Section) -> list[Section]:
+        """`top` and the subsections that follow it, up to the next section of its level."""
+        i = self.sections.index(top)
+        out = [top]
+        for s in self.sections[i + 1 :]:
+            if s.level <= top.level:
+                break
+            out.append(s)
+        return out
+
+
+# --------------------------------------------------------------------------- digest
+
+
+class Point(_Model):
+    """One statement of the digest and the pages of the paper it rests on."""
+
+    text: str
+    pages: list[PageNo] = Field(default_factory=list)
+
+
+class Header(_Model):
+    """Never written by an LLM: from arXiv metadata or the parsed PDF."""
+
+    title: str
+    authors: list[str] = Field(default_factory=list)
+    affiliation: str | None = Field(None, description="First author's affiliation")
+    arxiv_url: str | None = None
+    pdf_url: str | None = None
+    code_url: str | None = None
+    abstract: str = ""
+    comment: str | None = None
+    published: datetime | None = None
+
+
+class MetadataStage(_Model):
+    title_translation: str = Field(description="The title in the output language")
+    keywords: list[str] = Field(description="3 to 6 keywords")
+
+
+class SummaryStage(_Model):
+    one_line: Point
+    key_takeaways: list[Point] = Field(description="5 to 8 bullets")
+    background: Point
+    past_methods: Point = Field(description="Past methods and their problems")
+    proposed_method: Point
+    performance: Point = Field(description="Task and performance achieved; numbers exactly as stated")
+
+
+class MethodsStage(_Model):
+    steps: list[Point]
+
+
+class ConclusionStage(_Model):
+    significance: Point
+    innovation: Point
+    performance: Point
+    workload: Point
+
+
+class DigestFigure(_Model):
+    label: str
+    page: PageNo
+    caption: str
+    image: str | None = None
+    role: Literal["teaser", "method", "results", "other"] = "other"
+
+
+class StageRecord(_Model):
+    name: str
+    status: Literal["ok", "cached", "failed", "skipped"] = "ok"
+    seconds: float = 0.0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    error: str | None = None
+    warnings: list[str] = Field(default_factory=list)
+
+
+class Provenance(_Model):
+    provider: str
+    model: str | None = None
+    prompt_version: str
+    extractive: bool = Field(False, description="True when no LLM wrote it (offline mode)")
+    stages: list[StageRecord] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    created: datetime | None = None
+
+
+class Digest(_Model):
+    source: SourceInfo
+    lang: str = Field(description="Requested output language code")
+    header: Header
+    metadata: MetadataStage | None = None
+    summary: SummaryStage | None = None
+    methods: MethodsStage | None = None
+    conclusion: ConclusionStage | None = None
+    figures: list[DigestFigure] = Field(default_factory=list)
+    provenance: Provenance

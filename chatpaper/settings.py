@@ -1,0 +1,45 @@
+"""One settings object, read from CHATPAPER_* environment variables and passed in explicitly.
+
+API keys are deliberately *not* settings: they are resolved per request by the providers
+(explicit argument, then GEMINI_API_KEY/GOOGLE_API_KEY or OPENAI_API_KEY) so they never get
+cached, logged or serialised with the settings.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_cache_dir() -> Path:
+    return Path.home() / ".cache" / "chatpaper"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CHATPAPER_", extra="forbid")
+
+    cache_dir: Path = Field(default_factory=_default_cache_dir, description="Metadata, PDFs and digests")
+    # PDF limits: uploads and downloads beyond these are refused before parsing.
+    max_pdf_bytes: int = 50 * 1024 * 1024
+    max_pages: int = 300
+    figure_dpi: int = 150
+
+    # arXiv: be polite (their API terms ask for >= 3 s between calls) and never hang.
+    arxiv_delay_seconds: float = 3.0
+    arxiv_retries: int = 3
+    http_timeout_seconds: float = 30.0
+
+    # LLM
+    provider: str = Field("auto", description="auto, gemini, openai, local or offline")
+    model: str | None = Field(None, description="Model name; each provider has a documented default")
+    lang: str = Field("zh", description="Default output language")
+    openai_base_url: str | None = None
+    local_model_path: Path | None = None
+    llm_timeout_seconds: float = 120.0
+    llm_retries: int = 3
+    requests_per_minute: float | None = Field(None, description="Provider rate limit for batches")
+
+    # App
+    max_concurrency: int = 2
+    max_queue: int = 32

@@ -1,0 +1,44 @@
+"""Shared fixtures. Corpus tests read ../shared/corpus and skip with a reason where it is absent."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus"
+CORPUS_PDFS = CORPUS / "pdfs"
+
+
+def _manifest() -> list[dict]:
+    path = CORPUS / "manifest.json"
+    return json.loads(path.read_text()) if path.exists() else []
+
+
+MANIFEST = _manifest()
+needs_corpus = pytest.mark.skipif(
+    not CORPUS_PDFS.is_dir(), reason="../shared/corpus is absent (a user's clone): corpus tests need it"
+)
+
+
+@pytest.fixture(scope="session")
+def manifest() -> list[dict]:
+    if not MANIFEST:
+        pytest.skip("../shared/corpus is absent (a user's clone): corpus tests need it")
+    return MANIFEST
+
+
+def corpus_pdf(name: str) -> Path:
+    path = CORPUS_PDFS / name
+    if not path.exists():
+        pytest.skip(f"{path} is absent (a user's clone): this test reads the shared corpus")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch, tmp_path):
+    """No test sees a real key or the user's cache."""
+    for var in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("CHATPAPER_CACHE_DIR", str(tmp_path / "cache"))
