@@ -1,0 +1,127 @@
+"""Command line: `python -m chatpaper parse|summarize|digest|serve`.
+
+Whatever the app does, this can do too. Errors a user can cause print one sentence and exit 1.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from chatpaper.errors import ChatPaperError
+from chatpaper.settings import Settings
+
+
+def _parse(args: argparse.Namespace, settings: Settings) -> int:
+    from chatpaper.reading import read_paper
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    paper = read_paper(args.source, out_dir=out, settings=settings)
+    (out / "paper.json").write_text(paper.model_dump_json(indent=1, exclude={"page_texts"}), encoding="utf-8")
+    for warning in paper.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"{paper.title} — {paper.pages} pages, {len(paper.sections)} sections, "
+          f"{len(paper.figures)} figures -> {out / 'paper.json'}")
+    return 0
+
+
+def _summarize(args: argparse.Namespace, settings: Settings) -> int:
+    from chatpaper.chain import summarize
+    from chatpaper.llm.registry import get_provider
+    from chatpaper.reading import read_paper
+    from chatpaper.render import write_digest
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    paper = read_paper(args.source, out_dir=out, settings=settings)
+    provider = get_provider(args.provider, model=args.model, settings=settings)
+    digest = summarize(paper, provider=provider, lang=args.lang, settings=settings,
+                       on_update=(lambda d, stage: print(f"  {stage} done", file=sys.stderr)))
+    paths = write_digest(digest, paper, out)
+    for record in digest.provenance.stages:
+        if record.error:
+            print(f"warning: stage {record.name} failed: {record.error}", file=sys.stderr)
+    print(f"{paper.title} -> " + ", ".join(str(p) for p in paths))
+    return 0
+
+
+def _digest(args: argparse.Namespace, settings: Settings) -> int:
+    from chatpaper.batch import run_digest_command
+
+    return run_digest_command(args, settings)
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from chatpaper.ui import create_app, launch
+
+    launch(create_app(settings), settings=settings)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="chatpaper", description=__doc__)
+    p.add_argument("--cache-dir", help="cache folder (default: $CHATPAPER_CACHE_DIR or ~/.cache/chatpaper)")
+    p.add_argument("-v", "--verbose", action="store_true")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    parse = sub.add_parser("parse", help="read a paper into paper.json and figures/")
+    parse.add_argument("source", help="PDF path, arXiv ID or arXiv URL")
+    parse.add_argument("--out", required=True)
+    parse.set_defaults(run=_parse)
+
+    summ = sub.add_parser("summarize", help="write digest.md, digest.json and figures/")
+    summ.add_argument("source", help="PDF path, arXiv ID or arXiv URL")
+    summ.add_argument("--provider", default=None, help="auto|gemini|openai|local|offline")
+    summ.add_argument("--model")
+    summ.add_argument("--lang", default=None, help="zh, en or any language code")
+    summ.add_argument("--out", required=True)
+    summ.set_defaults(run=_summarize)
+
+    dig = sub.add_parser("digest", help="a topic's new arXiv papers -> one blog post")
+    dig.add_argument("--query", help='topic, e.g. "Diffusion Models"')
+    dig.add_argument("--categories", help="comma-separated arXiv categories, e.g. cs.CV,cs.LG")
+    dig.add_argument("--days", type=int, default=1)
+    dig.add_argument("--max", type=int, default=20)
+    dig.add_argument("--ids", nargs="+", help="summarise these arXiv IDs instead of searching")
+    dig.add_argument("--pdf-dir", help="summarise the PDFs in this folder instead of searching")
+    dig.add_argument("--lang", default=None)
+    dig.add_argument("--provider", default=None)
+    dig.add_argument("--model")
+    dig.add_argument("--blog", default="hexo", choices=["hexo", "markdown"])
+    dig.add_argument("--author", default="ChatPaper")
+    dig.add_argument("--workers", type=int, default=4)
+    dig.add_argument("--rpm", type=float, help="provider requests per minute across the batch")
+    dig.add_argument("--out", required=True)
+    dig.set_defaults(run=_digest)
+
+    serve = sub.add_parser("serve", help="run the Gradio app")
+    serve.set_defaults(run=_serve)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    try:
+        overrides = {}
+        if args.cache_dir:
+            overrides["cache_dir"] = Path(args.cache_dir)
+        settings = Settings(**overrides)
+        for name in ("provider", "lang", "model"):
+            if getattr(args, name, None) is None and hasattr(settings, name):
+                setattr(args, name, getattr(settings, name))
+        return args.run(args, settings)
+    except ChatPaperError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted: partial results stay in the cache; run the same command again to resume.",
+              file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""source -> Paper: the one entry point the CLI, the app and the batch use to read a paper.
+
+A SOURCE is a PDF path, PDF bytes (an upload), an arXiv ID or an arXiv URL. arXiv metadata,
+where there is any, overrides the PDF's title, authors and abstract.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from chatpaper.errors import InvalidSourceError, PdfError
+from chatpaper.models import ArxivMetadata, Paper, SourceInfo
+from chatpaper.settings import Settings
+
+
+def looks_like_path(text: str) -> bool:
+    return text.lower().endswith(".pdf") and not text.lower().startswith(("http:", "https:", "arxiv"))
+
+
+def read_pdf_bytes(path: Path, settings: Settings) -> bytes:
+    """Read a local file with the size limit applied before anything else."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InvalidSourceError(f"Cannot open {path.name}: the file does not exist or is not readable.") from exc
+    if size > settings.max_pdf_bytes:
+        raise PdfError(
+            f"{path.name} is {size / 1e6:.1f} MB, over the {settings.max_pdf_bytes / 1e6:.0f} MB limit; "
+            "use a smaller PDF or raise CHATPAPER_MAX_PDF_BYTES."
+        )
+    return path.read_bytes()
+
+
+def read_paper(
+    source: str | Path | bytes,
+    *,
+    out_dir: Path,
+    settings: Settings | None = None,
+    arxiv=None,
+    filename: str | None = None,
+) -> Paper:
+    """Read SOURCE into a Paper; figure PNGs go to out_dir/figures/.
+
+    `arxiv` is an `ArxivSource` (injected in tests); one is made from settings when needed.
+    """
+    from chatpaper.pdf import parse_pdf  # noqa: PLC0415 - keeps `import chatpaper` light
+
+    settings = settings or Settings()
+    metadata: ArxivMetadata | None = None
+    if isinstance(source, bytes):
+        data = source
+    elif isinstance(source, Path) or looks_like_path(str(source)):
+        path = Path(source)
+        filename = filename or path.name
+        data = read_pdf_bytes(path, settings)
+    else:
+        from chatpaper.sources.arxiv import ArxivSource  # noqa: PLC0415
+
+        arxiv = arxiv or ArxivSource(settings)
+        metadata, pdf_path = arxiv.fetch(str(source))
+        data = pdf_path.read_bytes()
+
+    sha = hashlib.sha256(data).hexdigest()
+    info = SourceInfo(
+        kind="arxiv" if metadata else "pdf",
+        arxiv_id=metadata.arxiv_id if metadata else None,
+        version=metadata.version if metadata else None,
+        sha256=sha,
+        filename=filename,
+    )
+    paper = parse_pdf(data, out_dir=out_dir, settings=settings, source=info)
+    if metadata:
+        paper = apply_metadata(paper, metadata)
+    return paper
+
+
+def apply_metadata(paper: Paper, metadata: ArxivMetadata) -> Paper:
+    """arXiv is the source of truth for title, authors and abstract; the PDF keeps the rest."""
+    from chatpaper.pdf.links import find_code_urls  # noqa: PLC0415
+
+    urls = list(paper.code_urls)
+    for url in find_code_urls(metadata.comment or "") + find_code_urls(metadata.abstract):
+        if url not in urls:
+            urls.append(url)
+    return paper.model_copy(
+        update={
+            "title": metadata.title or paper.title,
+            "authors": metadata.authors or paper.authors,
+            "abstract": metadata.abstract or paper.abstract,
+            "metadata": metadata,
+            "code_urls": urls,
+        }
+    )
