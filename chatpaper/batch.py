@@ -1,0 +1,465 @@
+"""The daily digest: a topic's new arXiv papers (or given IDs, or a folder of PDFs) -> one blog post.
+
+Papers run concurrently in a bounded pool through the same read -> summarize chain as one paper,
+with one rate limit shared by the whole batch. A paper that fails is listed at the end of the post
+with its reason; the others are kept. Digests are cached, so a re-run writes the same post without
+new LLM calls and a run stopped mid-way resumes where it stopped.
+
+Layout written under OUT:  <date>-<topic>/index.md  and  <date>-<topic>/images/<paper>/figures/*.png
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import re
+import sys
+import threading
+import time
+import zipfile
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chatpaper.errors import ChatPaperError, InvalidSourceError
+from chatpaper.models import ArxivMetadata, Digest, Paper
+from chatpaper.pacing import RateLimiter, rate_limited
+from chatpaper.render.post import (
+    MAX_FIGURES,
+    BlogEngine,
+    PostFailure,
+    PostFigure,
+    PostMeta,
+    PostPaper,
+    render_post,
+)
+from chatpaper.settings import Settings
+
+log = logging.getLogger(__name__)
+POST_FILE = "index.md"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DigestRequest(_Model):
+    """Which papers, and how the post is written. Exactly one of search / ids / pdf_dir."""
+
+    query: str | None = Field(None, description='Topic searched on arXiv, e.g. "Diffusion Models"')
+    categories: list[str] = Field(default_factory=list, description="arXiv categories, e.g. cs.CV")
+    days: int | None = Field(1, description="Date window of the search, in days")
+    max_results: int = 20
+    ids: list[str] = Field(default_factory=list, description="Summarise these arXiv IDs instead")
+    pdf_dir: Path | None = Field(None, description="Summarise the PDFs of this folder instead")
+    topic: str | None = Field(None, description="Post title; defaults to the query")
+    date: datetime | None = Field(None, description="Post date; defaults to the newest paper's date")
+    lang: str = "zh"
+    blog: BlogEngine = "hexo"
+    author: str = "ChatPaper"
+    workers: int = 4
+    requests_per_minute: float | None = None
+    out: Path = Path("posts")
+
+
+class PaperJob(_Model):
+    index: int = Field(description="1-based position in the post")
+    label: str = Field(description="Title when known, else the ID or file name")
+    slug: str = Field(description="Folder name of its images")
+    source: str = Field(description="arXiv ID or PDF path")
+    metadata: ArxivMetadata | None = None
+
+
+class DigestRun(_Model):
+    """A snapshot of a run: the post so far and where it is written."""
+
+    post_dir: Path
+    post_path: Path
+    markdown: str
+    total: int
+    done: int
+    written: int = Field(0, description="Papers with a block in the post")
+    unresolved: int = Field(0, description="Requested IDs that arXiv could not resolve")
+    failures: list[PostFailure] = Field(default_factory=list)
+    provider: str
+    model: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.done == self.total
+
+
+class _Outcome(_Model):
+    job: PaperJob
+    paper: PostPaper | None = None
+    failure: PostFailure | None = None
+
+
+class _Stopped(Exception):
+    """The run was stopped (Ctrl-C, closed app tab) before this paper started."""
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def slugify(text: str, *, max_len: int = 60) -> str:
+    slug = re.sub(r"[^\w.-]+", "-", text.strip().lower(), flags=re.ASCII).strip("-.")
+    return slug[:max_len].rstrip("-.") or "post"
+
+
+def _one_sentence(exc: BaseException) -> str:
+    if isinstance(exc, ChatPaperError):
+        return str(exc)
+    return f"Unexpected {type(exc).__name__}: {' '.join(str(exc).split())[:200]}; please report this bug."
+
+
+class Progress:
+    """Terminal progress: paper k of n, stage, elapsed seconds (stderr; never part of the post)."""
+
+    def __init__(self, total: int, stream: IO[str] | None = None, clock: Callable[[], float] = time.monotonic):
+        self.total = total
+        self.stream = stream if stream is not None else sys.stderr
+        self.clock = clock
+        self.start = clock()
+        self._lock = threading.Lock()
+
+    def __call__(self, job: PaperJob, stage: str) -> None:
+        line = f"[{job.index}/{self.total}] {job.label[:70]}: {stage} ({self.clock() - self.start:.1f}s)"
+        with self._lock:
+            print(line, file=self.stream, flush=True)
+
+
+class _KnownMetadata:
+    """An `arxiv=` for read_paper that reuses metadata the search already returned (no second call)."""
+
+    def __init__(self, arxiv: Any, metadata: ArxivMetadata):
+        self.arxiv, self.metadata = arxiv, metadata
+
+    def fetch(self, text: str) -> tuple[ArxivMetadata, Path]:
+        return self.metadata, self.arxiv.download(self.metadata)
+
+
+def _make_arxiv(settings: Settings) -> Any:
+    from chatpaper.sources.arxiv import ArxivSource  # noqa: PLC0415 - only runs that touch arXiv need it
+
+    return ArxivSource(settings)
+
+
+# --------------------------------------------------------------------------- finding papers
+
+
+def find_jobs(
+    request: DigestRequest, *, arxiv: Any = None, settings: Settings, now: datetime | None = None
+) -> tuple[list[PaperJob], list[PostFailure], Any]:
+    """The papers of the post, in post order, plus IDs that failed to resolve. Returns the arXiv source used."""
+    kinds = sum(bool(x) for x in (request.query or request.categories, request.ids, request.pdf_dir))
+    if kinds != 1:
+        raise InvalidSourceError(
+            "Say which papers to digest with exactly one of --query/--categories, --ids or --pdf-dir."
+        )
+    jobs: list[PaperJob] = []
+    failures: list[PostFailure] = []
+    if request.pdf_dir:
+        folder = Path(request.pdf_dir)
+        if not folder.is_dir():
+            raise InvalidSourceError(f"{folder} is not a folder; give --pdf-dir a folder of PDF files.")
+        pdfs = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".pdf" and p.is_file())
+        for path in pdfs:
+            jobs.append(PaperJob(index=len(jobs) + 1, label=path.name, slug=slugify(path.stem), source=str(path)))
+        return jobs, failures, arxiv
+    arxiv = arxiv or _make_arxiv(settings)
+    if request.ids:
+        metas = []
+        for text in request.ids:
+            try:
+                metas.append(arxiv.metadata(text))
+            except ChatPaperError as exc:
+                failures.append(PostFailure(title=text, source=text, reason=str(exc)))
+    else:
+        metas = arxiv.search(
+            request.query,
+            categories=request.categories or None,
+            days=request.days,
+            max_results=request.max_results,
+            now=now,
+        )
+    seen: set[str] = set()
+    for meta in metas:
+        if meta.arxiv_id in seen:  # a paper listed twice gets one block
+            continue
+        seen.add(meta.arxiv_id)
+        jobs.append(
+            PaperJob(
+                index=len(jobs) + 1,
+                label=" ".join(meta.title.split()),
+                slug=slugify(meta.versioned_id.replace("/", "-")),
+                source=meta.versioned_id,
+                metadata=meta,
+            )
+        )
+    return jobs, failures, arxiv
+
+
+def post_date(request: DigestRequest, jobs: list[PaperJob], now: datetime | None = None) -> datetime:
+    """The option, else the newest paper's date in the feed, else today (midnight, so re-runs agree)."""
+    if request.date:
+        return request.date
+    dates = [j.metadata.published for j in jobs if j.metadata and j.metadata.published]
+    if dates:
+        newest = max(dates)
+        return newest.astimezone(UTC).replace(tzinfo=None) if newest.tzinfo else newest
+    today = (now or datetime.now(UTC)).date()
+    return datetime(today.year, today.month, today.day)
+
+
+def post_topic(request: DigestRequest) -> str:
+    if request.topic:
+        return request.topic
+    if request.query:
+        return request.query
+    if request.categories:
+        return ", ".join(request.categories)
+    if request.pdf_dir:
+        return Path(request.pdf_dir).name or "Papers"
+    return "arXiv papers"
+
+
+# --------------------------------------------------------------------------- one paper
+
+
+def pick_figures(digest: Digest, paper: Paper | None, paper_dir: Path, prefix: str) -> list[PostFigure]:
+    """3 to 6 figures whose PNG exists: the digest's picks first, then the paper's others by page."""
+    candidates: list[tuple[str, str, str | None]] = [(f.label, f.caption, f.image) for f in digest.figures]
+    if paper is not None:
+        candidates += [(f.label, f.caption, f.image) for f in paper.figures]
+    out: list[PostFigure] = []
+    seen: set[str] = set()
+    for label, caption, image in candidates:
+        if not image or image in seen or not (paper_dir / image).is_file():
+            continue
+        seen.add(image)
+        out.append(PostFigure(src=f"{prefix}/{image}", label=label, caption=caption))
+        if len(out) == MAX_FIGURES:
+            break
+    return out
+
+
+def _stage_failures(digest: Digest) -> list[str]:
+    return [f"{r.name}: {r.error}" for r in digest.provenance.stages if r.status == "failed" and r.error]
+
+
+def _all_llm_stages_failed(digest: Digest) -> bool:
+    produced = (digest.metadata, digest.summary, digest.methods, digest.conclusion)
+    return all(stage is None for stage in produced) and bool(_stage_failures(digest))
+
+
+def digest_one(
+    job: PaperJob,
+    *,
+    post_dir: Path,
+    provider: Any,
+    lang: str,
+    settings: Settings,
+    cache: Any,
+    arxiv: Any,
+    progress: Callable[[PaperJob, str], None],
+    stop: threading.Event,
+) -> _Outcome:
+    """Read, summarize and place one paper's figures; any failure becomes this paper's failure only."""
+    from chatpaper.chain import summarize  # noqa: PLC0415 - batch imports stay light until a run starts
+    from chatpaper.reading import read_paper  # noqa: PLC0415
+
+    if stop.is_set():
+        raise _Stopped
+    paper_dir = post_dir / "images" / job.slug
+    try:
+        progress(job, "reading")
+        if job.metadata is not None:
+            paper = read_paper(job.source, out_dir=paper_dir, settings=settings,
+                               arxiv=_KnownMetadata(arxiv, job.metadata))
+        else:
+            paper = read_paper(Path(job.source), out_dir=paper_dir, settings=settings)
+
+        def on_update(_digest: Digest, stage: str) -> None:
+            progress(job, stage)
+
+        digest = summarize(paper, provider=provider, lang=lang, settings=settings, cache=cache,
+                           on_update=on_update)
+    except Exception as exc:  # noqa: BLE001 - isolation: one paper's failure must not sink the batch
+        log.debug("paper %s failed", job.source, exc_info=True)
+        reason = _one_sentence(exc)
+        progress(job, f"failed: {reason}")
+        return _Outcome(job=job, failure=PostFailure(title=job.label, source=job.source, reason=reason))
+    notes = _stage_failures(digest)
+    if _all_llm_stages_failed(digest):
+        reason = digest.provenance.stages and next(
+            r.error for r in digest.provenance.stages if r.status == "failed" and r.error
+        )
+        progress(job, f"failed: {reason}")
+        return _Outcome(job=job, failure=PostFailure(title=job.label, source=job.source, reason=str(reason)))
+    figures = pick_figures(digest, paper, paper_dir, f"images/{job.slug}")
+    progress(job, "done" if not notes else f"done, with {len(notes)} failed stage(s)")
+    return _Outcome(job=job, paper=PostPaper(digest=digest, figures=figures, notes=notes))
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def _default_cache(settings: Settings) -> Any:
+    from chatpaper.chain import DigestCache  # noqa: PLC0415
+
+    settings.cache_dir.mkdir(parents=True, exist_ok=True)
+    return DigestCache(settings.cache_dir / "digests.sqlite")
+
+
+def iter_run(
+    request: DigestRequest,
+    *,
+    settings: Settings | None = None,
+    provider: Any = None,
+    arxiv: Any = None,
+    cache: Any = None,
+    limiter: RateLimiter | None = None,
+    progress_stream: IO[str] | None = None,
+    now: datetime | None = None,
+) -> Iterator[DigestRun]:
+    """Run the batch, yielding a snapshot of the post each time a paper finishes (first: an empty post).
+
+    `provider` defaults to settings.provider via the registry; `limiter` to one built from
+    request.requests_per_minute (or settings.requests_per_minute). Closing the generator stops
+    the papers not yet started; finished ones stay cached.
+    """
+    settings = settings or Settings()
+    if provider is None:
+        from chatpaper.llm.registry import get_provider  # noqa: PLC0415
+
+        provider = get_provider(settings.provider, model=settings.model, settings=settings)
+    rpm = request.requests_per_minute or settings.requests_per_minute
+    if limiter is None and rpm:
+        limiter = RateLimiter(rpm)
+    paced = rate_limited(provider, limiter)
+    cache = cache if cache is not None else _default_cache(settings)
+
+    jobs, early_failures, arxiv = find_jobs(request, arxiv=arxiv, settings=settings, now=now)
+    date = post_date(request, jobs, now)
+    topic = post_topic(request)
+    post_dir = Path(request.out) / f"{date:%Y-%m-%d}-{slugify(topic)}"
+    post_path = post_dir / POST_FILE
+    meta = PostMeta(
+        topic=topic, date=date, author=request.author, blog=request.blog, lang=request.lang,
+        provider=provider.name, model=provider.model, extractive=provider.extractive,
+        tags=list(request.categories),
+    )
+    outcomes: dict[int, _Outcome] = {}
+
+    def snapshot() -> DigestRun:
+        done = [outcomes[j.index] for j in jobs if j.index in outcomes]  # post order, not finishing order
+        papers = [o.paper for o in done if o.paper]
+        failures = early_failures + [o.failure for o in done if o.failure]
+        markdown = render_post(meta, papers, failures, pending=len(jobs) - len(done))
+        if jobs or failures:  # no papers, no post: a daily run on a quiet day leaves nothing behind
+            post_dir.mkdir(parents=True, exist_ok=True)
+            _write_atomic(post_path, markdown)
+        return DigestRun(post_dir=post_dir, post_path=post_path, markdown=markdown, total=len(jobs),
+                         done=len(done), written=len(papers), unresolved=len(early_failures),
+                         failures=failures, provider=provider.name, model=provider.model)
+
+    progress = Progress(len(jobs), progress_stream)
+    stop = threading.Event()
+    yield snapshot()
+    if not jobs:
+        return
+    pool = ThreadPoolExecutor(max_workers=max(1, request.workers), thread_name_prefix="digest")
+    try:
+        futures: dict[Future[_Outcome], PaperJob] = {
+            pool.submit(digest_one, job, post_dir=post_dir, provider=paced, lang=request.lang,
+                        settings=settings, cache=cache, arxiv=arxiv, progress=progress, stop=stop): job
+            for job in jobs
+        }
+        for future in as_completed(futures):
+            outcome = future.result()
+            outcomes[outcome.job.index] = outcome
+            yield snapshot()
+    finally:
+        stop.set()  # papers not yet started are dropped; running ones finish into the cache
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def iter_post(request: DigestRequest, **kwargs: Any) -> Iterator[str]:
+    """The post's markdown, again each time a paper finishes (for the app's "Daily digest" tab)."""
+    for run in iter_run(request, **kwargs):
+        yield run.markdown
+
+
+def run_digest(request: DigestRequest, **kwargs: Any) -> DigestRun:
+    """Run the whole batch and return the final post (also written to run.post_path)."""
+    run = None
+    for run in iter_run(request, **kwargs):
+        pass
+    assert run is not None  # iter_run always yields at least once
+    return run
+
+
+def zip_post(post_dir: Path) -> Path:
+    """Zip the post and its images beside the folder; fixed timestamps so the same post zips the same."""
+    post_dir = Path(post_dir)
+    target = post_dir.with_name(post_dir.name + ".zip")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(p for p in post_dir.rglob("*") if p.is_file() and not p.name.startswith(".")):
+            info = zipfile.ZipInfo(f"{post_dir.name}/{path.relative_to(post_dir).as_posix()}",
+                                   date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, path.read_bytes())
+    tmp.replace(target)
+    return target
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def request_from_args(args: argparse.Namespace, settings: Settings) -> DigestRequest:
+    categories = [c.strip() for c in (args.categories or "").split(",") if c.strip()]
+    date = getattr(args, "date", None)
+    return DigestRequest(
+        query=args.query,
+        categories=categories,
+        days=args.days,
+        max_results=args.max,
+        ids=args.ids or [],
+        pdf_dir=Path(args.pdf_dir) if args.pdf_dir else None,
+        date=datetime.fromisoformat(date) if isinstance(date, str) else date,
+        lang=args.lang or settings.lang,
+        blog=args.blog,
+        author=args.author,
+        workers=args.workers,
+        requests_per_minute=args.rpm or settings.requests_per_minute,
+        out=Path(args.out),
+    )
+
+
+def run_digest_command(args: argparse.Namespace, settings: Settings) -> int:
+    """`python -m chatpaper digest ...`: write the post, print its path; failures go to stderr."""
+    from chatpaper.llm.registry import get_provider  # noqa: PLC0415
+
+    request = request_from_args(args, settings)
+    provider = get_provider(args.provider, model=args.model, settings=settings)
+    run = run_digest(request, settings=settings, provider=provider)
+    if run.total == 0 and not run.failures:
+        print("No papers matched; widen --days, change --query/--categories, or check the IDs.", file=sys.stderr)
+        return 0
+    for failure in run.failures:
+        print(f"failed: {failure.source}: {failure.reason}", file=sys.stderr)
+    print(f"{run.post_path} ({run.written} of {run.total + run.unresolved} papers)")
+    return 0 if run.written else 1

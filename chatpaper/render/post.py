@@ -1,0 +1,230 @@
+"""Digests -> one blog post of many papers, in the shape of the seed's daily post.
+
+Pure text: no I/O and no clock. Everything in the post comes from its inputs, so the same digests
+render to the same bytes (re-runs are idempotent). Figure paths are relative to the post file.
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chatpaper.models import Digest
+
+BlogEngine = Literal["hexo", "markdown"]
+MIN_FIGURES, MAX_FIGURES = 3, 6
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PostFigure(_Model):
+    src: str = Field(description="Image path relative to the post file")
+    label: str
+    caption: str = ""
+
+
+class PostPaper(_Model):
+    """One paper's block: its digest and its figures as the post links them."""
+
+    digest: Digest
+    figures: list[PostFigure] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list, description="Stage failures kept visible in the block")
+
+
+class PostFailure(_Model):
+    """A paper that produced no block, listed at the end with its one-sentence reason."""
+
+    title: str
+    source: str = Field(description="arXiv ID or file name")
+    reason: str
+
+
+class PostMeta(_Model):
+    topic: str
+    date: datetime = Field(description="The run date (from the option or the feed), never now()")
+    author: str = "ChatPaper"
+    blog: BlogEngine = "hexo"
+    lang: str = "zh"
+    provider: str
+    model: str | None = None
+    extractive: bool = False
+    tags: list[str] = Field(default_factory=list)
+    categories: list[str] = Field(default_factory=lambda: ["Paper"])
+
+
+_TEXT = {
+    "zh": {
+        "notice": "> ⚠️ 以下所有内容总结都来自于 {who} 的能力，如有错误，仅供参考，谨慎使用",
+        "notice_offline": "> ⚠️ 以下内容为抽取式摘要（extractive, no LLM）：句子直接摘自论文原文，未经大语言模型改写，仅供参考",
+        "notice_pages": "> 🔗 图片为论文原图，随本文一起保存；页码指向论文原文，请以原文为准",
+        "updated": "# {date} 更新",
+        "authors_none": "匿名（论文未列出作者姓名）",
+        "figures": "点此查看论文截图",
+        "failed": "## 未能处理的论文",
+        "missing": "（本阶段未能完成：{reason}）",
+        "pending": "*还有 {n} 篇论文正在处理……*",
+        "no_summary": "（摘要未能生成）",
+    },
+    "en": {
+        "notice": "> ⚠️ Everything summarised below was written by {who}; it may contain mistakes, so check "
+                  "the paper before relying on it",
+        "notice_offline": "> ⚠️ The summaries below are extractive (extractive, no LLM): sentences quoted "
+                          "from each paper, not written by a language model",
+        "notice_pages": "> 🔗 The figures are the papers' own, saved beside this post; page numbers point "
+                        "into each paper",
+        "updated": "# Update on {date}",
+        "authors_none": "Anonymous (the paper prints no author names)",
+        "figures": "Figures from the paper",
+        "failed": "## Papers that could not be processed",
+        "missing": "(this stage did not finish: {reason})",
+        "pending": "*{n} more papers in progress…*",
+        "no_summary": "(no summary could be produced)",
+    },
+}
+
+_HEXO_KEYS_AFTER_KEYWORDS = (
+    ("toc", ""),
+    ("toc_number", "false"),
+    ("toc_style_simple", "true"),
+    ("copyright", ""),
+    ("copyright_author", ""),
+    ("copyright_author_href", ""),
+    ("copyright_url", ""),
+    ("copyright_info", ""),
+    ("mathjax", "true"),
+    ("katex", ""),
+    ("aplayer", ""),
+    ("highlight_shrink", ""),
+    ("aside", ""),
+)
+_PLAIN_YAML = re.compile(r"[A-Za-z0-9\u00C0-\uFFFF][\w\u00C0-\uFFFF .,()/+\-]*")
+_YAML_RESERVED = {"true", "false", "yes", "no", "on", "off", "null", "~"}
+
+
+def _text(lang: str) -> dict[str, str]:
+    return _TEXT["zh" if lang.lower().startswith("zh") else "en"]
+
+
+def yaml_scalar(value: str) -> str:
+    """A one-line YAML scalar: plain when unambiguous, else double-quoted (JSON is valid YAML)."""
+    value = " ".join(value.split())
+    if not value:
+        return ""
+    plain = _PLAIN_YAML.fullmatch(value) and value.lower() not in _YAML_RESERVED and not value.endswith(" ")
+    if plain and not re.fullmatch(r"[\d.\-+ ]+", value):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def who_wrote_it(meta: PostMeta) -> str:
+    return f"{meta.provider} ({meta.model})" if meta.model else meta.provider
+
+
+def front_matter(meta: PostMeta, papers: list[PostPaper]) -> str:
+    """Hexo front matter with the seed's keys, or a plain Markdown title block."""
+    titles = [_one_line(p.digest.header.title) for p in papers]
+    cover = next((p.figures[0].src for p in papers if p.figures), "")  # the first paper's, else the next
+    date = meta.date.strftime("%Y-%m-%d %H:%M:%S")
+    if meta.blog == "markdown":
+        lines = [f"# {meta.topic}", "", f"*{date} · {meta.author}*", ""]
+        if titles:
+            lines += ["Papers: " + "; ".join(titles), ""]
+        return "\n".join(lines)
+    tags = [meta.topic] + [t for t in meta.tags if t != meta.topic]
+    lines = [
+        "---",
+        f"title: {yaml_scalar(meta.topic)}",
+        f"date: {date}",
+        f"author: {yaml_scalar(meta.author)}",
+        f"cover: {yaml_scalar(cover)}".rstrip(),
+        "categories: " + ", ".join(yaml_scalar(c) for c in meta.categories),
+        "tags:",
+        *[f"    - {yaml_scalar(t)}" for t in tags],
+        f"description: {yaml_scalar('; '.join(titles))}".rstrip(),
+        f"keywords: {yaml_scalar(meta.topic)}",
+        *[f"{key}: {value}".rstrip() for key, value in _HEXO_KEYS_AFTER_KEYWORDS],
+        "---",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def opening(meta: PostMeta) -> str:
+    t = _text(meta.lang)
+    notice = t["notice_offline"] if meta.extractive else t["notice"].format(who=who_wrote_it(meta))
+    return "\n".join([notice, t["notice_pages"], "", t["updated"].format(date=meta.date.strftime("%Y-%m-%d")), ""])
+
+
+def _numbered_report(digest: Digest) -> str:
+    from chatpaper.render import render_markdown  # noqa: PLC0415 - the chain's renderer owns this block
+
+    return render_markdown(digest).strip()
+
+
+def figures_block(figures: list[PostFigure], lang: str) -> str:
+    if not figures:
+        return ""
+    lines = ["<details>", f"  <summary>{_text(lang)['figures']}</summary>"]
+    for fig in figures[:MAX_FIGURES]:
+        caption = html.escape(_one_line(fig.caption or fig.label))
+        lines.append(f'<img src="{html.escape(fig.src)}" alt="{html.escape(fig.label)}" align="middle">')
+        lines.append(f"<p><em>{caption}</em></p>")
+    lines.append("</details>")
+    return "\n".join(lines)
+
+
+def paper_block(paper: PostPaper, lang: str) -> str:
+    """`## title`, authors, abstract, PDF link + comment, Summary, Key Takeaways, report, figures."""
+    t = _text(lang)
+    d, h = paper.digest, paper.digest.header
+    authors = ", ".join(h.authors) if h.authors else t["authors_none"]
+    link = h.arxiv_url or h.pdf_url
+    pdf_line = f"[PDF]({link})" if link else f"PDF: {d.source.filename or d.source.key}"
+    if h.comment:
+        pdf_line += " " + _one_line(h.comment)
+    parts = [f"## {_one_line(h.title)}", "", f"**Authors:{authors}**", "", _one_line(h.abstract), "", pdf_line, ""]
+    if d.summary:
+        parts += ["**Summary**", _one_line(d.summary.one_line.text), "", "**Key Takeaways**"]
+        parts += [f"- {_one_line(p.text)}" for p in d.summary.key_takeaways]
+        parts.append("")
+    else:
+        parts += ["**Summary**", t["no_summary"], ""]
+    for note in paper.notes:
+        parts += [f"> {note}", ""]
+    parts += [_numbered_report(d), ""]
+    block = figures_block(paper.figures, lang)
+    if block:
+        parts += [block, ""]
+    return "\n".join(parts)
+
+
+def failures_block(failures: list[PostFailure], lang: str) -> str:
+    if not failures:
+        return ""
+    lines = [_text(lang)["failed"], ""]
+    lines += [f"- **{_one_line(f.title)}** ({f.source}): {_one_line(f.reason)}" for f in failures]
+    return "\n".join(lines) + "\n"
+
+
+def render_post(
+    meta: PostMeta, papers: list[PostPaper], failures: list[PostFailure] | None = None, *, pending: int = 0
+) -> str:
+    """The whole post. `pending` > 0 adds an in-progress line (streaming); the final post has none."""
+    sections = [front_matter(meta, papers), opening(meta)]
+    sections += [paper_block(p, meta.lang) + "\n" for p in papers]
+    if pending:
+        sections.append(_text(meta.lang)["pending"].format(n=pending) + "\n")
+    block = failures_block(failures or [], meta.lang)
+    if block:
+        sections.append(block)
+    return "\n".join(sections).rstrip("\n") + "\n"
