@@ -1,0 +1,162 @@
+"""An in-process llama.cpp GGUF model through `xllamacpp` (optional: `pip install 'chatpaper[local]'`).
+
+JSON replies are constrained by llama.cpp's JSON-schema grammar, so even a tiny model returns
+schema-shaped JSON. Each model file is loaded once per process and shared; a lock per model
+serialises generation (one llama.cpp slot).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import Field
+
+from chatpaper.errors import ProviderError
+from chatpaper.llm.base import LLMRequest, LLMResponse, Provider
+
+logger = logging.getLogger(__name__)
+
+MODEL_PATH_VARIABLE = "CHATPAPER_LOCAL_MODEL_PATH"
+DEFAULT_N_CTX = 8192  # fits a paper's key sections; small models rarely do better with more
+
+
+class _Engine:
+    """One loaded model: the xllamacpp server object and the lock that serialises its use."""
+
+    def __init__(self, server: Any):
+        self.server = server
+        self.lock = threading.Lock()
+
+
+_ENGINES: dict[tuple[str, int, int, int], _Engine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def _load_engine(path: Path, *, n_ctx: int, n_threads: int, n_gpu_layers: int) -> _Engine:
+    key = (str(path.resolve()), n_ctx, n_threads, n_gpu_layers)
+    with _ENGINES_LOCK:  # held while loading, so two threads never load the same file twice
+        engine = _ENGINES.get(key)
+        if engine is None:
+            try:
+                import xllamacpp
+            except ImportError as exc:
+                raise ProviderError(
+                    "The local provider needs xllamacpp; install it with pip install 'chatpaper[local]'."
+                ) from exc
+            params = xllamacpp.CommonParams()
+            params.model.path = key[0]
+            params.n_ctx = n_ctx
+            params.n_parallel = 1
+            params.n_gpu_layers = n_gpu_layers
+            params.cpuparams.n_threads = n_threads
+            params.cpuparams_batch.n_threads = n_threads
+            params.verbosity = -1  # llama.cpp's own logging is noisy on stderr
+            try:
+                engine = _Engine(xllamacpp.Server(params))
+            except Exception as exc:
+                raise ProviderError(
+                    f"llama.cpp could not load {path.name}; check that it is a valid GGUF model file."
+                ) from exc
+            _ENGINES[key] = engine
+            logger.info("loaded %s (n_ctx=%d, n_threads=%d)", path.name, n_ctx, n_threads)
+        return engine
+
+
+def resolve_model_path(model_path: str | Path | None = None) -> Path:
+    """The explicit path, else CHATPAPER_LOCAL_MODEL_PATH; it must name an existing file."""
+    raw = model_path or os.environ.get(MODEL_PATH_VARIABLE)
+    if not raw:
+        raise ProviderError(f"No local model is configured; set {MODEL_PATH_VARIABLE} to a .gguf file.")
+    path = Path(raw).expanduser()
+    if not path.is_file():
+        raise ProviderError(f"No GGUF model file at {path}; set {MODEL_PATH_VARIABLE} to an existing .gguf file.")
+    return path
+
+
+class LocalProvider(Provider):
+    """`local`: a GGUF model run in this process by llama.cpp; no key, no network."""
+
+    name: ClassVar[str] = "local"
+    supports_schema: ClassVar[bool] = True
+
+    class Options(Provider.Options):
+        n_ctx: int = Field(DEFAULT_N_CTX, ge=256, description="Context size in tokens (prompt plus reply)")
+        n_threads: int | None = Field(None, ge=1, description="CPU threads; defaults to all cores")
+        n_gpu_layers: int = Field(0, ge=0, description="Layers to offload to a GPU build of llama.cpp")
+
+    def __init__(
+        self,
+        *,
+        model_path: str | Path | None = None,
+        model: str | None = None,
+        options: dict[str, Any] | None = None,
+    ):
+        super().__init__(model=model, options=options)
+        self.model_path = resolve_model_path(model_path)
+        self.model = model or self.model_path.stem
+        self.context_window = self.options.n_ctx
+        self.n_threads = self.options.n_threads or os.cpu_count() or 1
+        self._engine = _load_engine(
+            self.model_path, n_ctx=self.options.n_ctx, n_threads=self.n_threads, n_gpu_layers=self.options.n_gpu_layers
+        )
+
+    def _body(self, request: LLMRequest) -> dict[str, Any]:
+        messages = [{"role": "system", "content": request.system}] if request.system else []
+        messages.append({"role": "user", "content": request.prompt})  # the paper first: llama.cpp reuses the prefix
+        messages += [{"role": "assistant" if r == "assistant" else "user", "content": t} for r, t in request.history]
+        body: dict[str, Any] = {
+            "messages": messages,
+            "max_tokens": request.max_output_tokens,
+            "temperature": request.temperature,
+            "cache_prompt": True,
+        }
+        if request.schema_model is not None:
+            body["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": request.schema_model.__name__, "schema": request.schema_model.model_json_schema()},
+            }
+        if request.timeout_seconds:
+            # llama.cpp stops generating after this budget (checked at line breaks); loading is not counted.
+            body["t_max_predict_ms"] = int(request.timeout_seconds * 1000)
+        return body
+
+    def generate(self, request: LLMRequest) -> LLMResponse:
+        body = self._body(request)
+        with self._engine.lock:
+            try:
+                reply = self._engine.server.handle_chat_completions(body)
+            except Exception as exc:  # xllamacpp raises ValueError/RuntimeError for bad requests
+                logger.warning("llama.cpp error: %s", str(exc)[:300])
+                raise ProviderError(
+                    f"The local model could not run this request ({type(exc).__name__}); try a smaller paper or another provider."
+                ) from exc
+        if not isinstance(reply, dict):
+            raise ProviderError("The local model gave an unreadable reply; try again or use another provider.")
+        if "error" in reply:
+            return self._raise_error(reply["error"])
+        choices = reply.get("choices") or [{}]
+        text = (choices[0].get("message") or {}).get("content") or ""
+        if not text.strip():
+            raise ProviderError("The local model returned no text; try again or use a larger model.", retryable=True)
+        usage = reply.get("usage") or {}
+        return LLMResponse(
+            text=text,
+            model=self.model,
+            input_tokens=int(usage.get("prompt_tokens") or 0),
+            output_tokens=int(usage.get("completion_tokens") or 0),
+        )
+
+    def _raise_error(self, error: Any) -> LLMResponse:
+        error = error if isinstance(error, dict) else {"message": str(error)}
+        logger.warning("llama.cpp error: %s", str(error.get("message"))[:300])
+        if error.get("type") == "exceed_context_size_error":
+            raise ProviderError(
+                f"The text is longer than the local model's context ({self.context_window} tokens); "
+                "raise n_ctx or use a provider with a larger context."
+            )
+        raise ProviderError(
+            f"The local model refused the request ({error.get('type') or 'error'}); try another provider."
+        )

@@ -1,0 +1,219 @@
+"""Any OpenAI-compatible chat endpoint through the `openai` SDK: OpenAI, Ollama, vLLM,
+llama.cpp server, DeepSeek...
+
+Strict `json_schema` output where the server supports it; when a server rejects it, the schema
+goes into the prompt instead and the instance remembers that. The SDK retries 429/5xx with backoff.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from typing import Any, ClassVar
+from urllib.parse import urlparse
+
+from pydantic import BaseModel, Field, SecretStr
+
+from chatpaper.errors import ProviderError
+from chatpaper.llm.base import LLMRequest, LLMResponse, Provider
+
+logger = logging.getLogger(__name__)
+
+# Cheap, fast, strict json_schema support, and it accepts `temperature` (the gpt-5 family does not).
+DEFAULT_OPENAI_MODEL = "gpt-4.1-mini"
+OPENAI_CONTEXT_WINDOW = 128_000  # conservative for OpenAI's current models
+SERVER_CONTEXT_WINDOW = 32_000  # self-hosted servers vary; set the `context_window` option to match yours
+LOCAL_SERVER_KEY = "not-needed"  # Ollama, vLLM and llama.cpp server accept any key
+SCHEMA_IN_PROMPT = "\n\nReply with one JSON object only, no prose and no code fence, valid against this JSON schema:\n"
+
+_FENCE = re.compile(r"^\s*```(?:json)?\s*\n(.*?)\n?```\s*$", re.DOTALL)
+
+
+def resolve_openai_key(api_key: str | None = None, base_url: str | None = None) -> str:
+    """The explicit key, else OPENAI_API_KEY, else a placeholder for a custom server, else a ProviderError."""
+    for candidate in (api_key, os.environ.get("OPENAI_API_KEY")):
+        if candidate and candidate.strip():
+            return candidate.strip()
+    if base_url:
+        return LOCAL_SERVER_KEY
+    raise ProviderError(
+        "No OpenAI API key was given; set OPENAI_API_KEY, paste a key, or set OPENAI_BASE_URL for a local server."
+    )
+
+
+def strict_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's JSON schema in OpenAI's strict form (every property required, no extras)."""
+    try:
+        from openai.lib._pydantic import to_strict_json_schema
+    except ImportError:  # a private helper; fall back to the plain schema if it moves
+        return model.model_json_schema()
+    return to_strict_json_schema(model)
+
+
+class OpenAICompatProvider(Provider):
+    """`openai`: an OpenAI-compatible `/chat/completions` endpoint at `base_url` (OpenAI when unset)."""
+
+    name: ClassVar[str] = "openai"
+    supports_schema: ClassVar[bool] = True
+    needs_key: ClassVar[bool] = True  # except for a custom base_url
+    default_model: ClassVar[str | None] = DEFAULT_OPENAI_MODEL
+
+    class Options(Provider.Options):
+        timeout_seconds: float = Field(120.0, gt=0, description="Per attempt, unless the request sets one")
+        max_retries: int = Field(3, ge=0, description="SDK retries on 429, 5xx, timeouts and lost connections")
+        context_window: int | None = Field(None, gt=0, description="Tokens; defaults by endpoint")
+        schema_mode: bool = Field(True, description="Ask for strict json_schema output (falls back automatically)")
+
+    def __init__(
+        self,
+        *,
+        model: str | None = None,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        options: dict[str, Any] | None = None,
+        http_client: Any | None = None,
+    ):
+        """`http_client` is an `httpx2.Client` handed to the SDK (tests give it a mock transport)."""
+        super().__init__(model=model, options=options)
+        self.base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
+        self._api_key = SecretStr(resolve_openai_key(api_key, self.base_url))
+        self.context_window = self.options.context_window or (
+            SERVER_CONTEXT_WINDOW if self.base_url else OPENAI_CONTEXT_WINDOW
+        )
+        # Learnt from the server's 400s, then kept for this instance.
+        self.schema_mode = self.options.schema_mode
+        self._dropped_params: set[str] = set()
+        self._client = self._make_client(http_client)
+
+    def _make_client(self, http_client: Any | None) -> Any:
+        import openai
+
+        return openai.OpenAI(
+            api_key=self._api_key.get_secret_value(),
+            base_url=self.base_url,
+            timeout=self.options.timeout_seconds,
+            max_retries=self.options.max_retries,
+            http_client=http_client,
+        )
+
+    @property
+    def _host(self) -> str:
+        return (urlparse(self.base_url).netloc or self.base_url) if self.base_url else "OpenAI"
+
+    def _messages(self, request: LLMRequest, *, schema_in_prompt: bool) -> list[dict[str, str]]:
+        prompt = request.prompt
+        if schema_in_prompt and request.schema_model is not None:
+            prompt += SCHEMA_IN_PROMPT + json.dumps(request.schema_model.model_json_schema(), ensure_ascii=False)
+        messages = [{"role": "system", "content": request.system}] if request.system else []
+        messages.append({"role": "user", "content": prompt})  # the paper first: servers' prefix caches reuse it
+        messages += [{"role": "assistant" if r == "assistant" else "user", "content": t} for r, t in request.history]
+        return messages
+
+    def _params(self, request: LLMRequest) -> dict[str, Any]:
+        schema_model = request.schema_model if self.schema_mode else None
+        params: dict[str, Any] = {
+            "model": self.model,
+            "messages": self._messages(request, schema_in_prompt=schema_model is None),
+            "temperature": request.temperature,
+            # OpenAI itself wants max_completion_tokens; most other servers know only max_tokens.
+            ("max_tokens" if self.base_url else "max_completion_tokens"): request.max_output_tokens,
+        }
+        if schema_model is not None:
+            params["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {
+                    "name": schema_model.__name__,
+                    "schema": strict_schema(schema_model),
+                    "strict": True,
+                },
+            }
+        if request.timeout_seconds:
+            params["timeout"] = request.timeout_seconds
+        for name in self._dropped_params:
+            params.pop(name, None)
+        return params
+
+    def generate(self, request: LLMRequest) -> LLMResponse:
+        import openai
+
+        for _ in range(3):  # at most: drop json_schema, drop temperature, then the real call
+            params = self._params(request)
+            try:
+                completion = self._client.chat.completions.create(**params)
+                break
+            except openai.BadRequestError as exc:
+                if not self._learn_from(exc, params):
+                    raise self._user_error(exc, request) from exc
+            except openai.OpenAIError as exc:
+                raise self._user_error(exc, request) from exc
+        else:
+            raise ProviderError(f"{self._host} kept refusing the request; check the model name and server.")
+        return self._response(completion, schema_in_prompt="response_format" not in params)
+
+    def _learn_from(self, exc: Exception, params: dict[str, Any]) -> bool:
+        """True when the 400 names an option we can drop (json_schema, temperature) and try again."""
+        detail = str(exc).lower()
+        if "response_format" in params and any(w in detail for w in ("response_format", "json_schema")):
+            logger.info("%s rejects json_schema output; putting the schema in the prompt instead", self._host)
+            self.schema_mode = False
+            return True
+        if "temperature" in params and "temperature" in detail:
+            logger.info("%s rejects temperature for %s; using its default", self._host, self.model)
+            self._dropped_params.add("temperature")
+            return True
+        return False
+
+    def _response(self, completion: Any, *, schema_in_prompt: bool) -> LLMResponse:
+        choice = completion.choices[0] if completion.choices else None
+        text = (choice.message.content or "") if choice else ""
+        if not text.strip():
+            reason = getattr(choice, "finish_reason", None) or "unknown"
+            raise ProviderError(
+                f"{self._host} returned no text (finish reason {reason}); try again or raise the output token limit.",
+                retryable=True,
+            )
+        if schema_in_prompt:
+            # Models asked in the prompt often wrap JSON in a Markdown fence.
+            match = _FENCE.match(text)
+            text = match.group(1) if match else text
+        usage = completion.usage
+        return LLMResponse(
+            text=text,
+            model=completion.model or self.model,
+            input_tokens=(usage.prompt_tokens or 0) if usage else 0,
+            output_tokens=(usage.completion_tokens or 0) if usage else 0,
+        )
+
+    def _user_error(self, exc: Exception, request: LLMRequest) -> ProviderError:
+        import openai
+
+        host = self._host
+        logger.warning("%s error: %s", host, str(exc)[:300])
+        if isinstance(exc, openai.APITimeoutError):
+            seconds = request.timeout_seconds or self.options.timeout_seconds
+            return ProviderError(
+                f"{host} did not answer within {seconds:g} seconds; try again or raise CHATPAPER_LLM_TIMEOUT_SECONDS.",
+                retryable=True,
+            )
+        if isinstance(exc, openai.APIConnectionError):
+            return ProviderError(
+                f"{host} could not be reached; check that the server is running and OPENAI_BASE_URL is right.",
+                retryable=True,
+            )
+        if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
+            return ProviderError(f"{host} rejected the API key; check OPENAI_API_KEY or paste a valid key.")
+        if isinstance(exc, openai.RateLimitError):
+            if "insufficient_quota" in str(exc):
+                return ProviderError(f"{host} says the account's quota is used up; check its billing or use another provider.")
+            return ProviderError(f"{host}'s rate limit was reached; wait a minute or use another provider.", retryable=True)
+        if isinstance(exc, openai.NotFoundError):
+            return ProviderError(f"{host} has no model named {self.model!r}; choose another with --model.")
+        if isinstance(exc, openai.APIStatusError):
+            if exc.status_code >= 500:
+                return ProviderError(
+                    f"{host} is unavailable right now (HTTP {exc.status_code}); try again in a few minutes.",
+                    retryable=True,
+                )
+            return ProviderError(f"{host} refused the request (HTTP {exc.status_code}); check the model name and options.")
+        return ProviderError(f"{host} failed unexpectedly ({type(exc).__name__}); try again or use another provider.")

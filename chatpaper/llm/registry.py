@@ -1,0 +1,177 @@
+"""Pick and build a provider by name, or by what is configured (`auto`).
+
+`auto` tries, in order: an explicit choice (settings.provider), a Gemini key, an OpenAI-compatible
+endpoint or key, a configured local GGUF model, and finally the offline extractive provider.
+Keys are resolved per call (argument, then environment) and handed only to the provider instance:
+nothing here stores, caches or logs them.
+"""
+from __future__ import annotations
+
+import inspect
+import logging
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+from chatpaper.errors import ProviderError
+from chatpaper.llm.base import Provider
+from chatpaper.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+ProviderFactory = Callable[..., Provider]
+
+ALIASES = {
+    "google": "gemini",
+    "openai-compatible": "openai",
+    "openai_compat": "openai",
+    "ollama": "openai",
+    "vllm": "openai",
+    "deepseek": "openai",
+    "gguf": "local",
+    "llamacpp": "local",
+    "llama.cpp": "local",
+    "extractive": "offline",
+    "none": "offline",
+}
+
+
+def _gemini(*, model: str | None, settings: Settings, api_key: str | None, options: dict[str, Any], **_: Any) -> Provider:
+    from chatpaper.llm.gemini import GeminiProvider
+
+    defaults = {"timeout_seconds": settings.llm_timeout_seconds, "retries": settings.llm_retries}
+    return GeminiProvider(model=model, api_key=api_key, options={**defaults, **options})
+
+
+def _openai(
+    *, model: str | None, settings: Settings, api_key: str | None, base_url: str | None, options: dict[str, Any], **_: Any
+) -> Provider:
+    from chatpaper.llm.openai_compat import OpenAICompatProvider
+
+    defaults = {"timeout_seconds": settings.llm_timeout_seconds, "max_retries": settings.llm_retries}
+    return OpenAICompatProvider(
+        model=model, api_key=api_key, base_url=_openai_base_url(base_url, settings), options={**defaults, **options}
+    )
+
+
+def _local(*, model: str | None, settings: Settings, options: dict[str, Any], **_: Any) -> Provider:
+    from chatpaper.llm.local import LocalProvider
+
+    path = _local_model_path(settings)
+    if model and model.endswith(".gguf"):  # `--provider local --model path/to/x.gguf`
+        path, model = Path(model), None
+    return LocalProvider(model_path=path, model=model, options=options)
+
+
+def _offline(**_: Any) -> Provider:
+    from chatpaper.llm.offline import OfflineProvider
+
+    return OfflineProvider()
+
+
+_FACTORIES: dict[str, ProviderFactory] = {
+    "gemini": _gemini,
+    "openai": _openai,
+    "local": _local,
+    "offline": _offline,
+}
+
+
+def register_provider(name: str, factory: ProviderFactory) -> None:
+    """Make `get_provider(name)` call `factory`, with whichever of model, settings, api_key,
+    base_url and options it accepts (a bare `lambda: provider` is fine). Replaces an existing name."""
+    key = name.strip().lower()
+    if not key or key == "auto":
+        raise ValueError(f"{name!r} cannot name a provider")
+    _FACTORIES[key] = factory
+
+
+def unregister_provider(name: str) -> None:
+    """Forget a provider registered by a test (built-in names cannot be removed)."""
+    key = name.strip().lower()
+    if key in ("gemini", "openai", "local", "offline"):
+        raise ValueError(f"{name!r} is built in")
+    _FACTORIES.pop(key, None)
+
+
+def available_providers() -> list[str]:
+    """Registered provider names, built-ins first (`auto` is not among them: it picks one)."""
+    return list(_FACTORIES)
+
+
+def get_provider(
+    name: str | None = "auto",
+    *,
+    model: str | None = None,
+    settings: Settings | None = None,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    options: dict[str, Any] | None = None,
+) -> Provider:
+    """Build the named provider, or with `auto` (or None) the first one that is configured."""
+    settings = settings or Settings()
+    chosen = _choose(name, settings=settings, api_key=api_key, base_url=base_url)
+    factory = _FACTORIES[chosen]
+    kwargs = {
+        "model": model or settings.model,
+        "settings": settings,
+        "api_key": api_key or None,
+        "base_url": base_url or None,
+        "options": dict(options or {}),
+    }
+    return factory(**_accepted(factory, kwargs))
+
+
+def _choose(name: str | None, *, settings: Settings, api_key: str | None, base_url: str | None) -> str:
+    for candidate in (name, settings.provider):
+        key = (candidate or "auto").strip().lower()
+        key = ALIASES.get(key, key)
+        if key == "auto":
+            continue
+        if key not in _FACTORIES:
+            choices = ", ".join(["auto", *_FACTORIES])
+            raise ProviderError(f"There is no provider named {candidate!r}; choose one of {choices}.")
+        return key
+    return _auto(settings=settings, api_key=api_key, base_url=base_url)
+
+
+def _auto(*, settings: Settings, api_key: str | None, base_url: str | None) -> str:
+    openai_url = _openai_base_url(base_url, settings)
+    if api_key:
+        # A pasted key: OpenAI's start with "sk-"; with an endpoint it belongs to that endpoint.
+        chosen = "openai" if openai_url or api_key.strip().startswith("sk-") else "gemini"
+        logger.info("provider auto -> %s (a key was passed)", chosen)
+        return chosen
+    for variable in ("GEMINI_API_KEY", "GOOGLE_API_KEY"):
+        if os.environ.get(variable, "").strip():
+            logger.info("provider auto -> gemini (%s is set)", variable)
+            return "gemini"
+    if openai_url or os.environ.get("OPENAI_API_KEY", "").strip():
+        logger.info("provider auto -> openai (%s)", "endpoint configured" if openai_url else "OPENAI_API_KEY is set")
+        return "openai"
+    if _local_model_path(settings):
+        logger.info("provider auto -> local (a GGUF model is configured)")
+        return "local"
+    logger.info("provider auto -> offline (no key, endpoint or local model configured)")
+    return "offline"
+
+
+def _openai_base_url(base_url: str | None, settings: Settings) -> str | None:
+    return base_url or settings.openai_base_url or os.environ.get("OPENAI_BASE_URL") or None
+
+
+def _local_model_path(settings: Settings) -> Path | None:
+    raw = settings.local_model_path or os.environ.get("CHATPAPER_LOCAL_MODEL_PATH")
+    return Path(raw) if raw else None
+
+
+def _accepted(factory: ProviderFactory, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The subset of kwargs the factory's signature takes (all of them if it has **kwargs)."""
+    try:
+        params = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):
+        return kwargs
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return kwargs
+    names = {p.name for p in params if p.kind in (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)}
+    return {k: v for k, v in kwargs.items() if k in names}
