@@ -248,6 +248,11 @@ def pick_figures(digest: Digest, paper: Paper | None, paper_dir: Path, prefix: s
     return out
 
 
+def _shown_source(job: PaperJob) -> str:
+    """What the post calls the paper's source: its arXiv ID, or the file name (never a local path)."""
+    return job.source if job.metadata is not None else Path(job.source).name
+
+
 def _stage_failures(digest: Digest) -> list[str]:
     return [f"{r.name}: {r.error}" for r in digest.provenance.stages if r.status == "failed" and r.error]
 
@@ -293,14 +298,14 @@ def digest_one(
         log.debug("paper %s failed", job.source, exc_info=True)
         reason = _one_sentence(exc)
         progress(job, f"failed: {reason}")
-        return _Outcome(job=job, failure=PostFailure(title=job.label, source=job.source, reason=reason))
+        return _Outcome(job=job, failure=PostFailure(title=job.label, source=_shown_source(job), reason=reason))
     notes = _stage_failures(digest)
     if _all_llm_stages_failed(digest):
         reason = digest.provenance.stages and next(
             r.error for r in digest.provenance.stages if r.status == "failed" and r.error
         )
         progress(job, f"failed: {reason}")
-        return _Outcome(job=job, failure=PostFailure(title=job.label, source=job.source, reason=str(reason)))
+        return _Outcome(job=job, failure=PostFailure(title=job.label, source=_shown_source(job), reason=str(reason)))
     figures = pick_figures(digest, paper, paper_dir, f"images/{job.slug}")
     progress(job, "done" if not notes else f"done, with {len(notes)} failed stage(s)")
     return _Outcome(job=job, paper=PostPaper(digest=digest, figures=figures, notes=notes))
