@@ -433,3 +433,50 @@ def test_one_polite_shared_client_per_process():
     assert client.num_retries == 0  # our own loop retries, with backoff
     assert ArxivSource(settings).client is client
     assert isinstance(client, arxiv.Client)
+
+
+# ---------------------------------------------------------------------- glue: read_paper with arXiv
+
+
+def _parse_pdf_ready() -> None:
+    try:
+        from chatpaper.pdf import parse_pdf  # noqa: F401
+    except ImportError as exc:  # written in parallel by another helper
+        pytest.skip(f"chatpaper.pdf.parse_pdf is not ready yet: {exc}")
+
+
+def test_read_paper_takes_title_authors_abstract_from_arxiv(settings, http, tmp_path, sleeps):
+    from conftest import corpus_pdf
+
+    from chatpaper.reading import read_paper
+
+    pdf = corpus_pdf("1212.5701.pdf")
+    _parse_pdf_ready()
+    settings = settings.model_copy(update={"max_pdf_bytes": 50_000_000})
+    source = ArxivSource(settings, sleep=sleeps.append)
+    http.get(API, **feed("paper_1212.5701v1.xml", id_list="1212.5701"))
+    http.get("https://arxiv.org/pdf/1212.5701v1", body=pdf.read_bytes(), content_type="application/pdf")
+
+    paper = read_paper("https://arxiv.org/abs/1212.5701", out_dir=tmp_path / "out", settings=settings, arxiv=source)
+
+    # The fixture's arXiv values differ from what the PDF prints, so these prove the override.
+    assert paper.title == "ADADELTA: An Adaptive Learning Rate Method (as arXiv lists it)"
+    assert paper.authors == ["Matthew D. Zeiler (arXiv)"]
+    assert paper.abstract.endswith("in this hand-written fixture.)")
+    assert paper.source.kind == "arxiv" and paper.source.key == "arxiv:1212.5701v1"
+    assert paper.metadata is not None and paper.metadata.comment == "6 pages"
+    assert paper.pages > 1 and paper.sections  # the PDF supplies the rest
+
+    calls = len(http.calls)
+    again = read_paper("arXiv:1212.5701", out_dir=tmp_path / "again", settings=settings, arxiv=source)
+    assert len(http.calls) == calls  # metadata and PDF both from the cache
+    assert again.title == paper.title
+
+
+def test_read_paper_refuses_non_arxiv_links_without_a_request(settings, http, tmp_path, source):
+    from chatpaper.reading import read_paper
+
+    _parse_pdf_ready()
+    with pytest.raises(InvalidSourceError, match="Only arXiv links"):
+        read_paper("https://evil.com/abs/2405.15619", out_dir=tmp_path, settings=settings, arxiv=source)
+    assert len(http.calls) == 0
