@@ -1,0 +1,505 @@
+"""The Gradio app: a thin layer over the library (after smolagents' gradio_ui).
+
+`create_app()` builds the Blocks without launching; `launch()` sets the queue limits, the upload
+size limit and the folders Gradio may serve. Handlers only translate between widgets and library
+calls (`read_paper` -> `iter_digest` -> `write_digest`); the formatting helpers are pure functions
+at module level, tested without a browser.
+
+Safety: an API key typed into the page is passed to `get_provider(api_key=...)` for that one
+request and nowhere else. Paper and model text is escaped before it reaches `gr.Markdown`.
+"""
+from __future__ import annotations
+
+import hashlib
+import html
+import logging
+import os
+import re
+import shutil
+import tempfile
+import time
+import uuid
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from chatpaper.errors import ChatPaperError, InvalidSourceError, PdfError
+from chatpaper.models import (
+    ConclusionStage,
+    Digest,
+    Header,
+    MetadataStage,
+    MethodsStage,
+    Point,
+    StageRecord,
+    SummaryStage,
+)
+from chatpaper.settings import Settings
+
+if TYPE_CHECKING:  # gradio is heavy: `import chatpaper.ui` stays cheap until create_app()
+    import gradio as gr
+
+log = logging.getLogger(__name__)
+
+LANGUAGES: list[tuple[str, str]] = [
+    ("中文 (Chinese)", "zh"),
+    ("English", "en"),
+    ("日本語 (Japanese)", "ja"),
+    ("한국어 (Korean)", "ko"),
+    ("Français", "fr"),
+    ("Deutsch", "de"),
+    ("Español", "es"),
+    ("Português", "pt"),
+    ("Italiano", "it"),
+    ("Русский", "ru"),
+]
+STANDARD_PROVIDERS = ["auto", "gemini", "openai", "local", "offline"]
+# The five papers of the seed post (../shared/seed/sample-digest-post.md): they need network.
+SEED_ARXIV_IDS = ["2405.15619", "2405.15234", "2405.15232", "2405.15217", "2405.14854"]
+EXAMPLE_PDF = Path(__file__).resolve().parents[1] / "examples" / "chatpaper-example.pdf"
+STAGE_TITLES = {"metadata": "Title and keywords", "summary": "Summary", "methods": "Methods",
+                "conclusion": "Conclusion"}
+STAGES = tuple(STAGE_TITLES)
+OFFLINE_NOTICE = (
+    "**Offline mode.** No API key was found, so this digest is extractive: sentences picked from the "
+    "paper, not written by a model. For written summaries add a Gemini key: set the Space secret "
+    "`GEMINI_API_KEY` (Settings → Variables and secrets), or paste a key in the API key box."
+)
+CSS = """
+#cp-gallery .thumbnail-item { background: white; }
+#cp-status:empty { display: none; }
+"""
+
+ProgressFn = Callable[[float, str], None]
+
+
+# --------------------------------------------------------------------------- formatting (pure)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
+
+
+def escape_md(text: str | None) -> str:
+    """Paper or model text -> Markdown that shows exactly that text: no HTML, links or emphasis."""
+    if not text:
+        return ""
+    flat = " ".join(text.split())  # one paragraph: a stray newline must not start a heading or list
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(flat, quote=False))
+
+
+def safe_url(url: str | None) -> str | None:
+    """Only http(s) links reach the page, with the characters that would end a Markdown link encoded."""
+    if not url or not re.match(r"^https?://[^\s]+$", url.strip(), re.IGNORECASE):
+        return None
+    return url.strip().replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
+
+
+def format_pages(pages: list[int]) -> str:
+    if not pages:
+        return ""
+    label = "p." if len(pages) == 1 else "pp."
+    return f" *({label} {', '.join(str(p) for p in pages)})*"
+
+
+def format_point(point: Point | None) -> str:
+    return escape_md(point.text) + format_pages(point.pages) if point else "—"
+
+
+def format_header(header: Header) -> str:
+    """Title, authors, affiliation and links: facts from arXiv or the PDF, never from a model."""
+    lines = [f"## {escape_md(header.title)}"]
+    if header.authors:
+        lines.append(f"**Authors:** {escape_md(', '.join(header.authors))}")
+    if header.affiliation:
+        lines.append(f"**Affiliation:** {escape_md(header.affiliation)}")
+    links = [
+        f"[{name}]({url})"
+        for name, raw in (("arXiv", header.arxiv_url), ("PDF", header.pdf_url), ("Code", header.code_url))
+        if (url := safe_url(raw))
+    ]
+    lines.append("**Links:** " + (" · ".join(links) if links else "none found"))
+    if header.comment:
+        lines.append(f"**Comment:** {escape_md(header.comment)}")
+    if header.abstract:
+        lines.append(f"**Abstract.** {escape_md(header.abstract)}")
+    return "\n\n".join(lines)
+
+
+def format_metadata(stage: MetadataStage) -> str:
+    return (f"**Title (translated):** {escape_md(stage.title_translation)}\n\n"
+            f"**Keywords:** {escape_md(', '.join(stage.keywords))}")
+
+
+def format_summary(stage: SummaryStage) -> str:
+    takeaways = "\n".join(f"- {format_point(p)}" for p in stage.key_takeaways)
+    return "\n\n".join([
+        f"### Summary\n\n{format_point(stage.one_line)}",
+        f"**Key takeaways**\n\n{takeaways}",
+        f"**(1) Background:** {format_point(stage.background)}",
+        f"**(2) Past methods and their problems:** {format_point(stage.past_methods)}",
+        f"**(3) Proposed method:** {format_point(stage.proposed_method)}",
+        f"**(4) Task and performance:** {format_point(stage.performance)}",
+    ])
+
+
+def format_methods(stage: MethodsStage) -> str:
+    steps = "\n".join(f"{i}. {format_point(p)}" for i, p in enumerate(stage.steps, 1))
+    return f"### Methods\n\n{steps}"
+
+
+def format_conclusion(stage: ConclusionStage) -> str:
+    return "\n\n".join([
+        "### Conclusion",
+        f"**(1) Significance:** {format_point(stage.significance)}",
+        f"**(2) Innovation:** {format_point(stage.innovation)}",
+        f"**(3) Performance:** {format_point(stage.performance)}",
+        f"**(4) Workload:** {format_point(stage.workload)}",
+    ])
+
+
+_FORMATTERS: dict[str, Callable[[Any], str]] = {
+    "metadata": format_metadata, "summary": format_summary,
+    "methods": format_methods, "conclusion": format_conclusion,
+}
+
+
+def stage_record(digest: Digest, name: str) -> StageRecord | None:
+    return next((r for r in reversed(digest.provenance.stages) if r.name == name), None)
+
+
+def format_stage(digest: Digest, name: str) -> str:
+    """One section of the result: its content, a failure note, or a placeholder while it runs."""
+    value = getattr(digest, name)
+    if value is not None:
+        return _FORMATTERS[name](value)
+    record = stage_record(digest, name)
+    title = STAGE_TITLES[name]
+    if record and record.status == "failed":
+        return f"### {title}\n\n⚠️ {escape_md(record.error or 'This stage failed.')}"
+    if record and record.status == "skipped":
+        return f"### {title}\n\n*Skipped.*"
+    return f"### {title}\n\n*⏳ Writing…*"
+
+
+def failed_stages(digest: Digest) -> list[StageRecord]:
+    return [r for r in digest.provenance.stages if r.status == "failed"]
+
+
+def failure_sentence(records: list[StageRecord]) -> str:
+    """Which sections failed, then the provider's own sentence on what to do (plain text)."""
+    names = ", ".join(STAGE_TITLES.get(r.name, r.name).lower() for r in records)
+    first = next((r.error for r in records if r.error), None)
+    advice = first or "try again later or pick another provider."
+    return f"The {names} section{'s' if len(records) > 1 else ''} could not be written: {advice}"
+
+
+def gallery_items(digest: Digest, run_dir: Path) -> list[tuple[str, str]]:
+    """(image path, caption) for each figure whose PNG exists, in the paper's order."""
+    items = []
+    for fig in digest.figures:
+        if not fig.image:
+            continue
+        path = (run_dir / fig.image).resolve()
+        if path.is_file() and path.is_relative_to(run_dir.resolve()):
+            caption = " ".join(fig.caption.split())
+            if len(caption) > 300:
+                caption = caption[:299] + "…"
+            items.append((str(path), f"{fig.label} (p. {fig.page}): {caption}"))
+    return items
+
+
+def redact(text: str, secret: str | None) -> str:
+    """Belt and braces: a key never reaches the page, even if a library echoes it in a message."""
+    if secret and len(secret) >= 6:
+        return text.replace(secret, "••••")
+    return text
+
+
+def environment_has_key() -> bool:
+    return any(os.environ.get(v) for v in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "OPENAI_API_KEY"))
+
+
+def startup_notice(settings: Settings) -> str:
+    """Shown before the first click: offline mode is visible, not a surprise."""
+    if settings.provider in ("auto", "offline") and not environment_has_key():
+        return OFFLINE_NOTICE
+    return ""
+
+
+# --------------------------------------------------------------------------- files
+
+
+def runs_dir(settings: Settings) -> Path:
+    """Per-paper output folders (figures, downloads): the only part of the cache the app serves."""
+    return settings.cache_dir / "runs"
+
+
+def folder_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.") or "paper"
+
+
+def check_upload(path: str | Path, settings: Settings) -> bytes:
+    """Size, type and the %PDF signature, checked before the parser sees a byte."""
+    path = Path(path)
+    name = path.name
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InvalidSourceError("The upload could not be read; please upload the PDF again.") from exc
+    if size == 0:
+        raise PdfError(f"{name} is empty; upload the paper's PDF file.")
+    if size > settings.max_pdf_bytes:
+        raise PdfError(f"{name} is {size / 1e6:.1f} MB, over the {settings.max_pdf_bytes / 1e6:.0f} MB limit; "
+                       "upload a smaller PDF.")
+    if path.suffix and path.suffix.lower() != ".pdf":
+        raise InvalidSourceError(f"{name} is not a PDF file; upload a .pdf file or paste an arXiv ID.")
+    data = path.read_bytes()
+    if b"%PDF-" not in data[:1024]:  # the PDF spec allows a little junk before the header
+        raise PdfError(f"{name} is not a PDF (it lacks the %PDF signature); upload the paper's PDF file.")
+    return data
+
+
+def zip_figures(run_dir: Path) -> Path | None:
+    """figures.zip of the paper's figure PNGs, written atomically so concurrent requests never see half."""
+    pngs = sorted((run_dir / "figures").glob("*.png"))
+    if not pngs:
+        return None
+    target = run_dir / "figures.zip"
+    fd, tmp = tempfile.mkstemp(dir=run_dir, suffix=".zip.tmp")
+    os.close(fd)
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:  # PNGs are already compressed
+        for png in pngs:
+            zf.write(png, arcname=f"figures/{png.name}")
+    os.replace(tmp, target)
+    return target
+
+
+def write_downloads(digest: Digest, paper, run_dir: Path) -> list[Path]:
+    """digest-<lang>-<provider>.md/.json and figures.zip; per-variant names keep concurrent requests apart."""
+    from chatpaper.render import write_digest  # noqa: PLC0415
+
+    variant = folder_name(f"{digest.lang}-{digest.provenance.provider}-{digest.provenance.model or 'default'}")
+    scratch = run_dir / f".write-{uuid.uuid4().hex}"
+    scratch.mkdir(parents=True)
+    try:
+        out = []
+        for path in write_digest(digest, paper, scratch):
+            if path.is_file():
+                target = run_dir / f"{path.stem}-{variant}{path.suffix}"
+                os.replace(path, target)
+                out.append(target)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if zipped := zip_figures(run_dir):
+        out.append(zipped)
+    return out
+
+
+# --------------------------------------------------------------------------- the summarize handler
+
+
+@dataclass
+class View:
+    """Everything the Paper tab shows; one instance per streamed update."""
+
+    status: str = ""
+    header: str = ""
+    sections: dict[str, str] = field(default_factory=lambda: dict.fromkeys(STAGES, ""))
+    gallery: list[tuple[str, str]] = field(default_factory=list)
+    downloads: list[str] = field(default_factory=list)
+    error: str | None = None  # the plain sentence behind a ⚠️ status, for a toast
+
+    def as_outputs(self) -> tuple:
+        return (self.status, self.header, *(self.sections[s] for s in STAGES), self.gallery, self.downloads)
+
+
+def resolve_source(arxiv_text: str | None, upload: str | Path | None, settings: Settings
+                   ) -> tuple[str | bytes, str, str | None]:
+    """-> (source for read_paper, output folder name, upload filename). Bad input fails here, fast."""
+    if upload:
+        data = check_upload(upload, settings)
+        return data, f"upload-{hashlib.sha256(data).hexdigest()[:16]}", Path(upload).name
+    text = (arxiv_text or "").strip()
+    if not text:
+        raise InvalidSourceError("Paste an arXiv ID or link (e.g. 2405.15619), or upload a PDF.")
+    from chatpaper.sources.ids import parse_arxiv_id  # noqa: PLC0415
+
+    ref = parse_arxiv_id(text)
+    version = f"v{ref.version}" if ref.version else "-latest"
+    return text, folder_name(f"arxiv-{ref.arxiv_id}{version}"), None
+
+
+def run_summary(
+    arxiv_text: str | None,
+    upload: str | Path | None,
+    lang: str | None,
+    provider_name: str | None,
+    model: str | None,
+    base_url: str | None,
+    api_key: str | None,
+    *,
+    settings: Settings,
+    progress: ProgressFn | None = None,
+    arxiv=None,
+) -> Iterator[View]:
+    """Source -> Paper -> streamed Digest, as a series of Views. Errors become a status sentence."""
+    progress = progress or (lambda fraction, desc: None)
+    api_key = (api_key or "").strip() or None
+    view = View(status="⏳ Reading the paper…")
+    started = time.perf_counter()
+    try:
+        progress(0.0, "Reading the paper")
+        yield view
+        source, folder, filename = resolve_source(arxiv_text, upload, settings)
+        from chatpaper.chain import DigestCache, iter_digest  # noqa: PLC0415
+        from chatpaper.llm.registry import get_provider  # noqa: PLC0415
+        from chatpaper.reading import read_paper  # noqa: PLC0415
+
+        provider = get_provider(provider_name or settings.provider, model=(model or "").strip() or None,
+                                settings=settings, api_key=api_key, base_url=(base_url or "").strip() or None)
+        notice = OFFLINE_NOTICE if getattr(provider, "extractive", False) else ""
+        run_dir = runs_dir(settings) / folder
+        run_dir.mkdir(parents=True, exist_ok=True)
+        paper = read_paper(source, out_dir=run_dir, settings=settings, arxiv=arxiv, filename=filename)
+        cache = DigestCache(settings.cache_dir / "digests.sqlite")
+        lang = lang or settings.lang
+        done = 0
+        for event, digest in iter_digest(paper, provider=provider, lang=lang, settings=settings, cache=cache):
+            if event == "header":
+                view = replace(view, header=format_header(digest.header),
+                               gallery=gallery_items(digest, run_dir),
+                               sections={s: format_stage(digest, s) for s in STAGES})
+            else:
+                view = replace(view, sections={s: format_stage(digest, s) for s in STAGES})
+            if event == "done":
+                view.downloads = [str(p) for p in write_downloads(digest, paper, run_dir)]
+                failures = failed_stages(digest)
+                seconds = time.perf_counter() - started
+                if failures:
+                    view.error = redact(failure_sentence(failures), api_key)
+                view.status = "\n\n".join(filter(None, [
+                    f"⚠️ {escape_md(view.error)}" if failures else f"✅ Done in {seconds:.1f} s.", notice]))
+                progress(1.0, "Done")
+            else:
+                done += event in STAGES
+                label = "Header and figures" if event == "header" else STAGE_TITLES.get(event, event)
+                view.status = "\n\n".join(filter(None, [f"⏳ {label} ready; writing the rest…", notice]))
+                progress(done / len(STAGES), f"{label} ready")
+            yield view
+    except ChatPaperError as exc:
+        # Partial output stays on the page; only the status changes.
+        message = redact(str(exc), api_key)
+        yield replace(view, status=f"⚠️ {escape_md(message)}", error=message)
+    except Exception:
+        log.exception("unexpected error in the summarize handler")  # the traceback goes to the log only
+        message = "Something unexpected went wrong; please try again, or pick another provider."
+        yield replace(view, status=f"⚠️ {message}", error=message)
+
+
+# --------------------------------------------------------------------------- the app
+
+
+def provider_choices() -> list[str]:
+    """The five standard providers first, then any others registered (tests register a fake one)."""
+    try:
+        from chatpaper.llm.registry import available_providers  # noqa: PLC0415
+
+        extra = [p for p in available_providers() if p not in STANDARD_PROVIDERS]
+    except ImportError:
+        extra = []
+    return STANDARD_PROVIDERS + extra
+
+
+def create_app(settings: Settings | None = None) -> gr.Blocks:
+    """Build the Blocks (not launched). `launch(app)` serves it with the queue and file limits."""
+    import gradio as gr  # noqa: PLC0415
+
+    settings = settings or Settings()
+
+    def summarize(arxiv_text, upload, lang, provider_name, model, base_url, api_key,
+                  progress=gr.Progress()):  # noqa: B008 - Gradio injects the tracker through this default
+        for view in run_summary(arxiv_text, upload, lang, provider_name, model, base_url, api_key,
+                                settings=settings, progress=lambda f, d: progress(f, desc=d)):
+            if view.error:
+                gr.Warning(view.error)
+            yield view.as_outputs()
+
+    markdown = dict(sanitize_html=True, latex_delimiters=[])
+    with gr.Blocks(title="ChatPaper", analytics_enabled=False) as app:
+        gr.Markdown("# ChatPaper\nA faithful, structured digest of a research paper, beside its own figures.")
+        with gr.Tab("Paper"):
+            with gr.Row():
+                with gr.Column(scale=3):
+                    arxiv_box = gr.Textbox(label="arXiv ID or link", placeholder="2405.15619 or https://arxiv.org/abs/2405.15619",
+                                           elem_id="cp-arxiv")
+                    upload = gr.File(label=f"…or upload a PDF (up to {settings.max_pdf_bytes // 1_000_000} MB)",
+                                     file_types=[".pdf"], type="filepath", elem_id="cp-upload")
+                with gr.Column(scale=2):
+                    lang = gr.Dropdown(LANGUAGES, value=settings.lang, label="Output language",
+                                       allow_custom_value=True, elem_id="cp-lang")
+                    provider = gr.Dropdown(provider_choices(), value=settings.provider, label="Provider",
+                                           elem_id="cp-provider")
+                    model = gr.Textbox(label="Model", value=settings.model or "",
+                                       placeholder="the provider's default", elem_id="cp-model")
+                    api_key = gr.Textbox(label="API key (used for this request only, never stored)",
+                                         type="password", elem_id="cp-key")
+                    with gr.Accordion("Advanced", open=False):
+                        base_url = gr.Textbox(label="OpenAI-compatible base URL", value=settings.openai_base_url or "",
+                                              placeholder="https://api.openai.com/v1", elem_id="cp-base-url")
+            button = gr.Button("Summarize", variant="primary", elem_id="cp-go")
+            status = gr.Markdown(startup_notice(settings), elem_id="cp-status", **markdown)
+            with gr.Row(equal_height=False):
+                with gr.Column(scale=1):
+                    header = gr.Markdown(elem_id="cp-header", **markdown)
+                    sections = [gr.Markdown(elem_id=f"cp-{name}", **markdown) for name in STAGES]
+                    downloads = gr.File(label="Downloads: digest Markdown, JSON and figures", file_count="multiple",
+                                        interactive=False, elem_id="cp-downloads")
+                with gr.Column(scale=1):
+                    gallery = gr.Gallery(label="Figures (click to enlarge)", columns=1, height=760,
+                                         object_fit="contain", allow_preview=True, elem_id="cp-gallery",
+                                         buttons=["download", "fullscreen"])
+            examples = [[pid, None] for pid in SEED_ARXIV_IDS]
+            if EXAMPLE_PDF.is_file():
+                examples.append([None, str(EXAMPLE_PDF)])
+            gr.Examples(examples, inputs=[arxiv_box, upload], cache_examples=False,
+                        label="Examples (the arXiv ones need network; the PDF works offline)")
+            inputs = [arxiv_box, upload, lang, provider, model, base_url, api_key]
+            outputs = [status, header, *sections, gallery, downloads]
+            button.click(summarize, inputs, outputs, api_name="summarize")
+            arxiv_box.submit(summarize, inputs, outputs, api_visibility="private")
+        _daily_digest_tab(gr, settings)
+    app.queue(default_concurrency_limit=settings.max_concurrency, max_size=settings.max_queue)
+    app.chatpaper_settings = settings  # launch() reads the limits the app was built with
+    return app
+
+
+def _daily_digest_tab(gr, settings: Settings) -> None:
+    """The issue-5 tab, present once chatpaper.batch offers iter_post."""
+    try:
+        from chatpaper.batch import iter_post, zip_post  # noqa: F401, PLC0415
+    except ImportError:
+        return
+
+
+def launch(app: gr.Blocks, settings: Settings | None = None, **kwargs: Any):
+    """Serve APP: GRADIO_SERVER_NAME/PORT honoured, queue and upload limits from settings, only runs/ served."""
+    import gradio as gr  # noqa: PLC0415
+
+    settings = settings or getattr(app, "chatpaper_settings", None) or Settings()
+    runs = runs_dir(settings)
+    runs.mkdir(parents=True, exist_ok=True)
+    app.queue(default_concurrency_limit=settings.max_concurrency, max_size=settings.max_queue)
+    port = os.environ.get("GRADIO_SERVER_PORT")
+    options: dict[str, Any] = {
+        "server_name": os.environ.get("GRADIO_SERVER_NAME"),
+        "server_port": int(port) if port else None,
+        "max_file_size": settings.max_pdf_bytes,
+        "allowed_paths": [str(runs)] + ([str(EXAMPLE_PDF)] if EXAMPLE_PDF.is_file() else []),
+        "css": CSS,
+        "theme": gr.themes.Soft(),
+        "footer_links": ["api", "gradio"],
+    }
+    options.update(kwargs)
+    return app.launch(**options)

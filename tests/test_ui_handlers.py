@@ -1,0 +1,189 @@
+"""The app's formatting helpers and handler, at the library level (no server, no browser)."""
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+
+from chatpaper import ui
+from chatpaper.errors import InvalidSourceError, PdfError
+from chatpaper.models import (
+    ConclusionStage,
+    Digest,
+    DigestFigure,
+    Header,
+    MethodsStage,
+    Point,
+    Provenance,
+    SourceInfo,
+    StageRecord,
+    SummaryStage,
+)
+from chatpaper.settings import Settings
+
+EXAMPLE_PDF = ui.EXAMPLE_PDF
+HOSTILE = 'Nice <script>window.pwned=1</script> <img src=x onerror="window.pwned=2"> [x](javascript:alert(1))'
+
+
+def make_digest(**update) -> Digest:
+    base = Digest(
+        source=SourceInfo(kind="pdf", sha256="ab" * 32),
+        lang="en",
+        header=Header(title="A Paper", authors=["Ada Lovelace", "Alan Turing"], affiliation="Analytical Engines",
+                      arxiv_url="https://arxiv.org/abs/2405.15619v1", code_url="https://github.com/a/b"),
+        provenance=Provenance(provider="fake", prompt_version="test"),
+    )
+    return base.model_copy(update=update)
+
+
+# --------------------------------------------------------------------------- escaping
+
+
+def test_escape_md_turns_html_and_markdown_into_visible_text():
+    out = ui.escape_md(HOSTILE)
+    assert "<script" not in out and "<img" not in out
+    assert "&lt;script&gt;" in out and "&lt;img" in out
+    assert "](javascript" not in out  # the link syntax is broken by escaping the brackets
+    assert "\n" not in ui.escape_md("# heading\n- item\n1. one")
+
+
+def test_header_shows_facts_and_drops_non_http_links():
+    header = Header(title=HOSTILE, authors=["<b>Eve</b>"], affiliation="Lab", arxiv_url="https://arxiv.org/abs/1",
+                    code_url="javascript:alert(1)", pdf_url="https://arxiv.org/pdf/1(2)")
+    md = ui.format_header(header)
+    assert "<script" not in md and "<b>" not in md
+    assert "[arXiv](https://arxiv.org/abs/1)" in md
+    assert "](javascript" not in md  # the title may mention it as text, never as a link
+    assert "[Code]" not in md
+    assert "https://arxiv.org/pdf/1%282%29" in md
+
+
+def test_stage_sections_show_points_with_pages_and_placeholders():
+    summary = SummaryStage(
+        one_line=Point(text="It works.", pages=[1]),
+        key_takeaways=[Point(text=f"take {i}", pages=[i]) for i in range(1, 6)],
+        background=Point(text="bg"), past_methods=Point(text="past"),
+        proposed_method=Point(text="ours", pages=[2, 3]), performance=Point(text="40% better", pages=[5]),
+    )
+    digest = make_digest(summary=summary, methods=MethodsStage(steps=[Point(text="<script>x</script>", pages=[4])]))
+    md = ui.format_stage(digest, "summary")
+    assert "It works\\." in md and "*(p. 1)*" in md and "*(pp. 2, 3)*" in md and "40% better" in md
+    assert md.count("\n- ") == 5
+    methods = ui.format_stage(digest, "methods")
+    assert "1. &lt;script&gt;" in methods and "<script>" not in methods
+    assert "Writing" in ui.format_stage(digest, "conclusion")
+
+
+def test_failed_stage_shows_its_sentence_and_the_status_names_it():
+    record = StageRecord(name="conclusion", status="failed", error="The Gemini key was rejected; add a valid key.")
+    digest = make_digest(provenance=Provenance(provider="fake", prompt_version="t", stages=[record]),
+                         conclusion=None)
+    assert "rejected" in ui.format_stage(digest, "conclusion")
+    sentence = ui.failure_sentence(ui.failed_stages(digest))
+    assert sentence.startswith("The conclusion section could not be written")
+    assert "add a valid key" in sentence
+
+
+def test_conclusion_formatter_lists_the_four_points():
+    stage = ConclusionStage(significance=Point(text="s"), innovation=Point(text="i"),
+                            performance=Point(text="p"), workload=Point(text="w"))
+    md = ui.format_conclusion(stage)
+    for label in ("Significance", "Innovation", "Performance", "Workload"):
+        assert label in md
+
+
+def test_gallery_lists_existing_figures_with_captions_and_stays_inside_the_run(tmp_path):
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "figures" / "p1-figure-1.png").write_bytes(b"png")
+    digest = make_digest(figures=[
+        DigestFigure(label="Figure 1", page=1, caption="Pipeline\n overview", image="figures/p1-figure-1.png"),
+        DigestFigure(label="Figure 2", page=2, caption="missing", image="figures/p2-figure-2.png"),
+        DigestFigure(label="Figure 3", page=2, caption="escape", image="../../etc/passwd"),
+    ])
+    items = ui.gallery_items(digest, tmp_path)
+    assert items == [(str((tmp_path / "figures" / "p1-figure-1.png").resolve()), "Figure 1 (p. 1): Pipeline overview")]
+
+
+def test_redact_hides_a_key_inside_a_message():
+    assert ui.redact("bad key sk-secret-123 for you", "sk-secret-123") == "bad key •••• for you"
+    assert ui.redact("nothing", None) == "nothing"
+
+
+def test_startup_notice_explains_how_to_add_a_gemini_key(monkeypatch, tmp_path):
+    settings = Settings(cache_dir=tmp_path)
+    assert "GEMINI_API_KEY" in ui.startup_notice(settings)
+    monkeypatch.setenv("GEMINI_API_KEY", "x" * 20)
+    assert ui.startup_notice(settings) == ""
+
+
+# --------------------------------------------------------------------------- uploads
+
+
+def test_check_upload_accepts_a_real_pdf(tmp_path):
+    data = ui.check_upload(EXAMPLE_PDF, Settings(cache_dir=tmp_path))
+    assert data.startswith(b"%PDF-")
+
+
+@pytest.mark.parametrize(("name", "content", "error", "words"), [
+    ("notes.txt", b"%PDF-1.7 but a text file", InvalidSourceError, "not a PDF file"),
+    ("paper.pdf", b"<html>not a pdf</html>", PdfError, "%PDF signature"),
+    ("empty.pdf", b"", PdfError, "empty"),
+])
+def test_check_upload_refuses_what_is_not_a_pdf(tmp_path, name, content, error, words):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(error, match=words.replace("%", ".")) as info:
+        ui.check_upload(path, Settings(cache_dir=tmp_path))
+    assert str(info.value).count(". ") == 0  # one sentence
+
+
+def test_check_upload_enforces_the_size_limit_before_reading(tmp_path):
+    path = tmp_path / "big.pdf"
+    path.write_bytes(b"%PDF-1.7\n" + b"0" * 2000)
+    with pytest.raises(PdfError, match="over the"):
+        ui.check_upload(path, Settings(cache_dir=tmp_path, max_pdf_bytes=1000))
+
+
+def test_zip_figures_packs_the_pngs(tmp_path):
+    (tmp_path / "figures").mkdir()
+    for n in (1, 2):
+        (tmp_path / "figures" / f"p1-figure-{n}.png").write_bytes(b"png%d" % n)
+    path = ui.zip_figures(tmp_path)
+    assert sorted(zipfile.ZipFile(path).namelist()) == ["figures/p1-figure-1.png", "figures/p1-figure-2.png"]
+    assert ui.zip_figures(tmp_path / "nothing") is None
+
+
+def test_resolve_source_rejects_missing_and_bad_input_before_any_download(tmp_path):
+    settings = Settings(cache_dir=tmp_path)
+    with pytest.raises(InvalidSourceError, match="arXiv ID"):
+        ui.resolve_source("  ", None, settings)
+    with pytest.raises(InvalidSourceError):
+        ui.resolve_source("not an id at all", None, settings)
+    source, folder, _ = ui.resolve_source("https://arxiv.org/abs/2405.15619v1", None, settings)
+    assert folder == "arxiv-2405.15619v1"
+    data, folder, filename = ui.resolve_source("ignored", EXAMPLE_PDF, settings)
+    assert isinstance(data, bytes) and folder.startswith("upload-") and filename == EXAMPLE_PDF.name
+
+
+# --------------------------------------------------------------------------- the app object
+
+
+def test_create_app_builds_without_launching_and_exposes_summarize(tmp_path):
+    app = ui.create_app(Settings(cache_dir=tmp_path, max_concurrency=3, max_queue=7))
+    names = [dep.get("api_name") for dep in app.config["dependencies"]]
+    assert "summarize" in names
+    assert app.is_running is False
+    assert app._queue.max_size == 7
+    key_box = next(b for b in app.blocks.values() if getattr(b, "elem_id", None) == "cp-key")
+    assert key_box.type == "password"
+
+
+def test_example_pdf_is_small_and_has_a_figure_caption():
+    import pymupdf
+
+    assert EXAMPLE_PDF.stat().st_size < 300_000
+    with pymupdf.open(EXAMPLE_PDF) as doc:
+        text = "".join(page.get_text() for page in doc)
+        assert 2 <= doc.page_count <= 3
+        assert "Figure 1:" in text and "2  Method" in text.replace("2 Method", "2  Method")
+        assert any(page.get_drawings() for page in doc)  # the figures are vector graphics
