@@ -480,3 +480,22 @@ def test_read_paper_refuses_non_arxiv_links_without_a_request(settings, http, tm
     with pytest.raises(InvalidSourceError, match="Only arXiv links"):
         read_paper("https://evil.com/abs/2405.15619", out_dir=tmp_path, settings=settings, arxiv=source)
     assert len(http.calls) == 0
+
+
+def test_pacer_keeps_the_interval_between_calls():
+    from chatpaper.sources.arxiv import Pacer
+
+    now = [100.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    pacer = Pacer(clock=lambda: now[0])
+    pacer.wait(3.0, sleep)  # first call: no wait
+    now[0] += 1.0
+    pacer.wait(3.0, sleep)  # 1 s later: wait the other 2 s
+    now[0] += 5.0
+    pacer.wait(3.0, sleep)  # 5 s later: no wait
+    assert slept == [2.0]

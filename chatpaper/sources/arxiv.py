@@ -76,6 +76,27 @@ def shared_client(settings: Settings) -> arxiv.Client:
         return client
 
 
+class Pacer:
+    """Keeps at least `interval` seconds between the starts of calls, across threads."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
+        self._lock = threading.Lock()
+        self._clock = clock
+        self._last: float | None = None
+
+    def wait(self, interval: float, sleep: Callable[[float], None]) -> None:
+        with self._lock:  # held while sleeping, so concurrent callers queue up in turn
+            if self._last is not None:
+                remaining = self._last + interval - self._clock()
+                if remaining > 0:
+                    sleep(remaining)
+            self._last = self._clock()
+
+
+# PDF downloads are paced like API calls: a batch of papers should not hammer arxiv.org.
+DOWNLOAD_PACER = Pacer()
+
+
 class _Retryable(Exception):
     """One failed try that a later try may fix (429, 5xx, timeout, dropped connection)."""
 
@@ -144,6 +165,7 @@ class ArxivSource:
     def _download_once(self, url: str, meta: ArxivMetadata) -> bytes:
         cap = self.settings.max_pdf_bytes
         for _ in range(_MAX_REDIRECTS + 1):
+            DOWNLOAD_PACER.wait(self.settings.arxiv_delay_seconds, self.sleep)
             try:
                 response = self.session.get(
                     url, stream=True, allow_redirects=False, timeout=self.settings.http_timeout_seconds,
