@@ -124,7 +124,8 @@ class ArxivSource:
         self.cache = cache or ArxivCache(settings.cache_dir / "arxiv")
         self.sleep = sleep
         # Waits between retries double: 3 s, 6 s, 12 s with the default delay.
-        self.backoff_seconds = backoff_seconds if backoff_seconds is not None else max(settings.arxiv_delay_seconds, 1.0)
+        default_backoff = max(settings.arxiv_delay_seconds, 1.0)
+        self.backoff_seconds = backoff_seconds if backoff_seconds is not None else default_backoff
 
     # ------------------------------------------------------------------ metadata
 

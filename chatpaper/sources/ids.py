@@ -21,7 +21,9 @@ EXAMPLE_HINT = "use an ID like 2405.15619 or a link like https://arxiv.org/abs/2
 # YYMM.NNNNN since 2015, YYMM.NNNN from April 2007 to December 2014.
 _NEW_STYLE = re.compile(r"(?P<yy>\d{2})(?P<mm>\d{2})\.(?P<num>\d{4,5})")
 # archive(.SUBJECT-CLASS)/YYMMNNN, e.g. hep-th/9901001, math.GT/0309136 (before April 2007).
-_OLD_STYLE = re.compile(r"(?P<archive>[a-z]+(?:-[a-z]+)?)(?:\.(?P<subject>[A-Z]{2}))?/(?P<yy_old>\d{2})(?P<mm_old>\d{2})\d{3}")
+_OLD_STYLE = re.compile(
+    r"(?P<archive>[a-z]+(?:-[a-z]+)?)(?:\.(?P<subject>[A-Z]{2}))?/(?P<yy_old>\d{2})(?P<mm_old>\d{2})\d{3}"
+)
 _VERSION = re.compile(r"v(?P<version>[1-9]\d{0,3})")
 _ID_WITH_VERSION = re.compile(rf"(?P<id>{_NEW_STYLE.pattern}|{_OLD_STYLE.pattern})(?:{_VERSION.pattern})?")
 _PREFIX = re.compile(r"arxiv\s*:\s*", re.IGNORECASE)
