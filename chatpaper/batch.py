@@ -99,8 +99,8 @@ class _Outcome(_Model):
     failure: PostFailure | None = None
 
 
-class _Stopped(Exception):
-    """The run was stopped (Ctrl-C, closed app tab) before this paper started."""
+class _Stopped(BaseException):  # noqa: N818 - BaseException so no `except Exception` swallows it
+    """The run was stopped (Ctrl-C, closed app tab): this paper ends at its next stage boundary."""
 
 
 # --------------------------------------------------------------------------- helpers
@@ -291,6 +291,8 @@ def digest_one(
 
         def on_update(_digest: Digest, stage: str) -> None:
             progress(job, stage)
+            if stop.is_set():  # finished stages are already cached; the rest wait for the next run
+                raise _Stopped
 
         digest = summarize(paper, provider=provider, lang=lang, settings=settings, cache=cache,
                            on_update=on_update)
@@ -396,8 +398,8 @@ def iter_run(
             outcomes[outcome.job.index] = outcome
             yield snapshot()
     finally:
-        stop.set()  # papers not yet started are dropped; running ones finish into the cache
-        pool.shutdown(wait=False, cancel_futures=True)
+        stop.set()  # papers not started are dropped; running ones stop after their current stage
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def iter_post(request: DigestRequest, **kwargs: Any) -> Iterator[str]:
