@@ -1,0 +1,66 @@
+"""Which of the paper's figures the digest shows: the page-1 teaser, the method overview, the main results."""
+from __future__ import annotations
+
+import re
+
+from chatpaper.models import DigestFigure, Figure, Paper
+
+MAX_FIGURES = 4
+
+_METHOD_CUES = re.compile(
+    r"\b(overview|architecture|pipeline|framework|our (?:method|approach|model)|proposed|illustration of|"
+    r"diagram|schematic|workflow|overall|structure of)\b", re.I)
+_RESULT_CUES = re.compile(
+    r"\b(results?|comparison|compared|comparing|performance|accuracy|qualitative|quantitative|error|"
+    r"loss|curves?|versus|vs\.?|benchmark|state-of-the-art|baselines?|speed-?up|samples)\b", re.I)
+
+
+def _pages_of(paper: Paper, roles: tuple[str, ...]) -> set[int]:
+    """Pages spanned by the level-1 sections with these roles (from their start to the next section's)."""
+    tops = [s for s in paper.sections if s.level == 1]
+    pages: set[int] = set()
+    for i, s in enumerate(tops):
+        if s.role in roles:
+            end = tops[i + 1].page if i + 1 < len(tops) else paper.pages
+            pages.update(range(s.page, max(s.page, end) + 1))
+    return pages
+
+
+def _number(figure: Figure) -> int:
+    m = re.search(r"\d+", figure.label)
+    return int(m.group()) if m else 10_000
+
+
+def _as_digest_figure(figure: Figure, role: str) -> DigestFigure:
+    return DigestFigure(label=figure.label, page=figure.page, caption=figure.caption, image=figure.image,
+                        role=role)  # type: ignore[arg-type]
+
+
+def _best(candidates: list[Figure], cues: re.Pattern, pages: set[int]) -> Figure | None:
+    """The figure whose caption has the most cues, preferring the right section, then the lowest number."""
+    scored = []
+    for f in candidates:
+        hits = len(cues.findall(f.caption))
+        score = hits * 2 + (1 if f.page in pages else 0)
+        if score:
+            scored.append((-score, _number(f), f))
+    return min(scored, key=lambda t: t[:2])[2] if scored else None
+
+
+def choose_figures(paper: Paper, *, limit: int = MAX_FIGURES) -> list[DigestFigure]:
+    """Teaser (a figure on page 1), method overview, main results; then the earliest others up to `limit`."""
+    remaining = sorted(paper.figures, key=lambda f: (f.page, _number(f)))
+    chosen: list[DigestFigure] = []
+
+    def take(figure: Figure | None, role: str) -> None:
+        if figure is not None and len(chosen) < limit:
+            remaining.remove(figure)
+            chosen.append(_as_digest_figure(figure, role))
+
+    take(next((f for f in remaining if f.page == 1), None), "teaser")
+    take(_best(remaining, _METHOD_CUES, _pages_of(paper, ("method",))), "method")
+    take(_best(remaining, _RESULT_CUES, _pages_of(paper, ("experiments", "results", "evaluation"))), "results")
+    while remaining and len(chosen) < min(limit, 3):
+        take(remaining[0], "other")
+    return sorted(chosen, key=lambda d: (d.page, d.label))
+

@@ -1,0 +1,333 @@
+"""Guards on a stage's reply: each finds one kind of fault the seed post shows.
+
+A guard returns `Issue`s. `retry=True` issues earn the stage one corrective retry (the issue's
+`message` is what the model is told); after it, the chain keeps the result and records the issue
+as a warning. Soft issues (numbers not found in the paper) are warnings only.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from typing import Iterator
+
+from pydantic import BaseModel, ValidationError
+
+from chatpaper.chain.prompts import base_lang, language_name
+from chatpaper.models import Header, MetadataStage, Paper, Point
+
+
+@dataclass(frozen=True)
+class Issue:
+    kind: str  # json, placeholder, language, pages, header, numbers, evidence
+    message: str  # told to the model on the retry, and kept as the warning
+    retry: bool = True
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def _json_candidate(text: str) -> str:
+    """The JSON object inside a reply that may carry Markdown fences or chatter around it."""
+    fenced = re.search(r"```(?:json)?\s*(\{.*\})\s*```", text, re.S)
+    if fenced:
+        return fenced.group(1)
+    start, end = text.find("{"), text.rfind("}")
+    return text[start : end + 1] if start != -1 and end > start else text
+
+
+def parse_reply(text: str, model: type[BaseModel]) -> tuple[BaseModel | None, Issue | None]:
+    """Validate a reply against the stage model; on failure the issue says what is wrong."""
+    try:
+        return model.model_validate_json(_json_candidate(text)), None
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        if errors and errors[0].get("type") == "json_invalid":
+            detail = "it is not valid JSON"
+        else:
+            detail = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'reply'}: {e['msg']}" for e in errors[:6]
+            )
+        fields = ", ".join(model.model_fields)
+        return None, Issue("json", f"The reply does not match the required JSON schema ({detail}); "
+                                   f"reply with one JSON object with exactly the fields {fields}.")
+
+
+# --------------------------------------------------------------------------- walking a stage
+
+
+def iter_texts(result: BaseModel, prefix: str = "") -> Iterator[tuple[str, str]]:
+    """(field path, text) for every string in a stage result, Point texts included."""
+    for name, value in result:
+        path = f"{prefix}{name}"
+        if isinstance(value, str):
+            yield path, value
+        elif isinstance(value, BaseModel):
+            yield from iter_texts(value, path + ".")
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, str):
+                    yield f"{path}[{i}]", item
+                elif isinstance(item, BaseModel):
+                    yield from iter_texts(item, f"{path}[{i}].")
+
+
+def iter_points(result: BaseModel, prefix: str = "") -> Iterator[tuple[str, Point]]:
+    for name, value in result:
+        path = f"{prefix}{name}"
+        if isinstance(value, Point):
+            yield path, value
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, Point):
+                    yield f"{path}[{i}]", item
+
+
+# --------------------------------------------------------------------------- placeholders
+
+_PLACEHOLDERS = [
+    re.compile(r"(?<![A-Za-z])x{3,}(?![A-Za-z])", re.I),
+    re.compile(r"\[[\u4e00-\u9fff]{1,10}\]"),  # [领域], [创新点]
+    re.compile(r"\[(?:\.{2,}|…+|field|domain|topic|method|task|dataset|metric|innovation[^\]]*|insert[^\]]*|"
+               r"your [^\]]*|placeholder|todo|tbd|author[^\]]*|title[^\]]*)\]", re.I),
+    re.compile(r"<[a-z][a-z0-9 _,\-]{2,40}>"),  # <background, one sentence>
+    re.compile(r"\((?:no|none|not) [a-z ]{0,30}(?:listed|provided|given|available)\)", re.I),
+    re.compile(r"\b(?:not|none|nothing) (?:provided|listed|given|available|specified|mentioned)\b", re.I),
+    re.compile(r"\bno (?:authors?|author names|affiliations?) (?:provided|listed|given|available)\b", re.I),
+    re.compile(r"(?<![\w/])(?:N/A|n/a|TBD|TODO|lorem ipsum)(?![\w/])"),
+    re.compile(r"未提供|暂无|无（|无 \(|待定|此处填写"),
+]
+_ONLY_PUNCT = re.compile(r"^[\s\W_]*$")
+
+
+def find_placeholders(result: BaseModel) -> list[Issue]:
+    found: list[str] = []
+    for path, text in iter_texts(result):
+        if _ONLY_PUNCT.match(text) or text.strip().lower() in {"none", "null", "unknown"}:
+            found.append(f"{path} is empty")
+            continue
+        for pattern in _PLACEHOLDERS:
+            m = pattern.search(text)
+            if m:
+                found.append(f'{path} contains the placeholder "{m.group(0)}"')
+                break
+    if not found:
+        return []
+    return [Issue("placeholder", "Template placeholders or empty fields were left in: " + "; ".join(found[:8])
+                  + ". Fill every field with real content taken from the paper.")]
+
+
+# --------------------------------------------------------------------------- language by script
+
+_SCRIPTS = {
+    "cjk": r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]",
+    "kana": r"[\u3040-\u30ff]",
+    "hangul": r"[\uac00-\ud7af\u1100-\u11ff]",
+    "cyrillic": r"[\u0400-\u04ff]",
+    "greek": r"[\u0370-\u03ff]",
+    "arabic": r"[\u0600-\u06ff]",
+    "hebrew": r"[\u0590-\u05ff]",
+    "devanagari": r"[\u0900-\u097f]",
+    "thai": r"[\u0e00-\u0e7f]",
+}
+_LANG_SCRIPTS = {
+    "zh": ("cjk",), "ja": ("cjk", "kana"), "ko": ("hangul", "cjk"), "ru": ("cyrillic",), "uk": ("cyrillic",),
+    "bg": ("cyrillic",), "sr": ("cyrillic",), "el": ("greek",), "ar": ("arabic",), "fa": ("arabic",),
+    "ur": ("arabic",), "he": ("hebrew",), "hi": ("devanagari",), "mr": ("devanagari",), "th": ("thai",),
+}
+_LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+")
+# Share of script units (a CJK character or a Latin word each count one) the language must reach.
+MIN_NATIVE_SHARE = 0.5
+MIN_LATIN_SHARE = 0.8
+
+
+def script_share(text: str, lang: str) -> float | None:
+    """Share of `lang`'s script among the letters of `text` (None when there are too few to judge).
+
+    A CJK/kana/hangul character counts one unit, a Latin word counts one unit, so technical terms kept
+    in English do not swamp a Chinese sentence; digits and punctuation are ignored.
+    """
+    code = base_lang(lang)
+    counts = {name: len(re.findall(pattern, text)) for name, pattern in _SCRIPTS.items()}
+    latin = len(_LATIN_WORD.findall(text))
+    total = sum(counts.values()) + latin
+    if total < 8:
+        return None
+    if code in _LANG_SCRIPTS:
+        return sum(counts[s] for s in _LANG_SCRIPTS[code]) / total
+    return latin / total
+
+
+def check_language(result: BaseModel, lang: str, *, skip: tuple[str, ...] = ("keywords",),
+                   min_share: float | None = None) -> list[Issue]:
+    """Wrong output language by script ratio; `min_share` overrides the default threshold (titles keep names)."""
+    texts = [t for path, t in iter_texts(result) if not path.split("[")[0].split(".")[0] in skip]
+    share = script_share(" ".join(texts), lang)
+    if share is None:
+        return []
+    needed = min_share if min_share is not None else (
+        MIN_NATIVE_SHARE if base_lang(lang) in _LANG_SCRIPTS else MIN_LATIN_SHARE)
+    if share >= needed:
+        return []
+    return [Issue("language", f"The reply is not written in {language_name(lang)} (only {share:.0%} of its words "
+                              f"are); write every text field in {language_name(lang)}, keeping only names and "
+                              "technical terms in the original.")]
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def check_pages(result: BaseModel, pages: int) -> list[Issue]:
+    bad = sorted({p for _, point in iter_points(result) for p in point.pages if not 1 <= p <= pages})
+    if not bad:
+        return []
+    return [Issue("pages", f"Page numbers {', '.join(map(str, bad))} are outside the paper, which has pages 1 to "
+                           f"{pages}; cite only pages 1 to {pages}, as marked [p. N] in the paper.")]
+
+
+def drop_bad_pages(result: BaseModel, pages: int) -> tuple[BaseModel, list[int]]:
+    """A copy of `result` with out-of-range pages removed, and the pages removed."""
+    dropped: list[int] = []
+
+    def fix(point: Point) -> Point:
+        good = sorted({p for p in point.pages if 1 <= p <= pages})
+        dropped.extend(p for p in point.pages if not 1 <= p <= pages)
+        return point.model_copy(update={"pages": good})
+
+    update = {}
+    for name, value in result:
+        if isinstance(value, Point):
+            update[name] = fix(value)
+        elif isinstance(value, list) and value and isinstance(value[0], Point):
+            update[name] = [fix(p) for p in value]
+    return result.model_copy(update=update), sorted(set(dropped))
+
+
+def check_evidence(result: BaseModel) -> list[Issue]:
+    """Soft: every point should carry the pages it rests on."""
+    bare = [path for path, point in iter_points(result) if not point.pages]
+    if not bare:
+        return []
+    return [Issue("evidence", f"{len(bare)} point(s) cite no page: {', '.join(bare[:6])}.", retry=False)]
+
+
+# --------------------------------------------------------------------------- header contradictions
+
+
+def _similar(a: str, b: str) -> float:
+    return SequenceMatcher(None, _plain(a), _plain(b)).ratio()
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[^0-9a-z]+", " ", text.lower()).strip()
+
+
+_PARTICLES = {"de", "van", "von", "der", "la", "da", "di", "le", "du"}
+_NAME = re.compile(r"[A-Z][\w'\-]*\.?(?:\s+[A-Z][\w'\-]*\.?){1,3}|[\u4e00-\u9fff]{2,4}")
+
+
+def _name_tokens(name: str) -> set[str]:
+    return {t for t in _plain(name).split() if len(t) > 1 and t not in _PARTICLES}
+
+
+def _name_known(name: str, authors: list[str]) -> bool:
+    """A name is known when it shares a (non-initial) name token with a header author."""
+    if re.fullmatch(r"[\u4e00-\u9fff]{2,4}", name):
+        return any(name in a for a in authors)
+    return any(_name_tokens(name) & _name_tokens(a) for a in authors)
+
+
+_AUTHOR_CLAIM = re.compile(r"(?:\bauthors?\b|作者)\s*(?:are|is|include|:|：)\s*([^\n;。；]+)", re.I)
+_BY_CLAIM = re.compile(
+    r"(?:paper|work|study|article|论文|文章)\s+(?:is\s+|was\s+)?(?:written\s+|authored\s+)?by\s+"
+    r"((?:[A-Z][\w'\-]+\.?\s+){1,3}[A-Z][\w'\-]+(?:\s*(?:,|and|&)\s*(?:[A-Z][\w'\-]+\.?\s+){1,3}[A-Z][\w'\-]+)*)"
+)
+_TITLE_CLAIM = re.compile(r"(?:\btitled?\b|标题|题为|题目)\s*(?:is|:|：)?\s*[\"“《']([^\"”》']{8,})[\"”》']", re.I)
+_LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z0-9\-'’,:&/ ]{15,}[A-Za-z0-9]")
+
+
+def check_header(result: BaseModel, header: Header, lang: str) -> list[Issue]:
+    """Authors or titles in the reply that contradict the header (which no LLM writes)."""
+    problems: list[str] = []
+    for path, text in iter_texts(result):
+        for m in list(_AUTHOR_CLAIM.finditer(text)) + list(_BY_CLAIM.finditer(text)):
+            names = [n.strip(" .") for n in re.split(r",|，|、|\band\b|&|和", m.group(1)) if n.strip(" .")]
+            names = [n for n in names if _NAME.fullmatch(n) and not re.fullmatch(r"et al|等人?", n, re.I)]
+            unknown = [n for n in names if not _name_known(n, header.authors)]
+            if unknown:
+                listed = ", ".join(header.authors) or "no authors (do not name any)"
+                problems.append(f'{path} names authors "{", ".join(unknown)}" but the paper\'s authors are {listed}')
+        for m in _TITLE_CLAIM.finditer(text):
+            if _LATIN_RUN.fullmatch(m.group(1).strip()) and _similar(m.group(1), header.title) < 0.6:
+                problems.append(f'{path} calls the paper "{m.group(1)}" but its title is "{header.title}"')
+    if isinstance(result, MetadataStage):
+        problems += _title_translation_problems(result.title_translation, header.title, lang)
+    if not problems:
+        return []
+    return [Issue("header", "The reply contradicts the paper's header: " + "; ".join(problems[:5])
+                  + ". Use the paper's real title and authors.")]
+
+
+def _title_translation_problems(translation: str, title: str, lang: str) -> list[str]:
+    problems = []
+    name = title.split(":", 1)[0].strip() if ":" in title else ""
+    if name and len(name.split()) <= 3 and name.lower() not in translation.lower():
+        problems.append(f'title_translation drops the name "{name}" that starts the title')
+    if base_lang(lang) == "en" and not re.search(r"[\u3400-\u9fff]", title):
+        if _similar(translation, title) < 0.8:
+            problems.append(f'title_translation "{translation}" is not the title "{title}"')
+        return problems
+    if base_lang(lang) not in _LANG_SCRIPTS:  # a French or German title is Latin too: nothing to compare
+        return problems
+    title_plain = _plain(title)
+    for run in _LATIN_RUN.findall(translation):
+        words = _plain(run).split()
+        if len(words) >= 4 and _plain(run) not in title_plain and _similar(run, title) < 0.75:
+            problems.append(f'title_translation gives "{run.strip()}" as the title, but the title is "{title}"')
+    return problems
+
+
+# --------------------------------------------------------------------------- numbers (soft)
+
+_NUMBER = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)*)(?![\d])")
+
+
+def _numbers(text: str) -> list[str]:
+    out = []
+    for m in _NUMBER.finditer(text):
+        n = m.group(1).rstrip(".,")
+        digits = n.replace(",", "").replace(".", "")
+        if len(digits) >= 2 or "." in n:  # single digits are everywhere; not worth a warning
+            out.append(n)
+    return out
+
+
+class PaperNumbers:
+    """The paper's text, normalised once, to check that reported numbers occur in it."""
+
+    def __init__(self, paper: Paper):
+        parts = paper.page_texts or [s.text for s in paper.sections]
+        text = " ".join([paper.abstract, *parts])
+        self.text = re.sub(r"(?<=\d),(?=\d{3})", "", text)  # 1,000 -> 1000 on both sides
+
+    def missing(self, numbers: list[str]) -> list[str]:
+        out = []
+        for n in numbers:
+            plain = re.sub(r"(?<=\d),(?=\d{3})", "", n)
+            if not re.search(rf"(?<![\d]){re.escape(plain)}(?![\d])", self.text) and n not in out:
+                out.append(n)
+        return out
+
+
+NUMBER_FIELDS = ("performance", "key_takeaways", "one_line")
+
+
+def check_numbers(result: BaseModel, numbers: PaperNumbers) -> list[Issue]:
+    """Soft: numbers in the results fields that the paper's text does not contain."""
+    found = [n for path, text in iter_texts(result) if path.split("[")[0].split(".")[0] in NUMBER_FIELDS
+             for n in _numbers(text)]
+    missing = numbers.missing(found)
+    if not missing:
+        return []
+    return [Issue("numbers", f"Numbers not found in the paper's text: {', '.join(missing[:8])}; check them "
+                             "against the paper.", retry=False)]

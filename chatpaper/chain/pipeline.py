@@ -1,0 +1,350 @@
+"""Paper -> Digest: the header (never an LLM), the figures, then four independent stages run concurrently.
+
+Each stage: cache lookup -> prompt (paper first, instruction last) -> guards -> at most one corrective
+retry per kind of fault -> the result kept with warnings -> cache. A stage that fails leaves the
+others standing and records why. Extractive providers (offline) build each stage themselves; their
+results still go through the page guard, the cache and the provenance.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Literal
+
+from pydantic import BaseModel
+
+from chatpaper.chain import guards
+from chatpaper.chain.budget import BudgetPlan, count_tokens, plan_budget
+from chatpaper.chain.cache import CacheKey, DigestCache
+from chatpaper.chain.figures import choose_figures
+from chatpaper.chain.prompts import PROMPT_VERSION, STAGES, build_prompt, correction_message, system_prompt
+from chatpaper.errors import ChatPaperError
+from chatpaper.llm.base import LLMRequest, Provider
+from chatpaper.models import (
+    ConclusionStage,
+    Digest,
+    Header,
+    MetadataStage,
+    MethodsStage,
+    Paper,
+    Provenance,
+    StageRecord,
+    SummaryStage,
+)
+from chatpaper.settings import Settings
+
+log = logging.getLogger(__name__)
+
+STAGE_MODELS: dict[str, type[BaseModel]] = {
+    "metadata": MetadataStage,
+    "summary": SummaryStage,
+    "methods": MethodsStage,
+    "conclusion": ConclusionStage,
+}
+MAX_OUTPUT_TOKENS = {"metadata": 512, "summary": 2048, "methods": 2048, "conclusion": 1024}
+# One first try plus at most two corrective retries, each for a different kind of fault.
+MAX_ATTEMPTS = 3
+# Metadata is a title and keywords: names stay in the original, so its language bar is lower.
+METADATA_MIN_SHARE = 0.2
+
+CacheOption = DigestCache | Literal[False] | None
+
+
+# --------------------------------------------------------------------------- header
+
+
+def _clean(text: str | None) -> str:
+    return re.sub(r"\s+", " ", text or "").strip()
+
+
+def _https(url: str | None) -> str | None:
+    return re.sub(r"^http://(export\.)?arxiv\.org", "https://arxiv.org", url) if url else url
+
+
+def build_header(paper: Paper) -> Header:
+    """Title, authors, first author's affiliation, links: from arXiv metadata when present, else the PDF."""
+    meta = paper.metadata
+    arxiv_id = meta.versioned_id if meta else None
+    if not arxiv_id and paper.source.arxiv_id:
+        version = paper.source.version
+        arxiv_id = f"{paper.source.arxiv_id}v{version}" if version else paper.source.arxiv_id
+    arxiv_url = _https(meta.abs_url if meta and meta.abs_url else None) or (
+        f"https://arxiv.org/abs/{arxiv_id}" if arxiv_id else None)
+    pdf_url = _https(meta.pdf_url if meta and meta.pdf_url else None) or (
+        f"https://arxiv.org/pdf/{arxiv_id}" if arxiv_id else None)
+    return Header(
+        title=_clean(meta.title if meta and meta.title else paper.title),
+        authors=[_clean(a) for a in (meta.authors if meta and meta.authors else paper.authors)],
+        affiliation=_clean(paper.affiliations[0]) if paper.affiliations else None,
+        arxiv_url=arxiv_url,
+        pdf_url=pdf_url,
+        code_url=paper.code_urls[0] if paper.code_urls else None,
+        abstract=_clean(meta.abstract if meta and meta.abstract else paper.abstract),
+        comment=_clean(meta.comment) or None if meta else None,
+        published=meta.published if meta else None,
+    )
+
+
+# --------------------------------------------------------------------------- one stage
+
+
+@dataclass
+class StageOutcome:
+    result: BaseModel | None
+    record: StageRecord
+
+
+@dataclass
+class _Run:
+    paper: Paper
+    header: Header
+    provider: Provider
+    lang: str
+    settings: Settings
+    cache: DigestCache | None
+    plan: BudgetPlan | None
+    numbers: guards.PaperNumbers
+
+    def cache_key(self, stage: str) -> CacheKey:
+        version = PROMPT_VERSION
+        if self.provider.extractive:  # an extractive provider's own algorithm version, when it has one
+            version += f"+{getattr(self.provider, 'version', '')}"
+        return CacheKey(self.paper.source.key, self.provider.name, self.provider.model or "", self.lang,
+                        version, stage)
+
+
+def _hard_issues(run: _Run, stage: str, result: BaseModel) -> list[guards.Issue]:
+    """The faults worth a corrective retry."""
+    issues = guards.find_placeholders(result)
+    min_share = METADATA_MIN_SHARE if stage == "metadata" else None
+    issues += guards.check_language(result, run.lang, min_share=min_share)
+    issues += guards.check_pages(result, run.paper.pages)
+    issues += guards.check_header(result, run.header, run.lang)
+    return issues
+
+
+def _finish(run: _Run, result: BaseModel, record: StageRecord, issues: list[guards.Issue],
+            *, extractive: bool = False) -> BaseModel:
+    """Keep the result: drop pages outside the paper, record every remaining fault as a warning."""
+    for issue in issues:
+        if issue.kind == "pages":
+            continue  # fixed below by dropping the pages
+        kept_after_retry = issue.retry and not extractive
+        record.warnings.append(f"Kept after a corrective retry: {issue.message}" if kept_after_retry else issue.message)
+    result, dropped = guards.drop_bad_pages(result, run.paper.pages)
+    if dropped:
+        record.warnings.append(f"Dropped page numbers outside 1-{run.paper.pages}: {', '.join(map(str, dropped))}.")
+    soft = guards.check_evidence(result)
+    if not extractive:
+        soft += guards.check_numbers(result, run.numbers)
+    record.warnings.extend(i.message for i in soft)
+    return result
+
+
+def _run_llm_stage(run: _Run, stage: str) -> StageOutcome:
+    model = STAGE_MODELS[stage]
+    assert run.plan is not None  # planned for every non-extractive provider
+    request = LLMRequest(
+        system=system_prompt(run.lang),
+        prompt=build_prompt(run.plan.stages[stage].document, stage, run.lang),
+        schema_model=model,
+        max_output_tokens=MAX_OUTPUT_TOKENS[stage],
+        timeout_seconds=run.settings.llm_timeout_seconds,
+    )
+    record = StageRecord(name=stage)
+    candidates: list[tuple[BaseModel, list[guards.Issue]]] = []
+    history: list[tuple[str, str]] = []
+    retried: set[str] = set()
+    error: str | None = None
+    for attempt in range(MAX_ATTEMPTS):
+        sent = request.model_copy(update={"history": list(history)})
+        try:
+            response = run.provider.generate(sent)
+        except ChatPaperError as exc:
+            error = str(exc)
+            break
+        except Exception as exc:  # a provider bug must not take the other stages down
+            log.exception("provider %s crashed in stage %s", run.provider.name, stage)
+            error = f"The {run.provider.name} provider failed unexpectedly ({type(exc).__name__}); try again or use another provider."
+            break
+        record.input_tokens += response.input_tokens or (
+            count_tokens(sent.system) + count_tokens(sent.prompt) + sum(count_tokens(t) for _, t in history))
+        record.output_tokens += response.output_tokens or count_tokens(response.text)
+        result, json_issue = guards.parse_reply(response.text, model)
+        issues = [json_issue] if json_issue else _hard_issues(run, stage, result)
+        if result is not None:
+            candidates.append((result, issues))
+        fresh = [i for i in issues if i.retry and i.kind not in retried]
+        if not fresh or attempt + 1 == MAX_ATTEMPTS:
+            if json_issue and result is None and not candidates:
+                error = ("The model's reply to the " + stage + " stage was not valid JSON for its schema, "
+                         "even after a corrective retry; try again or use another model.")
+            break
+        retried.update(i.kind for i in fresh)
+        history += [("assistant", response.text),
+                    ("user", correction_message([i.message for i in issues if i.retry], run.lang))]
+    if not candidates:
+        record.status = "failed"
+        record.error = error or f"The {stage} stage produced no result."
+        return StageOutcome(None, record)
+    # The latest reply wins unless an earlier one had fewer faults.
+    best_index = min(range(len(candidates)), key=lambda i: (len(candidates[i][1]), -i))
+    result, issues = candidates[best_index]
+    if error:
+        record.warnings.append(f"The corrective retry failed: {error}")
+    return StageOutcome(_finish(run, result, record, issues), record)
+
+
+def _run_extractive_stage(run: _Run, stage: str) -> StageOutcome:
+    model = STAGE_MODELS[stage]
+    record = StageRecord(name=stage)
+    try:
+        raw = run.provider.extract_stage(stage, run.paper, run.lang)  # type: ignore[attr-defined]
+        result = raw if isinstance(raw, model) else model.model_validate(
+            raw.model_dump() if isinstance(raw, BaseModel) else raw)
+    except ChatPaperError as exc:
+        record.status, record.error = "failed", str(exc)
+        return StageOutcome(None, record)
+    except Exception as exc:  # noqa: BLE001 - recorded on the digest, not raised
+        log.exception("extractive provider %s failed in stage %s", run.provider.name, stage)
+        record.status = "failed"
+        record.error = f"The {run.provider.name} provider could not build the {stage} stage ({type(exc).__name__})."
+        return StageOutcome(None, record)
+    issues = guards.find_placeholders(result)
+    return StageOutcome(_finish(run, result, record, issues, extractive=True), record)
+
+
+def _run_stage(run: _Run, stage: str) -> StageOutcome:
+    """Cache, then the provider; never raises."""
+    started = time.perf_counter()
+    key = run.cache_key(stage)
+    if run.cache is not None:
+        hit = run.cache.get(key, STAGE_MODELS[stage])
+        if hit is not None:
+            result, original = hit
+            record = StageRecord(name=stage, status="cached", seconds=time.perf_counter() - started,
+                                 warnings=original.warnings)
+            return StageOutcome(result, record)
+    try:
+        outcome = (_run_extractive_stage if run.provider.extractive else _run_llm_stage)(run, stage)
+    except Exception as exc:  # noqa: BLE001 - a bug in one stage must not hide the others
+        log.exception("stage %s crashed", stage)
+        outcome = StageOutcome(None, StageRecord(name=stage, status="failed",
+                                                 error=f"The {stage} stage failed unexpectedly ({type(exc).__name__})."))
+    outcome.record.seconds = time.perf_counter() - started
+    if run.cache is not None and outcome.result is not None:
+        run.cache.put(key, outcome.result, outcome.record)
+    return outcome
+
+
+# --------------------------------------------------------------------------- the chain
+
+
+def _snapshot(digest: Digest) -> Digest:
+    digest.provenance.stages.sort(key=lambda r: STAGES.index(r.name) if r.name in STAGES else len(STAGES))
+    return digest.model_copy(deep=True)
+
+
+def _open_cache(cache: CacheOption, settings: Settings) -> tuple[DigestCache | None, bool, str | None]:
+    """(cache, owned, warning): None -> the default file, False -> no cache."""
+    if cache is False:
+        return None, False, None
+    if cache is not None:
+        return cache, False, None
+    try:
+        return DigestCache(settings.cache_dir / "digests.sqlite"), True, None
+    except (OSError, sqlite3.Error) as exc:
+        return None, False, f"The digest cache at {settings.cache_dir} could not be opened ({exc}); nothing was cached."
+
+
+def stage_deadline(settings: Settings) -> float:
+    """How long the chain waits for any stage: every attempt's timeout, plus slack. Never forever."""
+    return MAX_ATTEMPTS * settings.llm_timeout_seconds + 30.0
+
+
+def iter_digest(
+    paper: Paper,
+    *,
+    provider: Provider,
+    lang: str | None = None,
+    settings: Settings | None = None,
+    cache: CacheOption = None,
+) -> Iterator[tuple[str, Digest]]:
+    """Yield ("header", d) at once, then (stage, d) as each stage completes, then ("done", d).
+
+    `cache=None` uses settings.cache_dir/digests.sqlite; `cache=False` disables caching.
+    Each yielded digest is a snapshot: later stages do not change it.
+    """
+    settings = settings or Settings()
+    lang = (lang or settings.lang or "en").strip()
+    header = build_header(paper)
+    digest = Digest(
+        source=paper.source,
+        lang=lang,
+        header=header,
+        figures=choose_figures(paper),
+        provenance=Provenance(provider=provider.name, model=provider.model, prompt_version=PROMPT_VERSION,
+                              extractive=provider.extractive, created=datetime.now(timezone.utc)),
+    )
+    plan = None
+    if not provider.extractive:
+        plan = plan_budget(paper, context_window=getattr(provider, "context_window", 32_000), lang=lang,
+                           title=header.title, authors=header.authors)
+        digest.provenance.warnings.extend(plan.warnings)
+    store, owned, warning = _open_cache(cache, settings)
+    if warning:
+        digest.provenance.warnings.append(warning)
+    run = _Run(paper, header, provider, lang, settings, store, plan, guards.PaperNumbers(paper))
+    yield "header", _snapshot(digest)
+
+    executor = ThreadPoolExecutor(max_workers=len(STAGES), thread_name_prefix="chatpaper-stage")
+    try:
+        pending: dict[Future[StageOutcome], str] = {executor.submit(_run_stage, run, s): s for s in STAGES}
+        deadline = time.monotonic() + stage_deadline(settings)
+        while pending:
+            done, _ = wait(pending, timeout=max(0.0, deadline - time.monotonic()), return_when=FIRST_COMPLETED)
+            if not done:  # the provider ignored its timeout: give up on the stragglers, keep the rest
+                for stage in pending.values():
+                    digest.provenance.stages.append(StageRecord(
+                        name=stage, status="failed", seconds=stage_deadline(settings),
+                        error=f"The {stage} stage did not finish within {stage_deadline(settings):.0f} s; "
+                              "try again later or use another provider."))
+                    yield stage, _snapshot(digest)
+                break
+            for future in done:
+                stage = pending.pop(future)
+                outcome = future.result()
+                if outcome.result is not None:
+                    setattr(digest, stage, outcome.result)
+                digest.provenance.stages.append(outcome.record)
+                yield stage, _snapshot(digest)
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)
+        if owned and store is not None:
+            store.close()
+    yield "done", _snapshot(digest)
+
+
+def summarize(
+    paper: Paper,
+    *,
+    provider: Provider,
+    lang: str | None = None,
+    settings: Settings | None = None,
+    cache: CacheOption = None,
+    on_update: Callable[[Digest, str], None] | None = None,
+) -> Digest:
+    """Run the chain to the end; `on_update(digest, event)` is called after the header and each stage."""
+    final: Digest | None = None
+    for event, digest in iter_digest(paper, provider=provider, lang=lang, settings=settings, cache=cache):
+        final = digest
+        if on_update is not None and event != "done":
+            on_update(digest, event)
+    assert final is not None  # iter_digest always ends with "done"
+    return final

@@ -1,0 +1,194 @@
+"""Digest -> the seed post's per-paper block, without its mistakes.
+
+Headings are localised for zh and en (others get English headings around their own-language
+text); every point carries its [p. N] pages; figures are relative image links with captions; a
+provenance line closes the block, and an extractive (offline) digest says so at the top.
+"""
+from __future__ import annotations
+
+import re
+
+from chatpaper.chain.prompts import base_lang
+from chatpaper.models import Digest, Point, StageRecord
+
+LABELS = {
+    "en": {
+        "authors": "Authors", "title": "Title", "affiliation": "Affiliation", "keywords": "Keywords",
+        "urls": "Urls", "summary": "Summary", "takeaways": "Key Takeaways", "methods": "Methods",
+        "conclusion": "Conclusion", "innovation": "Innovation point", "performance": "Performance",
+        "workload": "Workload", "figures": "Figures from the paper", "none": "None",
+        "failed": "This part could not be written: {error}", "pending": "Still being written…",
+        "extractive": "Extractive digest, no LLM: every point is a sentence taken from the paper.",
+        "provenance": "Provenance", "warnings": "Warnings", "cached": "from cache",
+    },
+    "zh": {
+        "authors": "作者", "title": "标题", "affiliation": "第一作者单位", "keywords": "关键词",
+        "urls": "链接", "summary": "总结", "takeaways": "要点", "methods": "方法",
+        "conclusion": "结论", "innovation": "创新点", "performance": "性能",
+        "workload": "工作量", "figures": "点此查看论文截图", "none": "无",
+        "failed": "这一部分未能生成：{error}", "pending": "正在生成…",
+        "extractive": "抽取式摘要，未使用大语言模型（extractive, no LLM）：每个要点都是论文原文中的句子。",
+        "provenance": "来源", "warnings": "警告", "cached": "来自缓存",
+    },
+}
+
+
+def labels(lang: str) -> dict[str, str]:
+    return LABELS.get(base_lang(lang), LABELS["en"])
+
+
+def _text(text: str) -> str:
+    """Model or paper text made safe inline: one line, no raw HTML."""
+    return re.sub(r"\s+", " ", text).strip().replace("<", "&lt;")
+
+
+def _pages(pages: list[int]) -> str:
+    return f" [p. {', '.join(map(str, pages))}]" if pages else ""
+
+
+def _point(point: Point) -> str:
+    return _text(point.text) + _pages(point.pages)
+
+
+def _record(digest: Digest, stage: str) -> StageRecord | None:
+    return next((r for r in digest.provenance.stages if r.name == stage), None)
+
+
+def _missing(digest: Digest, stage: str, lab: dict[str, str]) -> str:
+    record = _record(digest, stage)
+    if record is not None and record.error:
+        return "*" + lab["failed"].format(error=_text(record.error)) + "*"
+    return "*" + lab["pending"] + "*"
+
+
+def _link(label: str, url: str | None) -> str:
+    return f"[{label}]({url})" if url else label
+
+
+def _urls(digest: Digest, lab: dict[str, str]) -> str:
+    h = digest.header
+    arxiv = None
+    if h.arxiv_url:
+        arxiv = "arXiv:" + _link(h.arxiv_url.rstrip("/").rsplit("/", 1)[-1], h.arxiv_url)
+    elif h.pdf_url:
+        arxiv = _link("PDF", h.pdf_url)
+    code_name = "Github" if not h.code_url or "github.com" in h.code_url else "Code"
+    code = f"{code_name}: " + (_link(h.code_url, h.code_url) if h.code_url else lab["none"])
+    return ", ".join(p for p in [arxiv or f"arXiv: {lab['none']}", code] if p)
+
+
+_CAPTION_LABEL = re.compile(r"^(?:fig(?:ure)?\.?|图)\s*\d+\s*[.:：]?\s*", re.I)
+
+
+def _figures(digest: Digest, lab: dict[str, str]) -> list[str]:
+    if not digest.figures:
+        return []
+    out = ["<details>", f"<summary>{lab['figures']}</summary>", ""]
+    for f in digest.figures:
+        caption = _CAPTION_LABEL.sub("", _text(f.caption)) or _text(f.caption)
+        if f.image:
+            alt = re.sub(r"[\[\]]", "", f"{f.label} (p. {f.page})")
+            out.append(f"![{alt}]({f.image})")
+        out += [f"*{f.label} (p. {f.page}): {caption}*", ""]
+    out.append("</details>")
+    return out
+
+
+def provenance_line(digest: Digest, lab: dict[str, str] | None = None) -> str:
+    lab = lab or labels(digest.lang)
+    p = digest.provenance
+    who = f"{p.provider}" + (f" ({p.model})" if p.model else "")
+    if p.extractive:
+        who += " — extractive, no LLM"
+    tokens_in = sum(r.input_tokens for r in p.stages)
+    tokens_out = sum(r.output_tokens for r in p.stages)
+    times = ", ".join(
+        f"{r.name} {r.seconds:.1f} s" + (f" ({lab['cached']})" if r.status == "cached" else "")
+        + (" (failed)" if r.status == "failed" else "")
+        for r in p.stages
+    )
+    warnings = len(p.warnings) + sum(len(r.warnings) for r in p.stages)
+    parts = [who, f"prompt {p.prompt_version}", f"{tokens_in:,} tokens in, {tokens_out:,} out"]
+    if times:
+        parts.append(times)
+    if warnings:
+        parts.append(f"{warnings} {lab['warnings'].lower()}")
+    return f"<sub>{lab['provenance']}: " + " · ".join(parts) + "</sub>"
+
+
+def _warnings(digest: Digest, lab: dict[str, str]) -> list[str]:
+    items = [_text(w) for w in digest.provenance.warnings]
+    items += [f"{r.name}: {_text(w)}" for r in digest.provenance.stages for w in r.warnings]
+    if not items:
+        return []
+    return ["<details>", f"<summary>{lab['warnings']} ({len(items)})</summary>", "",
+            *(f"- {w}" for w in items), "", "</details>"]
+
+
+def render_markdown(digest: Digest, *, heading_level: int = 2, include_abstract: bool = True) -> str:
+    """The per-paper block of the seed post for one digest (complete or still in progress)."""
+    lab = labels(digest.lang)
+    h = digest.header
+    zh = base_lang(digest.lang) == "zh"
+    colon = "：" if zh else ": "
+    out: list[str] = [f"{'#' * heading_level} {_text(h.title)}", ""]
+    if h.authors:
+        out += [f"**{lab['authors']}{colon.strip()}** " + ", ".join(_text(a) for a in h.authors), ""]
+    if include_abstract and h.abstract:
+        out += [_text(h.abstract), ""]
+    links = " ".join(x for x in [_link("PDF", h.pdf_url) if h.pdf_url else "",
+                                 _link("arXiv", h.arxiv_url) if h.arxiv_url else "",
+                                 _text(h.comment) if h.comment else ""] if x)
+    if links:
+        out += [links, ""]
+    if digest.provenance.extractive:
+        out += [f"> {lab['extractive']}", ""]
+
+    s = digest.summary
+    if s is not None:
+        out += [f"**{lab['summary']}**", "", _point(s.one_line), "", f"**{lab['takeaways']}**", ""]
+        out += [f"- {_point(p)}" for p in s.key_takeaways] + [""]
+
+    title = _text(h.title)
+    translation = digest.metadata.title_translation if digest.metadata else ""
+    if translation and _text(translation).lower() != title.lower():
+        title += f" ({_text(translation)})"
+    keywords = ", ".join(_text(k) for k in digest.metadata.keywords) if digest.metadata else _missing(
+        digest, "metadata", lab)
+    items: list[tuple[str, list[str]]] = [
+        (f"{lab['title']}{colon}{title}", []),
+        (f"{lab['authors']}{colon}" + (", ".join(_text(a) for a in h.authors) or lab["none"]), []),
+        (f"{lab['affiliation']}{colon}" + (_text(h.affiliation) if h.affiliation else lab["none"]), []),
+        (f"{lab['keywords']}{colon}{keywords}", []),
+        (f"{lab['urls']}{colon}{_urls(digest, lab)}", []),
+    ]
+    if s is not None:
+        points = [s.background, s.past_methods, s.proposed_method, s.performance]
+        items.append((f"{lab['summary']}{colon}", [f"({i}){colon}{_point(p)}" for i, p in enumerate(points, 1)]))
+    else:
+        items.append((f"{lab['summary']}{colon}{_missing(digest, 'summary', lab)}", []))
+    if digest.methods is not None:
+        items.append((f"{lab['methods']}{colon}",
+                      [f"({i}){colon}{_point(p)}" for i, p in enumerate(digest.methods.steps, 1)]))
+    else:
+        items.append((f"{lab['methods']}{colon}{_missing(digest, 'methods', lab)}", []))
+    c = digest.conclusion
+    if c is not None:
+        sep = "；" if zh else "; "
+        second = sep.join([f"{lab['innovation']}{colon}{_point(c.innovation)}",
+                           f"{lab['performance']}{colon}{_point(c.performance)}",
+                           f"{lab['workload']}{colon}{_point(c.workload)}"])
+        items.append((f"{lab['conclusion']}{colon}", [f"(1){colon}{_point(c.significance)}", f"(2){colon}{second}"]))
+    else:
+        items.append((f"{lab['conclusion']}{colon}{_missing(digest, 'conclusion', lab)}", []))
+
+    for n, (line, children) in enumerate(items, 1):
+        out.append(f"{n}. {line.rstrip()}")
+        out += [f"    - {child}" for child in children]
+    out.append("")
+    figures = _figures(digest, lab)
+    if figures:
+        out += figures + [""]
+    out += _warnings(digest, lab)
+    out += ["", provenance_line(digest, lab), ""]
+    return "\n".join(out)
