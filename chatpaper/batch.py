@@ -156,11 +156,11 @@ def find_jobs(
     request: DigestRequest, *, arxiv: Any = None, settings: Settings, now: datetime | None = None
 ) -> tuple[list[PaperJob], list[PostFailure], Any]:
     """The papers of the post, in post order, plus IDs that failed to resolve. Returns the arXiv source used."""
-    kinds = sum(bool(x) for x in (request.query or request.categories, request.ids, request.pdf_dir))
-    if kinds != 1:
-        raise InvalidSourceError(
-            "Say which papers to digest with exactly one of --query/--categories, --ids or --pdf-dir."
-        )
+    # --ids and --pdf-dir name the papers themselves; a --query beside them only titles the post.
+    if request.ids and request.pdf_dir:
+        raise InvalidSourceError("Give either --ids or --pdf-dir, not both; run twice for two posts.")
+    if not (request.ids or request.pdf_dir or request.query or request.categories):
+        raise InvalidSourceError("Say which papers to digest: --query/--categories, --ids or --pdf-dir.")
     jobs: list[PaperJob] = []
     failures: list[PostFailure] = []
     if request.pdf_dir:

@@ -125,6 +125,7 @@ from chatpaper.models import (  # noqa: E402
     Point,
     Provenance,
     SourceInfo,
+    StageRecord,
     SummaryStage,
 )
 from chatpaper.render.post import (  # noqa: E402
@@ -241,7 +242,11 @@ def test_each_paper_block_follows_the_seed_shape():
         assert f"Abstract of paper {n}. It has two lines." in block
         assert f"[PDF](https://arxiv.org/abs/2405.1000{n}v1) 12 pages, 4 figures" in block
         summary = block.split("**Summary**\n", 1)[1]
-        assert summary.startswith(f"Paper {n} studies things.\n")
+        assert summary.startswith(f"Paper {n} studies things. [p. 1]\n")
+        report = re.findall(r"^(\d+)\. (\w+)", block, re.M)  # the numbered report, Title ... Conclusion
+        assert [int(i) for i, _ in report] == list(range(1, 9))
+        assert report[0][1] == "Title" and report[-1][1] == "Conclusion"
+        assert "    - (1): Significant. [p. 1]" in block
         bullets = re.findall(r"^- Takeaway", block.split("**Key Takeaways**", 1)[1], re.M)
         assert 5 <= len(bullets) <= 8
         details = block.split("<details>", 1)[1].split("</details>", 1)[0]
@@ -274,6 +279,230 @@ def test_plain_markdown_engine_has_no_yaml_front_matter():
     assert "## Paper 1: a study of things" in post
 
 
-def test_same_digests_render_the_same_bytes():
+def test_same_digests_render_the_same_bytes_whatever_the_run_timings():
     papers = [hand_post_paper(1), hand_post_paper(2)]
-    assert render_post(META, papers) == render_post(META, [p.model_copy(deep=True) for p in papers])
+    rerun = [p.model_copy(deep=True) for p in papers]
+    for paper in rerun:  # a cached re-run: other timings and statuses, another creation time
+        paper.digest.provenance.created = datetime(2030, 1, 1)
+        paper.digest.provenance.stages = [StageRecord(name="summary", status="cached", seconds=0.01)]
+    assert render_post(META, papers) == render_post(META, rerun)
+
+
+# --------------------------------------------------------------------------- the batch, end to end (arXiv mocked)
+
+import io  # noqa: E402
+from datetime import UTC  # noqa: E402
+
+import arxiv as arxiv_lib  # noqa: E402
+import responses  # noqa: E402
+
+from chatpaper.batch import DigestRequest, iter_run, run_digest, zip_post  # noqa: E402
+from chatpaper.errors import ProviderError  # noqa: E402
+from chatpaper.llm.fake import ScriptedProvider, canned_reply  # noqa: E402
+from chatpaper.settings import Settings  # noqa: E402
+from conftest import corpus_pdf  # noqa: E402
+
+FEED = Path(__file__).parent / "fixtures" / "batch" / "diffusion-feed.xml"
+# The feed's papers, newest first, with their corpus PDFs and authors as arXiv lists them.
+FEED_PAPERS = [
+    ("1212.5701", "ADADELTA: An Adaptive Learning Rate Method", ["Matthew D. Zeiler"]),
+    ("1704.08729", "Calibration of a two-state pitch-wise HMM method for note segmentation in Automatic Music "
+                   "Transcription systems", ["Dorian Cazau", "Yuancheng Wang", "Olivier Adam", "Qiao Wang",
+                                             "Grégory Nuel"]),
+    ("1608.03417", "Bird detection in audio: a survey and a challenge",
+     ["Dan Stowell", "Mike Wood", "Yannis Stylianou", "Hervé Glotin"]),
+    ("1503.02531", "Distilling the Knowledge in a Neural Network", ["Geoffrey Hinton", "Oriol Vinyals", "Jeff Dean"]),
+]
+NOW = datetime(2024, 5, 28, 6, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(cache_dir=tmp_path / "cache", arxiv_delay_seconds=0, arxiv_retries=0)
+
+
+@pytest.fixture
+def arxiv_api():
+    """arXiv at the transport: the search answers the feed fixture; PDFs are the corpus files."""
+    pdfs = {arxiv_id: corpus_pdf(f"{arxiv_id}.pdf").read_bytes() for arxiv_id, _, _ in FEED_PAPERS}
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add(responses.GET, re.compile(r"https://export\.arxiv\.org/api/query\?.*"),
+                 body=FEED.read_bytes(), content_type="application/atom+xml")
+        for arxiv_id, data in pdfs.items():
+            mock.add(responses.GET, f"https://arxiv.org/pdf/{arxiv_id}v1", body=data,
+                     content_type="application/pdf")
+        yield mock
+
+
+def arxiv_source(settings: Settings):
+    from chatpaper.sources.arxiv import ArxivSource
+
+    return ArxivSource(settings, client=arxiv_lib.Client(delay_seconds=0, num_retries=0), sleep=lambda s: None)
+
+
+def provider_for_tests(fail_titles: tuple[str, ...] = (), interrupt_after: int | None = None) -> ScriptedProvider:
+    """Valid canned replies; ProviderError for papers whose title is in `fail_titles`."""
+    calls = {"n": 0}
+
+    def reply(request):
+        calls["n"] += 1
+        if interrupt_after is not None and calls["n"] > interrupt_after:
+            raise ProviderError("Stopped on purpose by the test.")
+        if any(title in request.prompt for title in fail_titles):
+            return ProviderError("The provider refused this paper (HTTP 400); shorten it or try another model.",
+                                 retryable=False)
+        return canned_reply(request, lang="en")
+
+    return ScriptedProvider(reply, model="fake-1")
+
+
+def request_for(tmp_path, **overrides) -> DigestRequest:
+    values = dict(query="learning", days=1, max_results=20, lang="en", author="Tester", workers=2,
+                  out=tmp_path / "posts")
+    values.update(overrides)
+    return DigestRequest(**values)
+
+
+def run(tmp_path, settings, provider, **overrides):
+    stream = io.StringIO()
+    result = run_digest(request_for(tmp_path, **overrides), settings=settings, provider=provider,
+                        arxiv=arxiv_source(settings), progress_stream=stream, now=NOW)
+    return result, stream.getvalue()
+
+
+def paper_blocks(post: str) -> dict[str, str]:
+    body = post.split("## Papers that could not be processed")[0]
+    blocks = re.split(r"^## ", body, flags=re.M)[1:]
+    return {b.split("\n", 1)[0]: b for b in blocks}
+
+
+def test_the_feed_becomes_one_post_in_the_seed_format(tmp_path, settings, arxiv_api):
+    result, progress = run(tmp_path, settings, provider_for_tests())
+    post = result.post_path.read_text(encoding="utf-8")
+    assert result.post_path == tmp_path / "posts" / "2024-05-27-learning" / "index.md"
+    assert post == result.markdown
+    fm, keys, body = split_front_matter(post)
+    assert keys == SEED_KEYS
+    assert fm["title"] == "learning" and fm["mathjax"] is True and str(fm["date"]) == "2024-05-27 17:59:51"
+    assert fm["description"] == "; ".join(title for _, title, _ in FEED_PAPERS)
+    assert (result.post_dir / fm["cover"]).is_file()
+    assert fm["cover"].startswith("images/1212.5701v1/")
+    assert "scripted (fake-1)" in body.split("\n# ", 1)[0]
+    assert "\n# Update on 2024-05-27\n" in body
+
+    blocks = paper_blocks(body)
+    assert list(blocks) == [title for _, title, _ in FEED_PAPERS]  # newest first, one block each
+    for arxiv_id, title, authors in FEED_PAPERS:
+        block = blocks[title]
+        assert f"**Authors:{', '.join(authors)}**" in block
+        assert f"[PDF](https://arxiv.org/abs/{arxiv_id}v1)" in block
+        assert "**Summary**\nThe paper proposes a method" in block
+        assert len(re.findall(r"^- ", block.split("**Key Takeaways**")[1].split("\n\n")[0], re.M)) in range(5, 9)
+        images = re.findall(r'<img src="([^"]+)"', block)
+        assert len(images) <= 6
+        for src in images:
+            assert src.startswith(f"images/{arxiv_id}v1/") and (result.post_dir / src).is_file()
+    assert len(re.findall(r'<img src="', blocks[FEED_PAPERS[0][1]])) >= 3  # ADADELTA prints 4 figures
+    assert "[PDF](https://arxiv.org/abs/1503.02531v1) NIPS 2014 Deep Learning Workshop" in post
+    assert "could not be processed" not in post
+    assert "[4/4]" in progress and re.search(r"\[1/4\] ADADELTA.*: done \(\d+\.\d+s\)", progress)
+
+
+def test_a_failing_paper_is_listed_at_the_end_and_the_others_are_kept(tmp_path, settings, arxiv_api):
+    arxiv_api.replace(responses.GET, "https://arxiv.org/pdf/1608.03417v1", status=404)
+    provider = provider_for_tests(fail_titles=("Distilling the Knowledge",))
+    result, progress = run(tmp_path, settings, provider)
+    post = result.markdown
+    assert list(paper_blocks(post)) == [FEED_PAPERS[0][1], FEED_PAPERS[1][1]]
+    failed = post.split("## Papers that could not be processed", 1)[1]
+    bird = re.search(r"^- \*\*Bird detection in audio.*\*\* \(1608\.03417v1\): (.+)$", failed, re.M)
+    distil = re.search(r"^- \*\*Distilling the Knowledge.*\*\* \(1503\.02531v1\): (.+)$", failed, re.M)
+    assert bird and distil
+    assert "404" in bird.group(1) or "no" in bird.group(1).lower()
+    assert "refused this paper" in distil.group(1)
+    assert [f.source for f in result.failures] == ["1608.03417v1", "1503.02531v1"]
+    assert "Traceback" not in post and "Traceback" not in progress
+
+
+def test_rerun_is_idempotent_with_no_llm_calls(tmp_path, settings, arxiv_api):
+    first, _ = run(tmp_path, settings, provider_for_tests(), max_results=2)
+    again = provider_for_tests()
+    second, _ = run(tmp_path, settings, again, max_results=2)
+    assert again.calls == 0
+    assert second.post_path == first.post_path
+    assert second.post_path.read_bytes() == first.markdown.encode("utf-8")
+    assert zip_post(second.post_dir).read_bytes() == zip_post(first.post_dir).read_bytes()
+
+
+def test_a_stopped_run_resumes_from_the_cache(tmp_path, settings, arxiv_api):
+    first = provider_for_tests()
+    runs = iter_run(request_for(tmp_path, workers=1, max_results=3), settings=settings, provider=first,
+                    arxiv=arxiv_source(settings), progress_stream=io.StringIO(), now=NOW)
+    for snapshot in runs:
+        if snapshot.done == 1:
+            break
+    runs.close()  # as Ctrl-C or a closed app tab would: papers not started are dropped
+    assert "more papers in progress" in snapshot.post_path.read_text(encoding="utf-8")
+    second = provider_for_tests()
+    result, _ = run(tmp_path, settings, second, workers=1, max_results=3)
+    assert not any("ADADELTA" in r.prompt for r in second.history)  # the finished paper cost nothing
+    assert any(FEED_PAPERS[1][1][:40] in r.prompt for r in second.history)
+    assert list(paper_blocks(result.markdown)) == [title for _, title, _ in FEED_PAPERS[:3]]
+    assert "in progress" not in result.markdown
+
+
+def test_the_rate_limit_holds_across_the_whole_batch(tmp_path, settings, arxiv_api):
+    clock = FakeClock()
+    limiter = RateLimiter(30, clock=clock, sleep=clock.sleep)
+    provider = provider_for_tests()
+    result = run_digest(request_for(tmp_path, workers=3, max_results=3), settings=settings, provider=provider,
+                        arxiv=arxiv_source(settings), progress_stream=io.StringIO(), now=NOW, limiter=limiter)
+    assert result.written == 3
+    assert provider.calls == len(limiter.granted) > 3  # every LLM call took a slot first
+    assert max_in_window(limiter.granted) <= 30
+    gaps = [b - a for a, b in zip(sorted(limiter.granted), sorted(limiter.granted)[1:])]
+    assert min(gaps) == pytest.approx(2.0)
+
+
+def test_papers_run_in_a_bounded_pool(tmp_path, settings, arxiv_api):
+    stream = io.StringIO()
+    run_digest(request_for(tmp_path, workers=2), settings=settings, provider=provider_for_tests(),
+               arxiv=arxiv_source(settings), progress_stream=stream, now=NOW)
+    running, most = set(), 0
+    for line in stream.getvalue().splitlines():
+        index, stage = re.match(r"\[(\d+)/4\] .*?: (\w+)", line).groups()
+        if stage == "reading":
+            running.add(index)
+        elif stage in ("done", "failed"):
+            running.discard(index)
+        most = max(most, len(running))
+    assert 1 <= most <= 2
+
+
+def test_cli_digests_given_ids_offline_into_plain_markdown(tmp_path, monkeypatch, arxiv_api, capsys):
+    from chatpaper.__main__ import main
+
+    monkeypatch.setenv("CHATPAPER_ARXIV_DELAY_SECONDS", "0")
+    monkeypatch.setenv("CHATPAPER_ARXIV_RETRIES", "0")
+    code = main(["--cache-dir", str(tmp_path / "cache"), "digest", "--ids", "1212.5701", "9912.99999",
+                 "--query", "Optimisers", "--provider", "offline", "--lang", "en", "--blog", "markdown",
+                 "--out", str(tmp_path / "posts")])
+    out, err = capsys.readouterr()
+    assert code == 0
+    post_path = tmp_path / "posts" / "2024-05-27-optimisers" / "index.md"
+    assert str(post_path) in out
+    post = post_path.read_text(encoding="utf-8")
+    assert post.startswith("# Optimisers\n")
+    assert "extractive, no LLM" in post
+    assert "## ADADELTA: An Adaptive Learning Rate Method" in post
+    assert "**Authors:Matthew D. Zeiler**" in post
+    assert re.search(r"^- \*\*9912\.99999\*\* \(9912\.99999\): .+", post, re.M)  # unknown ID: listed, not fatal
+    assert "[1/1] ADADELTA" in err and "Traceback" not in err
+
+
+def test_cli_refuses_a_digest_without_papers(tmp_path, capsys):
+    from chatpaper.__main__ import main
+
+    code = main(["--cache-dir", str(tmp_path / "cache"), "digest", "--provider", "offline", "--out", str(tmp_path)])
+    assert code == 1
+    assert "Say which papers to digest" in capsys.readouterr().err

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chatpaper.models import Digest
+from chatpaper.models import Digest, Point
 
 BlogEngine = Literal["hexo", "markdown"]
 MIN_FIGURES, MAX_FIGURES = 3, 6
@@ -165,10 +165,30 @@ def opening(meta: PostMeta) -> str:
     return "\n".join([notice, t["notice_pages"], "", t["updated"].format(date=meta.date.strftime("%Y-%m-%d")), ""])
 
 
-def _numbered_report(digest: Digest) -> str:
-    from chatpaper.render import render_markdown  # noqa: PLC0415 - the chain's renderer owns this block
+_REPORT_LINE = re.compile(r"^(?:\d+\. |    - )")
 
-    return render_markdown(digest).strip()
+
+def numbered_report(digest: Digest) -> str:
+    """The numbered report (Title ... Conclusion) as the digest renderer writes it, and only that.
+
+    The renderer's other parts are the post's own (header, figures) or vary between runs (the
+    provenance line's timings), which would break byte-identical re-runs.
+    """
+    from chatpaper.render.markdown import render_markdown  # noqa: PLC0415 - chain's renderer owns the report
+
+    lines = render_markdown(digest).splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith("1. ")), None)
+    if start is None:
+        return ""
+    end = start
+    while end < len(lines) and _REPORT_LINE.match(lines[end]):
+        end += 1
+    return "\n".join(lines[start:end])
+
+
+def _point(point: Point) -> str:
+    pages = f" [p. {', '.join(map(str, point.pages))}]" if point.pages else ""
+    return _one_line(point.text) + pages
 
 
 def figures_block(figures: list[PostFigure], lang: str) -> str:
@@ -194,14 +214,14 @@ def paper_block(paper: PostPaper, lang: str) -> str:
         pdf_line += " " + _one_line(h.comment)
     parts = [f"## {_one_line(h.title)}", "", f"**Authors:{authors}**", "", _one_line(h.abstract), "", pdf_line, ""]
     if d.summary:
-        parts += ["**Summary**", _one_line(d.summary.one_line.text), "", "**Key Takeaways**"]
-        parts += [f"- {_one_line(p.text)}" for p in d.summary.key_takeaways]
+        parts += ["**Summary**", _point(d.summary.one_line), "", "**Key Takeaways**"]
+        parts += [f"- {_point(p)}" for p in d.summary.key_takeaways]
         parts.append("")
     else:
         parts += ["**Summary**", t["no_summary"], ""]
     for note in paper.notes:
         parts += [f"> {note}", ""]
-    parts += [_numbered_report(d), ""]
+    parts += [numbered_report(d), ""]
     block = figures_block(paper.figures, lang)
     if block:
         parts += [block, ""]
