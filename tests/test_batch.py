@@ -257,9 +257,9 @@ def test_each_paper_block_follows_the_seed_shape():
     assert block.index("**Key Takeaways**") < block.index("<details>")
 
 
-def test_missing_authors_are_said_plainly_never_as_no_authors_listed():
+def test_authors_not_found_are_said_plainly_never_as_no_authors_listed():
     post = render_post(META, [hand_post_paper(1, authors=[])])
-    assert "**Authors:Anonymous (the paper prints no author names)**" in post
+    assert "**Authors:not found in the paper's metadata or PDF; see the paper**" in post
     assert "no authors listed" not in post.lower()
 
 

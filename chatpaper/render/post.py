@@ -64,7 +64,7 @@ _TEXT = {
         "notice_offline": "> ⚠️ 以下内容为抽取式摘要（extractive, no LLM）：句子直接摘自论文原文，未经大语言模型改写，仅供参考",
         "notice_pages": "> 🔗 图片为论文原图，随本文一起保存；页码指向论文原文，请以原文为准",
         "updated": "# {date} 更新",
-        "authors_none": "匿名（论文未列出作者姓名）",
+        "authors_none": "未能从论文中识别作者，请查看原文",
         "figures": "点此查看论文截图",
         "failed": "## 未能处理的论文",
         "missing": "（本阶段未能完成：{reason}）",
@@ -79,7 +79,7 @@ _TEXT = {
         "notice_pages": "> 🔗 The figures are the papers' own, saved beside this post; page numbers point "
                         "into each paper",
         "updated": "# Update on {date}",
-        "authors_none": "Anonymous (the paper prints no author names)",
+        "authors_none": "not found in the paper's metadata or PDF; see the paper",
         "figures": "Figures from the paper",
         "failed": "## Papers that could not be processed",
         "missing": "(this stage did not finish: {reason})",
@@ -212,7 +212,10 @@ def paper_block(paper: PostPaper, lang: str) -> str:
     pdf_line = f"[PDF]({link})" if link else f"PDF: {d.source.filename or d.source.key}"
     if h.comment:
         pdf_line += " " + _one_line(h.comment)
-    parts = [f"## {_one_line(h.title)}", "", f"**Authors:{authors}**", "", _one_line(h.abstract), "", pdf_line, ""]
+    parts = [f"## {_one_line(h.title)}", "", f"**Authors:{authors}**", ""]
+    if h.abstract.strip():
+        parts += [_one_line(h.abstract), ""]
+    parts += [pdf_line, ""]
     if d.summary:
         parts += ["**Summary**", _point(d.summary.one_line), "", "**Key Takeaways**"]
         parts += [f"- {_point(p)}" for p in d.summary.key_takeaways]
