@@ -195,6 +195,16 @@ def failure_sentence(records: list[StageRecord]) -> str:
     return f"The {names} section{'s' if len(records) > 1 else ''} could not be written: {advice}"
 
 
+def figure_caption(label: str, page: int, caption: str, limit: int = 300) -> str:
+    """'Figure 2 (p. 5): caption…', without repeating a label the caption already starts with."""
+    text = " ".join(caption.split())
+    number = label.split()[-1]
+    text = re.sub(rf"^(fig\.?|figure)\s*{re.escape(number)}\s*[:.]?\s*", "", text, flags=re.IGNORECASE)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return f"{label} (p. {page}): {text}" if text else f"{label} (p. {page})"
+
+
 def gallery_items(digest: Digest, run_dir: Path) -> list[tuple[str, str]]:
     """(image path, caption) for each figure whose PNG exists, in the paper's order."""
     items = []
@@ -203,10 +213,7 @@ def gallery_items(digest: Digest, run_dir: Path) -> list[tuple[str, str]]:
             continue
         path = (run_dir / fig.image).resolve()
         if path.is_file() and path.is_relative_to(run_dir.resolve()):
-            caption = " ".join(fig.caption.split())
-            if len(caption) > 300:
-                caption = caption[:299] + "…"
-            items.append((str(path), f"{fig.label} (p. {fig.page}): {caption}"))
+            items.append((str(path), figure_caption(fig.label, fig.page, fig.caption)))
     return items
 
 
@@ -284,6 +291,12 @@ def write_downloads(digest: Digest, paper, run_dir: Path) -> list[Path]:
     scratch = run_dir / f".write-{uuid.uuid4().hex}"
     scratch.mkdir(parents=True)
     try:
+        if (run_dir / "figures").is_dir():
+            try:  # the renderer links only figures it can see; the links stay valid after the move below
+                (scratch / "figures").symlink_to(run_dir / "figures", target_is_directory=True)
+            except OSError:
+                pass  # no symlinks (e.g. Windows without rights): figures become captions in the .md
+
         out = []
         for path in write_digest(digest, paper, scratch):
             if path.is_file():
@@ -353,7 +366,7 @@ def run_summary(
         progress(0.0, "Reading the paper")
         yield view
         source, folder, filename = resolve_source(arxiv_text, upload, settings)
-        from chatpaper.chain import DigestCache, iter_digest  # noqa: PLC0415
+        from chatpaper.chain import iter_digest  # noqa: PLC0415
         from chatpaper.llm.registry import get_provider  # noqa: PLC0415
         from chatpaper.reading import read_paper  # noqa: PLC0415
 
@@ -363,10 +376,10 @@ def run_summary(
         run_dir = runs_dir(settings) / folder
         run_dir.mkdir(parents=True, exist_ok=True)
         paper = read_paper(source, out_dir=run_dir, settings=settings, arxiv=arxiv, filename=filename)
-        cache = DigestCache(settings.cache_dir / "digests.sqlite")
         lang = lang or settings.lang
         done = 0
-        for event, digest in iter_digest(paper, provider=provider, lang=lang, settings=settings, cache=cache):
+        # cache=None: the chain's digest cache under settings.cache_dir answers repeats at once.
+        for event, digest in iter_digest(paper, provider=provider, lang=lang, settings=settings, cache=None):
             if event == "header":
                 view = replace(view, header=format_header(digest.header),
                                gallery=gallery_items(digest, run_dir),

@@ -104,6 +104,16 @@ def test_gallery_lists_existing_figures_with_captions_and_stays_inside_the_run(t
     assert items == [(str((tmp_path / "figures" / "p1-figure-1.png").resolve()), "Figure 1 (p. 1): Pipeline overview")]
 
 
+@pytest.mark.parametrize(("caption", "expected"), [
+    ("Figure 3: Results on ImageNet.", "Figure 3 (p. 4): Results on ImageNet."),
+    ("Fig. 3. Results", "Figure 3 (p. 4): Results"),
+    ("Results\n on two lines", "Figure 3 (p. 4): Results on two lines"),
+    ("x" * 400, "Figure 3 (p. 4): " + "x" * 299 + "…"),
+])
+def test_figure_caption_does_not_repeat_the_label(caption, expected):
+    assert ui.figure_caption("Figure 3", 4, caption) == expected
+
+
 def test_redact_hides_a_key_inside_a_message():
     assert ui.redact("bad key sk-secret-123 for you", "sk-secret-123") == "bad key •••• for you"
     assert ui.redact("nothing", None) == "nothing"
