@@ -13,6 +13,7 @@ import argparse
 import logging
 import os
 import re
+import shutil
 import sys
 import threading
 import time
@@ -316,6 +317,16 @@ def digest_one(
 # --------------------------------------------------------------------------- the run
 
 
+def prune_images(post_dir: Path, slugs: set[str]) -> None:
+    """Drop image folders of papers not in the post (failed here, or only in an earlier run)."""
+    images = post_dir / "images"
+    if not images.is_dir():
+        return
+    for folder in images.iterdir():
+        if folder.is_dir() and folder.name not in slugs:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def _write_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_text(text, encoding="utf-8")
@@ -396,6 +407,8 @@ def iter_run(
         for future in as_completed(futures):
             outcome = future.result()
             outcomes[outcome.job.index] = outcome
+            if len(outcomes) == len(jobs):
+                prune_images(post_dir, {o.job.slug for o in outcomes.values() if o.paper})
             yield snapshot()
     finally:
         stop.set()  # papers not started are dropped; running ones stop after their current stage

@@ -506,3 +506,22 @@ def test_cli_refuses_a_digest_without_papers(tmp_path, capsys):
     code = main(["--cache-dir", str(tmp_path / "cache"), "digest", "--provider", "offline", "--out", str(tmp_path)])
     assert code == 1
     assert "Say which papers to digest" in capsys.readouterr().err
+
+
+def test_zip_holds_the_post_and_its_images_and_no_stale_folders(tmp_path, settings, arxiv_api):
+    import zipfile
+
+    arxiv_api.replace(responses.GET, "https://arxiv.org/pdf/1704.08729v1", status=404)
+    result, _ = run(tmp_path, settings, provider_for_tests(fail_titles=("ADADELTA",)), max_results=2)
+    assert result.written == 0 and len(result.failures) == 2
+    stale = result.post_dir / "images" / "old-paper"
+    stale.mkdir(parents=True)
+    arxiv_api.replace(responses.GET, "https://arxiv.org/pdf/1704.08729v1",
+                      body=corpus_pdf("1704.08729.pdf").read_bytes(), content_type="application/pdf")
+    result, _ = run(tmp_path, settings, provider_for_tests(), max_results=2)
+    assert result.written == 2 and not stale.exists()
+    names = zipfile.ZipFile(zip_post(result.post_dir)).namelist()
+    shown = re.findall(r'<img src="([^"]+)"', result.markdown)
+    assert f"{result.post_dir.name}/index.md" in names
+    assert shown and {f"{result.post_dir.name}/{src}" for src in shown} <= set(names)
+    assert not any("old-paper" in name for name in names)
