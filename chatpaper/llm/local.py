@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from chatpaper.errors import ProviderError
 from chatpaper.llm.base import LLMRequest, LLMResponse, Provider
@@ -65,6 +65,27 @@ def _load_engine(path: Path, *, n_ctx: int, n_threads: int, n_gpu_layers: int) -
         return engine
 
 
+def grammar_schema(schema_model: type[BaseModel], *, max_array_items: int | None) -> dict[str, Any]:
+    """The model's JSON schema for constrained decoding: compact whitespace, bounded arrays.
+
+    Flexible whitespace lets a small model emit newlines and tabs until it runs out of tokens."""
+    schema = schema_model.model_json_schema()
+
+    def bound(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "array" and max_array_items and "maxItems" not in node:
+                node["maxItems"] = max_array_items
+            for value in node.values():
+                bound(value)
+        elif isinstance(node, list):
+            for value in node:
+                bound(value)
+
+    bound(schema)
+    schema["x-guidance"] = {"whitespace_flexible": False}  # llguidance's compact-JSON switch
+    return schema
+
+
 def resolve_model_path(model_path: str | Path | None = None) -> Path:
     """The explicit path, else CHATPAPER_LOCAL_MODEL_PATH; it must name an existing file."""
     raw = model_path or os.environ.get(MODEL_PATH_VARIABLE)
@@ -86,6 +107,9 @@ class LocalProvider(Provider):
         n_ctx: int = Field(DEFAULT_N_CTX, ge=256, description="Context size in tokens (prompt plus reply)")
         n_threads: int | None = Field(None, ge=1, description="CPU threads; defaults to all cores")
         n_gpu_layers: int = Field(0, ge=0, description="Layers to offload to a GPU build of llama.cpp")
+        max_array_items: int | None = Field(
+            24, ge=1, description="Grammar cap on arrays without maxItems: small models otherwise loop"
+        )
 
     def __init__(
         self,
@@ -114,14 +138,23 @@ class LocalProvider(Provider):
             "cache_prompt": True,
         }
         if request.schema_model is not None:
-            body["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": request.schema_model.__name__, "schema": request.schema_model.model_json_schema()},
-            }
+            body.update(self._constraint(request.schema_model))
         if request.timeout_seconds:
             # llama.cpp stops generating after this budget (checked at line breaks); loading is not counted.
             body["t_max_predict_ms"] = int(request.timeout_seconds * 1000)
         return body
+
+    def _constraint(self, schema_model: type[BaseModel]) -> dict[str, Any]:
+        """A grammar for compact JSON valid against the schema (llguidance in current xllamacpp)."""
+        schema = grammar_schema(schema_model, max_array_items=self.options.max_array_items)
+        try:
+            from xllamacpp import json_schema_to_grammar
+
+            return {"grammar": json_schema_to_grammar(schema)}
+        except (ImportError, ValueError, RuntimeError) as exc:  # older builds: the server converts it itself
+            logger.info("json_schema_to_grammar unavailable (%s); sending the schema", exc)
+            schema.pop("x-guidance", None)
+            return {"response_format": {"type": "json_schema", "json_schema": {"name": schema_model.__name__, "schema": schema}}}
 
     def generate(self, request: LLMRequest) -> LLMResponse:
         body = self._body(request)

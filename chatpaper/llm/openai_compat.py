@@ -204,7 +204,7 @@ class OpenAICompatProvider(Provider):
         if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
             return ProviderError(f"{host} rejected the API key; check OPENAI_API_KEY or paste a valid key.")
         if isinstance(exc, openai.RateLimitError):
-            if "insufficient_quota" in str(exc):
+            if "insufficient_quota" in (getattr(exc, "code", None), getattr(exc, "type", None)):
                 return ProviderError(f"{host} says the account's quota is used up; check its billing or use another provider.")
             return ProviderError(f"{host}'s rate limit was reached; wait a minute or use another provider.", retryable=True)
         if isinstance(exc, openai.NotFoundError):

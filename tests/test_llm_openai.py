@@ -1,0 +1,269 @@
+"""The OpenAI-compatible adapter through the real `openai` SDK down to a mocked HTTP transport.
+
+The SDK speaks httpx2, so the canned server is an `httpx2.MockTransport` in an `httpx2.Client`.
+"""
+from __future__ import annotations
+
+import json
+import logging
+
+import httpx2
+import pytest
+from pydantic import BaseModel
+
+from chatpaper.errors import ProviderError
+from chatpaper.llm.base import LLMRequest
+from chatpaper.llm.openai_compat import DEFAULT_OPENAI_MODEL, LOCAL_SERVER_KEY, SERVER_CONTEXT_WINDOW, OpenAICompatProvider
+
+KEY = "sk-test-secret-4b3a2c1d"
+OLLAMA = "http://localhost:11434/v1"
+PAPER_PROMPT = "PAPER TEXT: We propose FlowNet, reaching 87.3% on ImageNet.\n\nINSTRUCTION: list the method steps."
+
+
+class Step(BaseModel):
+    text: str
+    pages: list[int] = []
+
+
+class Methods(BaseModel):
+    steps: list[Step]
+
+
+METHODS_JSON = '{"steps": [{"text": "Encode the flow.", "pages": [3]}]}'
+
+
+def completion(text: str, *, model: str = DEFAULT_OPENAI_MODEL) -> httpx2.Response:
+    return httpx2.Response(
+        200,
+        json={
+            "id": "chatcmpl-1",
+            "object": "chat.completion",
+            "created": 1,
+            "model": model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 900, "completion_tokens": 30, "total_tokens": 930},
+        },
+    )
+
+
+def error(code: int, message: str, *, type_: str = "invalid_request_error", param: str | None = None,
+          headers: dict | None = None) -> httpx2.Response:
+    body = {"error": {"message": message, "type": type_, "param": param, "code": None}}
+    return httpx2.Response(code, json=body, headers=headers)
+
+
+class Server:
+    """A canned endpoint: answers from a queue and records every request."""
+
+    def __init__(self, *responses: httpx2.Response | Exception):
+        self.queue = list(responses)
+        self.requests: list[httpx2.Request] = []
+
+    def __call__(self, request: httpx2.Request) -> httpx2.Response:
+        self.requests.append(request)
+        item = self.queue.pop(0)
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+    def body(self, i: int = 0) -> dict:
+        return json.loads(self.requests[i].content)
+
+
+def provider_for(server: Server, *, api_key: str | None = KEY, base_url: str | None = None, **options):
+    return OpenAICompatProvider(
+        api_key=api_key, base_url=base_url, options=options, http_client=httpx2.Client(transport=httpx2.MockTransport(server))
+    )
+
+
+def test_request_shape_and_strict_json_schema_mode():
+    server = Server(completion(METHODS_JSON))
+    response = provider_for(server).generate(
+        LLMRequest(system="You summarise papers.", prompt=PAPER_PROMPT, schema_model=Methods, max_output_tokens=700)
+    )
+
+    request = server.requests[0]
+    assert str(request.url) == "https://api.openai.com/v1/chat/completions"
+    assert request.headers["authorization"] == f"Bearer {KEY}"
+    body = server.body()
+    assert body["model"] == DEFAULT_OPENAI_MODEL
+    assert body["messages"] == [
+        {"role": "system", "content": "You summarise papers."},
+        {"role": "user", "content": PAPER_PROMPT},
+    ]
+    assert body["max_completion_tokens"] == 700
+    fmt = body["response_format"]
+    assert fmt["type"] == "json_schema"
+    assert fmt["json_schema"]["name"] == "Methods"
+    assert fmt["json_schema"]["strict"] is True
+    step = fmt["json_schema"]["schema"]["$defs"]["Step"]
+    assert step["required"] == ["text", "pages"] and step["additionalProperties"] is False  # strict form
+    assert Methods.model_validate_json(response.text).steps[0].pages == [3]
+    assert (response.input_tokens, response.output_tokens) == (900, 30)
+
+
+def test_custom_base_url_needs_no_key_and_uses_max_tokens():
+    server = Server(completion("hello", model="qwen2.5:7b"))
+    provider = OpenAICompatProvider(
+        model="qwen2.5:7b", base_url=OLLAMA, http_client=httpx2.Client(transport=httpx2.MockTransport(server))
+    )
+    response = provider.generate(LLMRequest(prompt="p", max_output_tokens=99))
+    request = server.requests[0]
+    assert str(request.url) == f"{OLLAMA}/chat/completions"
+    assert request.headers["authorization"] == f"Bearer {LOCAL_SERVER_KEY}"
+    assert server.body()["max_tokens"] == 99 and "max_completion_tokens" not in server.body()
+    assert "response_format" not in server.body()
+    assert response.model == "qwen2.5:7b"
+    assert provider.context_window == SERVER_CONTEXT_WINDOW  # self-hosted: sized conservatively
+
+
+def test_base_url_from_environment(monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:8080/v1")
+    server = Server(completion("ok"))
+    provider_for(server, api_key=None).generate(LLMRequest(prompt="p"))
+    assert str(server.requests[0].url) == "http://127.0.0.1:8080/v1/chat/completions"
+
+
+def test_history_follows_the_paper_for_corrective_retries():
+    server = Server(completion(METHODS_JSON))
+    provider_for(server).generate(
+        LLMRequest(prompt=PAPER_PROMPT, history=[("assistant", "{oops"), ("user", "That was not valid JSON; fix it.")])
+    )
+    roles = [m["role"] for m in server.body()["messages"]]
+    assert roles == ["user", "assistant", "user"]
+    assert server.body()["messages"][0]["content"] == PAPER_PROMPT
+
+
+def test_server_rejecting_json_schema_falls_back_to_schema_in_prompt_and_remembers():
+    server = Server(
+        error(400, "Unrecognized request argument supplied: response_format", param="response_format"),
+        completion(f"```json\n{METHODS_JSON}\n```"),
+        completion(METHODS_JSON),
+    )
+    provider = provider_for(server, base_url=OLLAMA)
+    first = provider.generate(LLMRequest(prompt=PAPER_PROMPT, schema_model=Methods))
+    provider.generate(LLMRequest(prompt=PAPER_PROMPT, schema_model=Methods))
+
+    assert "response_format" in server.body(0)
+    fallback = server.body(1)
+    assert "response_format" not in fallback
+    prompt = fallback["messages"][0]["content"]
+    assert prompt.startswith(PAPER_PROMPT)  # the paper still comes first
+    assert '"steps"' in prompt and "JSON schema" in prompt
+    assert Methods.model_validate_json(first.text)  # the Markdown fence is stripped
+    assert "response_format" not in server.body(2)  # remembered: no second rejected call
+    assert len(server.requests) == 3
+    assert provider.schema_mode is False
+
+
+def test_model_rejecting_temperature_is_retried_without_it():
+    server = Server(
+        error(400, "Unsupported value: 'temperature' does not support 0.2 with this model.", param="temperature"),
+        completion("ok"),
+    )
+    provider = provider_for(server)
+    assert provider.generate(LLMRequest(prompt="p")).text == "ok"
+    assert "temperature" in server.body(0) and "temperature" not in server.body(1)
+
+
+def test_other_bad_requests_are_not_retried():
+    server = Server(error(400, "messages: too long"), completion("never"))
+    with pytest.raises(ProviderError, match=r"refused the request \(HTTP 400\)"):
+        provider_for(server).generate(LLMRequest(prompt="p", schema_model=Methods))
+    assert len(server.requests) == 1
+
+
+def test_429_then_200_is_retried_by_the_sdk():
+    server = Server(
+        error(429, "Rate limit reached", type_="rate_limit_exceeded", headers={"retry-after-ms": "1"}),
+        completion("after the wait"),
+    )
+    assert provider_for(server, max_retries=2).generate(LLMRequest(prompt="p")).text == "after the wait"
+    assert len(server.requests) == 2
+
+
+def test_rate_limit_that_persists_is_bounded_and_one_sentence():
+    limited = error(429, "Rate limit reached", type_="rate_limit_exceeded", headers={"retry-after-ms": "1"})
+    server = Server(limited, limited, limited, completion("never"))
+    with pytest.raises(ProviderError) as caught:
+        provider_for(server, max_retries=2).generate(LLMRequest(prompt="p"))
+    assert str(caught.value) == "OpenAI's rate limit was reached; wait a minute or use another provider."
+    assert caught.value.retryable
+    assert len(server.requests) == 3
+
+
+def test_used_up_quota_is_not_called_retryable():
+    server = Server(error(429, "You exceeded your current quota.", type_="insufficient_quota",
+                          headers={"retry-after-ms": "1", "x-should-retry": "false"}))
+    with pytest.raises(ProviderError, match="quota is used up") as caught:
+        provider_for(server).generate(LLMRequest(prompt="p"))
+    assert not caught.value.retryable
+
+
+def test_500_then_200_is_retried():
+    server = Server(error(500, "oops", type_="server_error", headers={"retry-after-ms": "1"}), completion("ok"))
+    assert provider_for(server, max_retries=1).generate(LLMRequest(prompt="p")).text == "ok"
+
+
+def test_timeout_becomes_one_retryable_sentence():
+    server = Server(httpx2.ReadTimeout("slow"))
+    with pytest.raises(ProviderError) as caught:
+        provider_for(server, max_retries=0).generate(LLMRequest(prompt="p", timeout_seconds=9))
+    assert str(caught.value) == (
+        "OpenAI did not answer within 9 seconds; try again or raise CHATPAPER_LLM_TIMEOUT_SECONDS."
+    )
+    assert caught.value.retryable
+
+
+def test_every_call_carries_a_timeout():
+    server = Server(completion("ok"), completion("ok"))
+    provider = provider_for(server, timeout_seconds=33)
+    provider.generate(LLMRequest(prompt="p"))
+    provider.generate(LLMRequest(prompt="p", timeout_seconds=4))
+    assert server.requests[0].extensions["timeout"]["read"] == pytest.approx(33)
+    assert server.requests[1].extensions["timeout"]["read"] == pytest.approx(4)
+
+
+def test_unreachable_server_names_the_host():
+    server = Server(httpx2.ConnectError("refused"))
+    with pytest.raises(ProviderError, match="localhost:11434 could not be reached"):
+        provider_for(server, base_url=OLLAMA, max_retries=0).generate(LLMRequest(prompt="p"))
+
+
+@pytest.mark.parametrize("code", [401, 403])
+def test_bad_key(code):
+    server = Server(error(code, "Incorrect API key provided"))
+    with pytest.raises(ProviderError) as caught:
+        provider_for(server).generate(LLMRequest(prompt="p"))
+    assert str(caught.value) == "OpenAI rejected the API key; check OPENAI_API_KEY or paste a valid key."
+
+
+def test_unknown_model():
+    server = Server(error(404, "The model `gpt-9` does not exist"))
+    provider = OpenAICompatProvider(
+        model="gpt-9", api_key=KEY, http_client=httpx2.Client(transport=httpx2.MockTransport(server))
+    )
+    with pytest.raises(ProviderError, match="no model named 'gpt-9'"):
+        provider.generate(LLMRequest(prompt="p"))
+
+
+def test_missing_key_without_endpoint_names_the_variable():
+    with pytest.raises(ProviderError, match="set OPENAI_API_KEY"):
+        OpenAICompatProvider()
+
+
+def test_key_from_environment(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-env")
+    server = Server(completion("ok"))
+    provider_for(server, api_key=None).generate(LLMRequest(prompt="p"))
+    assert server.requests[0].headers["authorization"] == "Bearer sk-from-env"
+
+
+def test_key_never_appears_in_repr_vars_errors_or_logs(caplog):
+    caplog.set_level(logging.DEBUG)
+    server = Server(error(401, "Incorrect API key provided"))
+    provider = provider_for(server)
+    with pytest.raises(ProviderError) as caught:
+        provider.generate(LLMRequest(prompt="p"))
+    for text in (repr(provider), str(provider), repr(vars(provider)), str(caught.value), caplog.text):
+        assert KEY not in text
