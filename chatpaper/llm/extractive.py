@@ -1,0 +1,489 @@
+"""The paper as a list of quotable sentences, each with its page and the role of its section.
+
+Used by the offline provider: no model, only the paper's own sentences. Sentences come from
+`Paper.page_texts` (whitespace-normalised), never from elsewhere, so every quote lies on its page.
+Sections only mark where each role (introduction, method, conclusion...) starts and stops.
+"""
+from __future__ import annotations
+
+import re
+import statistics
+from bisect import bisect_right
+from collections import Counter
+from dataclasses import dataclass, field
+
+from chatpaper.models import Paper
+
+# --------------------------------------------------------------------------- sentences
+
+
+@dataclass(slots=True)
+class Sentence:
+    text: str = field(repr=True)
+    page: int  # 1-based
+    start: int  # offset in the page's whitespace-normalised text
+    index: int  # reading order over the whole paper
+    para_start: bool  # first sentence of its block (paragraph, caption, after a heading)
+    role: str = "other"  # front, introduction, related_work, method, experiments, discussion, conclusion ...
+    section: int | None = None  # index into Paper.sections of the deepest enclosing section
+    quality: float = 0.0  # 0 = never quote; 1 = a clean, complete prose sentence
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+
+def normalise(text: str) -> str:
+    """Whitespace-normalised text: what every quote must be a substring of."""
+    return " ".join(text.split())
+
+
+_ROLE_BY_TITLE = (
+    ("front", re.compile(r"^abstract\b", re.I)),
+    ("introduction", re.compile(r"^intro", re.I)),
+    ("related_work", re.compile(r"related work|prior work|previous work|literature|background|preliminar", re.I)),
+    ("experiments", re.compile(r"experiment|evaluation|results|empirical|benchmark|ablation", re.I)),
+    ("conclusion", re.compile(r"conclu|summary|future work|closing|final remarks", re.I)),
+    ("discussion", re.compile(r"discussion|limitation|analysis", re.I)),
+    ("references", re.compile(r"^(references?|bibliography|literature cited)\b", re.I)),
+    ("appendix", re.compile(r"appendi|supplement", re.I)),
+    ("acknowledgments", re.compile(r"acknowledg", re.I)),
+    ("method", re.compile(r"method|approach|framework|architecture|proposed|model\b|algorithm", re.I)),
+)
+_ROLE_ALIASES = {
+    "related": "related_work", "background": "related_work", "results": "experiments",
+    "evaluation": "experiments", "experiment": "experiments", "conclusions": "conclusion",
+    "abstract": "front", "references": "references", "bibliography": "references",
+    "acknowledgements": "acknowledgments", "acknowledgment": "acknowledgments", "intro": "introduction",
+}
+
+
+def role_of_title(title: str) -> str | None:
+    for role, pattern in _ROLE_BY_TITLE:
+        if pattern.search(title):
+            return role
+    return None
+
+
+def _norm_role(role: str | None, title: str) -> str:
+    if role:
+        role = role.lower().strip()
+        return _ROLE_ALIASES.get(role, role)
+    return role_of_title(title) or "other"
+
+
+# Lines that end a block: headings, equation numbers, page numbers, caption starts.
+_HEADING_LINE = re.compile(
+    r"^(?:(?:\d+(?:\.\d+)*|[IVX]+|[A-Z])\.?\s+)?"
+    r"(?:abstract|introduction|related work|background|method(?:s|ology)?|approach|experiments?|"
+    r"results?(?: and discussion)?|evaluation|discussion|conclusions?(?: and future work)?|references|"
+    r"bibliography|acknowledg(?:e)?ments?|appendix)\s*$",
+    re.I,
+)
+_NUMBERED_HEADING = re.compile(r"^(?:\d+(?:\.\d+){0,3}|[IVX]{1,5})\.?\s+[A-Z][^.!?]{1,80}$")
+_NUMBER_ONLY = re.compile(r"^[\(\[]?[\dIVXivx]+(?:\.\d+)*[\)\]]?\.?$")
+_CAPTION_START = re.compile(r"^(?:Figure|Fig\.|FIGURE|FIG\.|Table|TABLE|Tab\.|Algorithm|Listing)\s*[\dIVX]+[.:]?")
+_TERMINAL = re.compile(r"[.!?][\"'”’)\]]*$")
+_SOFT_END = re.compile(r"[,;:\-–—(]$")
+_BOUNDARY = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+_ABBREVIATIONS = frozenset(
+    "e.g i.e et al fig figs eq eqs sec secs tab vs cf resp approx no nos ref refs dr mr ms prof inc ltd "
+    "co jr st vol pp ca w.r.t etc viz def thm lemma prop cor alg app ch eqn". split()
+)
+
+
+_STARTERS = frozenset(
+    "the this these that those we our it its in on for to a an however while although but thus hence "
+    "therefore moreover furthermore finally first second then here there they such as when with by since "
+    "unlike both each all most many some one recent recently previous prior another other instead their "
+    "his her what which where how why our my you i if so yet after before during using given".split()
+)
+
+
+def _is_abbreviation(block: str, dot: int, after: int) -> bool:
+    """True when the period at `dot` ends an abbreviation or an initial, not a sentence."""
+    if block[dot] != ".":
+        return False
+    word = block[:dot].rsplit(" ", 1)[-1].lstrip("([\"'“")
+    if not word:
+        return False
+    if len(word) == 1 and word.isalpha():  # an initial ("D. Zeiler") or a variable
+        return True
+    lower = word.lower().rstrip(".")
+    if lower in ("al", "etc"):  # "Smith et al. While ..." does end a sentence
+        following = block[after:].split(" ", 1)[0].strip("\"'“(").lower()
+        return following not in _STARTERS
+    return lower in _ABBREVIATIONS
+
+
+def _ends_abbreviated(line: str) -> bool:
+    last = line.rsplit(" ", 1)[-1].rstrip(".").lower()
+    return last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha())
+
+
+def _running_lines(pages: list[list[str]]) -> set[str]:
+    """Header/footer lines repeated across pages (digits masked): never part of a sentence."""
+    if len(pages) < 3:
+        return set()
+    counts: Counter[str] = Counter()
+    for lines in pages:
+        for line in set(lines[:3] + lines[-3:]):
+            counts[_mask(line)] += 1
+    need = max(3, int(0.3 * len(pages)))
+    return {key for key, n in counts.items() if n >= need and len(key) > 2}
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _mask(line: str) -> str:
+    return _DIGITS.sub("#", line.lower())
+
+
+def _split_block(block: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for m in _BOUNDARY.finditer(block):
+        if _is_abbreviation(block, m.start(), m.end()):
+            continue
+        end = m.start() + len(m.group().rstrip())
+        spans.append((start, end))
+        start = m.end()
+    if start < len(block):
+        spans.append((start, len(block)))
+    return spans
+
+
+def _page_sentences(
+    page: int, lines: list[str], running: set[str], first_index: int, cuts: dict[int, bool]
+) -> list[Sentence]:
+    """Sentences of one page; `cuts` maps line offsets where a section starts to "the line is its heading"."""
+    norm = " ".join(lines)
+    offsets, pos = [], 0
+    for line in lines:
+        offsets.append(pos)
+        pos += len(line) + 1
+    widths = [len(line) for line in lines if len(line) >= 20]
+    typical = statistics.median(widths) if widths else 60
+    # Break before/after marks: a block is a run of lines with no break between them.
+    cut_before = [False] * len(lines)
+    cut_after = [False] * len(lines)
+    for i, line in enumerate(lines):
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        isolated = (
+            _mask(line) in running
+            or _NUMBER_ONLY.match(line)
+            or _HEADING_LINE.match(line)
+            or (_NUMBERED_HEADING.match(line) and len(line) < 0.8 * typical)
+        )
+        if offsets[i] in cuts:
+            cut_before[i] = True
+            cut_after[i] = cut_after[i] or cuts[offsets[i]]
+        if isolated:
+            cut_before[i] = cut_after[i] = True
+        elif _CAPTION_START.match(line):
+            cut_before[i] = True
+        if _TERMINAL.search(line) and len(line) < 0.8 * typical and not _ends_abbreviated(line):
+            cut_after[i] = True  # paragraph end
+        elif not _TERMINAL.search(line) and not _SOFT_END.search(line) and len(line) < 0.6 * typical:
+            if nxt[:1].isupper() or nxt[:1].isdigit():
+                cut_after[i] = True  # heading, author line, display equation
+    sentences: list[Sentence] = []
+    block_start = 0
+    for i in range(len(lines)):
+        last = i + 1 == len(lines)
+        if last or cut_after[i] or cut_before[i + 1]:
+            b0 = offsets[block_start]
+            b1 = offsets[i] + len(lines[i])
+            block = norm[b0:b1]
+            junk = any(_mask(lines[j]) in running for j in range(block_start, i + 1))
+            caption = bool(_CAPTION_START.match(block))
+            for k, (s0, s1) in enumerate(_split_block(block)):
+                chunk = block[s0:s1]
+                if not chunk.strip():
+                    continue
+                sentence = Sentence(
+                    text=chunk, page=page, start=b0 + s0, index=first_index + len(sentences), para_start=k == 0
+                )
+                sentence.quality = 0.0 if junk or caption else sentence_quality(chunk)
+                sentences.append(sentence)
+            block_start = i + 1
+    return sentences
+
+
+# --------------------------------------------------------------------------- quality
+
+_URL = re.compile(r"https?://\S+|www\.\S+|\S+\.(?:com|org|io|edu|net)/\S*")
+_CITATION = re.compile(r"\[[\d,;\s–\-]+\]|\([A-Z][^()]{0,80}?(?:19|20)\d\d[a-z]?\)")
+_HYPHEN_BREAK = re.compile(r"[a-z]- [a-z]")
+# Characters of prose: letters, digits, spaces and common punctuation; the rest is math or garbage.
+_WEIRD = re.compile(r"[^\w\s.,;:'\"()\[\]\-–—/%&?!+’‘“”*=<>#$]")
+_GREEK = re.compile("[\u0370-\u03ff]")
+_DIGIT = re.compile(r"\d")
+_JUNK_WORDS = re.compile(
+    r"arxiv:|preprint|©|copyright|licensed under|proceedings of|all rights reserved|under review|"
+    r"conference paper at|equal contribution|corresponding author|work was done|^acknowledg",
+    re.I,
+)
+_ENUMERATION = re.compile(r"(?<![(\w])(?:\d{1,2}|[a-z]|[ivx]{1,4})\)")
+_BROKEN_GLYPH = re.compile("[\u2190-\u21ff\u2700-\u27bf\ue000-\uf8ff\ufffd]")
+_ROADMAP = re.compile(r"\b(?:sections?|sec\.|§|chapter)\s*\d|^see\b|\bis organi[sz]ed as follows\b|\bthe rest of (?:this|the) paper\b", re.I)
+_PANEL = re.compile(r"\((?:[a-f])\) [A-Z]")
+_SINGLE_OK = frozenset("a A I".split())
+
+
+def sentence_quality(text: str) -> float:
+    """0 for fragments and garbage; towards 1 for a clean, complete prose sentence."""
+    words = text.split()
+    n = len(words)
+    if n < 5 or n > 120 or len(text) < 30:
+        return 0.0
+    first = text.lstrip("\"'“‘([")[:1]
+    if not (first.isupper() or first.isdigit()):
+        return 0.0  # starts mid-sentence or mid-word
+    if not _TERMINAL.search(text):
+        return 0.0
+    if "@" in text or _CAPTION_START.match(text) or _JUNK_WORDS.search(text):
+        return 0.0
+    last = words[-1].rstrip(".!?\"'”’)]").lower()
+    if last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha()):
+        return 0.0  # ends on "e.g." or an initial: cut short, not a sentence
+    capitalised = sum(1 for w in words if w[:1].isupper())
+    if n >= 5 and capitalised / n > 0.6:
+        return 0.0  # a title, an author list or a heading
+    url_chars = sum(len(u) for u in _URL.findall(text))
+    if url_chars > 0.3 * len(text):
+        return 0.0
+    prose = _CITATION.sub(" ", _URL.sub(" ", text))
+    if len(re.findall(r"[A-Za-z]{2,}", prose)) < 5:
+        return 0.0  # citations, numbers or symbols only
+    if _BROKEN_GLYPH.search(text):
+        return 0.0  # arrows, dingbats, private-use: a font's math glyphs extracted as garbage
+    weird = len(_WEIRD.findall(text)) + len(_GREEK.findall(text))
+    ratio = weird / len(text)
+    if ratio > 0.06 or weird > 8:
+        return 0.0
+    if len(_DIGIT.findall(text)) > 0.25 * len(text):
+        return 0.0
+    singles = sum(1 for w in words if len(w.strip(".,;:()[]")) == 1 and w.strip(".,;:()[]") not in _SINGLE_OK
+                  and not w.strip(".,;:()[]").isdigit())
+    if singles / n > 0.2:
+        return 0.0
+    plain = _ENUMERATION.sub(" ", text)
+    if plain.count("(") != plain.count(")") or plain.count("[") != plain.count("]"):
+        return 0.0  # broken across a figure or an equation
+    q = 1.0
+    q *= 1.0 - min(0.6, ratio * 10)
+    q *= 1.0 - min(0.5, singles / n * 3)
+    q *= 0.85 ** len(_HYPHEN_BREAK.findall(text))
+    if n < 9:
+        q *= 0.6
+    elif n > 55:
+        q *= 0.7
+    if _ROADMAP.search(text):
+        q *= 0.35  # "In section 2 we describe ...": a map of the paper, not its content
+    if _PANEL.search(text):
+        q *= 0.5  # "(a) Average performance on ...": a figure's panel label
+    upper_words = sum(1 for w in words if len(w) > 3 and w.isupper())
+    if upper_words / n > 0.4:
+        q *= 0.3  # a heading glued to its first sentence
+    return q
+
+
+# --------------------------------------------------------------------------- the paper
+
+
+@dataclass
+class PaperText:
+    """All sentences of a paper in reading order, with the roles of their sections."""
+
+    sentences: list[Sentence]
+    page_norm: list[str]  # whitespace-normalised page texts (index 0 = page 1)
+    section_roles: list[str]  # role per Paper.sections index (of its top-level ancestor)
+
+    def role(self, *roles: str, min_quality: float = 0.3) -> list[Sentence]:
+        return [s for s in self.sentences if s.role in roles and s.quality >= min_quality]
+
+    @property
+    def quotable(self) -> list[Sentence]:
+        return [s for s in self.sentences if s.quality > 0]
+
+
+
+def read_sentences(paper: Paper) -> PaperText:
+    """Split the page texts into sentences and tag each with its section and role."""
+    page_lines = [[normalise(line) for line in text.split("\n") if line.strip()] for text in paper.page_texts]
+    running = _running_lines(page_lines)
+    sentences: list[Sentence] = []
+    page_norm = [" ".join(lines) for lines in page_lines]
+    headings, roles = _headings(paper, page_lines, page_norm)
+    cuts: dict[int, dict[int, bool]] = {}
+    for h in headings:
+        page_cuts = cuts.setdefault(h.page, {})
+        page_cuts[h.offset] = page_cuts.get(h.offset, False) or h.whole_line
+    for number, lines in enumerate(page_lines, start=1):
+        sentences.extend(_page_sentences(number, lines, running, len(sentences), cuts.get(number, {})))
+    _drop_caption_sentences(paper, sentences)
+    _assign_roles(sentences, headings)
+    return PaperText(sentences=sentences, page_norm=page_norm, section_roles=roles)
+
+
+def _drop_caption_sentences(paper: Paper, sentences: list[Sentence]) -> None:
+    captions = "\n".join(normalise(f.caption) for f in paper.figures)
+    if not captions:
+        return
+    for s in sentences:
+        if s.quality > 0 and len(s.text) > 30 and s.text in captions:
+            s.quality = 0.0
+
+
+@dataclass(slots=True)
+class _Heading:
+    page: int
+    offset: int
+    role: str
+    section: int | None  # index into Paper.sections, None for a heading found by scanning
+    whole_line: bool = True  # the heading is a line of its own (else: where the section's text starts)
+
+
+def _section_roles(paper: Paper) -> list[str]:
+    """Role per section: its own for top-level ones, its top-level ancestor's for subsections."""
+    roles: list[str] = []
+    top_role, after_refs = "other", False
+    for sec in paper.sections:
+        role = _norm_role(sec.role, sec.title)
+        if sec.level > 1 and not (sec.role and top_role == "other"):
+            role = top_role
+        if role == "references":
+            after_refs = True
+        elif after_refs and not sec.role:
+            role = "appendix"  # unlabelled sections after the references are back matter
+        if sec.level <= 1:
+            top_role = role
+        roles.append(role)
+    return roles
+
+
+_REFERENCES_LINE = re.compile(r"^(?:\d+\.?\s+)?(?:references|bibliography|literature cited)$", re.I)
+
+
+def _headings(paper: Paper, page_lines: list[list[str]], page_norm: list[str]) -> tuple[list[_Heading], list[str]]:
+    """Where each section starts in the page texts; scanned from the text when there are no sections."""
+    roles = _section_roles(paper)
+    if not paper.sections:
+        return _scan_headings(page_lines), roles
+    headings: list[_Heading] = []
+    cursor = (1, 0)
+    n_pages = len(page_norm)
+    for i, sec in enumerate(paper.sections):
+        page = min(max(sec.page, 1), max(n_pages, 1))
+        found = _find_heading(sec.title, sec.text, page, page_lines, page_norm, cursor)
+        where, whole_line = found if found else (max(cursor, (page, 0)), False)
+        cursor = where
+        headings.append(_Heading(where[0], where[1], roles[i], i, whole_line))
+    if not any(h.role == "references" for h in headings):
+        refs = _last_references_line(page_lines)
+        if refs and headings and refs > (headings[0].page, headings[0].offset):
+            headings.append(_Heading(refs[0], refs[1], "references", None))
+            headings.sort(key=lambda h: (h.page, h.offset))
+    return headings, roles
+
+
+def _last_references_line(page_lines: list[list[str]]) -> tuple[int, int] | None:
+    found = None
+    for p, lines in enumerate(page_lines, start=1):
+        pos = 0
+        for line in lines:
+            if _REFERENCES_LINE.match(line):
+                found = (p, pos)
+            pos += len(line) + 1
+    return found
+
+
+def _find_heading(
+    title: str, text: str, page: int, page_lines: list[list[str]], page_norm: list[str], cursor: tuple[int, int]
+) -> tuple[tuple[int, int], bool] | None:
+    """(page, offset) of the section's heading line (True) or of its first words (False)."""
+    want = normalise(title).lower()
+    for p in (page, page + 1, page - 1):
+        if p < 1 or p > len(page_norm) or (p, len(page_norm[p - 1])) < cursor:
+            continue
+        pos = 0
+        for line in page_lines[p - 1]:
+            here = (p, pos)
+            if here >= cursor and want and want in line.lower() and len(line) <= len(want) + 24:
+                return here, True
+            pos += len(line) + 1
+        lead = normalise(text)[:60]
+        if len(lead) >= 25:
+            at = page_norm[p - 1].find(lead)
+            if at >= 0 and (p, at) >= cursor:
+                return (p, at), False
+    return None
+
+
+def _scan_headings(page_lines: list[list[str]]) -> list[_Heading]:
+    """No sections from the parser: look for the usual headings ("1 Introduction", "References")."""
+    out: list[_Heading] = []
+    for p, lines in enumerate(page_lines, start=1):
+        pos, previous = 0, ""
+        for line in lines:
+            heading = line
+            if previous.isdigit() and len(previous) <= 2 and _looks_like_title(line):
+                heading = f"{previous} {line}"  # "2" and "ALGORITHM" on two lines
+            role = _scanned_role(heading, out[-1].role if out else None)
+            if role and (not out or out[-1].role != role):
+                out.append(_Heading(p, pos, role, None))
+            pos += len(line) + 1
+            previous = line
+    return out
+
+
+def _looks_like_title(line: str) -> bool:
+    return len(line) < 50 and line[:1].isupper() and not _TERMINAL.search(line) and not _SOFT_END.search(line)
+
+
+_TOP_NUMBER = re.compile(r"^(?:\d{1,2}|[IVX]{1,4})\.?\s+(?=[A-Z])")
+
+
+def _scanned_role(line: str, previous: str | None) -> str | None:
+    named = _HEADING_LINE.match(line)
+    title = re.sub(r"^(?:\d+(?:\.\d+)*|[IVX]+|[A-Z])\.?\s+", "", line)
+    numbered = _TOP_NUMBER.match(line) and _looks_like_title(title) and _NUMBERED_HEADING.match(line)
+    if not (named or numbered):
+        return None
+    role = role_of_title(title)
+    if previous in ("references", "appendix"):
+        return "appendix" if role != "acknowledgments" else role
+    if role:
+        return role
+    if previous in ("introduction", "related_work", "method"):
+        return "method"  # numbered sections between the introduction and the experiments
+    return "other"
+
+
+def _assign_roles(sentences: list[Sentence], headings: list[_Heading]) -> None:
+    if not headings:
+        _roles_by_position(sentences)
+        return
+    keys = [(h.page, h.offset) for h in headings]
+    for s in sentences:
+        i = bisect_right(keys, (s.page, s.start)) - 1
+        if i < 0:
+            s.role = "front"
+        else:
+            s.role = headings[i].role
+            s.section = headings[i].section
+
+
+def _roles_by_position(sentences: list[Sentence]) -> None:
+    """Nothing to go on: the first sixth is the front and introduction, the last tenth the conclusion."""
+    n = len(sentences)
+    for s in sentences:
+        if s.index < n / 12:
+            s.role = "front"
+        elif s.index < n / 6:
+            s.role = "introduction"
+        elif s.index > n * 0.9:
+            s.role = "conclusion"
+        else:
+            s.role = "other"

@@ -1,0 +1,779 @@
+"""The offline provider: an extractive digest from the paper's own sentences, with exact pages.
+
+No model, no network, no key: the default on a fresh machine. Every `Point.text` is a sentence
+quoted from `Paper.page_texts` (whitespace-normalised) and `Point.pages` is the page it is on.
+Sentences are chosen by cue phrases ("we propose", "however", numbers in results...) and by
+position (the introduction's opening, the first sentences of method subsections and of the
+conclusion). The chain records `extractive=True` and the renderer labels it "extractive, no LLM".
+"""
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from chatpaper.errors import ProviderError
+from chatpaper.llm.base import LLMRequest, LLMResponse, Provider
+from chatpaper.llm.extractive import PaperText, Sentence, normalise, read_sentences
+from chatpaper.models import (
+    ConclusionStage,
+    MetadataStage,
+    MethodsStage,
+    Paper,
+    Point,
+    SummaryStage,
+)
+
+StageResult = MetadataStage | SummaryStage | MethodsStage | ConclusionStage
+
+# --------------------------------------------------------------------------- cues
+
+@dataclass(frozen=True)
+class Cues:
+    """Weighted cue phrases as one regex (one scan per sentence), matched against lower-cased text."""
+
+    regex: re.Pattern[str]
+    weights: tuple[float, ...]
+
+
+def _cues(*pairs: tuple[str, float]) -> Cues:
+    alternation = "|".join(f"({pattern})" for pattern, _ in pairs)
+    regex = re.compile(alternation)
+    if regex.groups != len(pairs):  # a capturing group inside a cue would shift `lastindex`
+        raise ValueError("cue patterns must use (?:...) groups only")
+    return Cues(regex, tuple(weight for _, weight in pairs))
+
+
+_PAPER = r"(?:paper|work|article|report|study|letter|note|thesis)"
+PROPOSE = _cues(
+    (r"\bwe (?:propose|present|introduce|develop|devise|design|describe|put forward)\b", 3.0),
+    (rf"\b(?:this|the present|our) {_PAPER} (?:proposes|presents|introduces|develops|describes)\b", 3.0),
+    (rf"\bin this (?:tech )?{_PAPER}\b", 2.5),
+    (rf"\b(?:this|our) {_PAPER} (?:attempts|aims|seeks|tries)\b|\bintroduc(?:e|es|ing)\b", 2.0),
+    (r"\bwe (?:show|demonstrate|investigate|study|explore|address|leverage|reformulate|extend|formulate|apply|"
+     r"build|derive|focus|tackle|aim)\b", 1.5),
+    (r"\b(?:novel|new)\b", 1.5),
+    (r"\bour (?:method|approach|model|framework|algorithm|system|technique|scheme|pipeline)\b", 1.0),
+    (r"\b(?:called|named|dubbed|termed)\b", 1.0),
+    (r"\b(?:main )?contributions?\b", 1.0),
+)
+PAST = _cues(
+    (r"\bhowever\b", 2.0),
+    (r"\bexisting\b", 2.0),
+    (r"\blimitations?\b|\bsuffers?\b|\bdrawbacks?\b|\bshortcomings?\b|\bbottlenecks?\b", 2.0),
+    (r"\bprevious(?:ly)?\b|\bprior (?:work|methods?|approaches|art|studies)\b", 1.5),
+    (r"\btraditional(?:ly)?\b|\bconventional(?:ly)?\b|\bstandard (?:methods?|approaches)\b", 1.5),
+    (r"\bfails?\b|\bfailure\b|\bstruggles?\b|\bunlike\b|\bcannot\b|\bunable\b", 1.5),
+    (r"\bremains? (?:challenging|difficult|an open|unclear|unsolved)\b", 1.5),
+    (r"\b(?:current|recent|many|most) (?:methods|approaches|models|systems|techniques|work)\b", 1.0),
+    (r"\balthough\b|\bdespite\b|\bchalleng\w*\b|\bexpensive\b|\bcostly\b|\black(?:s|ing)?\b|\bdifficult\b", 1.0),
+    (r"\bsensitiv\w+\b|\bovercome\b|\balleviate\b|\bmitigate\b|\bby hand\b|\bmanual(?:ly)?\b|"
+     r"\bhand-tuned\b|\bdiverge\w*\b|\bunstable\b|\binefficient\b|\bslow\b", 1.0),
+    (r"\bproblems?\b|\bissues?\b|\brequires?\b|\btuning\b", 0.5),
+)
+RESULT = _cues(
+    (r"\boutperform\w*\b|\bsurpass\w*\b|\bbeats?\b", 3.0),
+    (r"\bachiev\w*\b|\bstate[- ]of[- ]the[- ]art\b|\bimprov\w*\b|\breduc\w*\b|\bspeed-?ups?\b", 2.0),
+    (r"\b(?:times|x|×) faster\b|\bbetter than\b|\bhigher\b|\blower\b|\bgains?\b", 1.5),
+    (r"\baccura\w*\b|\berror\b|\bbleu\b|\bf1\b|\bfid\b|\bmap\b|\bperplexity\b|\bauc\b|\bpsnr\b|\bwer\b|"
+     r"\btop-[15]\b|\bscores?\b|\bprecision\b|\brecall\b|\bwin rate\b|\bpass rate\b", 1.5),
+    (r"\bresults?\b|\bexperiments?\b|\bdemonstrat\w*\b|\bsignificant\w*\b|\bcompared (?:to|with)\b|"
+     r"\bcompetitive\b|\bbenchmarks?\b|\bevaluat\w*\b|\bperformance\b|\bconverg\w*\b|\bmatch\w*\b", 1.0),
+)
+SIGNIFICANCE = _cues(
+    (r"\bwe (?:have )?(?:presented|proposed|introduced|shown|demonstrated|described|developed|studied)\b", 3.0),
+    (rf"\b(?:in )?this (?:tech )?{_PAPER}\b", 2.0),
+    (r"\bour (?:results|findings|experiments|analysis) (?:show|suggest|demonstrate|indicate)\b", 2.0),
+    (r"\benabl\w*\b|\bimportant\b|\bsignificant\w*\b|\beffective\w*\b|\bpromising\b|\bopens?\b|\buseful\b|"
+     r"\bpractical\b|\bbroad\w*\b|\bgeneral\w*\b|\bbenefit\w*\b", 1.0),
+)
+INNOVATION = _cues(
+    (r"\bnovel\b|\bfor the first time\b|\bthe first (?:\w+ )?(?:method|work|approach|framework|model|attempt|"
+     r"study|system|algorithm|to)\b", 3.0),
+    (r"\bnew\b", 1.5),
+    (r"\bunlike\b|\bkey (?:idea|insight|observation)\b|\bcontributions?\b|\bpropos\w*\b|\bintroduc\w*\b", 2.0),
+    (r"\bsimple\b|\binstead\b|\bwithout (?:requiring|the need|any)\b|\bonly\b|\bdirectly\b", 1.0),
+)
+WORKLOAD = _cues(
+    (r"\bextensive(?:ly)?\b|\bablations?\b|\bcomprehensive\b", 3.0),
+    (r"\bwe (?:conduct|perform|run|carry out|evaluate|test|train|benchmark|compare|collect|construct|release)\w*",
+     3.0),
+    (r"\bdatasets?\b|\bbenchmarks?\b|\bexperiments? on\b|\bgpus?\b|\bhours\b|\btrained on\b|\bimplement\w*\b|"
+     r"\bcode\b|\bfuture work\b|\bevaluated on\b|\bcorpus\b|\bsamples\b", 2.0),
+    (r"\btasks?\b|\barchitectures\b|\bsettings\b|\bvariety\b|\bwide range\b|\bscale\b", 1.0),
+)
+METHOD = _cues(
+    (r"\bconsists? of\b|\bcomposed of\b|\bbased on\b|\bwe (?:first|then|use|apply|compute|define|train|model)\b", 2.0),
+    (r"\bfirst\b|\bthen\b|\bfinally\b|\bstep\b|\bstage\b|\bmodule\b|\bcomponent\b|\bnetwork\b|\bloss\b|"
+     r"\bobjective\b|\bupdate\b|\bencoder\b|\bdecoder\b|\blayer\b", 1.0),
+)
+BACKGROUND = _cues(
+    (r"\b(?:has|have) (?:become|been|shown|emerged|attracted|achieved|gained)\b|\brecent(?:ly)?\b|\bwidely\b|"
+     r"\bplays? an? \w+ role\b|\bkey\b|\bfundamental\b|\bpopular\b|\bincreasing\w*\b", 1.5),
+    (r"\bis an?\b|\bare\b|\bmany\b|\bcommon\w*\b|\boften\b|\btypically\b|\bimportant\b", 0.5),
+)
+_WE = re.compile(r"\b(?:we|our)\b", re.I)
+
+# Numbers that report a result, not a citation, a year or a cross-reference.
+_NOT_A_RESULT = re.compile(
+    r"\[[^\]]*\]|\((?:19|20)\d\d\)|\b(?:19|20)\d\d\b|"
+    r"\b(?:section|sec\.|figure|fig\.|table|tab\.|eq\.|eqn\.|equation|appendix|algorithm|chapter|step|"
+    r"theorem|lemma|corollary|definition|proposition|remark)\s*\(?\d+[\d.]*\)?",
+    re.I,
+)
+_STRONG_NUMBER = re.compile(r"\d+(?:\.\d+)?\s?%|\d+\.\d+|\d+(?:\.\d+)?\s?(?:x|×)(?!\w)")
+_PLAIN_NUMBER = re.compile(r"(?<![\w.])\d{2,}(?:,\d{3})*(?![\w.])")
+
+
+def score(lower: str, cues: Cues) -> float:
+    """Sum of the weights of the cues found in `lower` (lower-cased text)."""
+    found = {m.lastindex for m in cues.regex.finditer(lower)}
+    return sum(cues.weights[i - 1] for i in found if i)
+
+
+def result_numbers(text: str) -> float:
+    """How much `text` reports measured figures: percentages and decimals count, bare integers little."""
+    plain = _NOT_A_RESULT.sub(" ", text)
+    strong = len(_STRONG_NUMBER.findall(plain))
+    weak = len(_PLAIN_NUMBER.findall(_STRONG_NUMBER.sub(" ", plain)))
+    return min(strong, 2) + 0.25 * min(weak, 2)
+
+
+@dataclass(slots=True)
+class _Scores:
+    propose: float
+    past: float
+    result: float
+    significance: float
+    innovation: float
+    workload: float
+    method: float
+    background: float
+    numbers: float
+    ours: bool  # about the authors' own work: "we", "this paper", or the method's name
+
+
+_OURS = re.compile(rf"\b(?:we|our|us)\b|\bth(?:is|e present) (?:tech )?{_PAPER}\b")
+
+
+def _score_all(s: Sentence, names: tuple[str, ...]) -> _Scores:
+    text = s.text.lower()
+    numbers = result_numbers(s.text)
+    result = score(text, RESULT)
+    result += 2.0 * numbers if result > 0 else 0.5 * numbers
+    return _Scores(
+        propose=score(text, PROPOSE),
+        past=score(text, PAST),
+        result=result,
+        significance=score(text, SIGNIFICANCE),
+        innovation=score(text, INNOVATION),
+        workload=score(text, WORKLOAD),
+        method=score(text, METHOD),
+        background=score(text, BACKGROUND),
+        numbers=numbers,
+        ours=bool(_OURS.search(text)) or any(name in s.text for name in names),
+    )
+
+
+def method_names(title: str) -> tuple[str, ...]:
+    """The name the paper gives its method: "DiffCalib" in "DiffCalib: Reformulating ...", acronyms."""
+    names = []
+    head, colon, _ = title.partition(":")
+    if colon and 0 < len(head.split()) <= 3:
+        names.append(head.strip())
+    mixed = title.upper() != title
+    names += [w for w in re.findall(r"[A-Za-z][\w\-]+", title) if mixed and sum(ch.isupper() for ch in w) >= 2]
+    return tuple(dict.fromkeys(n for n in names if len(n) >= 3))
+
+
+# --------------------------------------------------------------------------- picking
+
+_WORD = re.compile(r"[a-z0-9]{3,}")
+
+
+def _tokens(text: str) -> frozenset[str]:
+    return frozenset(_WORD.findall(text.lower()))
+
+
+class _Picker:
+    """Chooses sentences, each at most once where possible, and never two near-duplicates."""
+
+    def __init__(self, text: PaperText, names: tuple[str, ...] = ()):
+        self.text = text
+        self.good = [s for s in text.sentences if s.quality > 0 and s.role not in _BACK_MATTER]
+        self.scores = {s.index: _score_all(s, names) for s in self.good}
+        self.used: dict[int, frozenset[str]] = {}
+
+    def by_role(self, *roles: str) -> list[Sentence]:
+        return [s for s in self.good if s.role in roles]
+
+    def is_duplicate(self, s: Sentence) -> bool:
+        if s.index in self.used:
+            return True
+        mine = _tokens(s.text)
+        for other in self.used.values():
+            union = len(mine | other)
+            if union and len(mine & other) / union >= 0.6:
+                return True
+        return False
+
+    def best(
+        self,
+        weights: dict[str, float],
+        key: Callable[[Sentence, _Scores], float],
+        *,
+        allow_used: bool = False,
+        minimum: float = 1e-9,
+    ) -> Sentence | None:
+        """The highest-scoring sentence among the weighted roles ("*" = any role)."""
+        best, best_value = None, minimum
+        for s in self.good:
+            w = weights.get(s.role, weights.get("*", 0.0))
+            if w <= 0:
+                continue
+            value = key(s, self.scores[s.index]) * w * (0.5 + 0.5 * s.quality)
+            if value > best_value and (allow_used or not self.is_duplicate(s)):
+                best, best_value = s, value
+        return best
+
+    def take(self, s: Sentence | None) -> Sentence | None:
+        if s is not None:
+            self.used[s.index] = _tokens(s.text)
+        return s
+
+    def first(self, candidates: Iterable[Sentence], *, allow_used: bool = False) -> Sentence | None:
+        return next((s for s in candidates if allow_used or not self.is_duplicate(s)), None)
+
+    def pick(self, *choices: Callable[[], Sentence | None]) -> Sentence:
+        """The first choice that finds a sentence, marked as used; any sentence as a last resort."""
+        for choice in choices:
+            s = choice()
+            if s is not None:
+                return self.take(s)  # type: ignore[return-value]
+        s = self.first(self.good) or self.first(self.good, allow_used=True) or self.first(self.text.quotable)
+        return self.take(s or _last_resort(self.text))  # type: ignore[return-value]
+
+
+_BACK_MATTER = frozenset({"references", "appendix", "acknowledgments"})
+
+
+def _last_resort(text: PaperText) -> Sentence:
+    """A paper without a single clean sentence: its longest line of text, still quoted from its page."""
+    best = max(text.sentences, key=lambda s: len(s.text), default=None)
+    if best is None:
+        raise ProviderError(
+            "The paper has no extractable text, so the offline digest has nothing to quote; "
+            "try a PDF with a text layer or another provider."
+        )
+    return best
+
+
+def _point(s: Sentence) -> Point:
+    return Point(text=s.text, pages=[s.page])
+
+
+# --------------------------------------------------------------------------- the digest
+
+
+@dataclass(frozen=True)
+class ExtractiveDigest:
+    metadata: MetadataStage
+    summary: SummaryStage
+    methods: MethodsStage
+    conclusion: ConclusionStage
+
+    def stage(self, name: str) -> StageResult:
+        if name not in ("metadata", "summary", "methods", "conclusion"):
+            raise ValueError(f"unknown stage {name!r}")
+        return getattr(self, name)
+
+
+def extract_digest(paper: Paper) -> ExtractiveDigest:
+    """All four stages at once, so that no sentence is quoted twice across fields where avoidable."""
+    text = read_sentences(paper)
+    picker = _Picker(text, method_names(paper.title))
+    summary, methods = _summary(picker, paper)
+    conclusion = _conclusion(picker)
+    summary = summary.model_copy(update={"key_takeaways": _takeaways(picker, summary, methods)})
+    return ExtractiveDigest(
+        metadata=MetadataStage(title_translation=paper.title, keywords=keywords(paper, text)),
+        summary=summary,
+        methods=methods,
+        conclusion=conclusion,
+    )
+
+
+def _summary(p: _Picker, paper: Paper) -> tuple[SummaryStage, MethodsStage]:
+    """The summary's points; the method steps are chosen before `proposed_method` so they keep their leads."""
+    one_line = p.pick(
+        lambda: p.best({"front": 1.5, "introduction": 1.0, "conclusion": 0.7}, lambda s, c: c.propose, minimum=2.0),
+        lambda: p.best({"front": 1.0, "introduction": 0.8, "*": 0.3}, lambda s, c: c.propose + c.result * 0.3),
+        lambda: p.first(p.by_role("front")),
+    )
+    performance = p.pick(
+        lambda: p.best(
+            {"front": 1.3, "conclusion": 1.1, "experiments": 1.0, "discussion": 0.9, "introduction": 0.8, "*": 0.4},
+            lambda s, c: c.result if c.numbers >= 1 else c.result * 0.4,
+            minimum=2.0,
+        ),
+        lambda: p.best({"front": 1.2, "conclusion": 1.0, "experiments": 1.0, "discussion": 0.9, "*": 0.3},
+                       lambda s, c: c.result, minimum=2.0),
+        lambda: p.first(p.by_role("experiments")),
+    )
+    background = p.pick(
+        lambda: _opening(p, ("introduction",)),
+        lambda: _opening(p, ("front",)),
+        lambda: _opening(p, ("related_work", "other")),
+    )
+    past = p.pick(
+        lambda: p.best(
+            {"front": 1.2, "introduction": 1.0, "related_work": 0.9, "*": 0.4},
+            lambda s, c: c.past * (0.4 if c.propose >= 3 else 1.0),
+            minimum=1.5,
+        ),
+        lambda: p.best({"front": 1.2, "introduction": 1.0, "related_work": 0.9}, lambda s, c: c.past, minimum=0.4),
+        lambda: p.first(p.by_role("related_work")),
+        lambda: p.first(p.by_role("introduction")[1:]),
+    )
+    methods = _methods(p, paper)
+    proposed = p.pick(
+        lambda: p.best(
+            {"front": 1.2, "introduction": 1.0, "method": 0.9, "conclusion": 0.6},
+            lambda s, c: c.propose + 0.5 * c.method,
+            minimum=1.5,
+        ),
+        lambda: p.first(p.by_role("method")),
+        lambda: p.best({"*": 1.0}, lambda s, c: c.propose),
+    )
+    # key_takeaways are chosen last (they avoid everything else); one_line is a placeholder here.
+    return SummaryStage(
+        one_line=_point(one_line),
+        key_takeaways=[_point(one_line)],
+        background=_point(background),
+        past_methods=_point(past),
+        proposed_method=_point(proposed),
+        performance=_point(performance),
+    ), methods
+
+
+def _opening(p: _Picker, roles: tuple[str, ...]) -> Sentence | None:
+    """Context that opens a part of the paper: early, general, not yet about "our" method."""
+    candidates = [s for s in p.by_role(*roles) if not p.is_duplicate(s)][:8]
+    best, best_value = None, 0.0
+    for rank, s in enumerate(candidates):
+        c = p.scores[s.index]
+        value = (4.0 - rank * 0.5) + c.background - 1.5 * bool(_WE.search(s.text)) - 0.5 * c.propose
+        value *= 0.5 + 0.5 * s.quality
+        if value > best_value:
+            best, best_value = s, value
+    return best
+
+
+MAX_STEPS = 10
+
+
+def _methods(p: _Picker, paper: Paper) -> MethodsStage:
+    groups = _method_groups(p, paper)
+    steps: list[Point] = []
+    for group in groups:
+        s = _lead(p, group)
+        if s is None:
+            continue
+        p.take(s)
+        follow = _follower(p, s)
+        if follow is not None and len(s.text) < 90:
+            p.take(follow)
+            steps.append(_point_span(p.text, s, follow))
+        else:
+            steps.append(_point(s))
+    if not steps:  # no method section: what the paper itself says it proposes, in reading order
+        chosen = []
+        for s in p.good:
+            if s.role in ("front", "introduction") and p.scores[s.index].propose >= 1.5:
+                chosen.append(s)
+        chosen = chosen[:6] or [p.pick()]
+        steps = [_point(s) for s in chosen]
+        for s in chosen:
+            p.take(s)
+    return MethodsStage(steps=steps)
+
+
+def _method_groups(p: _Picker, paper: Paper) -> list[list[Sentence]]:
+    """Sentences grouped by method subsection; paragraphs when the method has no subsections."""
+    top = paper.section("method")
+    if top is None and any(s.role == "method" for s in p.good):
+        method = p.by_role("method")
+        return _paragraphs(method)
+    if top is None:
+        return _body_sections(p, paper)
+    tree = paper.section_tree(top)
+    start = paper.sections.index(top)
+    indices = list(range(start, start + len(tree)))
+    if len(indices) - 1 > MAX_STEPS:  # many sub-subsections: one step per direct subsection
+        child_level = min(s.level for s in tree[1:])
+        parent: dict[int, int] = {}
+        current = start
+        for i in indices:
+            if i == start or paper.sections[i].level <= child_level:
+                current = i
+            parent[i] = current
+    else:
+        parent = {i: i for i in indices}
+    groups: dict[int, list[Sentence]] = {}
+    for s in p.good:
+        if s.section is not None and s.section in parent:
+            groups.setdefault(parent[s.section], []).append(s)
+    ordered = [groups[i] for i in sorted(groups)]
+    if len(ordered) <= 1:
+        return _paragraphs(ordered[0] if ordered else p.by_role("method"))
+    return _limit(p, ordered)
+
+
+def _body_sections(p: _Picker, paper: Paper) -> list[list[Sentence]]:
+    """No method section: the unlabelled top-level sections between introduction and conclusion."""
+    groups: dict[int, list[Sentence]] = {}
+    for s in p.good:
+        if s.role == "other" and s.section is not None and paper.sections[s.section].level == 1:
+            groups.setdefault(s.section, []).append(s)
+    return _limit(p, [groups[i] for i in sorted(groups)])
+
+
+def _paragraphs(sentences: list[Sentence]) -> list[list[Sentence]]:
+    groups: list[list[Sentence]] = []
+    for s in sentences:
+        if s.para_start or not groups:
+            groups.append([s])
+        else:
+            groups[-1].append(s)
+    if len(groups) > MAX_STEPS:
+        step = len(groups) / MAX_STEPS
+        groups = [groups[int(i * step)] for i in range(MAX_STEPS)]
+    return groups
+
+
+def _limit(p: _Picker, groups: list[list[Sentence]]) -> list[list[Sentence]]:
+    if len(groups) <= MAX_STEPS:
+        return groups
+    ranked = sorted(range(len(groups)), key=lambda i: -len(groups[i]))[:MAX_STEPS]
+    return [groups[i] for i in sorted(ranked)]
+
+
+def _lead(p: _Picker, group: list[Sentence]) -> Sentence | None:
+    """The first good sentence of a group, preferring a clean one among the first three."""
+    candidates = [s for s in group[:4] if not p.is_duplicate(s)]
+    if not candidates:
+        return None
+    weights = (1.0, 0.7, 0.55, 0.45)
+
+    def value(s: Sentence) -> float:
+        backward = 0.6 if _REFERS_BACK.match(s.text) else 1.0
+        return weights[group.index(s)] * (0.4 + 0.6 * s.quality) * backward + 0.03 * p.scores[s.index].method
+
+    return max(candidates, key=value)
+
+
+# A step should not open on a sentence that leans on the one before it.
+_REFERS_BACK = re.compile(r"^(?:That is|Thus|Hence|Therefore|Then|Also|Here|In other words|Note that|Similarly)\b")
+
+
+def _follower(p: _Picker, s: Sentence) -> Sentence | None:
+    """The next sentence when it directly continues `s` on the same page."""
+    nxt = s.index + 1
+    if nxt >= len(p.text.sentences):
+        return None
+    f = p.text.sentences[nxt]
+    if f.page == s.page and f.start == s.end + 1 and f.quality > 0.5 and not f.para_start and not p.is_duplicate(f):
+        return f
+    return None
+
+
+def _point_span(text: PaperText, first: Sentence, last: Sentence) -> Point:
+    return Point(text=text.page_norm[first.page - 1][first.start : last.end], pages=[first.page])
+
+
+def _conclusion(p: _Picker) -> ConclusionStage:
+    closing = ("conclusion", "discussion")
+    significance = p.pick(
+        lambda: _first_of(p, closing, lambda c: c.significance + 0.5 * c.propose + c.ours),
+        lambda: p.best({"front": 1.0, "introduction": 0.6}, lambda s, c: c.significance, minimum=2.0),
+    )
+    innovation = p.pick(
+        lambda: p.best({"conclusion": 1.2, "discussion": 1.0, "front": 1.0, "introduction": 0.9},
+                       lambda s, c: (c.innovation + 0.5 * c.propose) * (1.0 if c.ours else 0.4), minimum=2.0),
+        lambda: p.best({"front": 1.0, "introduction": 1.0, "conclusion": 1.0, "method": 0.8},
+                       lambda s, c: (c.innovation + c.propose) if c.ours else 0.0, minimum=0.5),
+        lambda: p.best({"*": 1.0}, lambda s, c: c.innovation),
+        lambda: p.first(p.by_role("method")),
+    )
+    performance = p.pick(
+        lambda: p.best({"conclusion": 1.3, "discussion": 1.1, "front": 1.0, "experiments": 0.9, "*": 0.3},
+                       lambda s, c: c.result if c.numbers >= 1 else c.result * 0.5, minimum=2.0),
+        lambda: p.best({"*": 1.0}, lambda s, c: c.result),
+    )
+    workload = p.pick(
+        lambda: p.best({"experiments": 1.0, "conclusion": 1.0, "discussion": 1.0, "front": 1.0,
+                        "introduction": 0.7, "*": 0.3}, lambda s, c: c.workload * (1.0 if c.ours else 0.6),
+                       minimum=2.0),
+        lambda: p.first(p.by_role("experiments")),
+        lambda: p.best({"*": 1.0}, lambda s, c: c.workload),
+    )
+    return ConclusionStage(
+        significance=_point(significance),
+        innovation=_point(innovation),
+        performance=_point(performance),
+        workload=_point(workload),
+    )
+
+
+def _first_of(p: _Picker, roles: tuple[str, ...], value: Callable[[_Scores], float]) -> Sentence | None:
+    """Among the first sentences of the closing section, the one that best says what was done."""
+    candidates = [s for s in p.by_role(*roles) if not p.is_duplicate(s)][:5]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda s: (3.0 - 0.6 * candidates.index(s) + value(p.scores[s.index])) * s.quality)
+
+
+TAKEAWAYS = (5, 8)
+
+
+def _takeaways(p: _Picker, summary: SummaryStage, methods: MethodsStage) -> list[Point]:
+    """5-8 distinct sentences from different parts: contribution, method, results, problem, conclusion."""
+    chosen: list[Sentence] = []
+
+    def add(s: Sentence | None) -> None:
+        if s is not None and len(chosen) < TAKEAWAYS[1]:
+            chosen.append(p.take(s))  # type: ignore[arg-type]
+
+    add(p.best({"front": 1.2, "introduction": 1.0, "conclusion": 0.8}, lambda s, c: c.propose, minimum=1.5))
+    add(p.best({"method": 1.0}, lambda s, c: c.propose + c.method, minimum=1.0))
+    for _ in range(2):
+        add(p.best({"front": 1.2, "experiments": 1.0, "conclusion": 1.0, "discussion": 0.9},
+                   lambda s, c: c.result if c.numbers >= 1 else c.result * 0.5, minimum=3.0))
+    add(p.best({"front": 1.2, "introduction": 1.0}, lambda s, c: c.past, minimum=2.0))
+    add(p.best({"conclusion": 1.0, "discussion": 0.8}, lambda s, c: c.significance + c.innovation, minimum=1.0))
+    for s in p.by_role("front"):  # the abstract's remaining sentences, most salient first
+        if len(chosen) >= 7:
+            break
+        if not p.is_duplicate(s) and (_salience(p.scores[s.index]) >= 0.5 or len(s.text.split()) >= 15):
+            add(s)
+    while len(chosen) < 6:
+        s = p.best({"front": 1.2, "introduction": 1.0, "conclusion": 1.0, "*": 0.6}, lambda s, c: _salience(c) + 0.1,
+                   minimum=0.0 if len(chosen) < TAKEAWAYS[0] else 1.5)
+        if s is None:
+            break
+        add(s)
+    chosen.sort(key=lambda s: s.index)
+    points = [_point(s) for s in chosen]
+    if len(points) < TAKEAWAYS[0]:  # a short paper: reuse what the other fields quote rather than fall short
+        reuse = [summary.proposed_method, summary.performance, summary.past_methods, summary.background,
+                 *methods.steps]
+        for point in reuse:
+            if len(points) >= TAKEAWAYS[0]:
+                break
+            if point.text not in {q.text for q in points} and point.text != summary.one_line.text:
+                points.append(point)
+    return points or [summary.one_line]
+
+
+def _salience(c: _Scores) -> float:
+    return max(c.propose, c.result, c.past * 0.8, c.significance * 0.8, c.innovation * 0.6)
+
+
+# --------------------------------------------------------------------------- keywords
+
+_STOPWORDS = frozenset(
+    """a an the and or but nor for of in on at to from by with without within into onto over under via as
+    is are was were be been being has have had do does did can could may might must shall should will would
+    this that these those it its we our us they their them he she his her you your i me my
+    which who whom whose what when where why how than then there here also such both either neither each
+    every all any some many much more most few less least other another same so very not no only just
+    about above after again against before below between during through until up down out off further once
+    while if because since although though however thus hence therefore moreover furthermore yet still
+    paper work article report study approach approaches propose proposed present
+    presents show shows shown results result new novel based using use used uses via well good better best
+    one two three first second third et al e g i e etc fig figure table section can cannot able
+    recent recently existing previous several various large small high low different simple efficient
+    effective significant significantly state art demonstrate demonstrates achieve achieves achieved
+    introduce introduces make makes made provide provides allow allows given give gives often however
+    matters matter remains remain requires require enables enable leads lead performs perform improves improve
+    outperforms outperform yields yield helps help suffers suffer depends depend consider considers obtain
+    obtains called named termed known way ways need needs take takes""".split()
+)
+_GENERIC = frozenset(
+    "model models method methods framework task tasks data results performance system systems network networks "
+    "problem problems technique techniques algorithm algorithms analysis".split()
+)
+_PHRASE_SPLIT = re.compile(r"[^\w\s\-’']+|\s[-–—]\s")
+_WORD_OK = re.compile(r"^[A-Za-z][\w\-]*[A-Za-z0-9]$")
+
+
+def keywords(paper: Paper, text: PaperText | None = None, *, limit: int = 6) -> list[str]:
+    """3-6 noun-ish phrases from the title and abstract, weighted by how often the paper uses them."""
+    abstract = paper.abstract or " ".join(s.text for s in (text.sentences if text else []) if s.role == "front")
+    title = _recase(normalise(paper.title), abstract)
+    counts: Counter[str] = Counter()
+    surface: dict[str, Counter[str]] = {}
+    for source, weight in ((title, 4.0), (abstract, 1.0)):
+        for phrase in _candidate_phrases(source):
+            key = phrase.lower()
+            counts[key] += weight
+            surface.setdefault(key, Counter())[phrase] += 1
+    body = " ".join(text.page_norm).lower() if text else ""
+    scored: list[tuple[float, str]] = []
+    for key, base in counts.items():
+        if all(word in _GENERIC for word in key.split()):
+            continue
+        n_words = key.count(" ") + 1
+        uses = body.count(key) if body and len(key) > 3 else 0
+        value = base * (1.0 + 0.35 * (n_words - 1)) + min(uses, 30) * 0.15
+        if n_words == 1 and not _is_acronym(next(iter(surface[key]))):
+            value *= 0.6
+        scored.append((value, key))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    chosen: list[str] = []
+    for value, key in scored:
+        if len(chosen) >= limit:
+            break
+        if any(key in other or other in key for other in chosen):
+            continue
+        if value < 1.0 and len(chosen) >= 3:
+            break
+        chosen.append(key)
+    out = [_display(surface[key]) for key in chosen]
+    if len(out) < 3:  # a very short title and abstract: fall back to the title's longer words
+        for word in title.split():
+            w = word.strip(",:;.()")
+            if len(w) > 3 and w.lower() not in _STOPWORDS and w not in out and len(out) < 3:
+                out.append(w if _is_acronym(w) else w.lower())
+    return out or [title]
+
+
+def _recase(title: str, abstract: str) -> str:
+    """An all-caps title ("ADADELTA: AN ADAPTIVE ...") in lower case, keeping words the abstract prints in caps."""
+    letters = [ch for ch in title if ch.isalpha()]
+    if not letters or sum(ch.isupper() for ch in letters) < 0.7 * len(letters):
+        return title
+    rest = abstract.replace(title, " ")
+    return " ".join(w if re.search(rf"\b{re.escape(w.strip(',:;.()'))}\b", rest) else w.lower() for w in title.split())
+
+
+def _candidate_phrases(text: str) -> Iterable[str]:
+    for chunk in _PHRASE_SPLIT.split(text):
+        words: list[str] = []
+        for word in chunk.split():
+            clean = word.strip("-’'")
+            if clean.lower() in _STOPWORDS or not _WORD_OK.match(clean) or clean.isdigit():
+                yield from _ngrams(words)
+                words = []
+            else:
+                words.append(clean)
+        yield from _ngrams(words)
+
+
+def _ngrams(words: list[str]) -> Iterable[str]:
+    """Runs of content words, cut to at most three words (the last ones: the head noun is last in English)."""
+    if not words:
+        return
+    if len(words) <= 3:
+        yield " ".join(words)
+    else:
+        for i in range(len(words) - 2):
+            yield " ".join(words[i : i + 3])
+    if len(words) >= 2:
+        yield " ".join(words[-2:])
+    for w in words:
+        if _is_acronym(w) or len(w) > 4:
+            yield w
+
+
+def _is_acronym(word: str) -> bool:
+    return sum(ch.isupper() for ch in word) >= 2 or (word[:1].isupper() and any(ch.isdigit() for ch in word))
+
+
+def _display(forms: Counter[str]) -> str:
+    """Lower case, except words printed as acronyms or with inner capitals (ADADELTA, DiffCalib, GPT-4)."""
+    form = forms.most_common(1)[0][0]
+    return " ".join(w if _is_acronym(w) else w.lower() for w in form.split())
+
+
+# --------------------------------------------------------------------------- language
+
+_LANGUAGES = {
+    "en": "English", "zh": "Chinese", "ja": "Japanese", "ko": "Korean", "de": "German", "fr": "French",
+    "es": "Spanish", "it": "Italian", "pt": "Portuguese", "ru": "Russian", "ar": "Arabic", "hi": "Hindi",
+    "vi": "Vietnamese", "tr": "Turkish", "nl": "Dutch", "pl": "Polish",
+}
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+def paper_language(paper: Paper) -> str:
+    """The paper's own language, roughly: by script (Chinese, Japanese, Korean) else English."""
+    sample = " ".join(paper.page_texts[:2])[:20000] or paper.abstract or paper.title
+    letters = sum(ch.isalpha() for ch in sample) or 1
+    cjk = _CJK.findall(sample)
+    if len(cjk) / letters < 0.2:
+        return "en"
+    kana = sum(1 for ch in cjk if "\u3040" <= ch <= "\u30ff")
+    hangul = sum(1 for ch in cjk if "\uac00" <= ch <= "\ud7af")
+    return "ja" if kana > len(cjk) * 0.1 else "ko" if hangul > len(cjk) * 0.5 else "zh"
+
+
+def language_note(paper: Paper, lang: str) -> str | None:
+    """A note for the reader when the requested language is not the paper's: offline mode only quotes."""
+    own = paper_language(paper)
+    wanted = (lang or own).lower().replace("_", "-").split("-")[0]
+    if wanted == own:
+        return None
+    own_name = _LANGUAGES.get(own, own)
+    wanted_name = _LANGUAGES.get(wanted, wanted)
+    return (
+        f"Offline mode quotes the paper in {own_name}; add a Gemini key (or choose another provider) "
+        f"for a {wanted_name} digest."
+    )
+
+
+# --------------------------------------------------------------------------- provider
+
+
+class OfflineProvider(Provider):
+    """Builds each stage from the paper's own sentences; it never chats."""
+
+    name = "offline"
+    extractive = True
+    default_model = None
+    context_window = 10**9  # it reads the whole paper: no prompt, no budget
+    version = "1"  # of the extraction rules; part of the chain's cache key
+
+    _CACHE_SIZE = 8
+
+    def __init__(self, *, model: str | None = None, options: dict | None = None):
+        super().__init__(model=model or "extractive", options=options)
+        self._digests: OrderedDict[tuple, ExtractiveDigest] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def generate(self, request: LLMRequest) -> LLMResponse:
+        raise ProviderError(
+            "The offline provider does not chat; it builds the digest from the paper's own sentences "
+            "(extract_stage), so choose another provider for prompts."
+        )
+
+    def extract_stage(self, stage: str, paper: Paper, lang: str) -> StageResult:
+        """One stage of the digest, quoted from `paper`; `lang` only matters for `language_note`."""
+        return self.digest(paper).stage(stage)
+
+    def digest(self, paper: Paper) -> ExtractiveDigest:
+        # The chain asks for four stages of the same paper (maybe from threads): build them once.
+        key = (paper.source.key, paper.title, len(paper.page_texts), hash(tuple(paper.page_texts)), len(paper.sections))
+        with self._lock:
+            found = self._digests.get(key)
+            if found is not None:
+                self._digests.move_to_end(key)
+                return found
+        digest = extract_digest(paper)
+        with self._lock:
+            self._digests[key] = digest
+            while len(self._digests) > self._CACHE_SIZE:
+                self._digests.popitem(last=False)
+        return digest
