@@ -86,7 +86,7 @@ def test_request_shape_puts_the_paper_first_and_asks_for_native_json_schema():
     config = body["generationConfig"]
     assert config["responseMimeType"] == "application/json"
     assert config["responseJsonSchema"]["required"] == ["title_translation", "keywords"]
-    assert config["maxOutputTokens"] == 512
+    assert config["maxOutputTokens"] == 512 + provider_for(Server()).options.thinking_headroom  # thinking is not truncated
     assert Keywords.model_validate_json(response.text).keywords == ["flow"]
     assert (response.input_tokens, response.output_tokens) == (1200, 40)
     assert response.model == DEFAULT_GEMINI_MODEL
@@ -105,12 +105,13 @@ def test_plain_text_request_has_no_schema_and_history_turns_follow_the_paper():
     assert "systemInstruction" not in body
 
 
-def test_model_is_configurable():
+def test_model_is_configurable_and_older_models_get_no_thinking_headroom():
     server = Server(reply("ok"))
-    GeminiProvider(model="gemini-2.5-flash-lite", api_key=KEY, transport=httpx.MockTransport(server)).generate(
-        LLMRequest(prompt="p")
+    GeminiProvider(model="gemini-2.0-flash", api_key=KEY, transport=httpx.MockTransport(server)).generate(
+        LLMRequest(prompt="p", max_output_tokens=300)
     )
-    assert "models/gemini-2.5-flash-lite:generateContent" in str(server.requests[0].url)
+    assert "models/gemini-2.0-flash:generateContent" in str(server.requests[0].url)
+    assert server.body()["generationConfig"]["maxOutputTokens"] == 300
 
 
 def test_429_then_200_is_retried_by_the_sdk():

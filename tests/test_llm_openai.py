@@ -166,6 +166,22 @@ def test_model_rejecting_temperature_is_retried_without_it():
     assert "temperature" in server.body(0) and "temperature" not in server.body(1)
 
 
+def test_server_wanting_the_other_token_limit_parameter_gets_it():
+    server = Server(
+        error(400, "Unsupported parameter: 'max_tokens' is not supported with this model. "
+                   "Use 'max_completion_tokens' instead.", param="max_tokens"),
+        completion("ok"),
+        completion("ok"),
+    )
+    provider = provider_for(server, base_url="https://gateway.example/v1")
+    provider.generate(LLMRequest(prompt="p", max_output_tokens=50))
+    provider.generate(LLMRequest(prompt="p", max_output_tokens=50))
+    assert server.body(0)["max_tokens"] == 50
+    assert server.body(1)["max_completion_tokens"] == 50 and "max_tokens" not in server.body(1)
+    assert "max_tokens" not in server.body(2)  # remembered
+    assert len(server.requests) == 3
+
+
 def test_other_bad_requests_are_not_retried():
     server = Server(error(400, "messages: too long"), completion("never"))
     with pytest.raises(ProviderError, match=r"refused the request \(HTTP 400\)"):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from typing import Any, ClassVar
 
 from pydantic import Field, SecretStr
@@ -22,6 +23,7 @@ DEFAULT_GEMINI_MODEL = "gemini-3.8-flash"
 GEMINI_CONTEXT_WINDOW = 1_048_576  # input tokens of the Gemini Flash family
 KEY_VARIABLES = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
 RETRY_STATUS_CODES = [429, 500, 502, 503, 504]
+_NON_THINKING = re.compile(r"(models/)?gemini-(1\.|2\.0)")
 
 
 def resolve_gemini_key(api_key: str | None = None) -> str:
@@ -75,6 +77,9 @@ class GeminiProvider(Provider):
         max_retry_delay: float = Field(30.0, ge=0, description="Cap on one backoff wait")
         retry_jitter: float = Field(1.0, ge=0, description="Random seconds added to each wait")
         thinking_budget: int | None = Field(None, description="Thinking tokens; None keeps the model's default")
+        thinking_headroom: int = Field(
+            8192, ge=0, description="Added to the output limit: Gemini counts thinking tokens against it"
+        )
 
     def __init__(
         self,
@@ -114,7 +119,7 @@ class GeminiProvider(Provider):
         config = types.GenerateContentConfig(
             system_instruction=request.system or None,
             temperature=request.temperature,
-            max_output_tokens=request.max_output_tokens,
+            max_output_tokens=request.max_output_tokens + self._thinking_headroom(),
         )
         if request.timeout_seconds:
             config.http_options = types.HttpOptions(timeout=int(request.timeout_seconds * 1000))
@@ -124,6 +129,10 @@ class GeminiProvider(Provider):
         if self.options.thinking_budget is not None:
             config.thinking_config = types.ThinkingConfig(thinking_budget=self.options.thinking_budget)
         return config
+
+    def _thinking_headroom(self) -> int:
+        # Models before 2.5 do not think, and some cap output at 8192 tokens.
+        return 0 if _NON_THINKING.match(self.model or "") else self.options.thinking_headroom
 
     @staticmethod
     def _contents(request: LLMRequest) -> list[Any]:

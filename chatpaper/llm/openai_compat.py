@@ -84,6 +84,8 @@ class OpenAICompatProvider(Provider):
         # Learnt from the server's 400s, then kept for this instance.
         self.schema_mode = self.options.schema_mode
         self._dropped_params: set[str] = set()
+        # OpenAI itself wants max_completion_tokens; most other servers know only max_tokens.
+        self._max_tokens_param = "max_tokens" if self.base_url else "max_completion_tokens"
         self._client = self._make_client(http_client)
 
     def _make_client(self, http_client: Any | None) -> Any:
@@ -116,8 +118,7 @@ class OpenAICompatProvider(Provider):
             "model": self.model,
             "messages": self._messages(request, schema_in_prompt=schema_model is None),
             "temperature": request.temperature,
-            # OpenAI itself wants max_completion_tokens; most other servers know only max_tokens.
-            ("max_tokens" if self.base_url else "max_completion_tokens"): request.max_output_tokens,
+            self._max_tokens_param: request.max_output_tokens,
         }
         if schema_model is not None:
             params["response_format"] = {
@@ -137,7 +138,7 @@ class OpenAICompatProvider(Provider):
     def generate(self, request: LLMRequest) -> LLMResponse:
         import openai
 
-        for _ in range(3):  # at most: drop json_schema, drop temperature, then the real call
+        for _ in range(4):  # at most: drop json_schema, drop temperature, swap the token limit, then the call
             params = self._params(request)
             try:
                 completion = self._client.chat.completions.create(**params)
@@ -157,6 +158,11 @@ class OpenAICompatProvider(Provider):
         if "response_format" in params and any(w in detail for w in ("response_format", "json_schema")):
             logger.info("%s rejects json_schema output; putting the schema in the prompt instead", self._host)
             self.schema_mode = False
+            return True
+        other = {"max_tokens": "max_completion_tokens", "max_completion_tokens": "max_tokens"}[self._max_tokens_param]
+        if self._max_tokens_param in detail and other in detail:
+            logger.info("%s wants %s instead of %s", self._host, other, self._max_tokens_param)
+            self._max_tokens_param = other
             return True
         if "temperature" in params and "temperature" in detail:
             logger.info("%s rejects temperature for %s; using its default", self._host, self.model)
