@@ -107,6 +107,9 @@ class LocalProvider(Provider):
         n_ctx: int = Field(DEFAULT_N_CTX, ge=256, description="Context size in tokens (prompt plus reply)")
         n_threads: int | None = Field(None, ge=1, description="CPU threads; defaults to all cores")
         n_gpu_layers: int = Field(0, ge=0, description="Layers to offload to a GPU build of llama.cpp")
+        dry_multiplier: float = Field(
+            0.8, ge=0, description="llama.cpp's DRY sampler against repeated phrases (0 turns it off)"
+        )
         max_array_items: int | None = Field(
             24, ge=1, description="Grammar cap on arrays without maxItems: small models otherwise loop"
         )
@@ -136,6 +139,7 @@ class LocalProvider(Provider):
             "max_tokens": request.max_output_tokens,
             "temperature": request.temperature,
             "cache_prompt": True,
+            "dry_multiplier": self.options.dry_multiplier,
         }
         if request.schema_model is not None:
             body.update(self._constraint(request.schema_model))
