@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import threading
 from pathlib import Path
+from typing import Annotated
 
 import pytest
 from pydantic import BaseModel, Field
@@ -33,7 +34,7 @@ class Point(BaseModel):
 
 class Conclusion(BaseModel):
     significance: Point
-    keywords: list[str]  # unbounded here: the provider's grammar caps it
+    keywords: list[Annotated[str, Field(max_length=40)]]  # no maxItems: the provider's grammar caps it
 
 
 # One thread: on a busy shared CI machine llama.cpp's thread sync dominates otherwise.
@@ -53,7 +54,7 @@ def test_generates_schema_valid_json(provider):
             system="You summarise research papers as JSON.",
             prompt="Paper (page 1): We propose TinyNet, which reaches 91.2% accuracy.\n\nGive the significance.",
             schema_model=Conclusion,
-            max_output_tokens=160,
+            max_output_tokens=200,
             temperature=0.0,
         )
     )
@@ -72,7 +73,7 @@ def test_the_model_is_loaded_once_per_path(provider):
 
 def test_concurrent_requests_are_serialised_safely(provider):
     results: list[str] = []
-    request = LLMRequest(prompt="Name one keyword.", schema_model=Conclusion, max_output_tokens=160, temperature=0.0)
+    request = LLMRequest(prompt="Name one keyword.", schema_model=Conclusion, max_output_tokens=200, temperature=0.0)
 
     def run():
         results.append(provider.generate(request).text)
