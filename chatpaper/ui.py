@@ -81,12 +81,27 @@ ProgressFn = Callable[[float, str], None]
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
 
 
+_URL = re.compile(r"https?://[^\s<>\"'\]\[(){}|\\^`]+", re.IGNORECASE)
+
+
+def _escape_plain(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
 def escape_md(text: str | None) -> str:
-    """Paper or model text -> Markdown that shows exactly that text: no HTML, links or emphasis."""
+    """Paper or model text -> Markdown that shows exactly that text: no HTML, no emphasis, and links
+    only for plain http(s) URLs (made explicit, so the renderer's autolinker never sees escapes)."""
     if not text:
         return ""
     flat = " ".join(text.split())  # one paragraph: a stray newline must not start a heading or list
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(flat, quote=False))
+    out, last = [], 0
+    for match in _URL.finditer(flat):
+        url = match.group().rstrip(".,;:!?")
+        out.append(_escape_plain(flat[last:match.start()]))
+        out.append(f"[{_escape_plain(url)}]({url})")
+        last = match.start() + len(url)
+    out.append(_escape_plain(flat[last:]))
+    return "".join(out)
 
 
 def safe_url(url: str | None) -> str | None:
@@ -258,7 +273,7 @@ def check_upload(path: str | Path, settings: Settings) -> bytes:
     if size == 0:
         raise PdfError(f"{name} is empty; upload the paper's PDF file.")
     if size > settings.max_pdf_bytes:
-        raise PdfError(f"{name} is {size / 1e6:.1f} MB, over the {settings.max_pdf_bytes / 1e6:.0f} MB limit; "
+        raise PdfError(f"{name} is {size / 2**20:.1f} MB, over the {settings.max_pdf_bytes / 2**20:.0f} MB limit; "
                        "upload a smaller PDF.")
     if path.suffix and path.suffix.lower() != ".pdf":
         raise InvalidSourceError(f"{name} is not a PDF file; upload a .pdf file or paste an arXiv ID.")
@@ -447,7 +462,7 @@ def create_app(settings: Settings | None = None) -> gr.Blocks:
                 with gr.Column(scale=3):
                     arxiv_box = gr.Textbox(label="arXiv ID or link", placeholder="2405.15619 or https://arxiv.org/abs/2405.15619",
                                            elem_id="cp-arxiv")
-                    upload = gr.File(label=f"…or upload a PDF (up to {settings.max_pdf_bytes // 1_000_000} MB)",
+                    upload = gr.File(label=f"…or upload a PDF (up to {settings.max_pdf_bytes / 2**20:.0f} MB)",
                                      file_types=[".pdf"], type="filepath", elem_id="cp-upload")
                 with gr.Column(scale=2):
                     lang = gr.Dropdown(LANGUAGES, value=settings.lang, label="Output language",

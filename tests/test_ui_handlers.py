@@ -47,6 +47,12 @@ def test_escape_md_turns_html_and_markdown_into_visible_text():
     assert "\n" not in ui.escape_md("# heading\n- item\n1. one")
 
 
+def test_escape_md_links_plain_urls_without_visible_escapes():
+    out = ui.escape_md("Code: https://github.com/a_b/c. Not javascript:alert(1)")
+    assert "[https://github\\.com/a\\_b/c](https://github.com/a_b/c)\\." in out
+    assert "](javascript" not in out
+
+
 def test_header_shows_facts_and_drops_non_http_links():
     header = Header(title=HOSTILE, authors=["<b>Eve</b>"], affiliation="Lab", arxiv_url="https://arxiv.org/abs/1",
                     code_url="javascript:alert(1)", pdf_url="https://arxiv.org/pdf/1(2)")

@@ -1,0 +1,178 @@
+"""The app in a real browser: Debian's chromium driven by pip's Playwright.
+
+Skips with a reason where /usr/bin/chromium is absent (`.ci/run` installs it as root).
+Screenshots go to test-artifacts/ (gitignored). Waits are on selectors, with generous timeouts.
+"""
+from __future__ import annotations
+
+import json
+import socket
+import time
+from pathlib import Path
+
+import pymupdf
+import pytest
+import responses
+
+from chatpaper import ui
+from chatpaper.llm.fake import ScriptedProvider, canned_reply, stage_of
+from chatpaper.llm.registry import register_provider, unregister_provider
+from chatpaper.settings import Settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is absent: run .ci/run as root to install it"),
+]
+sync_api = pytest.importorskip("playwright.sync_api")
+
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+FIXTURES = Path(__file__).parent / "fixtures" / "arxiv"
+API = "https://export.arxiv.org/api/query"
+PDF_URL = "https://arxiv.org/pdf/2405.15619v1"
+TIMEOUT = 60_000  # ms; a loaded CI machine is slow, and waits end as soon as the selector matches
+# The conclusion comes last, well after the header, so the page visibly fills in stage by stage.
+STAGE_DELAY = {"metadata": 0.2, "summary": 0.8, "methods": 1.2, "conclusion": 4.0}
+SCRIPT = "<script>window.__pwned='script';alert('script')</script>"
+IMG = "<img src=x onerror=\"window.__pwned='img';alert('img')\">"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def hostile_reply(request) -> str:
+    """A model reply whose summary carries HTML that must show as text."""
+    data = json.loads(canned_reply(request, lang="en"))
+    if stage_of(request) == "summary":
+        data["one_line"]["text"] = f"Hostile model text {SCRIPT} {IMG} end."
+    return json.dumps(data)
+
+
+def make_hostile_pdf(path: Path) -> Path:
+    """A small paper whose title, body and figure caption carry <script> and <img onerror>."""
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_textbox(pymupdf.Rect(50, 50, 545, 120), f"Hostile Paper {SCRIPT} {IMG}", fontsize=16,
+                        fontname="hebo", align=pymupdf.TEXT_ALIGN_CENTER)
+    page.insert_textbox(pymupdf.Rect(50, 125, 545, 145), "Mallory Example", fontsize=11,
+                        align=pymupdf.TEXT_ALIGN_CENTER)
+    body = ("This paper tests that text from a PDF is shown as text. " * 6).strip()
+    y = 170
+    for heading in ("1 Introduction", "2 Method", "3 Experiments", "4 Conclusion"):
+        page.insert_text((50, y), heading, fontsize=12, fontname="hebo")
+        page.insert_textbox(pymupdf.Rect(50, y + 8, 545, y + 80), f"{body} {IMG}", fontsize=10)
+        y += 95
+        if heading == "2 Method":
+            shape = page.new_shape()
+            shape.draw_rect(pymupdf.Rect(150, y, 445, y + 90))
+            shape.draw_line((160, y + 80), (430, y + 10))
+            shape.finish(color=(0, 0, 0.6), fill=(0.9, 0.9, 1), width=1.5)
+            shape.commit()
+            page.insert_textbox(pymupdf.Rect(50, y + 96, 545, y + 130), f"Figure 1: A hostile caption {IMG}",
+                                fontsize=9)
+            y += 140
+    doc.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    def fake(*, model=None, **_):
+        def reply(request):
+            time.sleep(STAGE_DELAY.get(stage_of(request) or "", 0))
+            hostile = "text from a PDF is shown as text" in request.prompt
+            return hostile_reply(request) if hostile else canned_reply(request, lang="en")
+        return ScriptedProvider(reply, model=model)
+
+    register_provider("fake-browser", fake)
+    settings = Settings(cache_dir=tmp_path_factory.mktemp("cache"), provider="fake-browser", lang="en",
+                        arxiv_delay_seconds=0, arxiv_retries=1, http_timeout_seconds=5)
+    app = ui.create_app(settings)
+    port = free_port()
+    ui.launch(app, settings, server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        app.close()
+        unregister_provider("fake-browser")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1400, "height": 1100})
+    page = context.new_page()
+    page.dialogs = []
+    page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+    page.set_default_timeout(TIMEOUT)
+    page.goto(server, wait_until="domcontentloaded")
+    page.wait_for_selector("#cp-go")
+    yield page
+    context.close()
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+def test_arxiv_id_shows_header_then_sections_then_gallery(page):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add_passthru("http://127.0.0.1")
+        mock.get(API, body=(FIXTURES / "paper_2405.15619v1.xml").read_text(encoding="utf-8"),
+                 content_type="application/atom+xml; charset=utf-8")
+        mock.get(PDF_URL, body=ui.EXAMPLE_PDF.read_bytes(), content_type="application/pdf")
+        page.locator("#cp-arxiv textarea, #cp-arxiv input").first.fill("2405.15619v1")
+        page.click("#cp-go")
+        header = page.wait_for_selector("#cp-header h2:has-text('Sparse Diffusion Priors')")
+        assert header.is_visible()
+        # The header is on the page while the slowest stage is still being written.
+        assert "Writing" in page.inner_text("#cp-conclusion")
+        page.wait_for_selector("#cp-summary :text('Key takeaways')")
+        page.wait_for_selector("#cp-conclusion :text('Workload')")
+        page.wait_for_selector("#cp-gallery img")
+        page.wait_for_selector("#cp-status :text('Done')")
+    assert page.locator("#cp-gallery img").count() >= 1
+    shot(page, "ui-arxiv.png")
+    assert page.dialogs == []
+
+
+def test_uploaded_pdf_is_summarised(page):
+    page.set_input_files("#cp-upload input[type=file]", str(ui.EXAMPLE_PDF))
+    page.wait_for_selector("#cp-upload :text('chatpaper-example.pdf')")
+    page.click("#cp-go")
+    page.wait_for_selector("#cp-header h2:has-text('ChatPaper: Faithful Structured Digests')")
+    page.wait_for_selector("#cp-status :text('Done')")
+    page.wait_for_selector("#cp-gallery img")
+    assert "Key takeaways" in page.inner_text("#cp-summary")
+    shot(page, "ui-upload.png")
+
+
+def test_script_and_img_onerror_in_paper_and_reply_execute_nothing(page, tmp_path):
+    hostile = make_hostile_pdf(tmp_path / "hostile.pdf")
+    page.set_input_files("#cp-upload input[type=file]", str(hostile))
+    page.wait_for_selector("#cp-upload :text('hostile.pdf')")
+    page.click("#cp-go")
+    page.wait_for_selector("#cp-status :text('Done')")
+    header = page.inner_text("#cp-header")
+    assert "<img src=x onerror=" in header  # the PDF's markup is shown as text, not run
+    summary = page.inner_text("#cp-summary")
+    assert f"Hostile model text {SCRIPT} {IMG} end." in summary  # so is the model's
+    page.wait_for_timeout(500)  # give any injected handler a moment to fire before looking
+    assert page.evaluate("window.__pwned") is None
+    assert page.dialogs == []
+    assert page.locator("#cp-header script, #cp-summary script, #cp-header img, #cp-summary img").count() == 0
+    shot(page, "ui-hostile.png")
