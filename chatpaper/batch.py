@@ -134,14 +134,19 @@ class Progress:
             print(line, file=self.stream, flush=True)
 
 
-class _KnownMetadata:
-    """An `arxiv=` for read_paper that reuses metadata the search already returned (no second call)."""
+# PyMuPDF does not support concurrent use from several threads: parse one PDF at a time
+# (parsing holds the GIL anyway; downloads and LLM calls still overlap).
+PDF_LOCK = threading.Lock()
 
-    def __init__(self, arxiv: Any, metadata: ArxivMetadata):
-        self.arxiv, self.metadata = arxiv, metadata
+
+class _Downloaded:
+    """An `arxiv=` for read_paper that hands over metadata and PDF already fetched (no second call)."""
+
+    def __init__(self, metadata: ArxivMetadata, pdf_path: Path):
+        self.metadata, self.pdf_path = metadata, pdf_path
 
     def fetch(self, text: str) -> tuple[ArxivMetadata, Path]:
-        return self.metadata, self.arxiv.download(self.metadata)
+        return self.metadata, self.pdf_path
 
 
 def _make_arxiv(settings: Settings) -> Any:
@@ -285,10 +290,12 @@ def digest_one(
     try:
         progress(job, "reading")
         if job.metadata is not None:
-            paper = read_paper(job.source, out_dir=paper_dir, settings=settings,
-                               arxiv=_KnownMetadata(arxiv, job.metadata))
+            downloaded = _Downloaded(job.metadata, arxiv.download(job.metadata))
+            with PDF_LOCK:
+                paper = read_paper(job.source, out_dir=paper_dir, settings=settings, arxiv=downloaded)
         else:
-            paper = read_paper(Path(job.source), out_dir=paper_dir, settings=settings)
+            with PDF_LOCK:
+                paper = read_paper(Path(job.source), out_dir=paper_dir, settings=settings)
 
         def on_update(_digest: Digest, stage: str) -> None:
             progress(job, stage)
