@@ -1,0 +1,355 @@
+"""Figures: find each "Figure N" / "Fig. N" caption, the graphics it belongs to, and crop both to a PNG.
+
+Cheap by design: one text pass (no images decoded) and one bbox log per page that has a caption;
+graphics are located from `page.get_bboxlog()` rather than the slower `get_drawings()`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pymupdf
+
+from chatpaper.models import Figure
+
+_TEXT_FLAGS = pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP  # no images decoded
+_GRAPHIC_KINDS = {"fill-path", "stroke-path", "fill-image", "fill-imgmask", "fill-shade"}
+_IMAGE_KINDS = {"fill-image", "fill-imgmask"}
+# "Figure 3:", "Fig. 3.", "FIGURE 3", "Figure 3 |", "Figure 3 –" ... at the start of a line
+_LABEL = re.compile(r"^\s*(Figure|FIGURE|Fig\.|FIG\.|Fig|FIG)\s*(\d{1,3})(?![\d.]\d)\s*(?P<tail>.?)")
+_OTHER_CAPTION = re.compile(r"^\s*(Table|TABLE|Tab\.|Algorithm|ALGORITHM|Listing)\s*[\dIVX]+")
+_CAPTION_PUNCT = set(":.|–—-")
+_MAX_GAP = 24.0  # points of white space allowed between parts of one figure
+
+
+@dataclass
+class _Block:
+    rect: pymupdf.Rect
+    lines: list[tuple[pymupdf.Rect, str, float, bool]]  # bbox, text, font size, bold
+    kind: str = "text"  # text | body | caption
+    label_line: int = -1
+
+    @property
+    def text(self) -> str:
+        return "\n".join(t for _, t, _, _ in self.lines)
+
+
+@dataclass
+class _Caption:
+    number: int
+    printed: str  # "Fig." / "Figure" / "FIGURE": the style, to compare with the other captions
+    rect: pymupdf.Rect
+    text: str
+    starts_block: bool
+    block: _Block | None = None
+    parts: list[int] = field(default_factory=list)
+
+
+def extract_figures(doc: pymupdf.Document, out_dir: Path, *, dpi: int = 150) -> list[Figure]:
+    """Every captioned figure of `doc`, its PNG (figure and caption) written to out_dir/figures/."""
+    found: list[tuple[int, _Caption, pymupdf.Rect, str]] = []
+    textless: list[tuple[int, _Caption, pymupdf.Rect]] = []
+    for index in range(len(doc)):
+        try:
+            page = doc[index]
+            blocks = _text_blocks(page)
+        except (RuntimeError, ValueError):  # a damaged page: keep the others
+            continue
+        captions = _captions(blocks)
+        if not captions:
+            continue
+        items = _graphics(page)
+        for cap in captions:
+            region, kind = _figure_region(cap, blocks, items, page.rect)
+            if region is not None:
+                found.append((index, cap, region, kind))
+            elif cap.starts_block:
+                textless.append((index, cap, _text_region(cap, blocks, page.rect)))
+    found = _keep_first_per_number(found)
+    # a caption with no graphics (a figure made of text) counts when it looks like the real captions
+    styles = {cap.printed for _, cap, _, _ in found}
+    numbers = {cap.number for _, cap, _, _ in found}
+    for index, cap, region in textless:
+        if cap.number not in numbers and (cap.printed in styles or not styles):
+            found.append((index, cap, region, "vector"))
+            numbers.add(cap.number)
+    found.sort(key=lambda f: (f[0], f[2].y0, f[2].x0))
+
+    figures: list[Figure] = []
+    folder = out_dir / "figures"
+    folder.mkdir(parents=True, exist_ok=True)
+    for index, cap, region, kind in found:
+        page = doc[index]
+        clip = (region | cap.rect) + (-2, -2, 2, 2)
+        clip &= page.rect
+        name = f"p{index + 1}-figure-{cap.number}.png"
+        image: str | None = f"figures/{name}"
+        try:
+            page.get_pixmap(clip=clip, dpi=dpi).save(folder / name)
+        except (RuntimeError, ValueError):  # an unrenderable page still gets its caption
+            image = None
+        figures.append(Figure(label=f"Figure {cap.number}", page=index + 1, caption=cap.text,
+                              bbox=(round(clip.x0, 2), round(clip.y0, 2), round(clip.x1, 2), round(clip.y1, 2)),
+                              image=image, kind=kind))
+    return figures
+
+
+def _keep_first_per_number(found: list) -> list:
+    """One figure per (number, page): the caption nearest to its graphics wins."""
+    seen: dict[tuple[int, int], int] = {}
+    out: list = []
+    for entry in found:
+        key = (entry[1].number, entry[0])
+        if key in seen:
+            continue
+        seen[key] = len(out)
+        out.append(entry)
+    return out
+
+
+# --------------------------------------------------------------------------- text
+
+
+def _text_blocks(page: pymupdf.Page) -> list[_Block]:
+    data = page.get_text("dict", flags=_TEXT_FLAGS)
+    blocks: list[_Block] = []
+    for b in data["blocks"]:
+        if b.get("type", 0) != 0:
+            continue
+        lines = []
+        for line in b["lines"]:
+            spans = [s for s in line["spans"] if s["text"].strip()]
+            if not spans:
+                continue
+            text = "".join(s["text"] for s in line["spans"]).strip()
+            size = max(s["size"] for s in spans)
+            bold = bool(spans[0]["flags"] & 16) or "bold" in spans[0]["font"].lower()
+            lines.append((pymupdf.Rect(line["bbox"]), text, size, bold))
+        if lines:
+            blocks.append(_Block(pymupdf.Rect(b["bbox"]), lines))
+    body_size = _body_size(blocks)
+    for block in blocks:
+        block.kind = _classify(block, body_size)
+    return blocks
+
+
+def _body_size(blocks: list[_Block]) -> float:
+    weight: dict[float, int] = {}
+    for block in blocks:
+        for _, text, size, _ in block.lines:
+            weight[round(size, 1)] = weight.get(round(size, 1), 0) + len(text)
+    return max(weight, key=weight.get) if weight else 10.0
+
+
+def _classify(block: _Block, body_size: float) -> str:
+    for i, (_, text, _, bold) in enumerate(block.lines):
+        if _is_caption_line(text, bold) or _OTHER_CAPTION.match(text):
+            block.label_line = i if block.label_line < 0 else block.label_line
+            return "caption"
+    chars = sum(len(t) for _, t, _, _ in block.lines)
+    n = len(block.lines)
+    size = max(s for _, _, s, _ in block.lines)
+    if size >= body_size - 0.6 and (chars >= 80 or (n >= 2 and chars / n >= 30)):
+        return "body"
+    return "text"
+
+
+def _is_caption_line(text: str, bold: bool) -> bool:
+    m = _LABEL.match(text)
+    if not m:
+        return False
+    tail = m.group("tail")
+    if tail == "" or tail in _CAPTION_PUNCT:
+        return True
+    # "Figure 2 Overview ..." without punctuation: only a bold label, never "Figure 2 shows"
+    return bold and tail.isupper()
+
+
+def _captions(blocks: list[_Block]) -> list[_Caption]:
+    caps: list[_Caption] = []
+    for bi, block in enumerate(blocks):
+        if block.kind != "caption":
+            continue
+        for li, (rect, text, _, bold) in enumerate(block.lines):
+            if not _is_caption_line(text, bold):
+                continue
+            m = _LABEL.match(text)
+            lines = block.lines[li:]
+            rect = pymupdf.Rect(lines[0][0])
+            for r, _, _, _ in lines[1:]:
+                rect |= r
+            parts = [t for _, t, _, _ in lines]
+            # label printed alone on its line: the caption text is the next block below
+            if len(" ".join(parts).split()) <= 3 and bi + 1 < len(blocks):
+                nxt = blocks[bi + 1]
+                if 0 <= nxt.rect.y0 - rect.y1 < 14 and nxt.kind != "caption":
+                    parts += [t for _, t, _, _ in nxt.lines]
+                    rect |= nxt.rect
+                    nxt.kind = "caption"
+            caps.append(_Caption(number=int(m.group(2)), printed=m.group(1).rstrip(".").title(), rect=rect,
+                                 text=_clean(parts), starts_block=li == 0, block=block))
+            break
+    return caps
+
+
+def _clean(lines: list[str]) -> str:
+    text = ""
+    for line in lines:
+        line = line.strip()
+        if text.endswith("-") and line[:1].islower():
+            text = text[:-1] + line
+        else:
+            text = f"{text} {line}" if text else line
+    # Quartz re-saves map the ff ligature to U+21B5; inside a word it can only be "ff"
+    text = re.sub(r"(?<=[A-Za-z])\u21b5|\u21b5(?=[a-z])", "ff", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# --------------------------------------------------------------------------- graphics
+
+Box = tuple[float, float, float, float]
+_CELL = 4.0  # tiny marks (plot markers, glyph-like paths) are pooled on a grid of this size
+
+
+@dataclass(eq=False)
+class _Item:
+    box: Box
+    kind: str  # graphic | image | text | stop
+
+
+def _graphics(page: pymupdf.Page) -> list[_Item]:
+    """Graphic marks of the page, consecutive touching marks merged, tiny ones pooled: linear time."""
+    page_area = page.rect.width * page.rect.height
+    items: list[_Item] = []
+    cells: set[tuple[int, int]] = set()
+    cur: list[float] | None = None
+    cur_kind = ""
+    for kind, (x0, y0, x1, y1) in page.get_bboxlog():
+        if kind not in _GRAPHIC_KINDS:
+            continue
+        w, h = x1 - x0, y1 - y0
+        if w < 0 or h < 0 or w * h > 0.8 * page_area or (w < 0.5 and h < 0.5) or abs(x0) > 1e5:
+            continue
+        kind = "image" if kind in _IMAGE_KINDS else "graphic"
+        if kind == "graphic" and w <= _CELL and h <= _CELL:
+            cells.add((int((x0 + x1) / 2 // _CELL), int((y0 + y1) / 2 // _CELL)))
+            continue
+        if cur is not None and cur_kind == kind and x0 <= cur[2] + 1 and x1 >= cur[0] - 1 and y0 <= cur[3] + 1 and y1 >= cur[1] - 1:
+            cur[0], cur[1], cur[2], cur[3] = min(cur[0], x0), min(cur[1], y0), max(cur[2], x1), max(cur[3], y1)
+            continue
+        cur, cur_kind = [x0, y0, x1, y1], kind
+        items.append(_Item(cur, kind))  # type: ignore[arg-type]  # finalised below
+    for it in items:
+        it.box = tuple(it.box)  # type: ignore[assignment]
+    rows: dict[int, list[int]] = {}
+    for cx, cy in cells:
+        rows.setdefault(cy, []).append(cx)
+    for cy, xs in rows.items():  # runs of neighbouring cells become one box
+        xs.sort()
+        start = prev = xs[0]
+        for cx in xs[1:] + [None]:
+            if cx is not None and cx - prev <= 2:
+                prev = cx
+                continue
+            items.append(_Item((start * _CELL, cy * _CELL, (prev + 1) * _CELL, (cy + 1) * _CELL), "graphic"))
+            if cx is not None:
+                start = prev = cx
+    return items
+
+
+def _figure_region(cap: _Caption, blocks: list[_Block], graphics: list[_Item],
+                   page_rect: pymupdf.Rect) -> tuple[pymupdf.Rect | None, str]:
+    items = list(graphics)
+    for block in blocks:
+        if block is cap.block:
+            continue
+        items.append(_Item(tuple(block.rect), "stop" if block.kind in ("body", "caption") else "text"))
+    capbox = tuple(cap.rect)
+    for direction in (-1, 1):
+        picked = _walk(capbox, items, direction)
+        shapes = [it.box for it in picked if it.kind in ("graphic", "image")]
+        if not shapes:
+            continue
+        region = _union(shapes)
+        if region[2] - region[0] < 20 or region[3] - region[1] < 15:
+            continue
+        for it in picked:  # labels and legends next to the graphics
+            if it.kind == "text" and _near(it.box, region, 12):
+                region = _union([region, it.box])
+        return pymupdf.Rect(region), _kind(picked, region)
+    return None, "vector"
+
+
+def _union(boxes: list[Box]) -> Box:
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def _walk(cap: Box, items: list[_Item], direction: int) -> list[_Item]:
+    """Items stacked above (-1) or below (+1) the caption, up to body text or a wide gap."""
+    if direction < 0:
+        cands = sorted((it for it in items if it.box[3] <= cap[1] + 2), key=lambda it: -it.box[3])
+    else:
+        cands = sorted((it for it in items if it.box[1] >= cap[3] - 2), key=lambda it: it.box[1])
+    x0, x1 = cap[0], cap[2]
+    edge = cap[1] if direction < 0 else cap[3]
+    picked: list[_Item] = []
+    frames: list[Box] = []  # big boxes and images: text inside them is part of the figure
+    for it in cands:
+        b = it.box
+        if b[2] < x0 - 4 or b[0] > x1 + 4:
+            continue
+        gap = (edge - b[3]) if direction < 0 else (b[1] - edge)
+        if gap > _MAX_GAP:
+            break
+        if it.kind == "stop":
+            if any(f[0] <= b[0] + 1 and f[1] <= b[1] + 1 and f[2] >= b[2] - 1 and f[3] >= b[3] - 1 for f in frames):
+                picked.append(_Item(b, "text"))
+                continue
+            break
+        picked.append(it)
+        if it.kind != "text" and (b[2] - b[0]) * (b[3] - b[1]) > 2000:
+            frames.append(b)
+        edge = min(edge, b[1]) if direction < 0 else max(edge, b[3])
+        x0, x1 = min(x0, b[0]), max(x1, b[2])
+    if not picked:
+        return picked
+    # pieces of the same figure beside the ones reached first (side panels, legends)
+    lo, hi = (edge, cap[1]) if direction < 0 else (cap[3], edge)
+    taken = {id(it) for it in picked}
+    rest = [it for it in items if it.kind != "stop" and id(it) not in taken and it.box[1] >= lo - 1 and it.box[3] <= hi + 1]
+    for it in sorted(rest, key=lambda it: it.box[0]):  # grow rightwards
+        if it.box[0] <= x1 + 4 and it.box[2] >= x0 - 4:
+            picked.append(it)
+            taken.add(id(it))
+            x1 = max(x1, it.box[2])
+    for it in sorted(rest, key=lambda it: -it.box[2]):  # then leftwards
+        if id(it) not in taken and it.box[2] >= x0 - 4 and it.box[0] <= x1 + 4:
+            picked.append(it)
+            x0 = min(x0, it.box[0])
+    return picked
+
+
+def _near(b: Box, region: Box, tol: float) -> bool:
+    return b[0] <= region[2] + tol and b[2] >= region[0] - tol and b[1] <= region[3] + tol and b[3] >= region[1] - tol
+
+
+def _kind(picked: list[_Item], region: Box) -> str:
+    images = [it.box for it in picked if it.kind == "image"]
+    if not images:
+        return "vector"
+    paths = [it.box for it in picked if it.kind == "graphic"]
+    image_area = sum(max(0.0, (b[2] - b[0]) * (b[3] - b[1])) for b in images)
+    region_area = max(1.0, (region[2] - region[0]) * (region[3] - region[1]))
+    if len(paths) <= 2 or image_area > 0.9 * region_area:
+        return "raster"
+    return "mixed"
+
+
+def _text_region(cap: _Caption, blocks: list[_Block], page_rect: pymupdf.Rect) -> pymupdf.Rect:
+    """A figure made of text only: the non-body text stacked right above its caption."""
+    items = [_Item(tuple(b.rect), "stop" if b.kind in ("body", "caption") else "text") for b in blocks if b is not cap.block]
+    region = pymupdf.Rect(cap.rect)
+    for it in _walk(tuple(cap.rect), items, -1):
+        region |= pymupdf.Rect(it.box)
+    return region
