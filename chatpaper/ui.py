@@ -503,12 +503,76 @@ def create_app(settings: Settings | None = None) -> gr.Blocks:
     return app
 
 
-def _daily_digest_tab(gr, settings: Settings) -> None:
-    """The issue-5 tab, present once chatpaper.batch offers iter_post."""
+def run_daily(
+    topic: str | None,
+    days: float | None,
+    max_papers: float | None,
+    lang: str | None,
+    provider_name: str | None,
+    api_key: str | None,
+    *,
+    settings: Settings,
+    arxiv=None,
+) -> Iterator[tuple[str, str, str | None]]:
+    """A topic's new arXiv papers -> the blog post, streamed as (status, post markdown, zip path)."""
+    from chatpaper.batch import DigestRequest, iter_run, zip_post  # noqa: PLC0415
+
+    api_key = (api_key or "").strip() or None
+    markdown = ""
     try:
-        from chatpaper.batch import iter_post, zip_post  # noqa: F401, PLC0415
-    except ImportError:
-        return
+        if not (topic or "").strip():
+            raise InvalidSourceError('Type a topic to search arXiv for, e.g. "Diffusion Models".')
+        from chatpaper.llm.registry import get_provider  # noqa: PLC0415
+
+        provider = get_provider(provider_name or settings.provider, settings=settings, api_key=api_key)
+        notice = OFFLINE_NOTICE if getattr(provider, "extractive", False) else ""
+        request = DigestRequest(query=topic.strip(), days=int(days or 1), max_results=int(max_papers or 5),
+                                lang=lang or settings.lang, workers=max(1, settings.max_concurrency),
+                                out=runs_dir(settings) / "posts" / uuid.uuid4().hex)
+        yield "⏳ Searching arXiv…", markdown, None
+        run = None
+        for run in iter_run(request, settings=settings, provider=provider, arxiv=arxiv):
+            markdown = run.markdown
+            if not run.total:
+                yield f"No new papers on “{escape_md(topic)}” in the last {request.days} day(s); widen the window.", \
+                    markdown, None
+                return
+            if not run.finished:
+                yield f"⏳ {run.done} of {run.total} papers done…", markdown, None
+        assert run is not None  # iter_run always yields at least once
+        failed = f" {len(run.failures)} could not be digested (see the end of the post)." if run.failures else ""
+        status = f"✅ {run.written} of {run.total} papers in the post.{failed}"
+        yield "\n\n".join(filter(None, [status, notice])), markdown, str(zip_post(run.post_dir))
+    except ChatPaperError as exc:
+        yield f"⚠️ {escape_md(redact(str(exc), api_key))}", markdown, None
+    except Exception:
+        log.exception("unexpected error in the daily digest handler")  # the traceback goes to the log only
+        yield "⚠️ Something unexpected went wrong; please try again later.", markdown, None
+
+
+def _daily_digest_tab(gr, settings: Settings) -> None:
+    """The issue-5 tab: a topic's new papers -> one blog post, filled in as papers finish."""
+
+    def daily(topic, days, max_papers, lang, provider_name, api_key):
+        yield from run_daily(topic, days, max_papers, lang, provider_name, api_key, settings=settings)
+
+    with gr.Tab("Daily digest"):
+        gr.Markdown("Search arXiv for a topic's newest papers and get one blog post (Hexo front matter) "
+                    "with a digest of each. Needs network to reach arXiv.")
+        with gr.Row():
+            topic = gr.Textbox(label="Topic", placeholder="Diffusion Models", scale=3, elem_id="cp-daily-topic")
+            days = gr.Slider(1, 14, value=1, step=1, label="Days", scale=1)
+            max_papers = gr.Slider(1, 20, value=5, step=1, label="Max papers", scale=1)
+        with gr.Row():
+            lang = gr.Dropdown(LANGUAGES, value=settings.lang, label="Output language", allow_custom_value=True)
+            provider = gr.Dropdown(provider_choices(), value=settings.provider, label="Provider")
+            api_key = gr.Textbox(label="API key (this request only, never stored)", type="password")
+        button = gr.Button("Write the post", variant="primary", elem_id="cp-daily-go")
+        status = gr.Markdown(elem_id="cp-daily-status", sanitize_html=True, latex_delimiters=[])
+        post = gr.Code(label="Post (Markdown)", language="markdown", interactive=False, elem_id="cp-daily-post")
+        download = gr.File(label="Post and images (.zip)", interactive=False)
+        button.click(daily, [topic, days, max_papers, lang, provider, api_key], [status, post, download],
+                     api_name="daily_digest")
 
 
 def launch(app: gr.Blocks, settings: Settings | None = None, **kwargs: Any):

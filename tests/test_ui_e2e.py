@@ -224,3 +224,9 @@ def test_offline_provider_shows_the_notice_on_how_to_add_a_key(server):
     final, _ = call(server, pdf=ui.EXAMPLE_PDF, provider="offline")
     status = as_dict(final)["status"]
     assert "Offline mode" in status and "GEMINI_API_KEY" in status
+
+
+def test_daily_digest_tab_is_callable_and_explains_a_missing_topic(server):
+    status, post, zipped = Client(server.url, verbose=False).predict("", 1, 5, "en", "fake", "",
+                                                                    api_name="/daily_digest")
+    assert "Type a topic" in status and zipped is None

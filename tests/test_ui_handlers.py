@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -203,3 +204,50 @@ def test_example_pdf_is_small_and_has_a_figure_caption():
         assert 2 <= doc.page_count <= 3
         assert "Figure 1:" in text and "2  Method" in text.replace("2 Method", "2  Method")
         assert any(page.get_drawings() for page in doc)  # the figures are vector graphics
+
+
+# --------------------------------------------------------------------------- daily digest tab
+
+
+class FakeArxiv:
+    """search() finds two papers; download() hands over the example PDF (no network)."""
+
+    def __init__(self, found: int = 2):
+        from chatpaper.models import ArxivMetadata
+
+        self.found = [ArxivMetadata(arxiv_id=f"2405.1561{i}", version=1, title=f"Paper number {i}",
+                                    authors=["Ada Lovelace"], abstract="An abstract.") for i in range(found)]
+
+    def search(self, query, **_):
+        return list(self.found)
+
+    def download(self, meta):
+        return EXAMPLE_PDF
+
+
+def test_daily_digest_streams_the_post_and_offers_the_zip(tmp_path):
+    from chatpaper.llm.fake import canned_provider
+    from chatpaper.llm.registry import register_provider, unregister_provider
+
+    register_provider("fake-daily", lambda **_: canned_provider("en"))
+    try:
+        updates = list(ui.run_daily("Diffusion Models", 1, 2, "en", "fake-daily", "", arxiv=FakeArxiv(),
+                                    settings=Settings(cache_dir=tmp_path)))
+    finally:
+        unregister_provider("fake-daily")
+    statuses = [status for status, _, _ in updates]
+    assert any("of 2 papers done" in s for s in statuses[:-1])
+    status, markdown, zipped = updates[-1]
+    assert status.startswith("✅ 2 of 2 papers"), status
+    assert "Paper number 0" in markdown and "Paper number 1" in markdown and markdown.startswith("---")
+    assert zipped and zipfile.is_zipfile(zipped)
+    assert Path(zipped).resolve().is_relative_to((tmp_path / "runs").resolve())
+
+
+def test_daily_digest_without_a_topic_or_papers_says_what_to_do(tmp_path):
+    settings = Settings(cache_dir=tmp_path, provider="offline")
+    [(status, _, zipped)] = list(ui.run_daily("  ", 1, 5, "en", "offline", "", settings=settings))
+    assert "Type a topic" in status and zipped is None
+    *_, (status, _, zipped) = list(ui.run_daily("Nothing", 1, 5, "en", "offline", "", arxiv=FakeArxiv(0),
+                                                settings=settings))
+    assert "No new papers" in status and zipped is None
