@@ -158,7 +158,8 @@ class LocalProvider(Provider):
         except (ImportError, ValueError, RuntimeError) as exc:  # older builds: the server converts it itself
             logger.info("json_schema_to_grammar unavailable (%s); sending the schema", exc)
             schema.pop("x-guidance", None)
-            return {"response_format": {"type": "json_schema", "json_schema": {"name": schema_model.__name__, "schema": schema}}}
+            json_schema = {"name": schema_model.__name__, "schema": schema}
+            return {"response_format": {"type": "json_schema", "json_schema": json_schema}}
 
     def generate(self, request: LLMRequest) -> LLMResponse:
         body = self._body(request)
@@ -168,7 +169,8 @@ class LocalProvider(Provider):
             except Exception as exc:  # xllamacpp raises ValueError/RuntimeError for bad requests
                 logger.warning("llama.cpp error: %s", str(exc)[:300])
                 raise ProviderError(
-                    f"The local model could not run this request ({type(exc).__name__}); try a smaller paper or another provider."
+                    f"The local model could not run this request ({type(exc).__name__}); "
+                    "try a smaller paper or another provider."
                 ) from exc
         if not isinstance(reply, dict):
             raise ProviderError("The local model gave an unreadable reply; try again or use another provider.")

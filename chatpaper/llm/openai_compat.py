@@ -150,10 +150,11 @@ class OpenAICompatProvider(Provider):
                 raise self._user_error(exc, request) from exc
         else:
             raise ProviderError(f"{self._host} kept refusing the request; check the model name and server.")
-        return self._response(completion, schema_in_prompt="response_format" not in params)
+        asked_in_prompt = request.schema_model is not None and "response_format" not in params
+        return self._response(completion, schema_in_prompt=asked_in_prompt)
 
     def _learn_from(self, exc: Exception, params: dict[str, Any]) -> bool:
-        """True when the 400 names an option we can drop (json_schema, temperature) and try again."""
+        """True when the 400 names an option we can change (json_schema, token limit, temperature) and retry."""
         detail = str(exc).lower()
         if "response_format" in params and any(w in detail for w in ("response_format", "json_schema")):
             logger.info("%s rejects json_schema output; putting the schema in the prompt instead", self._host)
