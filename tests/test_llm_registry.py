@@ -244,3 +244,10 @@ def test_local_model_path_from_model_argument(tmp_path):
     with pytest.raises(ProviderError) as caught:
         get_provider("local", model=str(path))  # `--model x.gguf` names the file
     assert str(path) in str(caught.value)
+
+
+def test_options_reach_the_provider_and_misspellings_fail():
+    provider = get_provider("openai", base_url="http://localhost:8080/v1", options={"context_window": 4096})
+    assert provider.context_window == 4096
+    with pytest.raises(ValueError):
+        get_provider("openai", base_url="http://localhost:8080/v1", options={"context_windw": 4096})
