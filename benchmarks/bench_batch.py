@@ -6,7 +6,7 @@ The fake provider answers every LLM call after a fixed latency L. On 12 corpus p
   3. paced: the batch again with a rate limit (--rpm) -> achieved requests per minute against it.
 Each run has its own empty cache, so every run parses every PDF and makes every LLM call.
 
-    .venv/bin/python benchmarks/bench_batch.py [--latency 0.5] [--workers 4] [--rpm 60]
+    .venv/bin/python benchmarks/bench_batch.py [--latency 2] [--workers 4] [--rpm 60] [--verbose]
 """
 from __future__ import annotations
 
@@ -35,20 +35,29 @@ PAPERS = [
 
 
 def one_run(pdf_dir: Path, work: Path, name: str, *, latency: float, workers: int,
-            limiter: RateLimiter | None = None) -> tuple[float, ScriptedProvider, int]:
-    provider = ScriptedProvider(lambda request: canned_reply(request, lang="en"), latency=latency)
+            limiter: RateLimiter | None = None, verbose: bool = False) -> tuple[float, ScriptedProvider, int]:
+    answered: list[float] = []  # when each call was answered, measured at the provider (not by the limiter)
+
+    def reply(request):
+        answered.append(time.monotonic())
+        return canned_reply(request, lang="en")
+
+    provider = ScriptedProvider(reply, latency=latency)
+    provider.answered = answered  # type: ignore[attr-defined]
     settings = Settings(cache_dir=work / name / "cache")
     request = DigestRequest(pdf_dir=pdf_dir, topic="bench", lang="en", workers=workers, out=work / name / "posts")
     start = time.perf_counter()
-    result = run_digest(request, settings=settings, provider=provider, limiter=limiter, progress_stream=io.StringIO())
+    progress = sys.stderr if verbose else io.StringIO()
+    result = run_digest(request, settings=settings, provider=provider, limiter=limiter, progress_stream=progress)
     return time.perf_counter() - start, provider, result.written
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--latency", type=float, default=0.5, help="seconds per fake LLM call (L)")
+    parser.add_argument("--latency", type=float, default=2.0, help="seconds per fake LLM call (L)")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--rpm", type=float, default=60.0, help="rate limit for the paced run")
+    parser.add_argument("--verbose", action="store_true", help="per-paper progress on stderr")
     args = parser.parse_args()
     if not CORPUS_PDFS.is_dir():
         print(f"skipped: {CORPUS_PDFS} is absent (the corpus lives beside the repository)")
@@ -63,20 +72,22 @@ def main() -> int:
         print(f"bench_batch: {n} corpus papers, fake provider latency L={args.latency:g} s, "
               f"workers={args.workers}, rate limit {args.rpm:g} rpm")
 
-        seq, seq_provider, seq_ok = one_run(pdf_dir, work, "sequential", latency=args.latency, workers=1)
+        seq, seq_provider, seq_ok = one_run(pdf_dir, work, "sequential", latency=args.latency, workers=1,
+                                               verbose=args.verbose)
         per_paper = seq / n
         print(f"sequential (workers=1): {seq:7.2f} s = {n} x {per_paper:.2f} s per paper; "
               f"{seq_provider.calls} LLM calls, {seq_ok}/{n} papers written")
 
-        wall, batch_provider, ok = one_run(pdf_dir, work, "batch", latency=args.latency, workers=args.workers)
+        wall, batch_provider, ok = one_run(pdf_dir, work, "batch", latency=args.latency, workers=args.workers,
+                                               verbose=args.verbose)
         print(f"batch (workers={args.workers}):     {wall:7.2f} s wall; {wall / seq:.2f} x the sequential time "
               f"({seq / wall:.2f}x faster); at most {batch_provider.max_in_flight} LLM calls in flight; "
               f"{ok}/{n} papers written")
 
         limiter = RateLimiter(args.rpm)
         paced, paced_provider, ok = one_run(pdf_dir, work, "paced", latency=args.latency, workers=args.workers,
-                                            limiter=limiter)
-        slots = sorted(limiter.granted)
+                                            limiter=limiter, verbose=args.verbose)
+        slots = sorted(paced_provider.answered)  # calls as the provider saw them (start + L)
         span = slots[-1] - slots[0] if len(slots) > 1 else 0.0
         achieved = (len(slots) - 1) / span * 60 if span else float("nan")
         busiest = max(sum(1 for u in slots if t <= u < t + 60) for t in slots) if slots else 0

@@ -174,8 +174,13 @@ def find_jobs(
         if not folder.is_dir():
             raise InvalidSourceError(f"{folder} is not a folder; give --pdf-dir a folder of PDF files.")
         pdfs = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".pdf" and p.is_file())
+        slugs: set[str] = set()
         for path in pdfs:
-            jobs.append(PaperJob(index=len(jobs) + 1, label=path.name, slug=slugify(path.stem), source=str(path)))
+            slug = base = slugify(path.stem)
+            while slug in slugs:  # "a b.pdf" and "a-b.pdf" must not share an image folder
+                slug = f"{base}-{len(slugs)}"
+            slugs.add(slug)
+            jobs.append(PaperJob(index=len(jobs) + 1, label=path.name, slug=slug, source=str(path)))
         return jobs, failures, arxiv
     arxiv = arxiv or _make_arxiv(settings)
     if request.ids:
@@ -238,7 +243,7 @@ def post_topic(request: DigestRequest) -> str:
 
 
 def pick_figures(digest: Digest, paper: Paper | None, paper_dir: Path, prefix: str) -> list[PostFigure]:
-    """3 to 6 figures whose PNG exists: the digest's picks first, then the paper's others by page."""
+    """Up to 6 figures whose PNG exists (3+ where the paper has them): the digest's picks, then the rest."""
     candidates: list[tuple[str, str, str | None]] = [(f.label, f.caption, f.image) for f in digest.figures]
     if paper is not None:
         candidates += [(f.label, f.caption, f.image) for f in paper.figures]
