@@ -525,3 +525,14 @@ def test_zip_holds_the_post_and_its_images_and_no_stale_folders(tmp_path, settin
     assert f"{result.post_dir.name}/index.md" in names
     assert shown and {f"{result.post_dir.name}/{src}" for src in shown} <= set(names)
     assert not any("old-paper" in name for name in names)
+
+
+def test_a_pdf_folder_gives_one_job_per_pdf_with_distinct_image_folders(tmp_path, settings):
+    from chatpaper.batch import find_jobs
+
+    for name in ("b paper.pdf", "b-paper.pdf", "A.PDF", "notes.txt"):
+        (tmp_path / name).write_bytes(b"%PDF-1.7")
+    jobs, failures, _ = find_jobs(DigestRequest(pdf_dir=tmp_path), settings=settings)
+    assert [j.label for j in jobs] == ["A.PDF", "b paper.pdf", "b-paper.pdf"]
+    assert [j.index for j in jobs] == [1, 2, 3]
+    assert len({j.slug for j in jobs}) == 3 and failures == []
