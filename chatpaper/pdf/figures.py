@@ -1,19 +1,25 @@
 """Figures: find each "Figure N" / "Fig. N" caption, the graphics it belongs to, and crop both to a PNG.
 
-Cheap by design: one text pass (no images decoded) and one bbox log per page that has a caption;
-graphics are located from `page.get_bboxlog()` rather than the slower `get_drawings()`.
+Cheap by design: one text pass (no images decoded, shareable with the text reader), one bbox log
+per page that has a caption (faster than `get_drawings()`), a clipped render per figure, and PNGs
+encoded in a background thread (zlib releases the GIL) with a fast compression level.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+import struct
+import zlib
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pymupdf
 
 from chatpaper.models import Figure
 
-_TEXT_FLAGS = pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP  # no images decoded
+# The same flags as chatpaper.pdf.text, so its page dicts can be passed in and reused.
+_TEXT_FLAGS = pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP
 _GRAPHIC_KINDS = {"fill-path", "stroke-path", "fill-image", "fill-imgmask", "fill-shade"}
 _IMAGE_KINDS = {"fill-image", "fill-imgmask"}
 # "Figure 3:", "Fig. 3.", "FIGURE 3", "Figure 3 |", "Figure 3 –" ... at the start of a line
@@ -21,6 +27,7 @@ _LABEL = re.compile(r"^\s*(Figure|FIGURE|Fig\.|FIG\.|Fig|FIG)\s*(\d{1,3})(?![\d.
 _OTHER_CAPTION = re.compile(r"^\s*(Table|TABLE|Tab\.|Algorithm|ALGORITHM|Listing)\s*[\dIVX]+")
 _CAPTION_PUNCT = set(":.|–—-")
 _MAX_GAP = 24.0  # points of white space allowed between parts of one figure
+_PAD = 2.0  # points of margin around a crop
 
 
 @dataclass
@@ -28,91 +35,121 @@ class _Block:
     rect: pymupdf.Rect
     lines: list[tuple[pymupdf.Rect, str, float, bool]]  # bbox, text, font size, bold
     kind: str = "text"  # text | body | caption
-    label_line: int = -1
-
-    @property
-    def text(self) -> str:
-        return "\n".join(t for _, t, _, _ in self.lines)
 
 
 @dataclass
 class _Caption:
     number: int
-    printed: str  # "Fig." / "Figure" / "FIGURE": the style, to compare with the other captions
+    printed: str  # "Fig" / "Figure": the style, to compare with the other captions
     rect: pymupdf.Rect
     text: str
     starts_block: bool
-    block: _Block | None = None
-    parts: list[int] = field(default_factory=list)
+    block: _Block
 
 
-def extract_figures(doc: pymupdf.Document, out_dir: Path, *, dpi: int = 150) -> list[Figure]:
-    """Every captioned figure of `doc`, its PNG (figure and caption) written to out_dir/figures/."""
-    found: list[tuple[int, _Caption, pymupdf.Rect, str]] = []
-    textless: list[tuple[int, _Caption, pymupdf.Rect]] = []
+@dataclass
+class _Found:
+    index: int  # 0-based page
+    caption: _Caption
+    region: pymupdf.Rect  # the graphics, without the caption
+    kind: str
+
+
+def extract_figures(doc: pymupdf.Document, out_dir: Path, *, dpi: int = 150,
+                    page_dicts: Sequence[dict | None] | None = None) -> list[Figure]:
+    """Every captioned figure of `doc`, its PNG (figure and caption) written to out_dir/figures/.
+
+    `page_dicts[i]`, when given, is `doc[i].get_text("dict", flags=TEXT_PRESERVE_WHITESPACE |
+    TEXT_MEDIABOX_CLIP)` already made by the caller; it saves extracting the text twice.
+    """
+    found: list[_Found] = []
+    textless: list[_Found] = []
     for index in range(len(doc)):
         try:
             page = doc[index]
-            blocks = _text_blocks(page)
+            data = page_dicts[index] if page_dicts is not None and index < len(page_dicts) else None
+            blocks = _text_blocks(data or page.get_text("dict", flags=_TEXT_FLAGS))
+            captions = _captions(blocks)
+            if not captions:
+                continue
+            items = _graphics(page)
         except (RuntimeError, ValueError):  # a damaged page: keep the others
             continue
-        captions = _captions(blocks)
-        if not captions:
-            continue
-        items = _graphics(page)
         for cap in captions:
-            region, kind = _figure_region(cap, blocks, items, page.rect)
+            region, kind = _figure_region(cap, blocks, items)
             if region is not None:
-                found.append((index, cap, region, kind))
+                found.append(_Found(index, cap, region, kind))
             elif cap.starts_block:
-                textless.append((index, cap, _text_region(cap, blocks, page.rect)))
-    found = _keep_first_per_number(found)
-    # a caption with no graphics (a figure made of text) counts when it looks like the real captions
-    styles = {cap.printed for _, cap, _, _ in found}
-    numbers = {cap.number for _, cap, _, _ in found}
-    for index, cap, region in textless:
-        if cap.number not in numbers and (cap.printed in styles or not styles):
-            found.append((index, cap, region, "vector"))
-            numbers.add(cap.number)
-    found.sort(key=lambda f: (f[0], f[2].y0, f[2].x0))
+                textless.append(_Found(index, cap, _text_region(cap, blocks), "vector"))
+    found = _one_per_number(found, textless)
+    return _save_all(doc, found, out_dir, dpi)
 
+
+def _one_per_number(found: list[_Found], textless: list[_Found]) -> list[_Found]:
+    """One figure per (number, page); a caption without graphics (a figure made of text) counts
+    only when its label is printed like the document's real captions and its number is not taken."""
+    out: list[_Found] = []
+    seen: set[tuple[int, int]] = set()
+    for f in found:
+        if (f.caption.number, f.index) not in seen:
+            seen.add((f.caption.number, f.index))
+            out.append(f)
+    styles = {f.caption.printed for f in out}
+    numbers = {f.caption.number for f in out}
+    for f in textless:
+        if f.caption.number not in numbers and (f.caption.printed in styles or not styles):
+            out.append(f)
+            numbers.add(f.caption.number)
+    out.sort(key=lambda f: (f.index, f.region.y0, f.region.x0))
+    return out
+
+
+def _save_all(doc: pymupdf.Document, found: list[_Found], out_dir: Path, dpi: int) -> list[Figure]:
     figures: list[Figure] = []
     folder = out_dir / "figures"
     folder.mkdir(parents=True, exist_ok=True)
-    for index, cap, region, kind in found:
-        page = doc[index]
-        clip = (region | cap.rect) + (-2, -2, 2, 2)
-        clip &= page.rect
-        name = f"p{index + 1}-figure-{cap.number}.png"
-        image: str | None = f"figures/{name}"
-        try:
-            page.get_pixmap(clip=clip, dpi=dpi).save(folder / name)
-        except (RuntimeError, ValueError):  # an unrenderable page still gets its caption
-            image = None
-        figures.append(Figure(label=f"Figure {cap.number}", page=index + 1, caption=cap.text,
-                              bbox=(round(clip.x0, 2), round(clip.y0, 2), round(clip.x1, 2), round(clip.y1, 2)),
-                              image=image, kind=kind))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        writes: list[Future] = []
+        for f in found:
+            page = doc[f.index]
+            clip = (f.region | f.caption.rect) + (-_PAD, -_PAD, _PAD, _PAD)
+            clip &= page.rect
+            name = f"p{f.index + 1}-figure-{f.caption.number}.png"
+            image: str | None = f"figures/{name}"
+            try:
+                pix = page.get_pixmap(clip=clip, dpi=dpi)
+                writes.append(pool.submit(_write_png, folder / name, pix.width, pix.height, pix.n,
+                                          pix.stride, pix.samples, dpi))
+            except (RuntimeError, ValueError):  # an unrenderable page still gets its caption
+                image = None
+            figures.append(Figure(label=f"Figure {f.caption.number}", page=f.index + 1, caption=f.caption.text,
+                                  bbox=(round(clip.x0, 2), round(clip.y0, 2), round(clip.x1, 2), round(clip.y1, 2)),
+                                  image=image, kind=f.kind))
+        for write in writes:
+            write.result()
     return figures
 
 
-def _keep_first_per_number(found: list) -> list:
-    """One figure per (number, page): the caption nearest to its graphics wins."""
-    seen: dict[tuple[int, int], int] = {}
-    out: list = []
-    for entry in found:
-        key = (entry[1].number, entry[0])
-        if key in seen:
-            continue
-        seen[key] = len(out)
-        out.append(entry)
-    return out
+def _write_png(path: Path, width: int, height: int, n: int, stride: int, samples: bytes, dpi: int) -> None:
+    """A plain PNG at zlib level 1: three times faster than MuPDF's encoder, files ~20% larger."""
+    rows = b"".join(b"\x00" + samples[y * stride:y * stride + width * n] for y in range(height))
+    color = {1: 0, 3: 2, 4: 6}[n]
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+    ppm = round(dpi / 0.0254)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n"
+                     + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, color, 0, 0, 0))
+                     + chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1))
+                     + chunk(b"IDAT", zlib.compress(rows, 1))
+                     + chunk(b"IEND", b""))
 
 
 # --------------------------------------------------------------------------- text
 
 
-def _text_blocks(page: pymupdf.Page) -> list[_Block]:
-    data = page.get_text("dict", flags=_TEXT_FLAGS)
+def _text_blocks(data: dict) -> list[_Block]:
     blocks: list[_Block] = []
     for b in data["blocks"]:
         if b.get("type", 0) != 0:
@@ -143,9 +180,8 @@ def _body_size(blocks: list[_Block]) -> float:
 
 
 def _classify(block: _Block, body_size: float) -> str:
-    for i, (_, text, _, bold) in enumerate(block.lines):
+    for _, text, _, bold in block.lines:
         if _is_caption_line(text, bold) or _OTHER_CAPTION.match(text):
-            block.label_line = i if block.label_line < 0 else block.label_line
             return "caption"
     chars = sum(len(t) for _, t, _, _ in block.lines)
     n = len(block.lines)
@@ -258,8 +294,7 @@ def _graphics(page: pymupdf.Page) -> list[_Item]:
     return items
 
 
-def _figure_region(cap: _Caption, blocks: list[_Block], graphics: list[_Item],
-                   page_rect: pymupdf.Rect) -> tuple[pymupdf.Rect | None, str]:
+def _figure_region(cap: _Caption, blocks: list[_Block], graphics: list[_Item]) -> tuple[pymupdf.Rect | None, str]:
     items = list(graphics)
     for block in blocks:
         if block is cap.block:
@@ -346,7 +381,7 @@ def _kind(picked: list[_Item], region: Box) -> str:
     return "mixed"
 
 
-def _text_region(cap: _Caption, blocks: list[_Block], page_rect: pymupdf.Rect) -> pymupdf.Rect:
+def _text_region(cap: _Caption, blocks: list[_Block]) -> pymupdf.Rect:
     """A figure made of text only: the non-body text stacked right above its caption."""
     items = [_Item(tuple(b.rect), "stop" if b.kind in ("body", "caption") else "text") for b in blocks if b is not cap.block]
     region = pymupdf.Rect(cap.rect)
