@@ -36,14 +36,14 @@ def _as_digest_figure(figure: Figure, role: str) -> DigestFigure:
                         role=role)  # type: ignore[arg-type]
 
 
-def _best(candidates: list[Figure], cues: re.Pattern, pages: set[int]) -> Figure | None:
-    """The figure whose caption has the most cues, preferring the right section, then the lowest number."""
+def _best(candidates: list[Figure], cues: re.Pattern, pages: set[int], rival: re.Pattern) -> Figure | None:
+    """The figure whose caption has the most cues (and no more of the rival's), preferring the right
+    section's pages, then the lowest number."""
     scored = []
     for f in candidates:
         hits = len(cues.findall(f.caption))
-        score = hits * 2 + (1 if f.page in pages else 0)
-        if score:
-            scored.append((-score, _number(f), f))
+        if hits and hits >= len(rival.findall(f.caption)):
+            scored.append((-(hits * 2 + (f.page in pages)), _number(f), f))
     return min(scored, key=lambda t: t[:2])[2] if scored else None
 
 
@@ -58,8 +58,9 @@ def choose_figures(paper: Paper, *, limit: int = MAX_FIGURES) -> list[DigestFigu
             chosen.append(_as_digest_figure(figure, role))
 
     take(next((f for f in remaining if f.page == 1), None), "teaser")
-    take(_best(remaining, _METHOD_CUES, _pages_of(paper, ("method",))), "method")
-    take(_best(remaining, _RESULT_CUES, _pages_of(paper, ("experiments", "results", "evaluation"))), "results")
+    take(_best(remaining, _METHOD_CUES, _pages_of(paper, ("method",)), _RESULT_CUES), "method")
+    take(_best(remaining, _RESULT_CUES, _pages_of(paper, ("experiments", "results", "evaluation")), _METHOD_CUES),
+         "results")
     while remaining and len(chosen) < min(limit, 3):
         take(remaining[0], "other")
     return sorted(chosen, key=lambda d: (d.page, d.label))

@@ -159,14 +159,10 @@ _CANNED = {
 }
 
 
-def canned_reply(request: LLMRequest, *, lang: str = "en", title: str = "", page: int = 1) -> str:
-    """A schema-valid reply for a chain request (English or Chinese), citing `page` for every point."""
-    stage = stage_of(request) or "metadata"
+def valid_reply(stage: str, *, lang: str = "en", title: str = "Untitled", page: int = 1) -> str:
+    """A schema-valid JSON reply for `stage` in English or Chinese, citing `page` for every point."""
     data = json.loads(json.dumps(_CANNED["zh" if lang.lower().startswith("zh") else "en"][stage]))
     if stage == "metadata":
-        if not title:
-            m = re.search(r"^Title: (.+)$", request.prompt, re.M)
-            title = m.group(1).strip() if m else "Untitled"
         data["title_translation"] = data["title_translation"].format(title=title)
         return json.dumps(data, ensure_ascii=False)
 
@@ -175,6 +171,14 @@ def canned_reply(request: LLMRequest, *, lang: str = "en", title: str = "", page
 
     out = {k: [point(t) for t in v] if isinstance(v, list) else point(v) for k, v in data.items()}
     return json.dumps(out, ensure_ascii=False)
+
+
+def canned_reply(request: LLMRequest, *, lang: str = "en", title: str = "", page: int = 1) -> str:
+    """A schema-valid reply to a chain request; the title comes from the paper in the prompt."""
+    if not title:
+        m = re.search(r"^Title: (.+)$", request.prompt, re.M)
+        title = m.group(1).strip() if m else "Untitled"
+    return valid_reply(stage_of(request) or "metadata", lang=lang, title=title, page=page)
 
 
 def canned_provider(lang: str = "en", *, latency: float = 0.0, **kwargs: Any) -> ScriptedProvider:

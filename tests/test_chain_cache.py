@@ -1,0 +1,151 @@
+"""DigestCache: a repeat makes no LLM call, any change of key misses, an interrupted run resumes."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+
+import pytest
+
+from chatpaper.chain import STAGES, CacheKey, DigestCache, pipeline, summarize
+from chatpaper.errors import ProviderError
+from chatpaper.llm.fake import ScriptedProvider, canned_provider, canned_reply, sample_paper, stage_of
+from chatpaper.models import MethodsStage, Point, StageRecord
+from chatpaper.settings import Settings
+
+
+@pytest.fixture
+def paper():
+    return sample_paper(with_metadata=True)
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return Settings(cache_dir=tmp_path / "cache")
+
+
+def key(**changes):
+    base = dict(paper_key="arxiv:1212.5701v1", provider="gemini", model="m", lang="zh", prompt_version="1",
+                stage="methods")
+    base.update(changes)
+    return CacheKey(**base)
+
+
+STEPS = MethodsStage(steps=[Point(text="Average the squared gradients.", pages=[2])])
+
+
+def test_put_then_get_round_trips_as_json(tmp_path):
+    with DigestCache(tmp_path / "d.sqlite") as cache:
+        cache.put(key(), STEPS, StageRecord(name="methods", input_tokens=10, warnings=["w"]))
+        result, record = cache.get(key(), MethodsStage)
+    assert result == STEPS and record.input_tokens == 10 and record.warnings == ["w"]
+    row = sqlite3.connect(tmp_path / "d.sqlite").execute("SELECT result FROM stages").fetchone()
+    assert json.loads(row[0])["steps"][0]["pages"] == [2]  # plain JSON, not pickle
+
+
+@pytest.mark.parametrize("change", [{"paper_key": "sha256:ab"}, {"provider": "openai"}, {"model": "m2"},
+                                    {"lang": "en"}, {"prompt_version": "2"}, {"stage": "summary"}])
+def test_every_part_of_the_key_matters(tmp_path, change):
+    with DigestCache(tmp_path / "d.sqlite") as cache:
+        cache.put(key(), STEPS, StageRecord(name="methods"))
+        assert cache.get(key(**change), MethodsStage) is None
+        assert cache.get(key(), MethodsStage) is not None
+
+
+def test_a_row_that_no_longer_validates_is_a_miss(tmp_path):
+    with DigestCache(tmp_path / "d.sqlite") as cache:
+        cache.put(key(), STEPS, StageRecord(name="methods"))
+        cache._conn.execute("UPDATE stages SET result = '{\"old\": 1}'")
+        assert cache.get(key(), MethodsStage) is None
+
+
+def test_the_cache_persists_across_instances(tmp_path):
+    DigestCache(tmp_path / "d.sqlite").put(key(), STEPS, StageRecord(name="methods"))
+    assert DigestCache(tmp_path / "d.sqlite").get(key(), MethodsStage)[0] == STEPS
+
+
+def test_threads_share_one_cache(tmp_path):
+    cache = DigestCache(tmp_path / "d.sqlite")
+    errors = []
+
+    def work(i):
+        try:
+            for j in range(20):
+                k = key(stage=f"s{i}-{j}")
+                cache.put(k, STEPS, StageRecord(name="methods"))
+                assert cache.get(k, MethodsStage)[0] == STEPS
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(cache) == 160
+
+
+def test_a_closed_cache_misses_instead_of_failing(tmp_path):
+    cache = DigestCache(tmp_path / "d.sqlite")
+    cache.close()
+    cache.put(key(), STEPS, StageRecord(name="methods"))
+    assert cache.get(key(), MethodsStage) is None
+
+
+# --------------------------------------------------------------------------- through the chain
+
+
+def test_a_repeat_makes_no_provider_call(paper, settings):
+    first = canned_provider("zh")
+    summarize(paper, provider=first, lang="zh", settings=settings)
+    assert first.calls == 4 and (settings.cache_dir / "digests.sqlite").is_file()
+
+    second = canned_provider("zh")
+    digest = summarize(paper, provider=second, lang="zh", settings=settings)
+    assert second.calls == 0
+    assert [r.status for r in digest.provenance.stages] == ["cached"] * 4
+    assert digest.methods is not None and digest.summary is not None
+
+
+@pytest.mark.parametrize("change", ["lang", "model", "prompt_version", "paper"])
+def test_a_different_language_model_prompt_version_or_paper_misses(paper, settings, monkeypatch, change):
+    summarize(paper, provider=canned_provider("en"), lang="en", settings=settings)
+    lang, provider = "en", canned_provider("en")
+    if change == "lang":
+        lang, provider = "zh", canned_provider("zh")
+    elif change == "model":
+        provider = canned_provider("en", model="scripted-2")
+    elif change == "prompt_version":
+        monkeypatch.setattr(pipeline, "PROMPT_VERSION", "next")
+    else:
+        paper = sample_paper()  # the same text from a PDF: another identity (sha256)
+    digest = summarize(paper, provider=provider, lang=lang, settings=settings)
+    assert provider.calls == 4 and all(r.status == "ok" for r in digest.provenance.stages)
+
+
+def test_an_interrupted_run_resumes_with_only_the_missing_stage(paper, settings):
+    def failing_summary(request):
+        if stage_of(request) == "summary":
+            raise ProviderError("The request timed out after 120 s; try again.", retryable=True)
+        return canned_reply(request)
+
+    broken = summarize(paper, provider=ScriptedProvider(failing_summary), lang="en", settings=settings)
+    assert broken.summary is None
+
+    resumed_provider = canned_provider("en")
+    resumed = summarize(paper, provider=resumed_provider, lang="en", settings=settings)
+    assert [stage_of(r) for r in resumed_provider.history] == ["summary"]
+    assert {r.name: r.status for r in resumed.provenance.stages} == {
+        "metadata": "cached", "summary": "ok", "methods": "cached", "conclusion": "cached"}
+
+
+def test_cache_false_writes_nothing(paper, settings):
+    summarize(paper, provider=canned_provider("en"), lang="en", settings=settings, cache=False)
+    assert not (settings.cache_dir / "digests.sqlite").exists()
+
+
+def test_an_explicit_cache_is_used_and_left_open(paper, settings, tmp_path):
+    cache = DigestCache(tmp_path / "mine.sqlite")
+    summarize(paper, provider=canned_provider("en"), lang="en", settings=settings, cache=cache)
+    assert len(cache) == len(STAGES)
+    assert not (settings.cache_dir / "digests.sqlite").exists()

@@ -1,0 +1,139 @@
+"""Digest -> the seed post's per-paper block (Markdown) and JSON, without the seed's mistakes."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from chatpaper.chain import summarize
+from chatpaper.errors import ProviderError
+from chatpaper.llm.fake import ScriptedProvider, canned_provider, canned_reply, sample_paper, stage_of
+from chatpaper.models import Digest
+from chatpaper.render import load_json, render_json, render_markdown, write_digest
+from chatpaper.settings import Settings
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return Settings(cache_dir=tmp_path / "cache")
+
+
+@pytest.fixture
+def paper():
+    return sample_paper(with_metadata=True)
+
+
+def digest_for(paper, settings, lang="en", provider=None):
+    return summarize(paper, provider=provider or canned_provider(lang), lang=lang, settings=settings, cache=False)
+
+
+def test_english_block_has_every_numbered_item_in_the_seed_order(paper, settings):
+    md = render_markdown(digest_for(paper, settings))
+    items = re.findall(r"^(\d+)\. (\w[\w ]*?):", md, re.M)
+    assert [name for _, name in items] == ["Title", "Authors", "Affiliation", "Keywords", "Urls", "Summary",
+                                           "Methods", "Conclusion"]
+    assert md.startswith("## ADADELTA: An Adaptive Learning Rate Method\n")
+    assert "**Authors:** Matthew D. Zeiler" in md
+    assert "**Key Takeaways**" in md and md.count("\n- ") >= 5
+    for n in range(1, 5):
+        assert f"    - ({n}): " in md  # Summary (1)-(4)
+    assert "Innovation point: " in md and "Performance: " in md and "Workload: " in md
+    assert "Urls: arXiv:[1212.5701v1](https://arxiv.org/abs/1212.5701v1), Github: None" in md
+
+
+def test_chinese_block_is_localised_and_keeps_the_original_title(paper, settings):
+    md = render_markdown(digest_for(paper, settings, lang="zh"))
+    for heading in ("标题：", "作者：", "第一作者单位：", "关键词：", "链接：", "总结：", "方法：", "结论：", "创新点：",
+                    "性能：", "工作量：", "点此查看论文截图"):
+        assert heading in md, heading
+    assert "标题：ADADELTA: An Adaptive Learning Rate Method (ADADELTA: An Adaptive Learning Rate Method（" in md
+
+
+def test_every_point_shows_its_pages(paper, settings):
+    md = render_markdown(digest_for(paper, settings))
+    point_lines = [line for line in md.splitlines() if re.match(r"\s+- \(\d\)", line)]
+    assert point_lines and all("[p. 1]" in line for line in point_lines)
+
+
+def test_figures_are_relative_links_with_captions(paper, settings):
+    md = render_markdown(digest_for(paper, settings))
+    assert "![Figure 2 (p. 3)](figures/p3-figure-2.png)" in md
+    assert "*Figure 2 (p. 3): Overview of the ADADELTA update.*" in md  # "Fig. 2." not repeated
+    assert "<details>" in md and "</details>" in md
+
+
+def test_provenance_line_names_provider_model_prompt_and_tokens(paper, settings):
+    md = render_markdown(digest_for(paper, settings))
+    line = next(line for line in md.splitlines() if line.startswith("<sub>Provenance:"))
+    assert "scripted (scripted-1)" in line and "prompt " in line and "tokens in" in line
+    assert "methods" in line
+
+
+def test_missing_authors_and_links_say_none_not_a_placeholder(settings):
+    paper = sample_paper().model_copy(update={"authors": [], "affiliations": []})
+    md = render_markdown(digest_for(paper, settings))
+    assert "Authors: None" in md and "Affiliation: None" in md and "Github: None" in md
+    for bad in ("no authors listed", "Not provided", "None provided"):
+        assert bad not in md
+
+
+def test_a_failed_stage_is_explained_and_the_rest_rendered(paper, settings):
+    def reply(request):
+        if stage_of(request) == "methods":
+            raise ProviderError("The OpenAI endpoint refused the key; check OPENAI_API_KEY.")
+        return canned_reply(request)
+
+    md = render_markdown(digest_for(paper, settings, provider=ScriptedProvider(reply)))
+    assert "Methods: *This part could not be written: The OpenAI endpoint refused the key" in md
+    assert "Conclusion:" in md and "(1): The work removes a tuning step" in md
+    assert "(failed)" in md
+
+
+def test_a_digest_in_progress_renders_with_pending_parts(paper, settings):
+    from chatpaper.chain import iter_digest
+
+    _, header_only = next(iter(iter_digest(paper, provider=canned_provider("en"), lang="en", settings=settings,
+                                           cache=False)))
+    md = render_markdown(header_only)
+    assert "## ADADELTA" in md and "Still being written" in md
+
+
+def test_offline_digests_are_labelled_extractive(paper, settings):
+    digest = digest_for(paper, settings)
+    digest = digest.model_copy(update={"provenance": digest.provenance.model_copy(
+        update={"provider": "offline", "model": None, "extractive": True})})
+    md = render_markdown(digest)
+    assert "extractive, no llm" in md.lower()
+    zh = render_markdown(digest.model_copy(update={"lang": "zh"}))
+    assert "extractive, no LLM" in zh and "抽取式" in zh
+
+
+def test_model_text_cannot_inject_html(paper, settings):
+    digest = digest_for(paper, settings)
+    steps = digest.methods.model_copy(deep=True)
+    steps.steps[0].text = "<script>alert(1)</script> step"
+    md = render_markdown(digest.model_copy(update={"methods": steps}))
+    assert "<script>" not in md and "&lt;script>" in md
+
+
+def test_json_round_trips_with_unicode_kept(paper, settings):
+    digest = digest_for(paper, settings, lang="zh")
+    text = render_json(digest)
+    assert "本文" in text  # not \\u-escaped
+    assert load_json(text) == digest
+    assert json.loads(text)["provenance"]["prompt_version"] == digest.provenance.prompt_version
+
+
+def test_write_digest_writes_both_files_and_drops_links_to_missing_figures(paper, settings, tmp_path):
+    out = tmp_path / "out"
+    (out / "figures").mkdir(parents=True)
+    (out / "figures" / "p3-figure-2.png").write_bytes(b"\x89PNG\r\n\x1a\n")  # figure 1's PNG is absent
+    digest = digest_for(paper, settings)
+    paths = write_digest(digest, paper, out)
+    assert [p.name for p in paths] == ["digest.md", "digest.json"]
+    md = paths[0].read_text(encoding="utf-8")
+    assert "](figures/p3-figure-2.png)" in md
+    assert "](figures/p4-figure-1.png)" not in md and "Comparison of learning rate methods" in md
+    assert Digest.model_validate_json(paths[1].read_text(encoding="utf-8")).figures[1].image == \
+        "figures/p4-figure-1.png"  # the JSON keeps the truth
