@@ -1,0 +1,328 @@
+"""Title, authors, affiliations (first author's first) and abstract from the first page.
+
+The title is the largest text at the top of page 1; authors are the rows below it made only of
+personal names (footnote markers, e-mails and "Member, IEEE" removed), in the style of the first
+such row; the other rows before the abstract are affiliations.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from chatpaper.pdf.text import DocText, Line, clean_chars, join_lines
+
+_MARKS = "*∗†‡§¶‖#⋆★♠♣♥♦⇤"
+_EMAIL = re.compile(r"\{[^}]*\}\s*@\S+|\S+@\S+")
+_NOT_NAME_WORDS = {
+    "university", "univ", "univ.", "institute", "inst", "inst.", "department", "dept", "dept.", "school",
+    "college", "lab", "labs", "laboratory", "laboratories", "centre", "center", "research", "inc", "inc.",
+    "corp", "corporation", "ltd", "llc", "gmbh", "ai", "group", "team", "academy", "sciences", "science",
+    "technology", "engineering", "faculty", "hospital", "foundation", "company", "google", "microsoft",
+    "deepmind", "openai", "meta", "amazon", "nvidia", "ibm", "intel", "tencent", "alibaba", "baidu", "huawei",
+    "bytedance", "street", "road", "avenue", "usa", "china", "uk", "canada", "germany", "france", "japan",
+    "korea", "member", "ieee", "fellow", "authors", "author", "anonymous", "abstract", "editor", "page",
+    "project", "preprint", "conference", "workshop", "proceedings", "international", "journal", "vol",
+    "arxiv", "submitted", "published", "review", "equal", "contribution", "corresponding", "email", "e-mail",
+    "code", "github", "the", "of", "for", "in", "on", "at", "with", "to", "is", "are", "we", "this", "paper",
+    "under", "double-blind", "work", "done", "intern", "correspondence", "london", "data", "network",
+    "networks", "learning", "model", "models", "deep", "neural", "via", "toward", "towards",
+}
+_PARTICLES = {"de", "van", "von", "der", "den", "di", "da", "del", "la", "le", "du", "dos", "bin", "al", "y", "ter"}
+_DROP_PIECE = re.compile(r"^((senior|student|life)\s+)?(member|fellow)(\s+ieee)?$|^ieee$|^and$|^$", re.I)
+_SKIP_ROW = re.compile(
+    r"^(editor|anonymous|project\s+page|correspondence|equal\s+contribution|preprint|published|under\s+review|"
+    r"paper\s+under|code|https?:|www\.|arxiv|proceedings|accepted|submitted|received|keywords|index\s+terms)",
+    re.I,
+)
+_MONTHS = r"(january|february|march|april|may|june|july|august|september|october|november|december)"
+_ABSTRACT = re.compile(r"^\W{0,2}a\s?bstract\b\s*(?P<sep>[.:—–\-]*)\s*(?P<rest>.*)$", re.I)
+_ABSTRACT_END = re.compile(r"^(index\s+terms|keywords|key\s+words|ccs\s+concepts|acm\s+reference|categories\s+and)",
+                           re.I)
+_FIRST_HEADING = re.compile(r"^(1|I)\.?\s+(introduction|[A-Z][A-Za-z]+)|^introduction$", re.I)
+
+
+@dataclass(slots=True)
+class FrontMatter:
+    title: str = ""
+    authors: list[str] = field(default_factory=list)
+    affiliations: list[str] = field(default_factory=list)
+    abstract: str = ""
+    body_start: int = 0  # index in the flat line list where the body (first heading) may start
+
+
+def _raised(line: Line) -> set[int]:
+    """Indices of spans set above the baseline in a smaller size: footnote and affiliation markers."""
+    if not line.spans:
+        return set()
+    base = max(line.spans, key=lambda s: sum(ch.isalpha() for ch in s.text))
+    out = set()
+    for k, s in enumerate(line.spans):
+        if s is base or not s.text.strip():
+            continue
+        if s.size < base.size * 0.85 and s.origin_y < base.origin_y - 0.1 * base.size:
+            out.add(k)
+        elif s.text.strip() and all(ch in _MARKS for ch in s.text.strip()):
+            out.add(k)
+    return out
+
+
+def _marked_text(line: Line) -> tuple[str, list[tuple[int, str]]]:
+    """Line text with markers replaced by separators, and (char offset, marker) pairs."""
+    raised = _raised(line)
+    parts: list[str] = []
+    markers: list[tuple[int, str]] = []
+    for k, s in enumerate(line.spans):
+        if k in raised:
+            markers.append((len("".join(parts)), s.text.strip()))
+            parts.append(" , ")
+        else:
+            parts.append(s.text)
+    return clean_chars("".join(parts)), markers
+
+
+def _strip_marks(text: str) -> str:
+    return text.strip().strip(_MARKS + " ,;").strip()
+
+
+def is_person_name(piece: str) -> bool:
+    piece = re.sub(rf"[{re.escape(_MARKS)}\d]+$", "", piece.strip()).strip()
+    words = piece.split()
+    if not 2 <= len(words) <= 5 or any(ch.isdigit() or ch in "@/()[]:|" for ch in piece):
+        return False
+    caps_words = 0
+    for word in words:
+        bare = word.strip(".,'’-")
+        if not bare:
+            return False
+        if bare.lower() in _NOT_NAME_WORDS:
+            return False
+        if bare.lower() in _PARTICLES:
+            continue
+        if not bare[0].isupper():
+            return False
+        if len(bare) >= 3 and bare.isupper() and "." not in word:
+            caps_words += 1
+    return caps_words == 0 or caps_words == len(words)
+
+
+def _split_names(text: str) -> list[str]:
+    text = _EMAIL.sub(" , ", text)
+    text = re.sub(rf"[{re.escape(_MARKS)}]", " , ", text)
+    pieces = re.split(r",|;|\s&\s|\band\b|\s{3,}|·|\|", text)
+    out = []
+    for piece in pieces:
+        piece = re.sub(r"\s+", " ", piece).strip(" .,")
+        piece = re.sub(r"^\d+\s*", "", piece)
+        if not _DROP_PIECE.match(piece):
+            out.append(piece)
+    return out
+
+
+def _rows(lines: list[Line]) -> list[list[Line]]:
+    """Group lines into visual rows (same baseline band), top to bottom, left to right."""
+    rows: list[list[Line]] = []
+    for line in sorted(lines, key=lambda ln: (ln.y0, ln.x0)):
+        if rows:
+            ref = rows[-1][0]
+            if min(ref.y1, line.y1) - max(ref.y0, line.y0) > 0.5 * min(ref.height, line.height):
+                rows[-1].append(line)
+                continue
+        rows.append([line])
+    for row in rows:
+        row.sort(key=lambda ln: ln.x0)
+    return rows
+
+
+def _title(first: list[Line], height: float, body_size: float) -> tuple[str, float, float]:
+    """(title, top y, bottom y) from the largest text in the top half of page 1."""
+    cands = [ln for ln in first if ln.y0 < 0.55 * height and sum(ch.isalpha() for ch in ln.text) >= 2
+             and not _SKIP_ROW.match(ln.text.strip())]
+    if not cands:
+        return "", 0.0, 0.0
+    biggest = max(ln.size for ln in cands)
+    if biggest < body_size + 1.0:
+        return "", 0.0, 0.0
+    top = min((ln for ln in cands if ln.size >= biggest - 1.0), key=lambda ln: ln.y0)
+    rows = _rows([ln for ln in cands if ln.y0 >= top.y0 - 1])
+    picked = [rows[0]]
+    for row in rows[1:]:
+        line = row[0]
+        same_style = abs(line.size - top.size) <= 1.0 and line.bold == top.bold
+        if same_style and line.y0 - picked[-1][0].y1 < 1.2 * biggest:
+            picked.append(row)
+        else:
+            break
+    texts = []
+    for row in picked:
+        texts.append(" ".join(_marked_text(ln)[0].replace(" , ", " ") for ln in row))
+    title = _strip_marks(join_lines(texts))
+    title = re.sub(r"\s+([:,])", r"\1", title)
+    return title, picked[0][0].y0, picked[-1][0].y1
+
+
+def _find_abstract(lines: list[Line], limit: int) -> tuple[int, str] | None:
+    """Index of the abstract label within lines[:limit] and the text that follows it on that line."""
+    for i, line in enumerate(lines[:limit]):
+        if line.kind != "body":
+            continue
+        m = _ABSTRACT.match(line.text.strip())
+        if m and (not m.group("rest") or m.group("sep") or line.bold or line.caps):
+            return i, m.group("rest")
+    return None
+
+
+def extract_front_matter(doc: DocText, lines: list[Line], metadata_title: str = "") -> FrontMatter:
+    """Front matter of the paper from the flat line list (page 1 mostly; the abstract may reach page 2)."""
+    fm = FrontMatter()
+    if not doc.pages:
+        return fm
+    first = [ln for ln in doc.pages[0] if ln.kind == "body"]
+    height = doc.page_sizes[0][1]
+    fm.title, title_top, title_bottom = _title(first, height, doc.body_size)
+    if not fm.title and metadata_title and len(metadata_title.split()) >= 2:
+        fm.title = metadata_title.strip()
+
+    n_first = len(doc.pages[0])
+    limit = n_first + (len(doc.pages[1]) if len(doc.pages) > 1 else 0)
+    found = _find_abstract(lines, limit)
+    abstract_y = None
+    if found is not None:
+        idx, rest = found
+        if lines[idx].page == 1:
+            abstract_y = lines[idx].y0
+        fm.abstract, end = _abstract_from(lines, idx, rest, doc.body_size)
+        fm.body_start = end
+    if title_bottom:
+        region = [ln for ln in first if ln.y0 >= title_bottom - 1 and (abstract_y is None or ln.y1 <= abstract_y + 1)]
+        if abstract_y is None:
+            region = _until_body(region, doc.body_size)
+        fm.authors, fm.affiliations = _authors(region)
+    if found is None:
+        fm.abstract, fm.body_start = _first_paragraph(lines, n_first, title_bottom, doc.body_size)
+    return fm
+
+
+def _abstract_from(lines: list[Line], idx: int, rest: str, body_size: float) -> tuple[str, int]:
+    label = lines[idx]
+    collected = [rest] if rest else []
+    j = idx + 1
+    while j < len(lines) and len(collected) < 60:
+        line = lines[j]
+        text = line.text.strip()
+        if line.kind != "body":
+            j += 1
+            continue
+        if line.page > label.page + 1 or _ABSTRACT_END.match(text):
+            break
+        if collected and (_FIRST_HEADING.match(text) and (line.bold or line.size > body_size + 0.5
+                                                           or line.caps or line.smallcaps)):
+            break
+        if line.size < body_size - 2.5 and collected:
+            j += 1  # footnotes and figure labels interleaved with the abstract
+            continue
+        collected.append(text)
+        j += 1
+    return join_lines(collected), j
+
+
+def _first_paragraph(lines: list[Line], n_first: int, after_y: float, body_size: float) -> tuple[str, int]:
+    """No "Abstract" label: the first body paragraph below the title block."""
+    block, collected, start = None, [], 0
+    for j, line in enumerate(lines[:n_first]):
+        if line.kind != "body" or line.y0 < after_y or abs(line.size - body_size) > 1.5:
+            continue
+        if block is None:
+            if line.words < 6:
+                continue
+            block, start = line.block, j
+        if line.block != block:
+            return join_lines(collected), j
+        collected.append(line.text)
+    return join_lines(collected), start
+
+
+def _until_body(region: list[Line], body_size: float) -> list[Line]:
+    """Without an abstract label, the author block ends at the first run of long body lines."""
+    out = []
+    for line in sorted(region, key=lambda ln: ln.y0):
+        if line.words >= 10 and abs(line.size - body_size) <= 0.6:
+            break
+        out.append(line)
+    return out
+
+
+def _authors(region: list[Line]) -> tuple[list[str], list[str]]:
+    authors: list[str] = []
+    author_style = None
+    author_lines: list[Line] = []
+    other_rows: list[list[Line]] = []
+    first_markers: list[str] = []
+    for row in _rows(region):
+        texts = [_marked_text(ln) for ln in row]
+        joined = " ".join(t for t, _ in texts).strip()
+        if _SKIP_ROW.match(joined) or re.search(_MONTHS + r"\s+\d", joined, re.I):
+            continue
+        style = (round(row[0].size), row[0].bold)
+        pieces = [p for t, _ in texts for p in _split_names(t)]
+        names = [p for p in pieces if p]
+        pure = bool(names) and all(is_person_name(p) for p in names)
+        if pure and (author_style is None or style == author_style):
+            author_style = style
+            for ln, (t, markers) in zip(row, texts):
+                for name in _split_names(t):
+                    if name:
+                        authors.append(_strip_marks(name))
+                if not first_markers and markers:
+                    first_markers = re.findall(r"\w+", markers[0][1])
+            author_lines.extend(row)
+        elif authors or author_style is None:
+            if not _EMAIL.fullmatch(joined.strip()):
+                other_rows.append(row)
+    return _dedupe(authors), _affiliations(other_rows, author_lines, first_markers)
+
+
+def _affiliations(rows: list[list[Line]], author_lines: list[Line], first_markers: list[str]) -> list[str]:
+    entries: list[tuple[str | None, str]] = []
+    for row in rows:
+        for line in row:
+            text = _EMAIL.sub("", line.text).strip(" ,;")
+            if not text or not re.search(r"[A-Za-z]{3}", text):
+                continue
+            parts = re.split(r"(?:^|\s)(\d{1,2})\s*(?=[A-Z])", text)
+            if len(parts) > 1 and not parts[0].strip() and (_raised(line) or len(rows) > 1 and _numbered_rows(rows)):
+                for k in range(1, len(parts) - 1, 2):
+                    entries.append((parts[k], parts[k + 1].strip(" ,;")))
+            else:
+                entries.append((None, text))
+    if not entries:
+        return []
+    if any(key for key, _ in entries):
+        keyed = [(key, text) for key, text in entries if key]
+        keyed.sort(key=lambda kt: (kt[0] not in first_markers, first_markers.index(kt[0])
+                                   if kt[0] in first_markers else int(kt[0])))
+        return _dedupe(text for _, text in keyed)
+    columns = sorted({(round(ln.x0), round(ln.x1)) for ln in author_lines}) if len(author_lines) > 1 else []
+    if columns and len({round(ln.y0) for ln in author_lines}) < len(author_lines):
+        per_col: dict[int, list[str]] = {}
+        for row in rows:
+            for line in row:
+                center = (line.x0 + line.x1) / 2
+                col = min(range(len(columns)), key=lambda c: abs((columns[c][0] + columns[c][1]) / 2 - center))
+                per_col.setdefault(col, []).append(_EMAIL.sub("", line.text).strip(" ,;"))
+        return _dedupe(join_lines(v).strip(" ,") for _, v in sorted(per_col.items()) if any(v))
+    return _dedupe([", ".join(text.rstrip(",") for _, text in entries)])
+
+
+def _numbered_rows(rows: list[list[Line]]) -> bool:
+    """Affiliations numbered 1, 2, ... (not a street number on one line)."""
+    firsts = {m.group(1) for row in rows for ln in row if (m := re.match(r"(\d{1,2})\s*[A-Z]", ln.text.strip()))}
+    return len(firsts) >= 2
+
+
+def _dedupe(items) -> list[str]:
+    out: list[str] = []
+    for item in items:
+        item = re.sub(r"\s+", " ", item).strip()
+        if item and item not in out:
+            out.append(item)
+    return out

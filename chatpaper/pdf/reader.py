@@ -1,0 +1,206 @@
+"""parse_pdf: bytes or a path -> a typed Paper, or one PdfError sentence saying what to do.
+
+Validation comes first (empty, not a PDF, too large, password, damaged, scanned); then one pass
+of `get_text("dict")` per page feeds front matter, sections and page texts, and the figures step
+renders its PNGs into out_dir/figures/.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from pathlib import Path
+
+import pymupdf
+
+from chatpaper import __version__
+from chatpaper.errors import PdfError
+from chatpaper.models import Figure, Paper, SourceInfo
+from chatpaper.pdf.frontmatter import extract_front_matter
+from chatpaper.pdf.links import find_code_urls
+from chatpaper.pdf.sections import assign_roles, build_sections, find_headings
+from chatpaper.pdf.text import DocText, Line, build_doc_text, extract_page_lines, join_lines, page_text
+from chatpaper.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# MuPDF reports repairs on stderr by default; we turn them into Paper.warnings instead.
+pymupdf.TOOLS.mupdf_display_errors(False)
+pymupdf.TOOLS.mupdf_display_warnings(False)
+
+
+def _name(source: SourceInfo | None, path: Path | None) -> str:
+    if source and source.filename:
+        return source.filename
+    if path is not None:
+        return path.name
+    return "The PDF"
+
+
+def read_bytes(data: bytes | Path, settings: Settings) -> tuple[bytes, Path | None]:
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return bytes(data), None
+    path = Path(data)
+    try:
+        size = path.stat().st_size
+        if size > settings.max_pdf_bytes:
+            raise PdfError(f"{path.name} is {size / 1e6:.1f} MB, over the {settings.max_pdf_bytes / 1e6:.0f} MB "
+                           "limit; use a smaller PDF or raise CHATPAPER_MAX_PDF_BYTES.")
+        return path.read_bytes(), path
+    except OSError as exc:
+        raise PdfError(f"Cannot read {path.name}: the file does not exist or is not readable.") from exc
+
+
+def open_pdf(data: bytes, settings: Settings, name: str = "The PDF") -> tuple[pymupdf.Document, list[str]]:
+    """Open and validate; returns the document and warnings about repairs."""
+    if not data or not data.strip(b"\x00 \t\r\n"):
+        raise PdfError(f"{name} is empty; upload the paper's PDF file again.")
+    if len(data) > settings.max_pdf_bytes:
+        raise PdfError(f"{name} is {len(data) / 1e6:.1f} MB, over the {settings.max_pdf_bytes / 1e6:.0f} MB limit; "
+                       "use a smaller PDF or raise CHATPAPER_MAX_PDF_BYTES.")
+    header_ok = b"%PDF-" in data[:1024]
+    # a PDF whose header was destroyed still has its objects; MuPDF may repair those
+    if not header_ok and not (b" obj" in data and b"endobj" in data):
+        raise PdfError(f"{name} is not a PDF file; upload the paper as a PDF.")
+    pymupdf.TOOLS.reset_mupdf_warnings()
+    try:
+        doc = pymupdf.open(stream=data, filetype="pdf")
+    except Exception as exc:  # MuPDF raises several types for broken files
+        raise PdfError(f"{name} is damaged beyond repair; download the PDF again or try another copy.") from exc
+    if doc.needs_pass:
+        doc.close()
+        raise PdfError(f"{name} is password-protected; remove the password (or print it to a new PDF) and try again.")
+    try:
+        pages = doc.page_count
+    except Exception as exc:
+        raise PdfError(f"{name} is damaged beyond repair; download the PDF again or try another copy.") from exc
+    if pages == 0:
+        raise PdfError(f"{name} has no readable pages; download the PDF again or try another copy.")
+    if pages > settings.max_pages:
+        raise PdfError(f"{name} has {pages} pages, over the {settings.max_pages}-page limit; "
+                       "use a shorter PDF or raise CHATPAPER_MAX_PAGES.")
+    warnings = []
+    if not header_ok or doc.is_repaired:
+        warnings.append(f"{name} was damaged; MuPDF repaired what it could.")
+    return doc, warnings
+
+
+def _read_pages(doc: pymupdf.Document) -> tuple[list[list[Line]], list[tuple[float, float]], list[int]]:
+    pages, sizes, lost = [], [], []
+    for number in range(doc.page_count):
+        try:
+            page = doc.load_page(number)
+            sizes.append((page.rect.width, page.rect.height))
+            lines = extract_page_lines(page, number + 1)
+        except Exception:  # a broken page must not sink the paper
+            log.info("page %d unreadable", number + 1, exc_info=True)
+            sizes.append(sizes[-1] if sizes else (612.0, 792.0))
+            lines = []
+        if not any(ln.kind == "body" for ln in lines):
+            lost.append(number + 1)
+        pages.append(lines)
+    return pages, sizes, lost
+
+
+def _page_ranges(numbers: list[int]) -> str:
+    ranges, start = [], None
+    for k, n in enumerate(numbers):
+        if start is None:
+            start = n
+        if k + 1 == len(numbers) or numbers[k + 1] != n + 1:
+            ranges.append(f"{start}" if start == n else f"{start}-{n}")
+            start = None
+    return ", ".join(ranges)
+
+
+def _is_scanned(doc: pymupdf.Document, pages: list[list[Line]]) -> bool:
+    letters = sum(sum(ch.isalpha() for ch in ln.text) for page in pages for ln in page if ln.kind == "body")
+    return letters < 40 * max(1, min(len(pages), 3))
+
+
+def parse_pdf(data: bytes | Path, *, out_dir: Path, settings: Settings, source: SourceInfo | None = None) -> Paper:
+    """Read a paper PDF into a Paper; figure PNGs go to out_dir/figures/. Raises PdfError."""
+    raw, path = read_bytes(data, settings)
+    name = _name(source, path)
+    if source is None:
+        source = SourceInfo(kind="pdf", sha256=hashlib.sha256(raw).hexdigest(), filename=path.name if path else None)
+    doc, warnings = open_pdf(raw, settings, name)
+    try:
+        return _parse_document(doc, out_dir=Path(out_dir), settings=settings, source=source,
+                               warnings=warnings, name=name)
+    finally:
+        doc.close()
+
+
+def _parse_document(doc: pymupdf.Document, *, out_dir: Path, settings: Settings, source: SourceInfo,
+                    warnings: list[str], name: str) -> Paper:
+    pages, sizes, lost = _read_pages(doc)
+    if _is_scanned(doc, pages):
+        raise PdfError(f"{name} is a scanned PDF, no text to read; run OCR on it (e.g. ocrmypdf) and try again.")
+    if warnings and lost:
+        warnings[0] = (f"{name} was damaged; MuPDF repaired it but pages {_page_ranges(lost)} came out blank, "
+                       "so their text is lost.")
+    text = build_doc_text(pages, sizes)
+    lines = [ln for page in text.pages for ln in page]
+    try:
+        meta_title = (doc.metadata or {}).get("title") or ""
+    except Exception:
+        meta_title = ""
+    front = extract_front_matter(text, lines, meta_title)
+    headings = find_headings(text, lines, front.body_start)
+    assign_roles(headings, front.title)
+    _mark_references(lines, headings)
+    sections = build_sections(text, lines, headings)
+    page_texts = [page_text(page) for page in text.pages]
+
+    figures: list[Figure] = []
+    try:
+        from chatpaper.pdf.figures import extract_figures  # noqa: PLC0415
+
+        figures = extract_figures(doc, out_dir, dpi=settings.figure_dpi)
+    except PdfError:
+        raise
+    except Exception as exc:  # a figure bug must not lose the text of the paper
+        log.info("figure extraction failed", exc_info=True)
+        warnings.append(f"Figures could not be extracted ({exc.__class__.__name__}); the text is complete.")
+
+    return Paper(
+        source=source,
+        title=front.title,
+        authors=front.authors,
+        affiliations=front.affiliations,
+        abstract=front.abstract,
+        pages=doc.page_count,
+        sections=sections,
+        figures=figures,
+        code_urls=_code_urls(front.abstract, text, lines),
+        page_texts=page_texts,
+        warnings=warnings,
+        parser={"name": "chatpaper.pdf", "version": __version__, "pymupdf": pymupdf.__version__},
+    )
+
+
+def _mark_references(lines: list[Line], headings) -> None:
+    """Reference lists are not body text: leave them out of section and page texts."""
+    for k, h in enumerate(headings):
+        if h.role == "references":
+            stop = headings[k + 1].line_index if k + 1 < len(headings) else len(lines)
+            for line in lines[h.line_index:stop]:
+                if line.kind == "body":
+                    line.kind = "reference"
+
+
+def _code_urls(abstract: str, text: DocText, lines: list[Line]) -> list[str]:
+    """URLs in the abstract, on page 1, in footnotes, and in body sentences that offer code."""
+    chunks = [abstract]
+    chunks.append(join_lines([ln.text for ln in text.pages[0] if ln.kind == "body"]) if text.pages else "")
+    footnotes = [ln.text for ln in lines if ln.kind == "body" and ln.size < text.body_size - 0.8]
+    chunks.append(join_lines(footnotes))
+    offers = [ln.text for ln in lines if ln.kind == "body" and re.search(r"https?://|github|gitlab", ln.text)]
+    chunks.extend(offers)
+    urls: list[str] = []
+    for chunk in chunks:
+        for url in find_code_urls(chunk):
+            if url not in urls:
+                urls.append(url)
+    return urls

@@ -1,0 +1,401 @@
+"""Section headings (number, level, page), their roles and their clean text.
+
+A heading is a short line set apart from the body font (larger, bold, ALL CAPS or small caps)
+that starts with a section number in sequence, or names a well-known section. Numbers must
+increase (1, 2, 3 / I, II / A, B): that one rule rejects numbered lists, tables of contents
+and algorithm lines. Roles: exactly one level-1 `method` and one `conclusion` where they exist.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from chatpaper.models import Section
+from chatpaper.pdf.text import DocText, Line, join_lines
+
+_NUMBERED = re.compile(
+    r"^(?:(?:appendix|supplementary\s+material)\s+)?(?P<num>\d{1,2}(?:\.\d{1,2}){0,3}|[IVX]{1,5}|[A-H](?:\.\d{1,2}){0,2})"
+    r"(?P<dot>[.:)]?)\s+(?P<title>\S.*)$",
+    re.I,
+)
+_APPENDIX_PREFIX = re.compile(r"^appendix\s+(?P<num>[A-H])\b[.:]?\s*(?P<title>.*)$", re.I)
+_NOT_TITLE = re.compile(
+    r"^(fig\.?|figure|table|tab\.|algorithm|alg\.|lemma|theorem|proof|definition|corollary|proposition|remark|"
+    r"example|step|input|output|end|require|ensure|return|for|if|while|eq\.|equation|note|claim|assumption|"
+    r"case|hypothesis|question|q\d|a\d|http)\b",
+    re.I,
+)
+# Unnumbered headings a numbered paper may still have (back matter, mostly)
+_KNOWN = re.compile(
+    r"^(abstract|introduction|conclusions?|concluding\s+remarks|limitations?|acknowledge?ments?|references|"
+    r"bibliography|appendi(x|ces)|broader\s+impacts?.*|ethics\s+statement|supplementary\s+materials?|"
+    r"reproducibility\s+statement|impact\s+statement|conclusions?\s+and\s+.*)$",
+    re.I,
+)
+# Any heading name an unnumbered paper may use for its top-level sections
+_UNNUMBERED_TOP = re.compile(
+    r"^(introduction|related\s+work|background|conclusions?|discussion|experiments?|results|methods?|"
+    r"methodology|approach|evaluation)$",
+    re.I,
+)
+_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10,
+          "XI": 11, "XII": 12, "XIII": 13, "XIV": 14, "XV": 15}
+
+
+@dataclass(slots=True)
+class Heading:
+    title: str
+    number: str | None
+    level: int
+    page: int
+    line_index: int  # index of its first line in the document's flat line list
+    end_index: int  # index of the first line after it
+    style: tuple
+    role: str | None = None
+    body: list[Line] = field(default_factory=list)
+
+
+def _style(line: Line) -> tuple:
+    return (round(line.size * 2) / 2, line.bold, line.caps or line.smallcaps)
+
+
+def _distinct(line: Line, body_size: float) -> bool:
+    """Set apart from running text: larger, bold, or capitals."""
+    return line.size >= body_size + 0.8 or line.bold or line.smallcaps or (line.caps and line.size >= body_size - 0.6)
+
+
+def _plausible_title(title: str) -> bool:
+    title = title.strip()
+    letters = sum(ch.isalpha() for ch in title)
+    if letters < 3 or len(title.split()) > 16 or _NOT_TITLE.match(title):
+        return False
+    first = title[0]
+    if not (first.isupper() or first.isdigit() or first in "“\"'‘("):
+        return False
+    if re.search(r"[=<>≤≥∑∈]|\.\s*\.\s*\.|\s\d{1,3}$", title):
+        return False
+    if title.endswith((",", ";")) or sum(ch.isdigit() for ch in title) > 0.3 * letters:
+        return False
+    return True
+
+
+def _is_toc_page(lines: list[Line]) -> bool:
+    """A table of contents: many lines ending in a page number."""
+    return sum(bool(re.search(r"(\.\s*){3,}\d+$|\s\d{1,3}$", ln.text.strip())) for ln in lines) >= 8 and any(
+        re.fullmatch(r"(table of )?contents", ln.text.strip(), re.I) for ln in lines
+    )
+
+
+class _Sequence:
+    """Accept section numbers only in order: 1, 2, 3 then 3.1, 3.2; I, II; A, B."""
+
+    def __init__(self, relaxed: bool = False):
+        self.relaxed = relaxed
+        self.top: int = 0
+        self.kind: str | None = None  # "arabic" | "roman"
+        self.sub: list[int] = []
+        self.letter: int = 0
+        self.letter_sub: list[int] = []
+
+    def accept(self, num: str, appendix_zone: bool) -> tuple[bool, int]:
+        """(accepted, level) for a heading number."""
+        if re.fullmatch(r"\d+(\.\d+)*", num):
+            parts = [int(p) for p in num.split(".")]
+            if len(parts) == 1:
+                n = parts[0]
+                if self.kind == "roman":
+                    return False, 0
+                if self.top < n <= self.top + 3 or (self.top == 0 and (n <= 2 or self.relaxed)):
+                    self.top, self.kind, self.sub = n, "arabic", []
+                    return True, 1
+                return False, 0
+            if parts[0] != self.top or self.kind != "arabic":
+                return False, 0
+            depth = len(parts)
+            prev = self.sub[: depth - 1] + [0] * (depth - 1 - len(self.sub[: depth - 1]))
+            if list(parts[1:-1]) != prev[: depth - 2] and depth > 2:
+                return False, 0
+            last_prev = self.sub[depth - 2] if len(self.sub) >= depth - 1 else 0
+            if not (last_prev < parts[-1] <= last_prev + 3):
+                return False, 0
+            self.sub = list(parts[1:])
+            return True, depth
+        upper = num.upper()
+        if upper in _ROMAN and self.kind in (None, "roman") and not appendix_zone:
+            n = _ROMAN[upper]
+            if self.top < n <= self.top + 3 or (self.top == 0 and n == 1):
+                self.top, self.kind, self.sub, self.letter = n, "roman", [], 0
+                return True, 1
+            return False, 0
+        m = re.fullmatch(r"([A-H])((?:\.\d+)*)", upper)
+        if m:
+            letter = ord(m.group(1)) - ord("A") + 1
+            subs = [int(p) for p in m.group(2).split(".")[1:]] if m.group(2) else []
+            if self.kind == "roman" and not appendix_zone:
+                # IEEE: lettered subsections under roman sections restart at A in each section
+                if not subs and (letter == self.letter + 1 or letter == 1):
+                    self.letter = letter
+                    return True, 2
+                return False, 0
+            if not subs:
+                if self.letter < letter <= self.letter + 2 or (letter == 1):
+                    self.letter, self.letter_sub = letter, []
+                    return True, 1
+                return False, 0
+            if letter != self.letter:
+                return False, 0
+            self.letter_sub = subs
+            return True, 1 + len(subs)
+        return False, 0
+
+
+def find_headings(doc: DocText, lines: list[Line], start: int) -> list[Heading]:
+    """Headings in reading order among `lines` (flat, all pages), from index `start` on."""
+    by_page: dict[int, list[Line]] = {}
+    for ln in lines:
+        by_page.setdefault(ln.page, []).append(ln)
+    toc_pages = {p for p, ls in by_page.items() if _is_toc_page(ls)}
+    headings = _scan(doc, lines, start, toc_pages, _Sequence())
+    if not any(h.number for h in headings):
+        # the first pages may be lost (damaged file): let the numbering start anywhere
+        headings = _scan(doc, lines, start, toc_pages, _Sequence(relaxed=True))
+    if sum(1 for h in headings if h.number and h.level == 1) < 2:
+        headings = _scan_unnumbered(doc, lines, start, toc_pages) or headings
+    return _drop_dividers(headings)
+
+
+def _scan(doc: DocText, lines: list[Line], start: int, toc_pages: set[int], seq: "_Sequence") -> list[Heading]:
+    body = doc.body_size
+    headings: list[Heading] = []
+    top_sizes: list[float] = []
+    appendix_zone = False
+    i = start
+    while i < len(lines):
+        line = lines[i]
+        i += 1
+        if line.kind != "body" or line.page in toc_pages or line.words > 18 or not _distinct(line, body):
+            continue
+        text = line.text.strip()
+        number = None
+        title = text
+        level = 1
+        m = _APPENDIX_PREFIX.match(text)
+        if m and m.group("title"):
+            number, title = m.group("num").upper(), m.group("title")
+            ok, level = seq.accept(number, True)
+            if not ok:
+                continue
+            appendix_zone = True
+        else:
+            m = _NUMBERED.match(text)
+            if m and (m.group("dot") or not re.fullmatch(r"[A-H]", m.group("num"), re.I) or appendix_zone
+                      or _distinct_caps(m.group("title"))) and not re.fullmatch(r"[a-h]", m.group("num")):
+                if not _plausible_title(m.group("title")):
+                    continue
+                ok, level = seq.accept(m.group("num"), appendix_zone)
+                if not ok:
+                    continue
+                number, title = m.group("num"), m.group("title")
+            else:
+                if not _KNOWN.match(text.rstrip(".:")) or not _starts_block(lines, i - 1):
+                    continue
+                if top_sizes and line.size < min(top_sizes) - 0.6:
+                    continue
+                title = text.rstrip(".:")
+        title, consumed = _continue_title(lines, i, line, title)
+        i += consumed
+        heading = Heading(title=_tidy(title), number=number, level=level, page=line.page,
+                          line_index=i - 1 - consumed, end_index=i, style=_style(line))
+        if level == 1 and number:
+            top_sizes.append(line.size)
+        low = heading.title.lower()
+        if re.match(r"(references|bibliography|appendi(x|ces)|supplementary)", low):
+            appendix_zone = True
+        heading.role = "appendix" if appendix_zone and not re.match(r"(references|bibliography)$", low) else None
+        headings.append(heading)
+    return headings
+
+
+def _scan_unnumbered(doc: DocText, lines: list[Line], start: int, toc_pages: set[int]) -> list[Heading]:
+    """Papers without section numbers: headings share the style of their "Introduction"."""
+    anchor = next((ln for ln in lines[start:] if ln.kind == "body" and ln.page not in toc_pages
+                   and _UNNUMBERED_TOP.match(ln.text.strip().rstrip(".:")) and _distinct(ln, doc.body_size)), None)
+    if anchor is None:
+        return []
+    style = _style(anchor)
+    headings: list[Heading] = []
+    appendix_zone = False
+    for i in range(lines.index(anchor), len(lines)):
+        line = lines[i]
+        text = line.text.strip().rstrip(".:")
+        if (line.kind != "body" or line.page in toc_pages or _style(line) != style or line.words > 10
+                or not _plausible_title(text) or not _starts_block(lines, i)):
+            continue
+        low = text.lower()
+        if re.match(r"(references|bibliography|appendi(x|ces)|supplementary)", low):
+            appendix_zone = True
+        role = "appendix" if appendix_zone and not re.match(r"(references|bibliography)$", low) else None
+        headings.append(Heading(title=_tidy(text), number=None, level=1, page=line.page, line_index=i,
+                                end_index=i + 1, style=style, role=role))
+    return headings if len(headings) >= 3 else []
+
+
+def _drop_dividers(headings: list[Heading]) -> list[Heading]:
+    """An unnumbered "Appendix" / "Supplementary Material" page title right before numbered appendices."""
+    out = []
+    for k, h in enumerate(headings):
+        nxt = headings[k + 1] if k + 1 < len(headings) else None
+        if (h.number is None and re.match(r"(appendi(x|ces)|supplementary)", h.title, re.I) and nxt is not None
+                and nxt.number and nxt.line_index - h.end_index < 12):
+            continue
+        out.append(h)
+    return out
+
+
+def _distinct_caps(title: str) -> bool:
+    letters = [ch for ch in title if ch.isalpha()]
+    return len(letters) >= 3 and all(ch.isupper() for ch in letters)
+
+
+def _starts_block(lines: list[Line], index: int) -> bool:
+    line = lines[index]
+    prev = lines[index - 1] if index else None
+    return prev is None or prev.block != line.block or prev.page != line.page
+
+
+def _continue_title(lines: list[Line], i: int, first: Line, title: str) -> tuple[str, int]:
+    """A heading that wraps onto the next line(s) in the same style."""
+    consumed = 0
+    last = first
+    while i + consumed < len(lines) and consumed < 2:
+        nxt = lines[i + consumed]
+        if nxt.kind != "body" or nxt.page != first.page:
+            break
+        gap = nxt.y0 - last.y1
+        if not (-0.5 * first.size < gap < 0.6 * first.size) or abs(nxt.size - first.size) > 0.3 or nxt.bold != first.bold:
+            break
+        if ((first.caps or first.smallcaps) and not (nxt.caps or nxt.smallcaps)) or nxt.words > 12:
+            break
+        if _NUMBERED.match(nxt.text.strip()) and re.match(r"\d", nxt.text.strip()):
+            break
+        if abs(nxt.x0 - first.x0) > 0.5 * (first.x1 - first.x0) and abs((nxt.x0 + nxt.x1) - (first.x0 + first.x1)) > 40:
+            break
+        title = title.rstrip() + " " + nxt.text.strip()
+        consumed += 1
+        last = nxt
+    return title, consumed
+
+
+def _tidy(title: str) -> str:
+    title = re.sub(r"\s+", " ", title).strip()
+    return title.rstrip(" .:")
+
+
+# --------------------------------------------------------------------------- roles
+
+_ROLE_PATTERNS = [
+    ("introduction", r"^introduction\b|^overview$"),
+    ("related_work", r"related\s+work|prior\s+work|previous\s+work|literature|^background\b"),
+    ("conclusion", r"conclu"),
+    ("references", r"^(references|bibliography)$"),
+    ("acknowledgments", r"^acknowledge?ments?$"),
+    ("limitations", r"^limitations?$"),
+    ("experiments", r"experiment|evaluation|results|empirical|benchmark"),
+    ("preliminaries", r"^preliminar|^notation|^problem\s+(setup|formulation|statement|definition)|^preparation"),
+    ("discussion", r"^discussion\b|^summary\b|^future\s+work"),
+]
+_METHOD_WORDS = re.compile(
+    r"\b(method|methods|methodology|approach|algorithm|framework|architecture|proposed|our\s+model|model|"
+    r"system\s+architecture|technique|design)\b",
+    re.I,
+)
+
+
+def assign_roles(headings: list[Heading], paper_title: str = "") -> None:
+    """Roles from titles and position; exactly one level-1 method and conclusion when they exist."""
+    for h in headings:
+        if h.role == "appendix":
+            continue
+        low = h.title.lower()
+        for role, pattern in _ROLE_PATTERNS:
+            if re.search(pattern, low):
+                h.role = role
+                break
+    top = [h for h in headings if h.level == 1 and h.role != "appendix"]
+    _assign_conclusion(top)
+    _assign_method(top, paper_title)
+    # subsections inherit their parent's role
+    parent: Heading | None = None
+    for h in headings:
+        if h.level == 1:
+            parent = h
+        elif parent is not None and parent.role and h.role not in ("appendix",):
+            h.role = parent.role
+
+
+def _assign_conclusion(top: list[Heading]) -> None:
+    body = [h for h in top if h.role not in ("references", "acknowledgments")]
+    chosen = next((h for h in reversed(body) if h.role == "conclusion"), None)
+    if chosen is None:
+        # "Discussion" / "Summary" closes a paper that has no conclusion of that name
+        tail = [h for h in body if h.role not in ("limitations",)][-2:]
+        chosen = next((h for h in reversed(tail) if h.role == "discussion"), None)
+    for h in top:
+        if h.role == "conclusion" and h is not chosen:
+            h.role = "discussion"
+    if chosen:
+        chosen.role = "conclusion"
+
+
+def _assign_method(top: list[Heading], paper_title: str) -> None:
+    for h in top:
+        if h.role == "method":
+            h.role = None
+    if re.search(r"\b(survey|review|overview|tutorial)\b", paper_title, re.I):
+        return  # a survey reviews others' methods and has none of its own
+    intro = next((i for i, h in enumerate(top) if h.role == "introduction"), None)
+    if intro is None:
+        return
+    candidates = [h for h in top[intro + 1:] if h.role in (None, "preliminaries")]
+    stop = next((i for i, h in enumerate(top) if i > intro and h.role in ("conclusion", "references")), len(top))
+    candidates = [h for h in candidates if top.index(h) < stop]
+    named = [h for h in candidates if h.role is None and _METHOD_WORDS.search(_singular_model(h.title))]
+    chosen = named[0] if named else next((h for h in candidates if h.role is None), None)
+    if chosen:
+        chosen.role = "method"
+
+
+def _singular_model(title: str) -> str:
+    """"Models" in a title usually names what is studied; only "Model" names the paper's own."""
+    return re.sub(r"\bmodels\b", "", title, flags=re.I)
+
+
+# --------------------------------------------------------------------------- text
+
+
+def build_sections(doc: DocText, lines: list[Line], headings: list[Heading], *, end: int | None = None) -> list[Section]:
+    """Sections with the clean text between each heading and the next (references excluded)."""
+    out: list[Section] = []
+    floor = doc.body_size * 0.8
+    for k, h in enumerate(headings):
+        stop = headings[k + 1].line_index if k + 1 < len(headings) else len(lines)
+        body = [ln for ln in lines[h.end_index:stop] if ln.kind == "body" and ln.size >= floor]
+        if h.role in ("references", "acknowledgments"):
+            continue
+        text = _paragraphs(body)
+        out.append(Section(title=h.title, number=h.number, level=h.level, page=h.page, role=h.role, text=text))
+    return out
+
+
+def _paragraphs(lines: list[Line]) -> str:
+    paragraphs, current, block = [], [], None
+    for ln in lines:
+        key = (ln.page, ln.block)
+        if block is not None and key != block and current:
+            paragraphs.append(join_lines(current))
+            current = []
+        block = key
+        current.append(ln.text)
+    if current:
+        paragraphs.append(join_lines(current))
+    return "\n\n".join(p for p in paragraphs if p)

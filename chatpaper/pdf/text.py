@@ -1,0 +1,303 @@
+"""Lines of text with their fonts, and the cleaning every later step relies on.
+
+One `page.get_text("dict")` per page feeds everything: front matter, headings, section text and
+`Paper.page_texts`. Cleaning joins hyphenated line breaks, expands ligatures, repairs accents and
+glyphs that re-saved PDFs extract oddly, and drops running headers/footers and line numbers.
+"""
+from __future__ import annotations
+
+import re
+import statistics
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pymupdf
+
+# No images, ligatures expanded by MuPDF ("ﬁ" -> "fi"), text outside the page dropped.
+_TEXT_FLAGS = pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP
+_BOLD_FONT = re.compile(r"bold|medi|black|heavy|semibold|demi|\bbx|cmbx|-b$|sfbx|\.b$", re.I)
+_MATH_FONT = re.compile(r"^(cmmi|cmsy|cmex|msam|msbm|txsy|txmi|rsfs|eufm|stix.*math)", re.I)
+
+
+@dataclass(slots=True)
+class Span:
+    text: str
+    size: float
+    bold: bool
+    font: str
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+    origin_y: float
+
+
+@dataclass(slots=True)
+class Line:
+    """One visual line of a page (1-based `page`), in the page's reading order."""
+
+    page: int
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    text: str
+    size: float = 0.0
+    bold: bool = False
+    smallcaps: bool = False
+    block: int = 0
+    spans: list[Span] = field(default_factory=list)
+    kind: str = "body"  # body | header | footer | lineno | rotated
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+    @property
+    def caps(self) -> bool:
+        return _is_caps(self.text)
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+
+# --------------------------------------------------------------------------- characters
+
+# Mac OS X Quartz re-saves TeX fonts with a broken glyph map; these are the stable cases.
+_QUARTZ_TEXT = {"↵": "ff", "⇤": "*", "⌦": "Ω"}
+_QUARTZ_MATH = {"↵": "α", "✓": "θ", "✏": "ε", "⌘": "η", "⇢": "ρ", "⇥": "×", "⇤": "∗", "⌦": "Ω"}
+_LIGATURES = {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
+# Spacing accents printed before (TeX) or after their letter -> combining marks.
+_ACCENTS = {"´": "\u0301", "`": "\u0300", "¨": "\u0308", "ˆ": "\u0302", "˜": "\u0303", "¸": "\u0327",
+            "ˇ": "\u030c", "˘": "\u0306", "˚": "\u030a", "˙": "\u0307", "¯": "\u0304"}
+_ACCENT_BEFORE = re.compile(r"([´`¨ˆ˜ˇ˘˚˙])\s?([A-Za-zıȷ])")
+_ACCENT_AFTER = re.compile(r"([A-Za-z])([´¨ˆ˜ˇ˘˚¸])(?=\w)")
+_LIGATURE_RE = re.compile("|".join(_LIGATURES))
+
+
+def fix_span_glyphs(text: str, font: str) -> str:
+    """Undo the glyph remapping of Quartz-resaved TeX fonts, by font family."""
+    table = _QUARTZ_MATH if _MATH_FONT.match(font) else _QUARTZ_TEXT
+    if any(ch in table for ch in text):
+        text = "".join(table.get(ch, ch) for ch in text)
+    return text
+
+
+def _combine_accent(match: re.Match) -> str:
+    accent, letter = match.group(1), match.group(2)
+    letter = {"ı": "i", "ȷ": "j"}.get(letter, letter)
+    return unicodedata.normalize("NFC", letter + _ACCENTS[accent])
+
+
+def _combine_accent_after(match: re.Match) -> str:
+    return unicodedata.normalize("NFC", match.group(1) + _ACCENTS[match.group(2)])
+
+
+def clean_chars(text: str) -> str:
+    """Ligatures, detached accents ("Herv´e" -> "Hervé") and odd spaces, in one pass each."""
+    if not text.isascii():
+        text = _LIGATURE_RE.sub(lambda m: _LIGATURES[m.group(0)], text)
+        if any(ch in _ACCENTS for ch in text):
+            text = _ACCENT_BEFORE.sub(_combine_accent, text)
+            text = _ACCENT_AFTER.sub(_combine_accent_after, text)
+        text = text.replace("\u00a0", " ").replace("\u00ad", "").replace("\u200b", "")
+    return text
+
+
+_HYPHEN_END = re.compile(r"[A-Za-z]-$")
+_URL_OPEN = re.compile(r"(https?://|www\.)\S*[./_\-~#=?&]$")
+
+
+def join_lines(lines: list[str]) -> str:
+    """Join text lines into one paragraph, mending words hyphenated across line breaks."""
+    out: list[str] = []
+    for raw in lines:
+        text = raw.strip()
+        if not text:
+            continue
+        if out and _HYPHEN_END.search(out[-1]) and text[:1].islower():
+            out[-1] = out[-1][:-1] + text
+        elif out and _URL_OPEN.search(out[-1]):
+            out[-1] = out[-1] + text  # a URL broken at the line end
+        else:
+            out.append(text)
+    return re.sub(r"\s+", " ", " ".join(out)).strip()
+
+
+# --------------------------------------------------------------------------- extraction
+
+
+def _is_bold(span: dict) -> bool:
+    return bool(span["flags"] & 16) or bool(_BOLD_FONT.search(span["font"]))
+
+
+def extract_page_lines(page: pymupdf.Page, page_no: int) -> list[Line]:
+    """Every text line of one page with its dominant size and weight, in content order."""
+    lines: list[Line] = []
+    data = page.get_text("dict", flags=_TEXT_FLAGS)
+    for bno, block in enumerate(data["blocks"]):
+        for raw in block.get("lines", ()):
+            spans = []
+            for s in raw["spans"]:
+                if not s["text"]:
+                    continue
+                x0, y0, x1, y1 = s["bbox"]
+                spans.append(Span(fix_span_glyphs(s["text"], s["font"]), round(s["size"], 1), _is_bold(s),
+                                  s["font"], x0, x1, y0, y1, s["origin"][1]))
+            if not spans:
+                continue
+            text = clean_chars("".join(s.text for s in spans))
+            if not text.strip():
+                continue
+            x0, y0, x1, y1 = raw["bbox"]
+            line = Line(page_no, x0, y0, x1, y1, text, block=bno, spans=spans)
+            _set_style(line)
+            dx, dy = raw["dir"]
+            if abs(dy) > 0.1 or dx < 0:
+                line.kind = "rotated"
+            lines.append(line)
+    return _merge_same_row(lines)
+
+
+def _set_style(line: Line) -> None:
+    """Size and weight of the line: those of most of its visible characters.
+
+    The size is the largest on the main baseline, so small caps count at their capitals' size
+    while raised footnote markers and subscripts do not count at all.
+    """
+    chars: Counter[float] = Counter()
+    bold = total = 0
+    for s in line.spans:
+        n = sum(ch.isalnum() for ch in s.text)
+        if n:
+            chars[s.origin_y] += n
+            bold += n if s.bold else 0
+            total += n
+    if not total:
+        line.size = max(s.size for s in line.spans)
+        return
+    baseline = chars.most_common(1)[0][0]
+    line.size = max(s.size for s in line.spans
+                    if abs(s.origin_y - baseline) <= 0.15 * s.size and any(ch.isalnum() for ch in s.text))
+    line.bold = bold >= 0.6 * total
+    line.smallcaps = len({s.size for s in line.spans if s.text.strip()}) > 1 and _is_caps(line.text)
+
+
+def _is_caps(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    return len(letters) >= 3 and all(ch.isupper() for ch in letters)
+
+
+_NUMBER_TOKEN = re.compile(r"^(\d+(\.\d+)*\.?|[IVXLC]+\.|[A-H](\.\d+)*\.?|Appendix)$")
+
+
+def _merge_same_row(lines: list[Line]) -> list[Line]:
+    """Glue pieces MuPDF split on one baseline: a heading number and its title, split words."""
+    out: list[Line] = []
+    for line in lines:
+        prev = out[-1] if out else None
+        if prev and prev.kind == line.kind == "body" and _same_row(prev, line):
+            gap = line.x0 - prev.x1
+            number_first = bool(_NUMBER_TOKEN.match(prev.text.strip()))
+            if -1 <= gap < (2.2 if number_first else 0.9) * max(prev.size, line.size):
+                sep = "" if prev.text.endswith(" ") or line.text.startswith(" ") else " "
+                prev.text = prev.text + sep + line.text
+                prev.x1 = max(prev.x1, line.x1)
+                prev.y0, prev.y1 = min(prev.y0, line.y0), max(prev.y1, line.y1)
+                prev.spans.extend(line.spans)
+                _set_style(prev)
+                continue
+        out.append(line)
+    return out
+
+
+def _same_row(a: Line, b: Line) -> bool:
+    overlap = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return overlap > 0.6 * min(a.height, b.height) and b.x0 > a.x0
+
+
+# --------------------------------------------------------------------------- document level
+
+
+@dataclass(slots=True)
+class DocText:
+    """All lines of a document, classified, plus the statistics later steps need."""
+
+    pages: list[list[Line]]
+    page_sizes: list[tuple[float, float]]
+    body_size: float
+    body_left: float
+    body_right: float
+
+    def body_lines(self):
+        for page in self.pages:
+            for line in page:
+                if line.kind == "body":
+                    yield line
+
+
+def _shape(text: str) -> str:
+    """A running header's identity: its words without numbers (page numbers change)."""
+    return re.sub(r"\d+", "#", re.sub(r"\s+", " ", text.strip().lower()))
+
+
+def build_doc_text(pages: list[list[Line]], page_sizes: list[tuple[float, float]]) -> DocText:
+    """Classify running headers/footers, page numbers and line numbers; measure the body font."""
+    sizes: Counter[float] = Counter()
+    lefts: list[float] = []
+    rights: list[float] = []
+    for page in pages:
+        for line in page:
+            if line.kind == "body":
+                sizes[round(line.size * 2) / 2] += len(line.text)
+    body_size = sizes.most_common(1)[0][0] if sizes else 10.0
+    for page in pages:
+        for line in page:
+            if line.kind == "body" and abs(line.size - body_size) <= 0.6 and line.words >= 4:
+                lefts.append(line.x0)
+                rights.append(line.x1)
+    body_left = min(lefts, default=0.0) if len(lefts) < 20 else statistics.quantiles(lefts, n=50)[0]
+    body_right = max(rights, default=1e6) if len(rights) < 20 else statistics.quantiles(rights, n=50)[-1]
+
+    # Running headers/footers: the same words in the top or bottom band of many pages.
+    n_pages = len(pages)
+    shapes: Counter[str] = Counter()
+    for page, (_, height) in zip(pages, page_sizes):
+        seen = set()
+        for line in page:
+            if line.kind == "body" and (line.y1 < 0.1 * height or line.y0 > 0.9 * height):
+                seen.add(_shape(line.text))
+        shapes.update(seen)
+    repeated = {s for s, n in shapes.items() if n >= max(2, 0.3 * n_pages)} if n_pages > 2 else set()
+    for page, (_, height) in zip(pages, page_sizes):
+        for line in page:
+            if line.kind != "body":
+                continue
+            top, bottom = line.y1 < 0.1 * height, line.y0 > 0.9 * height
+            stripped = line.text.strip()
+            if (top or bottom) and (_shape(stripped) in repeated or re.fullmatch(r"[\d\s\-–—/ivxIVX.]+|page \d+.*",
+                                                                                 stripped, re.I)):
+                line.kind = "header" if top else "footer"
+            elif re.fullmatch(r"\d{1,4}", stripped) and (line.x1 < body_left - 2 or line.x0 > body_right + 2):
+                line.kind = "lineno"
+    return DocText(pages, page_sizes, body_size, body_left, body_right)
+
+
+def page_text(lines: list[Line]) -> str:
+    """Clean text of one page: body lines only, paragraphs mended, one block per paragraph."""
+    paragraphs: list[str] = []
+    current: list[str] = []
+    block = None
+    for line in lines:
+        if line.kind != "body":
+            continue
+        if block is not None and line.block != block and current:
+            paragraphs.append(join_lines(current))
+            current = []
+        block = line.block
+        current.append(line.text)
+    if current:
+        paragraphs.append(join_lines(current))
+    return "\n".join(p for p in paragraphs if p)
