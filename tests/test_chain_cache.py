@@ -4,10 +4,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 
 import pytest
 
-from chatpaper.chain import STAGES, CacheKey, DigestCache, pipeline, summarize
+from chatpaper.chain import STAGES, CacheKey, DigestCache, iter_digest, pipeline, summarize
 from chatpaper.errors import ProviderError
 from chatpaper.llm.fake import ScriptedProvider, canned_provider, canned_reply, sample_paper, stage_of
 from chatpaper.models import MethodsStage, Point, StageRecord
@@ -149,3 +150,28 @@ def test_an_explicit_cache_is_used_and_left_open(paper, settings, tmp_path):
     summarize(paper, provider=canned_provider("en"), lang="en", settings=settings, cache=cache)
     assert len(cache) == len(STAGES)
     assert not (settings.cache_dir / "digests.sqlite").exists()
+
+
+def test_a_caller_that_stops_early_still_gets_the_running_stages_cached(paper, settings):
+    release = threading.Event()
+
+    def reply(request):
+        if stage_of(request) != "metadata":
+            release.wait(10)  # still running when the caller leaves
+        return canned_reply(request)
+
+    events = iter_digest(paper, provider=ScriptedProvider(reply), lang="en", settings=settings)
+    assert next(events)[0] == "header"
+    assert next(events)[0] == "metadata"  # one stage done; the caller walks away (the batch's stop button)
+    events.close()
+    release.set()
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # the three other stages finish in their threads
+        with DigestCache(settings.cache_dir / "digests.sqlite") as cache:
+            if len(cache) == len(STAGES):
+                break
+        time.sleep(0.05)
+    later = canned_provider("en")
+    digest = summarize(paper, provider=later, lang="en", settings=settings)
+    assert later.calls == 0 and all(r.status == "cached" for r in digest.provenance.stages)

@@ -49,6 +49,7 @@ class BudgetPlan:
     context_window: int
     document_budget: int
     shared: bool
+    output_tokens: int = OUTPUT_RESERVE  # the most any reply may use in this window
     stages: dict[str, StageInput] = field(default_factory=dict)
     method_chars: int = 0
     method_chars_sent: int = 0
@@ -220,8 +221,10 @@ def plan_budget(paper: Paper, *, context_window: int, lang: str, title: str | No
     authors = paper.authors if authors is None else authors
     overhead = count_tokens(system_prompt(lang)) + max(count_tokens(stage_instruction(s, lang)) for s in STAGES)
     overhead += count_tokens(_document(paper, title, authors, []))
+    output_reserve = min(output_reserve, context_window // 4)  # small local models: a shorter reply, more paper
     budget = max(MIN_DOCUMENT_TOKENS, int((context_window - output_reserve) * SAFETY) - overhead)
-    plan = BudgetPlan(context_window=context_window, document_budget=budget, shared=True)
+    plan = BudgetPlan(context_window=context_window, document_budget=budget, shared=True,
+                      output_tokens=output_reserve)
     locator = _PageLocator(paper)
     methods = method_sections(paper)
     plan.method_chars = sum(len(s.text) for s in methods)

@@ -154,7 +154,7 @@ def _run_llm_stage(run: _Run, stage: str) -> StageOutcome:
         system=system_prompt(run.lang),
         prompt=build_prompt(run.plan.stages[stage].document, stage, run.lang),
         schema_model=model,
-        max_output_tokens=MAX_OUTPUT_TOKENS[stage],
+        max_output_tokens=min(MAX_OUTPUT_TOKENS[stage], run.plan.output_tokens),
         timeout_seconds=run.settings.llm_timeout_seconds,
     )
     record = StageRecord(name=stage)
@@ -304,8 +304,9 @@ def iter_digest(
     yield "header", _snapshot(digest)
 
     executor = ThreadPoolExecutor(max_workers=len(STAGES), thread_name_prefix="chatpaper-stage")
+    pending: dict[Future[StageOutcome], str] = {}
     try:
-        pending: dict[Future[StageOutcome], str] = {executor.submit(_run_stage, run, s): s for s in STAGES}
+        pending.update({executor.submit(_run_stage, run, s): s for s in STAGES})
         deadline = time.monotonic() + stage_deadline(settings)
         while pending:
             done, _ = wait(pending, timeout=max(0.0, deadline - time.monotonic()), return_when=FIRST_COMPLETED)
@@ -327,8 +328,20 @@ def iter_digest(
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
         if owned and store is not None:
-            store.close()
+            _close_when_done(store, list(pending))
     yield "done", _snapshot(digest)
+
+
+def _close_when_done(store: DigestCache, futures: list[Future[StageOutcome]]) -> None:
+    """Close our own cache once no stage can still write to it (a stopped caller leaves stages running)."""
+    def close_if_last(_: object = None) -> None:
+        if all(f.done() for f in futures):
+            store.close()
+
+    if all(f.done() for f in futures):
+        store.close()
+    for future in futures:
+        future.add_done_callback(close_if_last)
 
 
 def summarize(
