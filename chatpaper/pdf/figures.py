@@ -27,6 +27,7 @@ _LABEL = re.compile(r"^\s*(Figure|FIGURE|Fig\.|FIG\.|Fig|FIG)\s*(\d{1,3})(?![\d.
 _OTHER_CAPTION = re.compile(r"^\s*(Table|TABLE|Tab\.|Algorithm|ALGORITHM|Listing)\s*[\dIVX]+")
 _CAPTION_PUNCT = set(":.|–—-")
 _MAX_GAP = 24.0  # points of white space allowed between parts of one figure
+_FIRST_GAP = 40.0  # ... and between the caption and the figure
 _PAD = 2.0  # points of margin around a crop
 
 
@@ -76,7 +77,7 @@ def extract_figures(doc: pymupdf.Document, out_dir: Path, *, dpi: int = 150,
         except (RuntimeError, ValueError):  # a damaged page: keep the others
             continue
         for cap in captions:
-            region, kind = _figure_region(cap, blocks, items)
+            region, kind = _figure_region(cap, blocks, items, _column_band(cap.rect, blocks, page.rect))
             if region is not None:
                 found.append(_Found(index, cap, region, kind))
             elif cap.starts_block:
@@ -271,7 +272,9 @@ def _graphics(page: pymupdf.Page) -> list[_Item]:
         if kind == "graphic" and w <= _CELL and h <= _CELL:
             cells.add((int((x0 + x1) / 2 // _CELL), int((y0 + y1) / 2 // _CELL)))
             continue
-        if cur is not None and cur_kind == kind and x0 <= cur[2] + 1 and x1 >= cur[0] - 1 and y0 <= cur[3] + 1 and y1 >= cur[1] - 1:
+        # consecutive small marks that touch (the segments of one curve) become one box
+        if cur is not None and cur_kind == kind and w < 60 and h < 60 and cur[2] - cur[0] < 60 and cur[3] - cur[1] < 60 \
+                and x0 <= cur[2] + 1 and x1 >= cur[0] - 1 and y0 <= cur[3] + 1 and y1 >= cur[1] - 1:
             cur[0], cur[1], cur[2], cur[3] = min(cur[0], x0), min(cur[1], y0), max(cur[2], x1), max(cur[3], y1)
             continue
         cur, cur_kind = [x0, y0, x1, y1], kind
@@ -294,12 +297,24 @@ def _graphics(page: pymupdf.Page) -> list[_Item]:
     return items
 
 
-def _figure_region(cap: _Caption, blocks: list[_Block], graphics: list[_Item]) -> tuple[pymupdf.Rect | None, str]:
+def _figure_region(cap: _Caption, blocks: list[_Block], graphics: list[_Item],
+                   band: tuple[float, float] | None) -> tuple[pymupdf.Rect | None, str]:
     items = list(graphics)
     for block in blocks:
         if block is cap.block:
             continue
         items.append(_Item(tuple(block.rect), "stop" if block.kind in ("body", "caption") else "text"))
+    lo, hi = band or (-1e9, 1e9)  # a one-column caption of a two-column page: its figure stays in that column
+    for block in blocks:  # captions side by side split the width between them
+        r = block.rect
+        if block.kind == "caption" and block is not cap.block and r.y0 < cap.rect.y1 and r.y1 > cap.rect.y0:
+            if r.x1 <= cap.rect.x0:
+                lo = max(lo, (r.x1 + cap.rect.x0) / 2)
+            elif r.x0 >= cap.rect.x1:
+                hi = min(hi, (r.x0 + cap.rect.x1) / 2)
+    if band is not None or lo > -1e9 or hi < 1e9:
+        items = [it for it in items if min(it.box[2], hi) - max(it.box[0], lo)
+                 >= (0.5 if it.kind in ("graphic", "image") else 0.8) * (it.box[2] - it.box[0])]
     capbox = tuple(cap.rect)
     for direction in (-1, 1):
         picked = _walk(capbox, items, direction)
@@ -314,6 +329,19 @@ def _figure_region(cap: _Caption, blocks: list[_Block], graphics: list[_Item]) -
                 region = _union([region, it.box])
         return pymupdf.Rect(region), _kind(picked, region)
     return None, "vector"
+
+
+def _column_band(cap: pymupdf.Rect, blocks: list[_Block], page: pymupdf.Rect) -> tuple[float, float] | None:
+    """The column of a caption on a two-column page (body text on both sides of the middle), else None."""
+    mid = (page.x0 + page.x1) / 2
+    body = [b.rect for b in blocks if b.kind == "body"]
+    if not (any(r.x1 < mid + 5 for r in body) and any(r.x0 > mid - 5 for r in body)):
+        return None
+    if cap.x1 < mid + 10:
+        return (page.x0, mid)
+    if cap.x0 > mid - 10:
+        return (mid, page.x1)
+    return None
 
 
 def _union(boxes: list[Box]) -> Box:
@@ -335,7 +363,7 @@ def _walk(cap: Box, items: list[_Item], direction: int) -> list[_Item]:
         if b[2] < x0 - 4 or b[0] > x1 + 4:
             continue
         gap = (edge - b[3]) if direction < 0 else (b[1] - edge)
-        if gap > _MAX_GAP:
+        if gap > (_MAX_GAP if picked else _FIRST_GAP):
             break
         if it.kind == "stop":
             if any(f[0] <= b[0] + 1 and f[1] <= b[1] + 1 and f[2] >= b[2] - 1 and f[3] >= b[3] - 1 for f in frames):

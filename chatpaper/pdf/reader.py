@@ -18,7 +18,7 @@ from chatpaper.errors import PdfError
 from chatpaper.models import Figure, Paper, SourceInfo
 from chatpaper.pdf.frontmatter import extract_front_matter
 from chatpaper.pdf.links import find_code_urls
-from chatpaper.pdf.sections import assign_roles, build_sections, find_headings
+from chatpaper.pdf.sections import assign_roles, build_sections, find_headings, heading_texts
 from chatpaper.pdf.text import DocText, Line, build_doc_text, extract_page_lines, join_lines, page_text
 from chatpaper.settings import Settings
 
@@ -148,9 +148,10 @@ def _parse_document(doc: pymupdf.Document, *, out_dir: Path, settings: Settings,
         meta_title = ""
     front = extract_front_matter(text, lines, meta_title)
     headings = find_headings(text, lines, front.body_start)
-    assign_roles(headings, front.title)
     _mark_references(lines, headings)
-    sections = build_sections(text, lines, headings)
+    texts = heading_texts(text, lines, headings)
+    assign_roles(headings, front.title, texts)
+    sections = build_sections(headings, texts)
     page_texts = [page_text(page) for page in text.pages]
 
     figures: list[Figure] = []
@@ -183,7 +184,7 @@ def _parse_document(doc: pymupdf.Document, *, out_dir: Path, settings: Settings,
 def _mark_references(lines: list[Line], headings) -> None:
     """Reference lists are not body text: leave them out of section and page texts."""
     for k, h in enumerate(headings):
-        if h.role == "references":
+        if re.fullmatch(r"references|bibliography", h.title, re.I):
             stop = headings[k + 1].line_index if k + 1 < len(headings) else len(lines)
             for line in lines[h.line_index:stop]:
                 if line.kind == "body":

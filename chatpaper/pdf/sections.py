@@ -20,7 +20,7 @@ _NUMBERED = re.compile(
 )
 _APPENDIX_PREFIX = re.compile(r"^appendix\s+(?P<num>[A-H])\b[.:]?\s*(?P<title>.*)$", re.I)
 _NOT_TITLE = re.compile(
-    r"^(fig\.?|figure|table|tab\.|algorithm|alg\.|lemma|theorem|proof|definition|corollary|proposition|remark|"
+    r"^((fig\.?|figure|table|tab\.|algorithm|alg\.)\s*[\dA-Z]|lemma|theorem|proof|definition|corollary|proposition|remark|"
     r"example|step|input|output|end|require|ensure|return|for|if|while|eq\.|equation|note|claim|assumption|"
     r"case|hypothesis|question|q\d|a\d|http)\b",
     re.I,
@@ -80,10 +80,11 @@ def _plausible_title(title: str) -> bool:
 
 
 def _is_toc_page(lines: list[Line]) -> bool:
-    """A table of contents: many lines ending in a page number."""
-    return sum(bool(re.search(r"(\.\s*){3,}\d+$|\s\d{1,3}$", ln.text.strip())) for ln in lines) >= 8 and any(
-        re.fullmatch(r"(table of )?contents", ln.text.strip(), re.I) for ln in lines
-    )
+    """A table of contents: dot leaders, or a "Contents" title over lines ending in page numbers."""
+    leaders = sum(bool(re.search(r"(\.\s*){5,}", ln.text)) for ln in lines)
+    numbered_ends = sum(bool(re.search(r"\s\d{1,3}$", ln.text.strip())) for ln in lines)
+    titled = any(re.fullmatch(r"(table of )?contents", ln.text.strip(), re.I) for ln in lines)
+    return leaders >= 5 or (titled and numbered_ends >= 8)
 
 
 class _Sequence:
@@ -311,8 +312,11 @@ _METHOD_WORDS = re.compile(
 )
 
 
-def assign_roles(headings: list[Heading], paper_title: str = "") -> None:
-    """Roles from titles and position; exactly one level-1 method and conclusion when they exist."""
+def assign_roles(headings: list[Heading], paper_title: str = "", texts: list[str] | None = None) -> None:
+    """Roles from titles and position; exactly one level-1 method and conclusion when they exist.
+
+    `texts` (each heading's own text) lets the method fallback prefer the section that proposes.
+    """
     for h in headings:
         if h.role == "appendix":
             continue
@@ -323,7 +327,7 @@ def assign_roles(headings: list[Heading], paper_title: str = "") -> None:
                 break
     top = [h for h in headings if h.level == 1 and h.role != "appendix"]
     _assign_conclusion(top)
-    _assign_method(top, paper_title)
+    _assign_method(top, paper_title, _tree_texts(headings, texts) if texts else {})
     # subsections inherit their parent's role
     parent: Heading | None = None
     for h in headings:
@@ -347,7 +351,27 @@ def _assign_conclusion(top: list[Heading]) -> None:
         chosen.role = "conclusion"
 
 
-def _assign_method(top: list[Heading], paper_title: str) -> None:
+_PROPOSES = re.compile(
+    r"\b(we\s+(propose|present|introduce|describe|develop|design)|our\s+(proposed\s+)?(method|approach|model|"
+    r"framework|algorithm|technique|system)|(the\s+)?proposed\s+(method|approach|model|framework|algorithm))\b",
+    re.I,
+)
+
+
+def _tree_texts(headings: list[Heading], texts: list[str]) -> dict[int, str]:
+    """id(level-1 heading) -> its text and its subsections' text."""
+    out: dict[int, str] = {}
+    top = None
+    for h, text in zip(headings, texts):
+        if h.level == 1:
+            top = h
+            out[id(h)] = text
+        elif top is not None:
+            out[id(top)] += "\n" + text
+    return out
+
+
+def _assign_method(top: list[Heading], paper_title: str, tree: dict[int, str]) -> None:
     for h in top:
         if h.role == "method":
             h.role = None
@@ -355,14 +379,22 @@ def _assign_method(top: list[Heading], paper_title: str) -> None:
         return  # a survey reviews others' methods and has none of its own
     intro = next((i for i, h in enumerate(top) if h.role == "introduction"), None)
     if intro is None:
-        return
-    candidates = [h for h in top[intro + 1:] if h.role in (None, "preliminaries")]
+        return  # no introduction (lost pages, odd layout): no basis to place the method
     stop = next((i for i, h in enumerate(top) if i > intro and h.role in ("conclusion", "references")), len(top))
-    candidates = [h for h in candidates if top.index(h) < stop]
-    named = [h for h in candidates if h.role is None and _METHOD_WORDS.search(_singular_model(h.title))]
-    chosen = named[0] if named else next((h for h in candidates if h.role is None), None)
-    if chosen:
-        chosen.role = "method"
+    candidates = [h for h in top[intro + 1:stop] if h.role is None]
+    named = [h for h in candidates if _METHOD_WORDS.search(_singular_model(h.title))]
+    if named:
+        named[0].role = "method"
+        return
+    # the method comes before the experiments: the section that says "we propose" most, else the first
+    first_exp = next((top.index(h) for h in top[intro + 1:stop] if h.role == "experiments"), stop)
+    early = [h for h in candidates if top.index(h) < first_exp] or candidates
+    if not early:
+        return
+    counts = [len(_PROPOSES.findall(tree.get(id(h), ""))) for h in early]
+    best = max(range(len(early)), key=lambda k: (counts[k], -k))
+    chosen = early[best] if counts[best] >= 2 else early[0]
+    chosen.role = "method"
 
 
 def _singular_model(title: str) -> str:
@@ -373,18 +405,20 @@ def _singular_model(title: str) -> str:
 # --------------------------------------------------------------------------- text
 
 
-def build_sections(doc: DocText, lines: list[Line], headings: list[Heading], *, end: int | None = None) -> list[Section]:
-    """Sections with the clean text between each heading and the next (references excluded)."""
-    out: list[Section] = []
+def heading_texts(doc: DocText, lines: list[Line], headings: list[Heading]) -> list[str]:
+    """Each heading's own clean text: its lines up to the next heading, without tiny print."""
     floor = doc.body_size * 0.8
+    texts = []
     for k, h in enumerate(headings):
         stop = headings[k + 1].line_index if k + 1 < len(headings) else len(lines)
-        body = [ln for ln in lines[h.end_index:stop] if ln.kind == "body" and ln.size >= floor]
-        if h.role in ("references", "acknowledgments"):
-            continue
-        text = _paragraphs(body)
-        out.append(Section(title=h.title, number=h.number, level=h.level, page=h.page, role=h.role, text=text))
-    return out
+        texts.append(_paragraphs([ln for ln in lines[h.end_index:stop] if ln.kind == "body" and ln.size >= floor]))
+    return texts
+
+
+def build_sections(headings: list[Heading], texts: list[str]) -> list[Section]:
+    """Sections in reading order; references and acknowledgements are not part of the paper's body."""
+    return [Section(title=h.title, number=h.number, level=h.level, page=h.page, role=h.role, text=text)
+            for h, text in zip(headings, texts) if h.role not in ("references", "acknowledgments")]
 
 
 def _paragraphs(lines: list[Line]) -> str:
