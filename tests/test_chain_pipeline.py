@@ -338,9 +338,16 @@ def test_extractive_provider_is_not_prompted_but_still_checked_cached_and_record
     assert any("42" in w for w in record(digest, "methods").warnings)
     assert record(digest, "conclusion").status == "failed" and "ValueError" in record(digest, "conclusion").error
 
+    assert digest.provenance.warnings == []  # an English paper, English requested
+
     again = summarize(paper, provider=provider, lang="en", settings=settings)
     assert [r.status for r in again.provenance.stages] == ["cached", "cached", "cached", "failed"]
     assert provider.calls.count("methods") == 1 and provider.calls.count("conclusion") == 2
+
+
+def test_extractive_digest_in_another_language_says_it_quotes_the_paper(paper, settings):
+    digest = summarize(paper, provider=FakeExtractive(), lang="zh", settings=settings, cache=False)
+    assert any("quotes the paper" in w and "Simplified Chinese" in w for w in digest.provenance.warnings)
 
 
 # --------------------------------------------------------------------------- a real paper

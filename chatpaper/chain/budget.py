@@ -33,9 +33,9 @@ STAGE_ROLES: dict[str, tuple[str, ...]] = {
 
 
 def count_tokens(text: str) -> int:
-    """Rough token count: one per CJK character, one per four other characters."""
+    """Rough token count, on the high side: one per CJK character, one per 3.5 other characters."""
     cjk = len(_CJK.findall(text))
-    return cjk + (len(text) - cjk + 3) // 4
+    return cjk + ((len(text) - cjk) * 2 + 6) // 7
 
 
 @dataclass
@@ -105,7 +105,7 @@ def _section_block(s: Section, locator: _PageLocator, max_tokens: int | None = N
             paragraph = f"[p. {page}] {paragraph}"
         cost = count_tokens(paragraph) + 1
         if max_tokens is not None and used + cost > max_tokens:
-            room = max(0, (max_tokens - used) * 4 - 40)
+            room = max(0, int((max_tokens - used) * 3.5) - 40)
             cut = paragraph[:room].rsplit(". ", 1)[0] if room > 200 else ""
             if cut:
                 lines.append(cut + ".")
@@ -183,7 +183,7 @@ def _pages_document(paper: Paper, title: str, authors: list[str], budget: int) -
         block = f"[p. {i}]\n{text.strip()}"
         cost = count_tokens(block)
         if used + cost > budget:
-            room = max(0, (budget - used) * 4)
+            room = max(0, int((budget - used) * 3.5))
             if room > 200:
                 blocks.append(block[:room] + "\n" + TRUNCATED)
             break

@@ -23,7 +23,14 @@ from chatpaper.chain import guards
 from chatpaper.chain.budget import BudgetPlan, count_tokens, plan_budget
 from chatpaper.chain.cache import CacheKey, DigestCache
 from chatpaper.chain.figures import choose_figures
-from chatpaper.chain.prompts import PROMPT_VERSION, STAGES, build_prompt, correction_message, system_prompt
+from chatpaper.chain.prompts import (
+    PROMPT_VERSION,
+    STAGES,
+    build_prompt,
+    correction_message,
+    language_name,
+    system_prompt,
+)
 from chatpaper.errors import ChatPaperError
 from chatpaper.llm.base import LLMRequest, Provider
 from chatpaper.models import (
@@ -263,8 +270,18 @@ def _open_cache(cache: CacheOption, settings: Settings) -> tuple[DigestCache | N
         return None, False, f"The digest cache at {settings.cache_dir} could not be opened ({exc}); nothing was cached."
 
 
+def _quoting_language_note(paper: Paper, lang: str, provider_name: str) -> str | None:
+    """An extractive provider quotes the paper: say so when the paper is not in the requested language."""
+    sample = " ".join([paper.abstract, *paper.page_texts[:2]])[:20_000]
+    share = guards.script_share(sample, lang)
+    if share is None or share >= 0.5:
+        return None
+    return (f"The {provider_name} provider quotes the paper in its own language, not in {language_name(lang)}; "
+            "choose an LLM provider (for example with a Gemini key) for a translated digest.")
+
+
 def stage_deadline(settings: Settings) -> float:
-    """How long the chain waits for any stage: every attempt's timeout, plus slack. Never forever."""
+    """How long the chain waits for the next stage to finish: every attempt's timeout, plus slack. Never forever."""
     return MAX_ATTEMPTS * settings.llm_timeout_seconds + 30.0
 
 
@@ -293,7 +310,11 @@ def iter_digest(
                               extractive=provider.extractive, created=datetime.now(timezone.utc)),
     )
     plan = None
-    if not provider.extractive:
+    if provider.extractive:
+        note = _quoting_language_note(paper, lang, provider.name)
+        if note:
+            digest.provenance.warnings.append(note)
+    else:
         plan = plan_budget(paper, context_window=getattr(provider, "context_window", 32_000), lang=lang,
                            title=header.title, authors=header.authors)
         digest.provenance.warnings.extend(plan.warnings)
@@ -318,6 +339,7 @@ def iter_digest(
                               "try again later or use another provider."))
                     yield stage, _snapshot(digest)
                 break
+            deadline = time.monotonic() + stage_deadline(settings)  # progress: a serialising provider gets time
             for future in done:
                 stage = pending.pop(future)
                 outcome = future.result()
