@@ -27,11 +27,13 @@ from typing import TYPE_CHECKING, Any
 
 from chatpaper.errors import ChatPaperError, InvalidSourceError, PdfError
 from chatpaper.models import (
+    ArxivMetadata,
     ConclusionStage,
     Digest,
     Header,
     MetadataStage,
     MethodsStage,
+    Paper,
     Point,
     StageRecord,
     SummaryStage,
@@ -122,6 +124,13 @@ def format_point(point: Point | None) -> str:
     return escape_md(point.text) + format_pages(point.pages) if point else "—"
 
 
+def header_from_metadata(meta: ArxivMetadata) -> Header:
+    """The header arXiv alone gives, shown while the PDF downloads (the parsed paper adds the affiliation)."""
+    return Header(title=meta.title, authors=meta.authors, abstract=meta.abstract, comment=meta.comment,
+                  published=meta.published, arxiv_url=f"https://arxiv.org/abs/{meta.versioned_id}",
+                  pdf_url=f"https://arxiv.org/pdf/{meta.versioned_id}")
+
+
 def format_header(header: Header) -> str:
     """Title, authors, affiliation and links: facts from arXiv or the PDF, never from a model."""
     lines = [f"## {escape_md(header.title)}"]
@@ -143,7 +152,7 @@ def format_header(header: Header) -> str:
 
 
 def format_metadata(stage: MetadataStage) -> str:
-    return (f"**Title (translated):** {escape_md(stage.title_translation)}\n\n"
+    return (f"### {STAGE_TITLES['metadata']}\n\n**Title (translated):** {escape_md(stage.title_translation)}\n\n"
             f"**Keywords:** {escape_md(', '.join(stage.keywords))}")
 
 
@@ -283,12 +292,38 @@ def check_upload(path: str | Path, settings: Settings) -> bytes:
     return data
 
 
+def _paper_file(run_dir: Path) -> Path:
+    from chatpaper import __version__  # noqa: PLC0415 - a new release parses again
+
+    return run_dir / f"paper-{__version__}.json"
+
+
+def cached_paper(run_dir: Path) -> Paper | None:
+    """The Paper parsed by an earlier request for the same PDF bytes or arXiv version, if any."""
+    path = _paper_file(run_dir)
+    if not path.is_file():
+        return None
+    try:
+        return Paper.model_validate_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def store_paper(paper: Paper, run_dir: Path) -> None:
+    fd, tmp = tempfile.mkstemp(dir=run_dir, suffix=".json.tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(paper.model_dump_json())
+    os.replace(tmp, _paper_file(run_dir))
+
+
 def zip_figures(run_dir: Path) -> Path | None:
     """figures.zip of the paper's figure PNGs, written atomically so concurrent requests never see half."""
     pngs = sorted((run_dir / "figures").glob("*.png"))
     if not pngs:
         return None
     target = run_dir / "figures.zip"
+    if target.is_file() and target.stat().st_mtime >= max(p.stat().st_mtime for p in pngs):
+        return target  # a repeat: the figures have not changed since they were zipped
     fd, tmp = tempfile.mkstemp(dir=run_dir, suffix=".zip.tmp")
     os.close(fd)
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:  # PNGs are already compressed
@@ -338,6 +373,7 @@ class View:
     gallery: list[tuple[str, str]] = field(default_factory=list)
     downloads: list[str] = field(default_factory=list)
     error: str | None = None  # the plain sentence behind a ⚠️ status, for a toast
+    final: bool = False  # the last update of a request: always sent in full (it is the API's result)
 
     def as_outputs(self) -> tuple:
         return (self.status, self.header, *(self.sections[s] for s in STAGES), self.gallery, self.downloads)
@@ -388,9 +424,21 @@ def run_summary(
         provider = get_provider(provider_name or settings.provider, model=(model or "").strip() or None,
                                 settings=settings, api_key=api_key, base_url=(base_url or "").strip() or None)
         notice = OFFLINE_NOTICE if getattr(provider, "extractive", False) else ""
+        if isinstance(source, str):  # arXiv: show what arXiv says while the PDF downloads and parses
+            from chatpaper.sources.arxiv import ArxivSource  # noqa: PLC0415
+
+            arxiv = arxiv or ArxivSource(settings)
+            meta = arxiv.metadata(source)
+            source, folder = meta.versioned_id, folder_name(f"arxiv-{meta.versioned_id}")
+            view = replace(view, header=format_header(header_from_metadata(meta)),
+                           status="⏳ Downloading and reading the PDF…")
+            yield view
         run_dir = runs_dir(settings) / folder
         run_dir.mkdir(parents=True, exist_ok=True)
-        paper = read_paper(source, out_dir=run_dir, settings=settings, arxiv=arxiv, filename=filename)
+        paper = cached_paper(run_dir)
+        if paper is None:
+            paper = read_paper(source, out_dir=run_dir, settings=settings, arxiv=arxiv, filename=filename)
+            store_paper(paper, run_dir)
         lang = lang or settings.lang
         done = 0
         # cache=None: the chain's digest cache under settings.cache_dir answers repeats at once.
@@ -409,6 +457,7 @@ def run_summary(
                     view.error = redact(failure_sentence(failures), api_key)
                 view.status = "\n\n".join(filter(None, [
                     f"⚠️ {escape_md(view.error)}" if failures else f"✅ Done in {seconds:.1f} s.", notice]))
+                view.final = True
                 progress(1.0, "Done")
             else:
                 done += event in STAGES
@@ -419,11 +468,11 @@ def run_summary(
     except ChatPaperError as exc:
         # Partial output stays on the page; only the status changes.
         message = redact(str(exc), api_key)
-        yield replace(view, status=f"⚠️ {escape_md(message)}", error=message)
+        yield replace(view, status=f"⚠️ {escape_md(message)}", error=message, final=True)
     except Exception:
         log.exception("unexpected error in the summarize handler")  # the traceback goes to the log only
         message = "Something unexpected went wrong; please try again, or pick another provider."
-        yield replace(view, status=f"⚠️ {message}", error=message)
+        yield replace(view, status=f"⚠️ {message}", error=message, final=True)
 
 
 # --------------------------------------------------------------------------- the app
@@ -448,11 +497,16 @@ def create_app(settings: Settings | None = None) -> gr.Blocks:
 
     def summarize(arxiv_text, upload, lang, provider_name, model, base_url, api_key,
                   progress=gr.Progress()):  # noqa: B008 - Gradio injects the tracker through this default
+        sent: tuple | None = None
         for view in run_summary(arxiv_text, upload, lang, provider_name, model, base_url, api_key,
                                 settings=settings, progress=lambda f, d: progress(f, desc=d)):
             if view.error:
                 gr.Warning(view.error)
-            yield view.as_outputs()
+            outputs = view.as_outputs()
+            # Unchanged outputs are skipped mid-stream: Gradio would re-copy every figure on each update.
+            yield outputs if view.final or sent is None else tuple(
+                gr.skip() if new == old else new for new, old in zip(outputs, sent, strict=True))
+            sent = outputs
 
     markdown = dict(sanitize_html=True, latex_delimiters=[])
     with gr.Blocks(title="ChatPaper", analytics_enabled=False) as app:

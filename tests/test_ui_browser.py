@@ -140,7 +140,7 @@ def test_arxiv_id_shows_header_then_sections_then_gallery(page):
         header = page.wait_for_selector("#cp-header h2:has-text('Sparse Diffusion Priors')")
         assert header.is_visible()
         # The header is on the page while the slowest stage is still being written.
-        assert "Writing" in page.inner_text("#cp-conclusion")
+        page.wait_for_selector("#cp-conclusion :text('Writing')")
         page.wait_for_selector("#cp-summary :text('Key takeaways')")
         page.wait_for_selector("#cp-conclusion :text('Workload')")
         page.wait_for_selector("#cp-gallery img")

@@ -106,6 +106,17 @@ def call(server, *, arxiv="", pdf: Path | None = None, provider="fake", model=""
     return final, job.outputs()
 
 
+def page_states(outputs: list) -> list[dict]:
+    """What the page shows after each streamed update: a skipped output keeps its previous value."""
+    states, current = [], {}
+    for update in outputs:
+        for name, value in as_dict(update).items():
+            if value != {"__type__": "update"}:
+                current[name] = value
+        states.append(dict(current))
+    return states
+
+
 def as_dict(outputs) -> dict:
     names = ["status", "header", "metadata", "summary", "methods", "conclusion", "gallery", "downloads"]
     return dict(zip(names, outputs, strict=True))
@@ -123,6 +134,8 @@ def arxiv_http():
 
 def test_arxiv_id_with_arxiv_mocked_gives_header_sections_gallery_and_downloads(server, arxiv_http):
     final, outputs = call(server, arxiv="https://arxiv.org/abs/2405.15619v1", model="arxiv-test")
+    early = next(s for s in page_states(outputs) if s["header"])
+    assert "Downloading" in early["status"] and "Sparse Diffusion Priors" in early["header"]  # before the parse
     out = as_dict(final)
     assert out["status"].startswith("✅"), out["status"]
     assert "Sparse Diffusion Priors" in out["header"]  # the title from arXiv's metadata, not the PDF
@@ -137,14 +150,16 @@ def test_arxiv_id_with_arxiv_mocked_gives_header_sections_gallery_and_downloads(
 
 def test_uploaded_pdf_streams_header_first_then_each_stage(server):
     final, outputs = call(server, pdf=ui.EXAMPLE_PDF, model="stream-test")
-    states = [as_dict(o) for o in outputs]
+    states = page_states(outputs)
     assert len(states) >= 4, [s["status"] for s in states]
     first_header = next(i for i, s in enumerate(states) if s["header"])
     assert "ChatPaper" in states[first_header]["header"]
     assert "Writing" in states[first_header]["conclusion"]  # header shown before the stages finish
     assert states[first_header]["gallery"], "the figures appear with the header"
     assert any("Writing" in s["conclusion"] and "Key takeaways" in s["summary"] for s in states)
+    assert sum(o[6] != {"__type__": "update"} for o in outputs) <= 3, "figures are not re-sent on every update"
     out = as_dict(final)
+    assert out == states[-1]  # the last update is complete: it is the API's result
     assert out["status"].startswith("✅")
     assert all("Writing" not in out[s] for s in ui.STAGES)
     assert out["gallery"][0]["caption"].startswith("Figure 1 (p. 1): The ChatPaper pipeline")

@@ -182,6 +182,28 @@ def test_resolve_source_rejects_missing_and_bad_input_before_any_download(tmp_pa
     assert isinstance(data, bytes) and folder.startswith("upload-") and filename == EXAMPLE_PDF.name
 
 
+def test_a_repeat_reuses_the_parsed_paper_and_the_digest_cache(tmp_path, monkeypatch):
+    from chatpaper.llm.fake import canned_provider
+    from chatpaper.llm.registry import register_provider, unregister_provider
+
+    provider = canned_provider("en")
+    register_provider("fake-repeat", lambda **_: provider)
+    settings = Settings(cache_dir=tmp_path)
+    try:
+        first = list(ui.run_summary("", EXAMPLE_PDF, "en", "fake-repeat", "", "", "", settings=settings))
+        calls = provider.calls
+
+        def no_parse(*args, **kwargs):
+            raise AssertionError("the repeat parsed the PDF again")
+
+        monkeypatch.setattr("chatpaper.reading.read_paper", no_parse)
+        second = list(ui.run_summary("", EXAMPLE_PDF, "en", "fake-repeat", "", "", "", settings=settings))
+    finally:
+        unregister_provider("fake-repeat")
+    assert second[-1].status.startswith("✅") and provider.calls == calls
+    assert second[-1].sections == first[-1].sections and second[-1].gallery == first[-1].gallery
+
+
 # --------------------------------------------------------------------------- the app object
 
 
