@@ -75,6 +75,7 @@ _ACCENTS = {"´": "\u0301", "`": "\u0300", "¨": "\u0308", "ˆ": "\u0302", "˜":
 _ACCENT_BEFORE = re.compile(r"([´`¨ˆ˜ˇ˘˚˙])\s?([A-Za-zıȷ])")
 _ACCENT_AFTER = re.compile(r"([A-Za-z])([´¨ˆ˜ˇ˘˚¸])(?=\w)")
 _LIGATURE_RE = re.compile("|".join(_LIGATURES))
+_QUARTZ_RE = re.compile("[" + "".join(sorted(set(_QUARTZ_TEXT) | set(_QUARTZ_MATH))) + "]")
 
 
 def fix_span_glyphs(text: str, font: str) -> str:
@@ -129,8 +130,14 @@ def join_lines(lines: list[str]) -> str:
 # --------------------------------------------------------------------------- extraction
 
 
-def _is_bold(span: dict) -> bool:
-    return bool(span["flags"] & 16) or bool(_BOLD_FONT.search(span["font"]))
+_bold_fonts: dict[str, bool] = {}
+
+
+def _font_is_bold(font: str) -> bool:
+    bold = _bold_fonts.get(font)
+    if bold is None:
+        bold = _bold_fonts[font] = bool(_BOLD_FONT.search(font))
+    return bold
 
 
 def extract_page_lines(page: pymupdf.Page, page_no: int) -> list[Line]:
@@ -139,17 +146,30 @@ def extract_page_lines(page: pymupdf.Page, page_no: int) -> list[Line]:
     data = page.get_text("dict", flags=_TEXT_FLAGS)
     for bno, block in enumerate(data["blocks"]):
         for raw in block.get("lines", ()):
-            spans = []
+            spans: list[Span] = []
+            prev = None
             for s in raw["spans"]:
-                if not s["text"]:
+                text = s["text"]
+                if not text:
                     continue
+                size = round(s["size"], 1)
+                font = s["font"]
+                bold = bool(s["flags"] & 16) or _font_is_bold(font)
+                base = s["origin"][1]
+                # justified lines come one span per word: fold same-style neighbours into one
+                if prev is not None and prev.size == size and prev.font == font and prev.origin_y == base:
+                    prev.text += text
+                    prev.x1 = s["bbox"][2]
+                    continue
+                if _QUARTZ_RE.search(text):
+                    text = fix_span_glyphs(text, font)
                 x0, y0, x1, y1 = s["bbox"]
-                spans.append(Span(fix_span_glyphs(s["text"], s["font"]), round(s["size"], 1), _is_bold(s),
-                                  s["font"], x0, x1, y0, y1, s["origin"][1]))
+                prev = Span(text, size, bold, font, x0, x1, y0, y1, base)
+                spans.append(prev)
             if not spans:
                 continue
-            text = clean_chars("".join(s.text for s in spans))
-            if not text.strip():
+            text = clean_chars("".join([s.text for s in spans]))
+            if not text or text.isspace():
                 continue
             x0, y0, x1, y1 = raw["bbox"]
             line = Line(page_no, x0, y0, x1, y1, text, block=bno, spans=spans)
@@ -167,22 +187,22 @@ def _set_style(line: Line) -> None:
     The size is the largest on the main baseline, so small caps count at their capitals' size
     while raised footnote markers and subscripts do not count at all.
     """
-    chars: Counter[float] = Counter()
-    bold = total = 0
-    for s in line.spans:
-        n = sum(ch.isalnum() for ch in s.text)
-        if n:
-            chars[s.origin_y] += n
-            bold += n if s.bold else 0
-            total += n
-    if not total:
-        line.size = max(s.size for s in line.spans)
+    spans = line.spans
+    if len(spans) == 1:
+        s = spans[0]
+        line.size, line.bold = s.size, s.bold
+        line.smallcaps = False
         return
-    baseline = chars.most_common(1)[0][0]
-    line.size = max(s.size for s in line.spans
-                    if abs(s.origin_y - baseline) <= 0.15 * s.size and any(ch.isalnum() for ch in s.text))
-    line.bold = bold >= 0.6 * total
-    line.smallcaps = len({s.size for s in line.spans if s.text.strip()}) > 1 and _is_caps(line.text)
+    weights = [len(s.text) - s.text.count(" ") for s in spans]
+    total = sum(weights)
+    if not total:
+        line.size = max(s.size for s in spans)
+        return
+    main = spans[max(range(len(spans)), key=weights.__getitem__)]
+    baseline = main.origin_y
+    line.size = max(s.size for s, w in zip(spans, weights) if w and abs(s.origin_y - baseline) <= 0.15 * s.size)
+    line.bold = sum(w for s, w in zip(spans, weights) if s.bold) >= 0.6 * total
+    line.smallcaps = len({s.size for s, w in zip(spans, weights) if w}) > 1 and _is_caps(line.text)
 
 
 def _is_caps(text: str) -> bool:
