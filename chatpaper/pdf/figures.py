@@ -27,11 +27,11 @@ _LABEL = re.compile(r"^\s*(Figure|FIGURE|Fig\.|FIG\.|Fig|FIG)\s*(\d{1,3})(?![\d.
 _OTHER_CAPTION = re.compile(r"^\s*(Table|TABLE|Tab\.|Algorithm|ALGORITHM|Listing)\s*[\dIVX]+")
 _CAPTION_PUNCT = set(":.|–—-")
 _MAX_GAP = 24.0  # points of white space allowed between parts of one figure
-_FIRST_GAP = 40.0  # ... and between the caption and the figure
+_FIRST_GAP = 60.0  # ... and between the caption and the figure
 _PAD = 2.0  # points of margin around a crop
 
 
-@dataclass
+@dataclass(eq=False)
 class _Block:
     rect: pymupdf.Rect
     lines: list[tuple[pymupdf.Rect, str, float, bool]]  # bbox, text, font size, bold
@@ -45,7 +45,8 @@ class _Caption:
     rect: pymupdf.Rect
     text: str
     starts_block: bool
-    block: _Block
+    block: _Block  # where the label is
+    own: list[_Block]  # every block of the caption
 
 
 @dataclass
@@ -205,29 +206,59 @@ def _is_caption_line(text: str, bold: bool) -> bool:
 
 def _captions(blocks: list[_Block]) -> list[_Caption]:
     caps: list[_Caption] = []
-    for bi, block in enumerate(blocks):
+    for block in blocks:
         if block.kind != "caption":
             continue
-        for li, (rect, text, _, bold) in enumerate(block.lines):
+        for li, (_, text, _, bold) in enumerate(block.lines):
             if not _is_caption_line(text, bold):
                 continue
             m = _LABEL.match(text)
-            lines = block.lines[li:]
+            lines = _caption_lines(block, li)
             rect = pymupdf.Rect(lines[0][0])
             for r, _, _, _ in lines[1:]:
                 rect |= r
             parts = [t for _, t, _, _ in lines]
-            # label printed alone on its line: the caption text is the next block below
-            if len(" ".join(parts).split()) <= 3 and bi + 1 < len(blocks):
-                nxt = blocks[bi + 1]
-                if 0 <= nxt.rect.y0 - rect.y1 < 14 and nxt.kind != "caption":
+            own = [block]
+            if len(lines) == len(block.lines) - li:  # the caption may go on in the blocks below
+                label_only = len(" ".join(parts).split()) <= 3
+                while (nxt := _block_below(rect, blocks, own, 14 if label_only else 5)) is not None:
                     parts += [t for _, t, _, _ in nxt.lines]
                     rect |= nxt.rect
                     nxt.kind = "caption"
+                    own.append(nxt)
+                    label_only = False
             caps.append(_Caption(number=int(m.group(2)), printed=m.group(1).rstrip(".").title(), rect=rect,
-                                 text=_clean(parts), starts_block=li == 0, block=block))
+                                 text=_clean(parts), starts_block=li == 0, block=block, own=own))
             break
     return caps
+
+
+def _caption_lines(block: _Block, first: int) -> list[tuple[pymupdf.Rect, str, float, bool]]:
+    """The caption's lines of its block, up to where body text starts in the same block."""
+    lines = block.lines[first:]
+    for i in range(1, len(lines)):
+        prev, line = lines[i - 1][0], lines[i][0]
+        if line.y0 < prev.y1 - 2:  # same row (a split line)
+            continue
+        centered = prev.x0 > block.rect.x0 + 10 and prev.x1 < block.rect.x1 - 10
+        if centered and abs(line.x0 - prev.x0) > 10:  # a one-line centred caption, then the text
+            return lines[:i]
+        if i >= 2 and lines[i - 1][1].endswith(".") and line.x0 > lines[i - 1][0].x0 + 8:  # an indented paragraph
+            return lines[:i]
+    return lines
+
+
+def _block_below(rect: pymupdf.Rect, blocks: list[_Block], own: list[_Block], gap: float) -> _Block | None:
+    """The block that continues a caption: right below it, within its width, not a caption itself."""
+    best = None
+    for b in blocks:
+        if b in own or b.kind == "caption":
+            continue
+        r = b.rect
+        if -1 <= r.y0 - rect.y1 <= gap and r.x0 >= rect.x0 - 3 and r.x1 <= rect.x1 + 3:
+            if best is None or r.y0 < best.rect.y0:
+                best = b
+    return best
 
 
 def _clean(lines: list[str]) -> str:
@@ -301,13 +332,13 @@ def _figure_region(cap: _Caption, blocks: list[_Block], graphics: list[_Item],
                    band: tuple[float, float] | None) -> tuple[pymupdf.Rect | None, str]:
     items = list(graphics)
     for block in blocks:
-        if block is cap.block:
+        if block in cap.own:
             continue
         items.append(_Item(tuple(block.rect), "stop" if block.kind in ("body", "caption") else "text"))
     lo, hi = band or (-1e9, 1e9)  # a one-column caption of a two-column page: its figure stays in that column
     for block in blocks:  # captions side by side split the width between them
         r = block.rect
-        if block.kind == "caption" and block is not cap.block and r.y0 < cap.rect.y1 and r.y1 > cap.rect.y0:
+        if block.kind == "caption" and block not in cap.own and r.y0 < cap.rect.y1 and r.y1 > cap.rect.y0:
             if r.x1 <= cap.rect.x0:
                 lo = max(lo, (r.x1 + cap.rect.x0) / 2)
             elif r.x0 >= cap.rect.x1:
@@ -322,6 +353,8 @@ def _figure_region(cap: _Caption, blocks: list[_Block], graphics: list[_Item],
         if not shapes:
             continue
         region = _union(shapes)
+        if lo > region[0] or hi < region[2]:  # a neighbour's overhanging marks stay out of the crop
+            region = (max(region[0], lo), region[1], min(region[2], hi), region[3])
         if region[2] - region[0] < 20 or region[3] - region[1] < 15:
             continue
         for it in picked:  # labels and legends next to the graphics
@@ -411,7 +444,7 @@ def _kind(picked: list[_Item], region: Box) -> str:
 
 def _text_region(cap: _Caption, blocks: list[_Block]) -> pymupdf.Rect:
     """A figure made of text only: the non-body text stacked right above its caption."""
-    items = [_Item(tuple(b.rect), "stop" if b.kind in ("body", "caption") else "text") for b in blocks if b is not cap.block]
+    items = [_Item(tuple(b.rect), "stop" if b.kind in ("body", "caption") else "text") for b in blocks if b not in cap.own]
     region = pymupdf.Rect(cap.rect)
     for it in _walk(tuple(cap.rect), items, -1):
         region |= pymupdf.Rect(it.box)
