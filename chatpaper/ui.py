@@ -646,6 +646,7 @@ def launch(app: gr.Blocks, settings: Settings | None = None, **kwargs: Any):
         "css": CSS,
         "theme": gr.themes.Soft(),
         "footer_links": ["api", "gradio"],
+        "run_history": False,  # run history would keep each request's inputs, the API key among them
     }
     options.update(kwargs)
     return app.launch(**options)

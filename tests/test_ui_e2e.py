@@ -245,3 +245,13 @@ def test_daily_digest_tab_is_callable_and_explains_a_missing_topic(server):
     status, post, zipped = Client(server.url, verbose=False).predict("", 1, 5, "en", "fake", "",
                                                                     api_name="/daily_digest")
     assert "Type a topic" in status and zipped is None
+
+
+def test_served_config_keeps_no_run_history_and_limits_uploads(server):
+    import httpx
+
+    config = httpx.get(server.url + "config", timeout=30).json()
+    assert config["run_history"] is False  # inputs, keys among them, are not saved in the browser
+    assert config["max_file_size"] == server.settings.max_pdf_bytes
+    key_box = next(c for c in config["components"] if c.get("props", {}).get("elem_id") == "cp-key")
+    assert key_box["props"]["type"] == "password"

@@ -213,6 +213,7 @@ def test_create_app_builds_without_launching_and_exposes_summarize(tmp_path):
     assert "summarize" in names
     assert app.is_running is False
     assert app._queue.max_size == 7
+    assert app._queue.default_concurrency_limit == 3
     key_box = next(b for b in app.blocks.values() if getattr(b, "elem_id", None) == "cp-key")
     assert key_box.type == "password"
 
