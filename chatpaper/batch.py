@@ -264,13 +264,10 @@ def _shown_source(job: PaperJob) -> str:
     return job.source if job.metadata is not None else Path(job.source).name
 
 
-def _stage_failures(digest: Digest) -> list[str]:
-    return [f"{r.name}: {r.error}" for r in digest.provenance.stages if r.status == "failed" and r.error]
-
-
 def _all_llm_stages_failed(digest: Digest) -> bool:
     produced = (digest.metadata, digest.summary, digest.methods, digest.conclusion)
-    return all(stage is None for stage in produced) and bool(_stage_failures(digest))
+    failed = any(r.status == "failed" and r.error for r in digest.provenance.stages)
+    return failed and all(stage is None for stage in produced)
 
 
 def digest_one(
@@ -314,16 +311,20 @@ def digest_one(
         reason = _one_sentence(exc)
         progress(job, f"failed: {reason}")
         return _Outcome(job=job, failure=PostFailure(title=job.label, source=_shown_source(job), reason=reason))
-    notes = _stage_failures(digest)
+    failed = [r for r in digest.provenance.stages if r.status == "failed" and r.error]
+    title = " ".join(digest.header.title.split()) or job.label
     if _all_llm_stages_failed(digest):
-        reason = digest.provenance.stages and next(
-            r.error for r in digest.provenance.stages if r.status == "failed" and r.error
-        )
+        reason = str(failed[0].error)
         progress(job, f"failed: {reason}")
-        return _Outcome(job=job, failure=PostFailure(title=job.label, source=_shown_source(job), reason=str(reason)))
+        return _Outcome(job=job, failure=PostFailure(title=title, source=_shown_source(job), reason=reason))
     figures = pick_figures(digest, paper, paper_dir, f"images/{job.slug}")
-    progress(job, "done" if not notes else f"done, with {len(notes)} failed stage(s)")
-    return _Outcome(job=job, paper=PostPaper(digest=digest, figures=figures, notes=notes))
+    partial = None
+    if failed:  # kept in the post, and listed at the end so nobody mistakes it for complete
+        stages = ", ".join(r.name for r in failed)
+        partial = PostFailure(title=title, source=_shown_source(job),
+                              reason=f"only partly summarised ({stages} failed): {failed[0].error}")
+    progress(job, "done" if not failed else f"done, with {len(failed)} failed stage(s)")
+    return _Outcome(job=job, paper=PostPaper(digest=digest, figures=figures), failure=partial)
 
 
 # --------------------------------------------------------------------------- the run

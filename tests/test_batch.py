@@ -298,7 +298,7 @@ import responses  # noqa: E402
 
 from chatpaper.batch import DigestRequest, iter_run, run_digest, zip_post  # noqa: E402
 from chatpaper.errors import ProviderError  # noqa: E402
-from chatpaper.llm.fake import ScriptedProvider, canned_reply  # noqa: E402
+from chatpaper.llm.fake import ScriptedProvider, canned_reply, stage_of  # noqa: E402
 from chatpaper.settings import Settings  # noqa: E402
 from conftest import corpus_pdf  # noqa: E402
 
@@ -340,14 +340,13 @@ def arxiv_source(settings: Settings):
     return ArxivSource(settings, client=arxiv_lib.Client(delay_seconds=0, num_retries=0), sleep=lambda s: None)
 
 
-def provider_for_tests(fail_titles: tuple[str, ...] = (), interrupt_after: int | None = None) -> ScriptedProvider:
-    """Valid canned replies; ProviderError for papers whose title is in `fail_titles`."""
-    calls = {"n": 0}
+def provider_for_tests(fail_titles: tuple[str, ...] = (), fail_stage: tuple[str, str] | None = None) -> ScriptedProvider:
+    """Valid canned replies; ProviderError for papers whose title is in `fail_titles`, or for one
+    (title, stage)."""
 
     def reply(request):
-        calls["n"] += 1
-        if interrupt_after is not None and calls["n"] > interrupt_after:
-            raise ProviderError("Stopped on purpose by the test.")
+        if fail_stage and fail_stage[0] in request.prompt and stage_of(request) == fail_stage[1]:
+            return ProviderError("The provider timed out on this stage; try again later.", retryable=False)
         if any(title in request.prompt for title in fail_titles):
             return ProviderError("The provider refused this paper (HTTP 400); shorten it or try another model.",
                                  retryable=False)
@@ -410,17 +409,21 @@ def test_the_feed_becomes_one_post_in_the_seed_format(tmp_path, settings, arxiv_
 
 def test_a_failing_paper_is_listed_at_the_end_and_the_others_are_kept(tmp_path, settings, arxiv_api):
     arxiv_api.replace(responses.GET, "https://arxiv.org/pdf/1608.03417v1", status=404)
-    provider = provider_for_tests(fail_titles=("Distilling the Knowledge",))
+    provider = provider_for_tests(fail_titles=("Distilling the Knowledge",), fail_stage=("ADADELTA", "methods"))
     result, progress = run(tmp_path, settings, provider)
     post = result.markdown
     assert list(paper_blocks(post)) == [FEED_PAPERS[0][1], FEED_PAPERS[1][1]]
+    adadelta = paper_blocks(post)[FEED_PAPERS[0][1]]
+    assert "**Summary**\nThe paper proposes a method" in adadelta  # the stages that worked are kept
+    assert "timed out on this stage" in adadelta  # the report says which part is missing
     failed = post.split("## Papers that could not be processed", 1)[1]
+    assert re.search(r"^- \*\*ADADELTA.*\(1212\.5701v1\): only partly summarised \(methods failed\)", failed, re.M)
     bird = re.search(r"^- \*\*Bird detection in audio.*\*\* \(1608\.03417v1\): (.+)$", failed, re.M)
     distil = re.search(r"^- \*\*Distilling the Knowledge.*\*\* \(1503\.02531v1\): (.+)$", failed, re.M)
     assert bird and distil
     assert "404" in bird.group(1) or "no" in bird.group(1).lower()
     assert "refused this paper" in distil.group(1)
-    assert [f.source for f in result.failures] == ["1608.03417v1", "1503.02531v1"]
+    assert [f.source for f in result.failures] == ["1212.5701v1", "1608.03417v1", "1503.02531v1"]
     assert "Traceback" not in post and "Traceback" not in progress
 
 

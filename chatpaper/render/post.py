@@ -34,7 +34,6 @@ class PostPaper(_Model):
 
     digest: Digest
     figures: list[PostFigure] = Field(default_factory=list)
-    notes: list[str] = Field(default_factory=list, description="Stage failures kept visible in the block")
 
 
 class PostFailure(_Model):
@@ -222,8 +221,6 @@ def paper_block(paper: PostPaper, lang: str) -> str:
         parts.append("")
     else:
         parts += ["**Summary**", t["no_summary"], ""]
-    for note in paper.notes:
-        parts += [f"> {note}", ""]
     parts += [numbered_report(d), ""]
     block = figures_block(paper.figures, lang)
     if block:
