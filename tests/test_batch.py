@@ -539,3 +539,32 @@ def test_a_pdf_folder_gives_one_job_per_pdf_with_distinct_image_folders(tmp_path
     assert [j.label for j in jobs] == ["A.PDF", "b paper.pdf", "b-paper.pdf"]
     assert [j.index for j in jobs] == [1, 2, 3]
     assert len({j.slug for j in jobs}) == 3 and failures == []
+
+
+EXAMPLE_PDF = Path(__file__).resolve().parents[1] / "examples" / "chatpaper-example.pdf"
+
+
+@pytest.mark.skipif(not EXAMPLE_PDF.is_file(), reason="examples/chatpaper-example.pdf is not generated yet")
+def test_a_folder_of_pdfs_offline_needs_no_network_and_no_corpus(tmp_path, settings):
+    """Runs in any clone: the repository's own example PDF, the offline provider, a zip at the end."""
+    import zipfile
+
+    from chatpaper.llm.registry import get_provider
+
+    folder = tmp_path / "pdfs"
+    folder.mkdir()
+    (folder / "example.pdf").symlink_to(EXAMPLE_PDF)
+    (folder / "broken.pdf").write_bytes(b"not a pdf at all")
+    request = DigestRequest(pdf_dir=folder, topic="Examples", lang="zh", date=datetime(2026, 1, 2, 3, 4, 5),
+                            out=tmp_path / "posts")
+    provider = get_provider("offline", settings=settings)
+    result = run_digest(request, settings=settings, provider=provider, progress_stream=io.StringIO())
+    fm, keys, body = split_front_matter(result.markdown)
+    assert keys == SEED_KEYS and fm["title"] == "Examples" and str(fm["date"]) == "2026-01-02 03:04:05"
+    assert "extractive, no LLM" in body and "\n# 2026-01-02 更新\n" in body
+    assert result.written == 1 and [f.source for f in result.failures] == ["broken.pdf"]
+    assert "PDF: example.pdf" in body and str(tmp_path) not in result.markdown  # no local paths in the post
+    for src in re.findall(r'<img src="([^"]+)"', body):
+        assert (result.post_dir / src).is_file()
+    names = zipfile.ZipFile(zip_post(result.post_dir)).namelist()
+    assert "2026-01-02-examples/index.md" in names
