@@ -65,7 +65,7 @@ STAGE_TITLES = {"metadata": "Title and keywords", "summary": "Summary", "methods
                 "conclusion": "Conclusion"}
 STAGES = tuple(STAGE_TITLES)
 OFFLINE_NOTICE = (
-    "**Offline mode.** No API key was found, so this digest is extractive: sentences picked from the "
+    "**Offline mode.** No model wrote this digest: it is extractive, sentences picked from the "
     "paper, not written by a model. For written summaries add a Gemini key: set the Space secret "
     "`GEMINI_API_KEY` (Settings → Variables and secrets), or paste a key in the API key box."
 )
@@ -333,7 +333,7 @@ def zip_figures(run_dir: Path) -> Path | None:
     return target
 
 
-def write_downloads(digest: Digest, paper, run_dir: Path) -> list[Path]:
+def write_downloads(digest: Digest, paper: Paper, run_dir: Path) -> list[Path]:
     """digest-<lang>-<provider>.md/.json and figures.zip; per-variant names keep concurrent requests apart."""
     from chatpaper.render import write_digest  # noqa: PLC0415
 
@@ -380,8 +380,11 @@ class View:
 
 
 def resolve_source(arxiv_text: str | None, upload: str | Path | None, settings: Settings
-                   ) -> tuple[str | bytes, str, str | None]:
-    """-> (source for read_paper, output folder name, upload filename). Bad input fails here, fast."""
+                   ) -> tuple[str | bytes, str | None, str | None]:
+    """-> (source for read_paper, output folder name, upload filename). Bad input fails here, fast.
+
+    An arXiv paper's folder is named once arXiv has said which version is the latest.
+    """
     if upload:
         data = check_upload(upload, settings)
         return data, f"upload-{hashlib.sha256(data).hexdigest()[:16]}", Path(upload).name
@@ -390,9 +393,8 @@ def resolve_source(arxiv_text: str | None, upload: str | Path | None, settings: 
         raise InvalidSourceError("Paste an arXiv ID or link (e.g. 2405.15619), or upload a PDF.")
     from chatpaper.sources.ids import parse_arxiv_id  # noqa: PLC0415
 
-    ref = parse_arxiv_id(text)
-    version = f"v{ref.version}" if ref.version else "-latest"
-    return text, folder_name(f"arxiv-{ref.arxiv_id}{version}"), None
+    parse_arxiv_id(text)
+    return text, None, None
 
 
 def run_summary(

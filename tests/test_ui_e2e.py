@@ -20,7 +20,7 @@ from chatpaper.errors import ProviderError
 from chatpaper.llm.fake import ScriptedProvider, canned_reply, stage_of
 from chatpaper.llm.registry import register_provider, unregister_provider
 from chatpaper.settings import Settings
-from conftest import CORPUS_PDFS
+from conftest import CORPUS_PDFS, corpus_pdf
 
 gradio_client = pytest.importorskip("gradio_client")
 from gradio_client import Client, handle_file  # noqa: E402
@@ -165,6 +165,14 @@ def test_uploaded_pdf_streams_header_first_then_each_stage(server):
     assert out["gallery"][0]["caption"].startswith("Figure 1 (p. 1): The ChatPaper pipeline")
     zipped = [d for d in out["downloads"] if d.endswith(".zip")]
     assert zipped, out["downloads"]
+
+
+def test_uploaded_corpus_pdf_gets_its_own_figures(server):
+    final, _ = call(server, pdf=corpus_pdf("1412.6980.pdf"), model="corpus-upload")
+    out = as_dict(final)
+    assert out["status"].startswith("✅"), out["status"]
+    assert "Adam" in out["header"]
+    assert out["gallery"] and all(item["caption"].startswith("Figure") for item in out["gallery"])
 
 
 def test_repeat_is_answered_from_the_cache_without_provider_calls(server):

@@ -176,8 +176,8 @@ def test_resolve_source_rejects_missing_and_bad_input_before_any_download(tmp_pa
         ui.resolve_source("  ", None, settings)
     with pytest.raises(InvalidSourceError):
         ui.resolve_source("not an id at all", None, settings)
-    source, folder, _ = ui.resolve_source("https://arxiv.org/abs/2405.15619v1", None, settings)
-    assert folder == "arxiv-2405.15619v1"
+    assert ui.resolve_source("https://arxiv.org/abs/2405.15619v1", None, settings) == (
+        "https://arxiv.org/abs/2405.15619v1", None, None)
     data, folder, filename = ui.resolve_source("ignored", EXAMPLE_PDF, settings)
     assert isinstance(data, bytes) and folder.startswith("upload-") and filename == EXAMPLE_PDF.name
 
