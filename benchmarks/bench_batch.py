@@ -100,7 +100,8 @@ def main() -> int:
         gaps = [b - a for a, b in zip(slots, slots[1:])]
         print(f"paced (rpm={args.rpm:g}):        {paced:7.2f} s wall; {len(slots)} LLM calls over {span:.1f} s "
               f"-> {achieved:.1f} rpm = {achieved / args.rpm:.0%} of the limit; busiest 60 s window "
-              f"{busiest} calls (limit {args.rpm:g}); busiest 10 s window {busiest10} (limit {args.rpm / 6:g}); smallest gap {min(gaps, default=0):.3f} s "
+              f"{busiest} calls (limit {args.rpm:g}); busiest 10 s window {busiest10} (limit {args.rpm / 6:g}); "
+              f"smallest gap {min(gaps, default=0):.3f} s "
               f"(limit {60 / args.rpm:.3f} s); {ok}/{n} papers written")
         print(f"paced, whole run:      {len(slots) / paced * 60:.1f} rpm averaged over the wall time "
               f"(parsing and the last replies included) = {len(slots) / paced * 60 / args.rpm:.0%} of the limit")

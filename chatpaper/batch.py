@@ -6,6 +6,11 @@ with its reason; the others are kept. Digests are cached, so a re-run writes the
 new LLM calls and a run stopped mid-way resumes where it stopped.
 
 Layout written under OUT:  <date>-<topic>/index.md  and  <date>-<topic>/images/<paper>/figures/*.png
+
+    run_digest(DigestRequest(...), settings=..., provider=...) -> DigestRun      the whole run
+    iter_run(...) -> Iterator[DigestRun]   a snapshot (markdown, post_dir, done/total) as papers finish
+    iter_post(...) -> Iterator[str]        just the markdown of those snapshots
+    zip_post(post_dir) -> Path             the post and its images, for download
 """
 from __future__ import annotations
 

@@ -340,7 +340,9 @@ def arxiv_source(settings: Settings):
     return ArxivSource(settings, client=arxiv_lib.Client(delay_seconds=0, num_retries=0), sleep=lambda s: None)
 
 
-def provider_for_tests(fail_titles: tuple[str, ...] = (), fail_stage: tuple[str, str] | None = None) -> ScriptedProvider:
+def provider_for_tests(
+    fail_titles: tuple[str, ...] = (), fail_stage: tuple[str, str] | None = None
+) -> ScriptedProvider:
     """Valid canned replies; ProviderError for papers whose title is in `fail_titles`, or for one
     (title, stage)."""
 
