@@ -94,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     dig.add_argument("--author", default="ChatPaper")
     dig.add_argument("--workers", type=int, default=4)
     dig.add_argument("--rpm", type=float, help="provider requests per minute across the batch")
+    dig.add_argument("--date", help="post date YYYY-MM-DD[THH:MM:SS] (default: newest paper's, else today)")
     dig.add_argument("--out", required=True)
     dig.set_defaults(run=_digest)
 

@@ -467,9 +467,20 @@ def zip_post(post_dir: Path) -> Path:
 # --------------------------------------------------------------------------- CLI
 
 
+def parse_post_date(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise InvalidSourceError(
+            f"--date {text!r} is not a date; write it like 2024-05-28 or 2024-05-28T01:19:08."
+        ) from exc
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
 def request_from_args(args: argparse.Namespace, settings: Settings) -> DigestRequest:
     categories = [c.strip() for c in (args.categories or "").split(",") if c.strip()]
-    date = getattr(args, "date", None)
     return DigestRequest(
         query=args.query,
         categories=categories,
@@ -477,7 +488,7 @@ def request_from_args(args: argparse.Namespace, settings: Settings) -> DigestReq
         max_results=args.max,
         ids=args.ids or [],
         pdf_dir=Path(args.pdf_dir) if args.pdf_dir else None,
-        date=datetime.fromisoformat(date) if isinstance(date, str) else date,
+        date=parse_post_date(getattr(args, "date", None)),
         lang=args.lang or settings.lang,
         blog=args.blog,
         author=args.author,

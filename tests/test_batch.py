@@ -505,12 +505,16 @@ def test_cli_digests_given_ids_offline_into_plain_markdown(tmp_path, monkeypatch
     assert "[1/1] ADADELTA" in err and "Traceback" not in err
 
 
-def test_cli_refuses_a_digest_without_papers(tmp_path, capsys):
+def test_cli_refuses_a_digest_without_papers_or_with_a_bad_date(tmp_path, capsys):
     from chatpaper.__main__ import main
 
     code = main(["--cache-dir", str(tmp_path / "cache"), "digest", "--provider", "offline", "--out", str(tmp_path)])
     assert code == 1
     assert "Say which papers to digest" in capsys.readouterr().err
+    code = main(["--cache-dir", str(tmp_path / "cache"), "digest", "--pdf-dir", str(tmp_path), "--date", "May 28",
+                 "--provider", "offline", "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 1 and "is not a date; write it like 2024-05-28" in err and "Traceback" not in err
 
 
 def test_zip_holds_the_post_and_its_images_and_no_stale_folders(tmp_path, settings, arxiv_api):
