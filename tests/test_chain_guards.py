@@ -267,3 +267,8 @@ def test_drop_bad_pages_keeps_good_ones():
     result = SummaryStage.model_validate_json(summary_json(one_line={"text": "x", "pages": [3, 3, 0, 7]}))
     fixed, dropped = guards.drop_bad_pages(result, 6)
     assert fixed.one_line == Point(text="x", pages=[3]) and dropped == [0, 7]
+
+
+def test_formulas_do_not_count_against_english():
+    text = "Compute E[g2]t = ρE[g2]t−1 + (1 − ρ) g2 t where ρ is a decay constant and ε a small constant."
+    assert guards.script_share(text, "en") >= guards.MIN_LATIN_SHARE

@@ -135,7 +135,7 @@ _LANG_SCRIPTS = {
     "bg": ("cyrillic",), "sr": ("cyrillic",), "el": ("greek",), "ar": ("arabic",), "fa": ("arabic",),
     "ur": ("arabic",), "he": ("hebrew",), "hi": ("devanagari",), "mr": ("devanagari",), "th": ("thai",),
 }
-_LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+")
+_LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]{2,}")  # single letters are mostly variables (x, t, w)
 # Share of script units (a CJK character or a Latin word each count one) the language must reach.
 MIN_NATIVE_SHARE = 0.5
 MIN_LATIN_SHARE = 0.8
@@ -145,10 +145,11 @@ def script_share(text: str, lang: str) -> float | None:
     """Share of `lang`'s script among the letters of `text` (None when there are too few to judge).
 
     A CJK/kana/hangul character counts one unit, a Latin word counts one unit, so technical terms kept
-    in English do not swamp a Chinese sentence; digits and punctuation are ignored.
+    in English do not swamp a Chinese sentence; digits, punctuation and math letters are ignored.
     """
     code = base_lang(lang)
-    counts = {name: len(re.findall(pattern, text)) for name, pattern in _SCRIPTS.items()}
+    counts = {name: len(re.findall(pattern, text)) for name, pattern in _SCRIPTS.items()
+              if name != "greek" or code == "el"}  # ρ, ε, θ in formulas are not Greek prose
     latin = len(_LATIN_WORD.findall(text))
     total = sum(counts.values()) + latin
     if total < 8:
