@@ -74,11 +74,11 @@ def extract_figures(doc: pymupdf.Document, out_dir: Path, *, dpi: int = 150,
             captions = _captions(blocks)
             if not captions:
                 continue
-            items = _graphics(page)
+            items = _drop_text_backgrounds(_graphics(page), blocks)
         except (RuntimeError, ValueError):  # a damaged page: keep the others
             continue
         for cap in captions:
-            region, kind = _figure_region(cap, blocks, items, _column_band(cap.rect, blocks, page.rect))
+            region, kind = _figure_region(cap, blocks, items, _column_band(cap.rect, blocks, page.rect), page.rect)
             if region is not None:
                 found.append(_Found(index, cap, region, kind))
             elif cap.starts_block:
@@ -328,21 +328,43 @@ def _graphics(page: pymupdf.Page) -> list[_Item]:
     return items
 
 
-def _figure_region(cap: _Caption, blocks: list[_Block], graphics: list[_Item],
-                   band: tuple[float, float] | None) -> tuple[pymupdf.Rect | None, str]:
+def _drop_text_backgrounds(items: list[_Item], blocks: list[_Block]) -> list[_Item]:
+    """Large boxes that body text lines run across (invisible or clipped-away frames) are not figures."""
+    lines = [line for b in blocks if b.kind == "body" for line, _, _, _ in b.lines]
+    keep = []
+    for it in items:
+        x0, y0, x1, y1 = it.box
+        if (x1 - x0) * (y1 - y0) > 2000 and any(
+                r.x0 < x1 and r.x1 > x0 and r.y0 < y1 and r.y1 > y0  # overlaps ...
+                and (r.x0 < x0 - 1 or r.x1 > x1 + 1 or r.y0 < y0 - 1 or r.y1 > y1 + 1)  # ... and sticks out
+                for r in lines):
+            continue
+        keep.append(it)
+    return keep
+
+
+def _figure_region(cap: _Caption, blocks: list[_Block], graphics: list[_Item], band: tuple[float, float] | None,
+                   page: pymupdf.Rect) -> tuple[pymupdf.Rect | None, str]:
     items = list(graphics)
     for block in blocks:
         if block in cap.own:
             continue
         items.append(_Item(tuple(block.rect), "stop" if block.kind in ("body", "caption") else "text"))
+    # running headers, their rules and page numbers are never part of a figure
+    top, bottom = page.y0 + 0.09 * page.height, page.y1 - 0.06 * page.height
+    items = [it for it in items if it.box[3] > top and it.box[1] < bottom]
     lo, hi = band or (-1e9, 1e9)  # a one-column caption of a two-column page: its figure stays in that column
-    for block in blocks:  # captions side by side split the width between them
+    c = cap.rect
+    for block in blocks:  # captions side by side split the width; text beside a caption (a wrapped figure) bounds it
         r = block.rect
-        if block.kind == "caption" and block not in cap.own and r.y0 < cap.rect.y1 and r.y1 > cap.rect.y0:
-            if r.x1 <= cap.rect.x0:
-                lo = max(lo, (r.x1 + cap.rect.x0) / 2)
-            elif r.x0 >= cap.rect.x1:
-                hi = min(hi, (r.x0 + cap.rect.x1) / 2)
+        if block in cap.own or r.y0 >= c.y1 or r.y1 <= c.y0 or block.kind == "text":
+            continue
+        for line, _, _, _ in (block.lines if block.kind == "body" else [(r, "", 0, False)]):
+            if line.y0 < c.y1 and line.y1 > c.y0:
+                if line.x1 <= c.x0:
+                    lo = max(lo, (line.x1 + c.x0) / 2)
+                elif line.x0 >= c.x1:
+                    hi = min(hi, (line.x0 + c.x1) / 2)
     if band is not None or lo > -1e9 or hi < 1e9:
         items = [it for it in items if min(it.box[2], hi) - max(it.box[0], lo)
                  >= (0.5 if it.kind in ("graphic", "image") else 0.8) * (it.box[2] - it.box[0])]
@@ -358,7 +380,9 @@ def _figure_region(cap: _Caption, blocks: list[_Block], graphics: list[_Item],
         if region[2] - region[0] < 20 or region[3] - region[1] < 15:
             continue
         for it in picked:  # labels and legends next to the graphics
-            if it.kind == "text" and _near(it.box, region, 12):
+            b = it.box
+            inside = min(b[2], region[2]) - max(b[0], region[0])
+            if it.kind == "text" and _near(b, region, 12) and (b[2] - b[0] <= 60 or inside >= 0.5 * (b[2] - b[0])):
                 region = _union([region, it.box])
         return pymupdf.Rect(region), _kind(picked, region)
     return None, "vector"

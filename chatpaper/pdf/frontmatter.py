@@ -112,7 +112,7 @@ def _split_names(text: str) -> list[str]:
     out = []
     for piece in pieces:
         piece = re.sub(r"\s+", " ", piece).strip(" .,")
-        piece = re.sub(r"^\d+\s*", "", piece)
+        piece = re.sub(r"^\d+\s*|\s+\d+$", "", piece)
         if not _DROP_PIECE.match(piece):
             out.append(piece)
     return out
@@ -154,7 +154,8 @@ def _title(first: list[Line], height: float, body_size: float) -> tuple[str, flo
             break
     texts = []
     for row in picked:
-        texts.append(" ".join(_marked_text(ln)[0].replace(" , ", " ") for ln in row))
+        texts.append(" ".join(_marked_text(ln)[0].replace(" , ", " ") for ln in row
+                              if abs(ln.size - top.size) <= 1.0 and ln.bold == top.bold))
     title = _strip_marks(join_lines(texts))
     title = re.sub(r"\s+([:,])", r"\1", title)
     return title, picked[0][0].y0, picked[-1][0].y1

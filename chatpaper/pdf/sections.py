@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from chatpaper.models import Section
-from chatpaper.pdf.text import DocText, Line, join_lines
+from chatpaper.pdf.text import DocText, Line, paragraphs
 
 _NUMBERED = re.compile(
     r"^(?:(?:appendix|supplementary\s+material)\s+)?(?P<num>\d{1,2}(?:\.\d{1,2}){0,3}|[IVX]{1,5}|[A-H](?:\.\d{1,2}){0,2})"
@@ -411,7 +411,8 @@ def heading_texts(doc: DocText, lines: list[Line], headings: list[Heading]) -> l
     texts = []
     for k, h in enumerate(headings):
         stop = headings[k + 1].line_index if k + 1 < len(headings) else len(lines)
-        texts.append(_paragraphs([ln for ln in lines[h.end_index:stop] if ln.kind == "body" and ln.size >= floor]))
+        texts.append(paragraphs([ln for ln in lines[h.end_index:stop] if ln.kind == "body" and ln.size >= floor],
+                                "\n\n"))
     return texts
 
 
@@ -419,17 +420,3 @@ def build_sections(headings: list[Heading], texts: list[str]) -> list[Section]:
     """Sections in reading order; references and acknowledgements are not part of the paper's body."""
     return [Section(title=h.title, number=h.number, level=h.level, page=h.page, role=h.role, text=text)
             for h, text in zip(headings, texts) if h.role not in ("references", "acknowledgments")]
-
-
-def _paragraphs(lines: list[Line]) -> str:
-    paragraphs, current, block = [], [], None
-    for ln in lines:
-        key = (ln.page, ln.block)
-        if block is not None and key != block and current:
-            paragraphs.append(join_lines(current))
-            current = []
-        block = key
-        current.append(ln.text)
-    if current:
-        paragraphs.append(join_lines(current))
-    return "\n\n".join(p for p in paragraphs if p)

@@ -108,7 +108,8 @@ def clean_chars(text: str) -> str:
 
 
 _HYPHEN_END = re.compile(r"[A-Za-z]-$")
-_URL_OPEN = re.compile(r"(https?://|www\.)\S*[./_\-~#=?&]$")
+# a URL cut at the line end: after a path separator, or before its host is complete
+_URL_OPEN = re.compile(r"(https?://|www\.)\S*[/_\-~#=?&]$|(https?://)?www\.$|https?://[^/\s]*\.$")
 
 
 def join_lines(lines: list[str]) -> str:
@@ -290,7 +291,7 @@ def build_doc_text(pages: list[list[Line]], page_sizes: list[tuple[float, float]
             if line.kind == "body" and (line.y1 < 0.1 * height or line.y0 > 0.9 * height):
                 seen.add(_shape(line.text))
         shapes.update(seen)
-    repeated = {s for s, n in shapes.items() if n >= max(2, 0.3 * n_pages)} if n_pages > 2 else set()
+    repeated = {s for s, n in shapes.items() if n >= max(2, 0.3 * n_pages)} if n_pages >= 2 else set()
     for page, (_, height) in zip(pages, page_sizes):
         for line in page:
             if line.kind != "body":
@@ -306,18 +307,28 @@ def build_doc_text(pages: list[list[Line]], page_sizes: list[tuple[float, float]
 
 
 def page_text(lines: list[Line]) -> str:
-    """Clean text of one page: body lines only, paragraphs mended, one block per paragraph."""
-    paragraphs: list[str] = []
+    """Clean text of one page: body lines only, one paragraph per text block."""
+    return paragraphs([ln for ln in lines if ln.kind == "body"])
+
+
+def paragraphs(lines: list[Line], sep: str = "\n") -> str:
+    """Lines grouped by text block into mended paragraphs; a word hyphenated across blocks is rejoined."""
+    out: list[str] = []
     current: list[str] = []
     block = None
     for line in lines:
-        if line.kind != "body":
-            continue
-        if block is not None and line.block != block and current:
-            paragraphs.append(join_lines(current))
+        key = (line.page, line.block)
+        if block is not None and key != block and current:
+            out.append(join_lines(current))
             current = []
-        block = line.block
+        block = key
         current.append(line.text)
     if current:
-        paragraphs.append(join_lines(current))
-    return "\n".join(p for p in paragraphs if p)
+        out.append(join_lines(current))
+    merged: list[str] = []
+    for text in out:
+        if merged and _HYPHEN_END.search(merged[-1]) and text[:1].islower():
+            merged[-1] = merged[-1][:-1] + text
+        elif text:
+            merged.append(text)
+    return sep.join(merged)

@@ -1,0 +1,297 @@
+"""Reading generated papers: front matter, headings and roles, clean text, links."""
+from __future__ import annotations
+
+import pymupdf
+import pytest
+
+from chatpaper.pdf import find_code_urls, parse_pdf
+from chatpaper.pdf.text import clean_chars, fix_span_glyphs, join_lines
+from chatpaper.settings import Settings
+
+BODY = ("This paragraph is ordinary running text of the paper, long enough to look like a body line "
+        "and to set the body font size for the whole document.")
+
+
+class PaperWriter:
+    """A tiny typesetter: one-column or two-column pages with headings, body text and a running header."""
+
+    def __init__(self, columns: int = 1, header: str | None = "Preprint. Under review."):
+        self.doc = pymupdf.open()
+        self.columns = columns
+        self.header = header
+        self.page = None
+        self.col = 0
+        self.y = 0.0
+        self._new_page()
+
+    def _new_page(self):
+        self.page = self.doc.new_page(width=612, height=792)
+        self.col, self.y = 0, 80.0
+        self.top = 80.0
+        if self.header:
+            self.page.insert_text((72, 40), self.header, fontsize=8)
+        self.page.insert_text((300, 760), str(self.doc.page_count), fontsize=8)
+
+    def _x(self) -> tuple[float, float]:
+        if self.columns == 1:
+            return 72, 540
+        return (72, 296) if self.col == 0 else (316, 540)
+
+    def _room(self, height: float):
+        if self.y + height > 720:
+            if self.columns == 2 and self.col == 0:
+                self.col, self.y = 1, self.top
+            else:
+                self._new_page()
+
+    def text(self, line: str, *, size: float = 10, bold: bool = False, center: bool = False, gap: float = 0):
+        self._room(size * 1.4 + gap)
+        self.y += gap
+        x0, x1 = self._x()
+        font = "hebo" if bold else "helv"
+        width = pymupdf.get_text_length(line, fontname=font, fontsize=size)
+        x = (x0 + x1 - width) / 2 if center else x0
+        self.page.insert_text((x, self.y + size), line, fontsize=size, fontname=font)
+        self.y += size * 1.4
+
+    def paragraph(self, words: str, size: float = 10):
+        x0, x1 = self._x()
+        line = ""
+        for word in words.split():
+            trial = (line + " " + word).strip()
+            if pymupdf.get_text_length(trial, fontname="helv", fontsize=size) > x1 - x0:
+                self.text(line, size=size)
+                line = word
+            else:
+                line = trial
+        if line:
+            self.text(line, size=size)
+        self.y += 4
+
+    def start_columns(self):
+        """The front matter spans the page; columns start below it."""
+        self.top = self.y
+
+    def heading(self, title: str, size: float = 12):
+        self.text(title, size=size, bold=True, gap=6)
+
+    def bytes(self) -> bytes:
+        return self.doc.tobytes()
+
+
+def one_column_paper() -> bytes:
+    w = PaperWriter()
+    w.text("Learning Tiny Things Quickly", size=18, bold=True, center=True)
+    w.text("Alice M. Smith 1, Bob Jones 2", size=11, center=True, gap=6)
+    w.text("1 University of Testing, Testville", size=9, center=True)
+    w.text("2 Example Research Lab", size=9, center=True)
+    w.text("Abstract", size=12, bold=True, center=True, gap=10)
+    w.paragraph("We present a tiny method for learning tiny things. Code is available at "
+                "https://github.com/alice/tiny-things. " + BODY)
+    w.heading("1 Introduction")
+    w.paragraph(BODY + " The approach is extremely hyphen-")
+    w.paragraph("ated in places. " + BODY * 2)
+    w.heading("2 Related Work")
+    w.paragraph(BODY * 2)
+    w.heading("3 Tiny Learner")
+    w.paragraph("In this section we propose the tiny learner. " + BODY * 2)
+    w.heading("3.1 Training Details", size=11)
+    w.paragraph(BODY * 2)
+    w.heading("4 Experiments")
+    w.paragraph(BODY * 4)
+    w.heading("5 Conclusions")
+    w.paragraph("We conclude that tiny things are learnt quickly. " + BODY)
+    w.heading("References")
+    w.paragraph("[1] A. Nobody. A cited work that must not appear in section text. Journal of Tests, 2020.")
+    w.heading("A Extra Proofs")
+    w.paragraph(BODY)
+    return w.bytes()
+
+
+def two_column_ieee_paper() -> bytes:
+    w = PaperWriter(columns=2, header="IEEE TRANSACTIONS ON TESTING, VOL. 1, NO. 1")
+    w.text("A Two Column Study", size=20, center=False)
+    w.text("Carol Ng and Dan O'Brien, Member, IEEE", size=11)
+    w.start_columns()
+    w.text("Abstract - We study two columns of text in a paper written for testing the reader. " 
+           "Nothing else happens.", size=9, bold=True)
+    w.heading("I. INTRODUCTION", size=10)
+    w.paragraph(BODY * 3)
+    w.heading("II. BACKGROUND", size=10)
+    w.paragraph(BODY * 3)
+    w.heading("III. PROPOSED APPROACH", size=10)
+    w.heading("A. First Part", size=10)
+    w.paragraph(BODY * 3)
+    w.heading("B. Second Part", size=10)
+    w.paragraph(BODY * 3)
+    w.heading("IV. EVALUATION", size=10)
+    w.paragraph(BODY * 4)
+    w.heading("V. DISCUSSION", size=10)
+    w.paragraph(BODY * 2)
+    return w.bytes()
+
+
+@pytest.fixture(scope="module")
+def paper(tmp_path_factory):
+    return parse_pdf(one_column_paper(), out_dir=tmp_path_factory.mktemp("one"), settings=Settings())
+
+
+@pytest.fixture(scope="module")
+def ieee(tmp_path_factory):
+    return parse_pdf(two_column_ieee_paper(), out_dir=tmp_path_factory.mktemp("two"), settings=Settings())
+
+
+def test_front_matter(paper):
+    assert paper.title == "Learning Tiny Things Quickly"
+    assert paper.authors == ["Alice M. Smith", "Bob Jones"]
+    assert paper.affiliations[0] == "University of Testing, Testville"
+    assert paper.abstract.startswith("We present a tiny method for learning tiny things.")
+    assert "Introduction" not in paper.abstract
+
+
+def test_headings_numbers_levels_and_pages(paper):
+    got = [(s.number, s.title, s.level) for s in paper.sections]
+    assert got == [("1", "Introduction", 1), ("2", "Related Work", 1), ("3", "Tiny Learner", 1),
+                   ("3.1", "Training Details", 2), ("4", "Experiments", 1), ("5", "Conclusions", 1),
+                   ("A", "Extra Proofs", 1)]
+    assert paper.sections[0].page == 1
+    assert all(s.page >= 1 for s in paper.sections)
+
+
+def test_roles_one_method_one_conclusion(paper):
+    roles = {s.title: s.role for s in paper.sections}
+    assert roles["Introduction"] == "introduction"
+    assert roles["Related Work"] == "related_work"
+    assert roles["Tiny Learner"] == "method"  # named after the method, found by position and wording
+    assert roles["Training Details"] == "method"  # a subsection inherits its parent's role
+    assert roles["Experiments"] == "experiments"
+    assert roles["Conclusions"] == "conclusion"
+    assert roles["Extra Proofs"] == "appendix"
+    assert [s.title for s in paper.sections if s.level == 1 and s.role == "method"] == ["Tiny Learner"]
+    assert paper.section("conclusion").title == "Conclusions"
+
+
+def test_section_text_is_clean(paper):
+    intro = paper.section("introduction")
+    assert "hyphenated in places" in intro.text
+    assert "Preprint. Under review." not in intro.text
+    assert intro.text.startswith("This paragraph is ordinary running text")
+    assert "Related Work" not in intro.text
+    assert all("A cited work" not in s.text for s in paper.sections)
+
+
+def test_page_texts_cover_every_page_without_running_headers(paper):
+    assert len(paper.page_texts) == paper.pages
+    assert all(text for text in paper.page_texts)
+    assert all("Preprint. Under review." not in text for text in paper.page_texts)
+    assert "Learning Tiny Things Quickly" in paper.page_texts[0]
+    assert not any(line.strip().isdigit() for text in paper.page_texts for line in text.splitlines())
+
+
+def test_code_url_and_parser_versions(paper):
+    assert paper.code_urls[0] == "https://github.com/alice/tiny-things"
+    assert paper.parser["name"] == "chatpaper.pdf"
+    assert paper.parser["pymupdf"] == pymupdf.__version__
+    assert paper.source.kind == "pdf" and len(paper.source.sha256) == 64
+
+
+def test_ieee_two_columns_roman_numerals_caps(ieee):
+    assert ieee.title == "A Two Column Study"
+    assert ieee.authors == ["Carol Ng", "Dan O'Brien"]
+    assert ieee.abstract.startswith("We study two columns of text")
+    top = [(s.number, s.title) for s in ieee.sections if s.level == 1]
+    assert top == [("I", "INTRODUCTION"), ("II", "BACKGROUND"), ("III", "PROPOSED APPROACH"), ("IV", "EVALUATION"),
+                   ("V", "DISCUSSION")]
+    subs = [(s.number, s.title, s.level) for s in ieee.sections if s.level == 2]
+    assert subs == [("A", "First Part", 2), ("B", "Second Part", 2)]
+    roles = {s.title: s.role for s in ieee.sections if s.level == 1}
+    assert roles["PROPOSED APPROACH"] == "method"
+    assert roles["DISCUSSION"] == "conclusion"  # no "Conclusion": the closing discussion stands in
+    assert roles["BACKGROUND"] == "related_work"
+
+
+def test_survey_has_no_method_section(tmp_path):
+    w = PaperWriter()
+    w.text("Tiny Things: A Survey", size=18, bold=True)
+    w.text("Eve Adams", size=11)
+    w.text("Abstract", size=12, bold=True)
+    w.paragraph(BODY)
+    for n, title in enumerate(["Introduction", "Methods Reviewed", "Open Problems", "Conclusion"], 1):
+        w.heading(f"{n} {title}")
+        w.paragraph(BODY * 2)
+    paper = parse_pdf(w.bytes(), out_dir=tmp_path, settings=Settings())
+    assert [s.title for s in paper.sections] == ["Introduction", "Methods Reviewed", "Open Problems", "Conclusion"]
+    assert paper.section("method") is None
+    assert paper.section("conclusion").title == "Conclusion"
+
+
+def test_numbered_lists_and_tables_of_contents_are_not_headings(tmp_path):
+    w = PaperWriter()
+    w.text("Contents Are Not Sections", size=18, bold=True)
+    w.text("Abstract", size=12, bold=True)
+    w.paragraph(BODY)
+    w.text("Contents", size=14, bold=True)
+    for n, title in enumerate(["Introduction", "Model", "Results"], 1):
+        w.text(f"{n} {title} " + ". " * 40 + f"{n + 1}", size=10, bold=True)
+        w.text(f"{n}.1 Part " + ". " * 40 + f"{n + 1}", size=10)
+    w._new_page()
+    w.heading("1 Introduction")
+    w.paragraph(BODY)
+    w.text("7 Bold list items are not sections because seven does not follow one", bold=True, size=10)
+    w.heading("2 Model")
+    w.paragraph(BODY)
+    w.heading("3 Results")
+    w.paragraph(BODY)
+    paper = parse_pdf(w.bytes(), out_dir=tmp_path, settings=Settings())
+    assert [(s.number, s.title, s.page) for s in paper.sections] == [
+        ("1", "Introduction", 2), ("2", "Model", 2), ("3", "Results", 2)]
+    assert paper.section("method").title == "Model"
+
+
+# --------------------------------------------------------------------------- characters
+
+
+@pytest.mark.parametrize(("raw", "clean"), [
+    ("Herv´e Glotin", "Hervé Glotin"),
+    ("Gr´egory Nuel", "Grégory Nuel"),
+    ("na¨ıve", "naïve"),
+    ("Schl¨uter", "Schlüter"),
+    ("efﬁcient ﬂow", "efficient flow"),
+    ("plain ascii", "plain ascii"),
+])
+def test_clean_chars(raw, clean):
+    assert clean_chars(raw) == clean
+
+
+def test_quartz_glyphs_depend_on_the_font():
+    assert fix_span_glyphs("Geo↵rey", "CMBX10") == "Geoffrey"
+    assert fix_span_glyphs("di↵erent", "CMR10") == "different"
+    assert fix_span_glyphs("↵", "CMMI10") == "α"
+    assert fix_span_glyphs("⌘", "CMMI10") == "η"
+    assert fix_span_glyphs("⇤", "CMSY7") == "∗"
+
+
+def test_join_lines_mends_hyphens_and_urls():
+    assert join_lines(["a learning rate method dynami-", "cally adapts"]) == "a learning rate method dynamically adapts"
+    assert join_lines(["state-of-the-", "Art"]) == "state-of-the- Art"
+    assert join_lines(["see https://github.com/", "owner/repo now"]) == "see https://github.com/owner/repo now"
+
+
+# --------------------------------------------------------------------------- links
+
+
+def test_find_code_urls():
+    text = ("Code: https://github.com/OpenBMB/ToolBench. Project page (https://openbmb.github.io/ToolBench/), "
+            "models at huggingface.co/org/model; see also https://github.com/OpenBMB/ToolBench again. "
+            "Data from http://example.org/data and our project page is at http://example.org/tiny.")
+    assert find_code_urls(text) == [
+        "https://github.com/OpenBMB/ToolBench",
+        "https://openbmb.github.io/ToolBench/",
+        "https://huggingface.co/org/model",
+        "http://example.org/tiny",
+    ]
+
+
+def test_find_code_urls_ignores_bare_hosts_and_empty_text():
+    assert find_code_urls("") == []
+    assert find_code_urls("hosted on https://github.com/ somewhere") == []
