@@ -1,12 +1,38 @@
 """The daily digest (issue 5): rate-limit pacing on a fake clock, the post, the batch run."""
 from __future__ import annotations
 
+import io
+import re
 import threading
+from datetime import UTC, datetime
+from pathlib import Path
 
+import arxiv as arxiv_lib
 import pytest
+import responses
+import yaml
+from conftest import corpus_pdf
 
+from chatpaper.batch import DigestRequest, iter_run, run_digest, zip_post
+from chatpaper.errors import ProviderError
 from chatpaper.llm.base import LLMRequest, LLMResponse, Provider
+from chatpaper.llm.fake import ScriptedProvider, canned_reply, stage_of
+from chatpaper.models import (
+    ConclusionStage,
+    Digest,
+    DigestFigure,
+    Header,
+    MetadataStage,
+    MethodsStage,
+    Point,
+    Provenance,
+    SourceInfo,
+    StageRecord,
+    SummaryStage,
+)
 from chatpaper.pacing import RateLimitedProvider, RateLimiter, rate_limited
+from chatpaper.render.post import PostFailure, PostFigure, PostMeta, PostPaper, render_post, yaml_scalar
+from chatpaper.settings import Settings
 
 
 class FakeClock:
@@ -109,33 +135,6 @@ def test_extractive_and_unlimited_providers_are_not_wrapped():
 
 # --------------------------------------------------------------------------- the post, from digests built by hand
 
-import re  # noqa: E402
-from datetime import datetime  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import yaml  # noqa: E402
-
-from chatpaper.models import (  # noqa: E402
-    ConclusionStage,
-    Digest,
-    DigestFigure,
-    Header,
-    MetadataStage,
-    MethodsStage,
-    Point,
-    Provenance,
-    SourceInfo,
-    StageRecord,
-    SummaryStage,
-)
-from chatpaper.render.post import (  # noqa: E402
-    PostFailure,
-    PostFigure,
-    PostMeta,
-    PostPaper,
-    render_post,
-    yaml_scalar,
-)
 
 SEED_POST = Path(__file__).resolve().parents[2] / "shared" / "seed" / "sample-digest-post.repaired.md"
 # The seed post's front-matter keys, in its order.
@@ -290,17 +289,6 @@ def test_same_digests_render_the_same_bytes_whatever_the_run_timings():
 
 # --------------------------------------------------------------------------- the batch, end to end (arXiv mocked)
 
-import io  # noqa: E402
-from datetime import UTC  # noqa: E402
-
-import arxiv as arxiv_lib  # noqa: E402
-import responses  # noqa: E402
-
-from chatpaper.batch import DigestRequest, iter_run, run_digest, zip_post  # noqa: E402
-from chatpaper.errors import ProviderError  # noqa: E402
-from chatpaper.llm.fake import ScriptedProvider, canned_reply, stage_of  # noqa: E402
-from chatpaper.settings import Settings  # noqa: E402
-from conftest import corpus_pdf  # noqa: E402
 
 FEED = Path(__file__).parent / "fixtures" / "batch" / "diffusion-feed.xml"
 # The feed's papers, newest first, with their corpus PDFs and authors as arXiv lists them.
