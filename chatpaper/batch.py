@@ -269,6 +269,9 @@ def _shown_source(job: PaperJob) -> str:
     return job.source if job.metadata is not None else Path(job.source).name
 
 
+_PARTIAL = {"en": "only partly summarised ({stages} failed): {error}", "zh": "仅部分完成（{stages} 失败）：{error}"}
+
+
 def _all_llm_stages_failed(digest: Digest) -> bool:
     produced = (digest.metadata, digest.summary, digest.methods, digest.conclusion)
     failed = any(r.status == "failed" and r.error for r in digest.provenance.stages)
@@ -326,8 +329,9 @@ def digest_one(
     partial = None
     if failed:  # kept in the post, and listed at the end so nobody mistakes it for complete
         stages = ", ".join(r.name for r in failed)
+        template = _PARTIAL["zh" if lang.lower().startswith("zh") else "en"]
         partial = PostFailure(title=title, source=_shown_source(job),
-                              reason=f"only partly summarised ({stages} failed): {failed[0].error}")
+                              reason=template.format(stages=stages, error=failed[0].error))
     progress(job, "done" if not failed else f"done, with {len(failed)} failed stage(s)")
     return _Outcome(job=job, paper=PostPaper(digest=digest, figures=figures), failure=partial)
 
