@@ -157,13 +157,13 @@ def extract_page_lines(page: pymupdf.Page, page_no: int) -> list[Line]:
                 font = s["font"]
                 bold = bool(s["flags"] & 16) or _font_is_bold(font)
                 base = s["origin"][1]
+                if _QUARTZ_RE.search(text):
+                    text = fix_span_glyphs(text, font)
                 # justified lines come one span per word: fold same-style neighbours into one
                 if prev is not None and prev.size == size and prev.font == font and prev.origin_y == base:
                     prev.text += text
                     prev.x1 = s["bbox"][2]
                     continue
-                if _QUARTZ_RE.search(text):
-                    text = fix_span_glyphs(text, font)
                 x0, y0, x1, y1 = s["bbox"]
                 prev = Span(text, size, bold, font, x0, x1, y0, y1, base)
                 spans.append(prev)
