@@ -349,6 +349,19 @@ def prune_images(post_dir: Path, slugs: set[str]) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+def pool_size(workers: int, limiter: RateLimiter | None, settings: Settings) -> int:
+    """Papers in flight: `workers`, fewer under a tight rate limit so no queued call outwaits the chain's
+    stage deadline (each paper may queue one call per stage)."""
+    workers = max(1, workers)
+    if limiter is None:
+        return workers
+    from chatpaper.chain import STAGES  # noqa: PLC0415
+    from chatpaper.chain.pipeline import stage_deadline  # noqa: PLC0415
+
+    calls_within_half_deadline = stage_deadline(settings) / 2 / limiter.interval
+    return max(1, min(workers, int(calls_within_half_deadline // len(STAGES))))
+
+
 def _write_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_text(text, encoding="utf-8")
@@ -419,7 +432,7 @@ def iter_run(
     yield snapshot()
     if not jobs:
         return
-    pool = ThreadPoolExecutor(max_workers=max(1, request.workers), thread_name_prefix="digest")
+    pool = ThreadPoolExecutor(max_workers=pool_size(request.workers, limiter, settings), thread_name_prefix="digest")
     try:
         futures: dict[Future[_Outcome], PaperJob] = {
             pool.submit(digest_one, job, post_dir=post_dir, provider=paced, lang=request.lang,

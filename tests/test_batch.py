@@ -562,3 +562,15 @@ def test_a_folder_of_pdfs_offline_needs_no_network_and_no_corpus(tmp_path, setti
         assert (result.post_dir / src).is_file()
     names = zipfile.ZipFile(zip_post(result.post_dir)).namelist()
     assert "2026-01-02-examples/index.md" in names
+
+
+def test_a_tight_rate_limit_shrinks_the_pool_so_queued_calls_meet_the_stage_deadline(settings):
+    from chatpaper.batch import pool_size
+    from chatpaper.chain.pipeline import stage_deadline
+
+    assert pool_size(4, None, settings) == 4
+    assert pool_size(4, RateLimiter(60), settings) == 4
+    tight = RateLimiter(2)  # one call every 30 s
+    size = pool_size(4, tight, settings)
+    assert size < 4 and size * 4 * tight.interval <= stage_deadline(settings)
+    assert pool_size(4, RateLimiter(0.1), settings) == 1
