@@ -1,0 +1,98 @@
+"""Read every corpus PDF in one process through parse_pdf (figures included) and score it.
+
+Prints the same figures as ../shared/tools/score_parse.py's SUMMARY (computed in-process with its
+score_one), pages per second including the figure PNGs, and the ratio of that speed to bare
+`page.get_text("dict")` over the same pages, measured in the same run.
+
+    .venv/bin/python benchmarks/bench_parse.py [--verbose]
+
+Skips cleanly (exit 0) where ../shared/corpus is absent.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus"
+SCORER = SHARED / "tools" / "score_parse.py"
+COLUMNS = ["title", "authors_f1", "abstract", "sections_f1", "method", "conclusion",
+           "fig_recall", "fig_precision", "fig_caption"]
+
+
+def load_scorer():
+    spec = importlib.util.spec_from_file_location("score_parse", SCORER)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--verbose", action="store_true", help="one row per paper")
+    args = ap.parse_args()
+    if not (CORPUS / "manifest.json").exists() or not SCORER.exists():
+        print(f"skipped: {CORPUS} or {SCORER} is absent (a user's clone); nothing to measure.")
+        return 0
+    sys.path.insert(0, str(ROOT))
+    from chatpaper.errors import PdfError
+    from chatpaper.pdf import parse_pdf  # also keeps pymupdf's optional layout model out
+    from chatpaper.settings import Settings
+
+    import pymupdf
+
+    scorer = load_scorer()
+    manifest = json.loads((CORPUS / "manifest.json").read_text())
+    pdfs = [CORPUS / "pdfs" / gold["file"] for gold in manifest]
+    for pdf in pdfs:
+        pdf.read_bytes()  # warm the file cache for both passes alike
+    settings = Settings()
+
+    rows, failures, pages, figures = [], [], 0, 0
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="bench_parse_") as tmp:
+        for gold, pdf in zip(manifest, pdfs):
+            out = Path(tmp) / pdf.stem
+            try:
+                paper = parse_pdf(pdf, out_dir=out, settings=settings)
+                data = json.loads(paper.model_dump_json(exclude={"page_texts"}))
+                pages += paper.pages
+                figures += len(list((out / "figures").glob("*.png"))) if (out / "figures").exists() else 0
+            except PdfError as exc:
+                failures.append((gold["file"], str(exc)))
+                data = {}
+            row = scorer.score_one(gold, data)
+            rows.append(row)
+            if args.verbose:
+                print(f"{gold['file'][:32]:32} " + " ".join(scorer.fmt(row[c]).rjust(8) for c in COLUMNS))
+    parse_seconds = time.perf_counter() - start
+
+    bare_pages = 0
+    start = time.perf_counter()
+    for pdf in pdfs:
+        with pymupdf.open(pdf) as doc:
+            for page in doc:
+                page.get_text("dict")
+                bare_pages += 1
+    bare_seconds = time.perf_counter() - start
+
+    for name, why in failures:
+        print(f"FAILED {name}: {why}")
+    summary = {c: scorer.mean([r[c] for r in rows]) for c in COLUMNS}
+    line = " ".join(f"{c}={summary[c]:.2f}" for c in COLUMNS if summary[c] is not None)
+    speed = pages / parse_seconds
+    bare = bare_pages / bare_seconds
+    print(f"SUMMARY papers={len(rows)} failed={len(failures)} {line} pages_per_s={speed:.1f}")
+    print(f"parse: {pages} pages in {parse_seconds:.1f} s = {speed:.1f} pages/s ({figures} figure PNGs); "
+          f"bare get_text('dict'): {bare:.0f} pages/s; ratio {speed / bare:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
