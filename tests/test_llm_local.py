@@ -128,3 +128,15 @@ def test_missing_xllamacpp_says_how_to_install(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "xllamacpp", None)  # import now fails
     with pytest.raises(ProviderError, match=r"pip install 'chatpaper\[local\]'"):
         local.LocalProvider(model_path=model)
+
+
+def test_default_threads_use_idle_cores(monkeypatch):
+    from chatpaper.llm import local
+
+    monkeypatch.setattr(local.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    monkeypatch.setattr(local.os, "getloadavg", lambda: (0.1, 0.0, 0.0))
+    assert local.default_threads() == 4  # an idle machine: every core
+    monkeypatch.setattr(local.os, "getloadavg", lambda: (2.2, 0.0, 0.0))
+    assert local.default_threads() == 3  # two cores busy elsewhere: we keep the rest, plus ours
+    monkeypatch.setattr(local.os, "getloadavg", lambda: (10.0, 0.0, 0.0))
+    assert local.default_threads() == 1  # oversubscribed: one thread never waits for another
