@@ -128,7 +128,8 @@ def _running_lines(pages: list[list[str]]) -> set[str]:
     counts: Counter[str] = Counter()
     for lines in pages:
         for line in set(lines[:3] + lines[-3:]):
-            counts[_mask(line)] += 1
+            if len(line) < 150:
+                counts[_mask(line)] += 1
     need = max(3, int(0.3 * len(pages)))
     return {key for key, n in counts.items() if n >= need and len(key) > 2}
 
@@ -153,6 +154,19 @@ def _split_block(block: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _cut_spans(spans: list[tuple[int, int]], cuts: list[int]) -> list[tuple[int, int]]:
+    if not cuts:
+        return spans
+    out = []
+    for s0, s1 in spans:
+        for c in cuts:
+            if s0 < c < s1:
+                out.append((s0, c - 1 if c > s0 + 1 else c))
+                s0 = c
+        out.append((s0, s1))
+    return out
+
+
 def _page_sentences(
     page: int, lines: list[str], running: set[str], first_index: int, cuts: dict[int, bool]
 ) -> list[Sentence]:
@@ -167,10 +181,12 @@ def _page_sentences(
     # Break before/after marks: a block is a run of lines with no break between them.
     cut_before = [False] * len(lines)
     cut_after = [False] * len(lines)
+    # Running headers and footers are short lines: only those are worth masking and looking up.
+    repeated = [bool(running) and len(line) < 150 and _mask(line) in running for line in lines]
     for i, line in enumerate(lines):
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
         isolated = (
-            _mask(line) in running
+            repeated[i]
             or _NUMBER_ONLY.match(line)
             or _HEADING_LINE.match(line)
             or (_NUMBERED_HEADING.match(line) and len(line) < 0.8 * typical)
@@ -182,7 +198,9 @@ def _page_sentences(
             cut_before[i] = cut_after[i] = True
         elif _CAPTION_START.match(line):
             cut_before[i] = True
-        if _TERMINAL.search(line) and len(line) < 0.8 * typical and not _ends_abbreviated(line):
+        # A short line that ends a sentence ends its paragraph; so does every line of a
+        # parser that writes one paragraph per line (long typical lines).
+        if _TERMINAL.search(line) and (len(line) < 0.8 * typical or typical > 150) and not _ends_abbreviated(line):
             cut_after[i] = True  # paragraph end
         elif not _TERMINAL.search(line) and not _SOFT_END.search(line) and len(line) < 0.6 * typical:
             if nxt[:1].isupper() or nxt[:1].isdigit():
@@ -195,9 +213,10 @@ def _page_sentences(
             b0 = offsets[block_start]
             b1 = offsets[i] + len(lines[i])
             block = norm[b0:b1]
-            junk = any(_mask(lines[j]) in running for j in range(block_start, i + 1))
+            junk = any(repeated[block_start : i + 1])
             caption = bool(_CAPTION_START.match(block))
-            for k, (s0, s1) in enumerate(_split_block(block)):
+            inner = sorted(c - b0 for c in cuts if b0 < c < b1)  # a section starting mid-line
+            for k, (s0, s1) in enumerate(_cut_spans(_split_block(block), inner)):
                 chunk = block[s0:s1]
                 if not chunk.strip():
                     continue
@@ -279,10 +298,15 @@ def sentence_quality(text: str) -> float:
         q *= 0.6
     elif n > 55:
         q *= 0.7
+    equals = text.count("=")
+    if equals >= 2:
+        return 0.0  # an equation run into the prose
+    if equals:
+        q *= 0.5
     if _ROADMAP.search(text):
         q *= 0.35  # "In section 2 we describe ...": a map of the paper, not its content
     if _PANEL.search(text):
-        q *= 0.5  # "(a) Average performance on ...": a figure's panel label
+        q *= 0.3  # "(a) Average performance on ...": a figure's panel label
     upper_words = sum(1 for w in words if len(w) > 3 and w.isupper())
     if upper_words / n > 0.4:
         q *= 0.3  # a heading glued to its first sentence
@@ -349,8 +373,13 @@ def _section_roles(paper: Paper) -> list[str]:
     """Role per section: its own for top-level ones, its top-level ancestor's for subsections."""
     roles: list[str] = []
     top_role, after_refs = "other", False
+    numbered = sum(1 for sec in paper.sections if sec.number) > len(paper.sections) / 2
+    has_method = any(sec.role == "method" for sec in paper.sections)
     for sec in paper.sections:
         role = _norm_role(sec.role, sec.title)
+        if not sec.role and roles and ((numbered and not sec.number and role not in _BACK) or
+                                       (role == "method" and has_method)):
+            role = roles[-1]  # an unnumbered, unlabelled "heading" amid numbered ones: a table's header row
         if sec.level > 1 and not (sec.role and top_role == "other"):
             role = top_role
         if role == "references":
@@ -363,6 +392,7 @@ def _section_roles(paper: Paper) -> list[str]:
     return roles
 
 
+_BACK = frozenset({"references", "appendix", "acknowledgments"})
 _REFERENCES_LINE = re.compile(r"^(?:\d+\.?\s+)?(?:references|bibliography|literature cited)$", re.I)
 
 
