@@ -1,7 +1,7 @@
 """Pacing for batches: one requests-per-minute budget shared by every thread of a run.
 
 The limiter spaces request *starts* at least 60/rpm seconds apart, so no 60-second window ever
-holds more than `rpm` starts, however many workers ask at once. The clock and sleep are
+holds more than `rpm` starts, however many workers ask at once and however late they wake. The clock and sleep are
 injectable so tests pace a fake clock instead of sleeping.
 """
 from __future__ import annotations
@@ -32,19 +32,23 @@ class RateLimiter:
         self._sleep = sleep
         self._lock = threading.Lock()
         self._next_slot: float | None = None
-        self.granted: list[float] = []  # slot times handed out, for benchmarks and tests
+        self.granted: list[float] = []  # when each slot was taken, for benchmarks and tests
 
     def acquire(self) -> float:
-        """Wait for the next free slot and return its time on the limiter's clock."""
-        with self._lock:  # reserve under the lock, wait outside it, so callers queue in order
-            now = self._clock()
-            slot = now if self._next_slot is None else max(now, self._next_slot)
-            self._next_slot = slot + self.interval
-            self.granted.append(slot)
-        wait = slot - now
-        if wait > 0:
+        """Wait until a slot is free, take it, and return its time on the limiter's clock.
+
+        The slot is stamped when it is taken (after any wait), so a thread that wakes late never
+        lets the next one in early: starts are always at least `interval` apart.
+        """
+        while True:
+            with self._lock:
+                now = self._clock()
+                if self._next_slot is None or now >= self._next_slot:
+                    self._next_slot = now + self.interval
+                    self.granted.append(now)
+                    return now
+                wait = self._next_slot - now
             self._sleep(wait)
-        return slot
 
 
 class RateLimitedProvider(Provider):
