@@ -244,8 +244,9 @@ _JUNK_WORDS = re.compile(
     re.I,
 )
 _ENUMERATION = re.compile(r"(?<![(\w])(?:\d{1,2}|[a-z]|[ivx]{1,4})\)")
+_DIGIT_THEN_LOWER = re.compile(r"^\d+\s+[a-z]")
 _BROKEN_GLYPH = re.compile("[\u2190-\u21ff\u2700-\u27bf\ue000-\uf8ff\ufffd]")
-_ROADMAP = re.compile(r"\b(?:sections?|sec\.|§|chapter)\s*\d|^see\b|\bis organi[sz]ed as follows\b|\bthe rest of (?:this|the) paper\b", re.I)
+_ROADMAP = re.compile(r"\b(?:sections?|sec\.|§|chapter)\s*(?:\d|[IVX]+\b)|^see\b|\bth(?:is|e next|e following) section\b|\bis organi[sz]ed as follows\b|\bthe rest of (?:this|the) paper\b", re.I)
 _PANEL = re.compile(r"\((?:[a-f])\) [A-Z]")
 _SINGLE_OK = frozenset("a A I".split())
 
@@ -257,8 +258,8 @@ def sentence_quality(text: str) -> float:
     if n < 5 or n > 120 or len(text) < 30:
         return 0.0
     first = text.lstrip("\"'“‘([")[:1]
-    if not (first.isupper() or first.isdigit()):
-        return 0.0  # starts mid-sentence or mid-word
+    if not (first.isupper() or first.isdigit()) or _DIGIT_THEN_LOWER.match(text):
+        return 0.0  # starts mid-sentence or mid-word (or on a subscript: "2 given a frame ...")
     if not _TERMINAL.search(text):
         return 0.0
     if "@" in text or _CAPTION_START.match(text) or _JUNK_WORDS.search(text):
@@ -304,7 +305,7 @@ def sentence_quality(text: str) -> float:
     if equals:
         q *= 0.5
     if _ROADMAP.search(text):
-        q *= 0.35  # "In section 2 we describe ...": a map of the paper, not its content
+        q *= 0.2  # "In section 2 we describe ...": a map of the paper, not its content
     if _PANEL.search(text):
         q *= 0.3  # "(a) Average performance on ...": a figure's panel label
     upper_words = sum(1 for w in words if len(w) > 3 and w.isupper())

@@ -89,6 +89,7 @@ PROPOSE = _cues(
     (r"\bour (?:method|approach|model|framework|algorithm|system|technique|scheme|pipeline)\b", 1.0),
     (r"\bcalled\b|\bnamed\b|\bdubbed\b|\btermed\b", 1.0),
     (r"\bcontributions?\b", 1.0),
+    (r"\bkey idea\b|\bmain idea\b|\bcore idea\b|\bcentral idea\b", 2.0),
 )
 PAST = _cues(
     (r"\bhowever\b", 2.0),
@@ -125,7 +126,7 @@ INNOVATION = _cues(
     (r"\bnovel\b|\bfor the first time\b|\bthe first (?:\w+ )?(?:method|work|approach|framework|model|attempt|"
      r"study|system|algorithm|to)\b", 3.0),
     (r"\bnew\b", 1.5),
-    (r"\bunlike\b|\bkey (?:idea|insight|observation)\b|\bcontributions?\b|\bpropos\w*\b|\bintroduc\w*\b", 2.0),
+    (r"\bunlike\b|\bkey (?:idea|insight|observation)\b|\bmain idea\b|\bcore idea\b|\bcontributions?\b|\bpropos\w*\b|\bintroduc\w*\b", 2.0),
     (r"\bsimple\b|\binstead\b|\bwithout (?:requiring|the need|any)\b|\bonly\b|\bdirectly\b", 1.0),
 )
 WORKLOAD = _cues(
@@ -290,7 +291,7 @@ class _Picker:
             w = weights.get(s.role, weights.get("*", 0.0))
             if w <= 0:
                 continue
-            value = key(s, self.scores[s.index]) * w * (0.5 + 0.5 * s.quality)
+            value = key(s, self.scores[s.index]) * w * (0.2 + 0.8 * s.quality)
             if value > best_value and (allow_used or not self.is_duplicate(s)):
                 best, best_value = s, value
         return best
@@ -365,7 +366,9 @@ def extract_digest(paper: Paper) -> ExtractiveDigest:
 def _summary(p: _Picker, paper: Paper) -> tuple[SummaryStage, MethodsStage]:
     """The summary's points; the method steps are chosen before `proposed_method` so they keep their leads."""
     one_line = p.pick(
-        lambda: p.best({"front": 1.5, "introduction": 1.0, "conclusion": 0.7}, lambda s, c: c.propose, minimum=2.0),
+        # The abstract is the authors' own summary: its "we propose" sentence comes first.
+        lambda: p.best({"front": 1.0}, lambda s, c: c.propose, minimum=1.5),
+        lambda: p.best({"introduction": 1.0, "conclusion": 0.7}, lambda s, c: c.propose, minimum=2.0),
         lambda: p.best({"front": 1.0, "introduction": 0.8, "*": 0.3}, lambda s, c: c.propose + c.result * 0.3),
         lambda: p.first(p.by_role("front")),
     )
@@ -469,8 +472,13 @@ def _method_groups(p: _Picker, paper: Paper) -> list[list[Sentence]]:
     tree = paper.section_tree(top)
     start = paper.sections.index(top)
     indices = list(range(start, start + len(tree)))
+    if len(tree) < 3:  # a short method section: the unlabelled sections right after it continue it
+        for i in range(start + len(tree), len(paper.sections)):
+            if p.text.section_roles[i] != "other":
+                break
+            indices.append(i)
     if len(indices) - 1 > MAX_STEPS:  # many sub-subsections: one step per direct subsection
-        child_level = min(s.level for s in tree[1:])
+        child_level = min(paper.sections[i].level for i in indices[1:])
         parent: dict[int, int] = {}
         current = start
         for i in indices:
