@@ -129,6 +129,12 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / name), full_page=True)
 
 
+def wait_for_upload(page, name: str) -> None:
+    """The upload box lists the file (its name may be split over elements, so compare flattened text)."""
+    page.wait_for_function("name => document.querySelector('#cp-upload').innerText.replace(/\\s/g, '').includes(name)",
+                           arg=name)
+
+
 def test_arxiv_id_shows_header_then_sections_then_gallery(page):
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.add_passthru("http://127.0.0.1")
@@ -152,19 +158,23 @@ def test_arxiv_id_shows_header_then_sections_then_gallery(page):
 
 def test_uploaded_pdf_is_summarised(page):
     page.set_input_files("#cp-upload input[type=file]", str(ui.EXAMPLE_PDF))
-    page.wait_for_selector("#cp-upload :text('chatpaper-example.pdf')")
+    wait_for_upload(page, "chatpaper-example.pdf")
     page.click("#cp-go")
     page.wait_for_selector("#cp-header h2:has-text('ChatPaper: Faithful Structured Digests')")
     page.wait_for_selector("#cp-status :text('Done')")
     page.wait_for_selector("#cp-gallery img")
     assert "Key takeaways" in page.inner_text("#cp-summary")
     shot(page, "ui-upload.png")
+    page.locator("#cp-gallery button.thumbnail-item").first.click()  # a figure opens large
+    preview = page.wait_for_selector("#cp-gallery .preview img")
+    assert preview.bounding_box()["width"] > 400
+    shot(page, "ui-figure-preview.png")
 
 
 def test_script_and_img_onerror_in_paper_and_reply_execute_nothing(page, tmp_path):
     hostile = make_hostile_pdf(tmp_path / "hostile.pdf")
     page.set_input_files("#cp-upload input[type=file]", str(hostile))
-    page.wait_for_selector("#cp-upload :text('hostile.pdf')")
+    wait_for_upload(page, "hostile.pdf")
     page.click("#cp-go")
     page.wait_for_selector("#cp-status :text('Done')")
     header = page.inner_text("#cp-header")
@@ -176,3 +186,11 @@ def test_script_and_img_onerror_in_paper_and_reply_execute_nothing(page, tmp_pat
     assert page.dialogs == []
     assert page.locator("#cp-header script, #cp-summary script, #cp-header img, #cp-summary img").count() == 0
     shot(page, "ui-hostile.png")
+
+
+def test_example_pdf_row_fills_the_upload_and_runs(page):
+    page.click("text=chatpaper-example.pdf")
+    wait_for_upload(page, "chatpaper-example.pdf")
+    page.click("#cp-go")
+    page.wait_for_selector("#cp-header h2:has-text('ChatPaper: Faithful Structured Digests')")
+    page.wait_for_selector("#cp-status :text('Done')")
