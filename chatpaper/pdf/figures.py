@@ -102,7 +102,7 @@ def _one_per_number(found: list[_Found], textless: list[_Found]) -> list[_Found]
         if f.caption.number not in numbers and (f.caption.printed in styles or not styles):
             out.append(f)
             numbers.add(f.caption.number)
-    out.sort(key=lambda f: (f.index, f.region.y0, f.region.x0))
+    out.sort(key=lambda f: (f.index, f.caption.number))
     return out
 
 
@@ -221,7 +221,7 @@ def _captions(blocks: list[_Block]) -> list[_Caption]:
             own = [block]
             if len(lines) == len(block.lines) - li:  # the caption may go on in the blocks below
                 label_only = len(" ".join(parts).split()) <= 3
-                while (nxt := _block_below(rect, blocks, own, 14 if label_only else 5)) is not None:
+                while (nxt := _block_below(rect, blocks, own, label_only)) is not None:
                     parts += [t for _, t, _, _ in nxt.lines]
                     rect |= nxt.rect
                     nxt.kind = "caption"
@@ -248,14 +248,19 @@ def _caption_lines(block: _Block, first: int) -> list[tuple[pymupdf.Rect, str, f
     return lines
 
 
-def _block_below(rect: pymupdf.Rect, blocks: list[_Block], own: list[_Block], gap: float) -> _Block | None:
-    """The block that continues a caption: right below it, within its width, not a caption itself."""
+def _block_below(rect: pymupdf.Rect, blocks: list[_Block], own: list[_Block], label_only: bool) -> _Block | None:
+    """The block that continues a caption: right below it, within its width (or, after a label
+    printed alone, starting where the label starts), not a caption itself."""
     best = None
     for b in blocks:
         if b in own or b.kind == "caption":
             continue
         r = b.rect
-        if -1 <= r.y0 - rect.y1 <= gap and r.x0 >= rect.x0 - 3 and r.x1 <= rect.x1 + 3:
+        if label_only:
+            fits = -1 <= r.y0 - rect.y1 <= 14 and abs(r.x0 - rect.x0) <= 15
+        else:
+            fits = -1 <= r.y0 - rect.y1 <= 5 and r.x0 >= rect.x0 - 3 and r.x1 <= rect.x1 + 3
+        if fits:
             if best is None or r.y0 < best.rect.y0:
                 best = b
     return best

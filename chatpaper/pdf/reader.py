@@ -113,9 +113,17 @@ def _page_ranges(numbers: list[int]) -> str:
     return ", ".join(ranges)
 
 
-def _is_scanned(doc: pymupdf.Document, pages: list[list[Line]]) -> bool:
-    letters = sum(sum(ch.isalpha() for ch in ln.text) for page in pages for ln in page if ln.kind == "body")
-    return letters < 40 * max(1, min(len(pages), 3))
+def _is_scanned(pages: list[list[Line]]) -> bool:
+    """Hardly any text on the first pages that have some: the pages are images."""
+    needed = 40 * max(1, min(len(pages), 3))
+    chars = 0
+    for page in pages:
+        for line in page:
+            if line.kind == "body":
+                chars += len(line.text) - line.text.count(" ")
+                if chars >= needed:
+                    return False
+    return True
 
 
 def parse_pdf(data: bytes | Path, *, out_dir: Path, settings: Settings, source: SourceInfo | None = None) -> Paper:
@@ -135,7 +143,7 @@ def parse_pdf(data: bytes | Path, *, out_dir: Path, settings: Settings, source: 
 def _parse_document(doc: pymupdf.Document, *, out_dir: Path, settings: Settings, source: SourceInfo,
                     warnings: list[str], name: str) -> Paper:
     pages, sizes, lost = _read_pages(doc)
-    if _is_scanned(doc, pages):
+    if _is_scanned(pages):
         raise PdfError(f"{name} is a scanned PDF, no text to read; run OCR on it (e.g. ocrmypdf) and try again.")
     if warnings and lost:
         warnings[0] = (f"{name} was damaged; MuPDF repaired it but pages {_page_ranges(lost)} came out blank, "

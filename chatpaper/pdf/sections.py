@@ -169,6 +169,7 @@ def _scan(doc: DocText, lines: list[Line], start: int, toc_pages: set[int], seq:
     body = doc.body_size
     headings: list[Heading] = []
     top_sizes: list[float] = []
+    top_style: tuple[float, bool] | None = None
     appendix_zone = False
     i = start
     while i < len(lines):
@@ -189,10 +190,16 @@ def _scan(doc: DocText, lines: list[Line], start: int, toc_pages: set[int], seq:
             appendix_zone = True
         else:
             m = _NUMBERED.match(text)
-            if m and (m.group("dot") or not re.fullmatch(r"[A-H]", m.group("num"), re.I) or appendix_zone
+            lettered = bool(m) and bool(re.fullmatch(r"[A-H]", m.group("num"), re.I))
+            top_like = bool(top_style) and abs(line.size - top_style[0]) <= 0.3 and line.bold == top_style[1]
+            if m and (m.group("dot") or not lettered or appendix_zone or top_like
                       or _distinct_caps(m.group("title"))) and not re.fullmatch(r"[a-h]", m.group("num")):
                 if not _plausible_title(m.group("title")):
                     continue
+                if headings and m.group("num") in ("1", "I") and re.match(r"introduction", m.group("title"), re.I):
+                    # whatever looked like sections before the introduction was front matter
+                    headings, top_sizes, top_style = [], [], None
+                    seq = _Sequence(relaxed=seq.relaxed)
                 ok, level = seq.accept(m.group("num"), appendix_zone)
                 if not ok:
                     continue
@@ -209,9 +216,12 @@ def _scan(doc: DocText, lines: list[Line], start: int, toc_pages: set[int], seq:
                           line_index=i - 1 - consumed, end_index=i, style=_style(line))
         if level == 1 and number:
             top_sizes.append(line.size)
+            top_style = top_style or (line.size, line.bold)
         low = heading.title.lower()
         if re.match(r"(references|bibliography|appendi(x|ces)|supplementary)", low):
             appendix_zone = True
+        if number and re.fullmatch(r"[A-H](\.\d+)*", number) and seq.kind != "roman":
+            appendix_zone = True  # lettered sections after numbered ones are appendices
         heading.role = "appendix" if appendix_zone and not re.match(r"(references|bibliography)$", low) else None
         headings.append(heading)
     return headings

@@ -119,9 +119,10 @@ def join_lines(lines: list[str]) -> str:
         text = raw.strip()
         if not text:
             continue
-        if out and _HYPHEN_END.search(out[-1]) and text[:1].islower():
-            out[-1] = out[-1][:-1] + text
-        elif out and _URL_OPEN.search(out[-1]):
+        last = out[-1] if out else ""
+        if last.endswith("-") and text[:1].islower() and _HYPHEN_END.search(last):
+            out[-1] = last[:-1] + text
+        elif ("http" in last or "www." in last) and _URL_OPEN.search(last):
             out[-1] = out[-1] + text  # a URL broken at the line end
         else:
             out.append(text)
@@ -203,7 +204,7 @@ def _set_style(line: Line) -> None:
     baseline = main.origin_y
     line.size = max(s.size for s, w in zip(spans, weights) if w and abs(s.origin_y - baseline) <= 0.15 * s.size)
     line.bold = sum(w for s, w in zip(spans, weights) if s.bold) >= 0.6 * total
-    line.smallcaps = len({s.size for s, w in zip(spans, weights) if w}) > 1 and _is_caps(line.text)
+    line.smallcaps = any(s.size != main.size for s, w in zip(spans, weights) if w) and _is_caps(line.text)
 
 
 def _is_caps(text: str) -> bool:
