@@ -272,3 +272,42 @@ def test_drop_bad_pages_keeps_good_ones():
 def test_formulas_do_not_count_against_english():
     text = "Compute E[g2]t = ρE[g2]t−1 + (1 − ρ) g2 t where ρ is a decay constant and ε a small constant."
     assert guards.script_share(text, "en") >= guards.MIN_LATIN_SHARE
+
+
+# --------------------------------------------------------------------------- content-free replies (seen from a 135M model)
+
+
+def test_bare_numbers_and_a_runaway_list_are_retried_then_trimmed(paper, settings):
+    runaway = summary_json(key_takeaways=[{"text": str(i), "pages": []} for i in range(1, 25)])
+    provider = script(summary=[runaway, runaway])
+    digest = run(paper, provider, settings)
+
+    correction = provider.requests_for("summary")[1].history[1][1]
+    assert "has no words" in correction and "24 items" in correction
+    assert len(digest.summary.key_takeaways) == 8
+    assert any("cut from 24 to 8" in w for w in record(digest, "summary").warnings)
+
+
+def test_the_title_echoed_in_every_field_is_caught():
+    echo = {"text": TITLE, "pages": [1]}
+    result = SummaryStage.model_validate_json(summary_json(one_line=echo, background={"text": "Tuning is costly.",
+                                                                                        "pages": [1]}))
+    (issue,) = guards.check_content(result, TITLE)
+    assert "one_line.text only repeats the paper's title" in issue.message
+
+
+def test_one_sentence_in_every_field_is_caught():
+    same = {"text": "The method adapts the learning rate.", "pages": [2]}
+    data = json.loads(conclusion_json(innovation=same, performance=same, workload=same))
+    from chatpaper.models import ConclusionStage
+
+    (issue,) = guards.check_content(ConclusionStage.model_validate(data), TITLE)
+    assert "performance.text repeats innovation.text" in issue.message
+
+
+def test_good_replies_have_content():
+    from chatpaper.models import ConclusionStage, MethodsStage
+
+    for model, stage in ((SummaryStage, "summary"), (MethodsStage, "methods"), (ConclusionStage, "conclusion")):
+        for lang in ("en", "zh"):
+            assert guards.check_content(model.model_validate_json(valid_reply(stage, lang=lang)), TITLE) == []

@@ -117,6 +117,51 @@ def find_placeholders(result: BaseModel) -> list[Issue]:
                   + ". Fill every field with real content taken from the paper.")]
 
 
+# --------------------------------------------------------------------------- content-free replies
+
+# (field, fewest, most) items a stage list should have; the prompts ask for these counts.
+LIST_LIMITS = {"key_takeaways": (5, 8), "keywords": (3, 6), "steps": (2, 12)}
+_WORDISH = re.compile(r"[A-Za-z\u00c0-\u024f]{2,}|[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def check_content(result: BaseModel, title: str) -> list[Issue]:
+    """Replies a tiny model gives: bare numbers, the title echoed as a point, one sentence in every field,
+    lists far too short or too long."""
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+    title_key = _plain(title)
+    for path, text in iter_texts(result):
+        if path.startswith("keywords"):
+            continue
+        key = _plain(text) or text.strip()
+        if len(_WORDISH.findall(text)) < 2:
+            problems.append(f'{path} ("{text.strip()[:30]}") has no words')
+        elif key == title_key and path != "title_translation":
+            problems.append(f"{path} only repeats the paper's title")
+        elif key in seen:
+            problems.append(f"{path} repeats {seen[key]} word for word")
+        seen.setdefault(key, path)
+    for name, (low, high) in LIST_LIMITS.items():
+        items = getattr(result, name, None)
+        if items is not None and not low <= len(items) <= high:
+            problems.insert(0, f"{name} has {len(items)} items; give {low} to {high}")
+    if not problems:
+        return []
+    return [Issue("content", "Some fields say nothing: " + "; ".join(problems[:8])
+                  + ". Write real, distinct content from the paper in every field.")]
+
+
+def trim_lists(result: BaseModel) -> tuple[BaseModel, list[str]]:
+    """Over-long lists cut to their maximum (a runaway reply must not flood the digest)."""
+    update, notes = {}, []
+    for name, (_, high) in LIST_LIMITS.items():
+        items = getattr(result, name, None)
+        if items is not None and len(items) > high:
+            update[name] = items[:high]
+            notes.append(f"{name} was cut from {len(items)} to {high} items.")
+    return (result.model_copy(update=update) if update else result), notes
+
+
 # --------------------------------------------------------------------------- language by script
 
 _SCRIPTS = {

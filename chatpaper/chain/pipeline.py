@@ -129,6 +129,7 @@ class _Run:
 def _hard_issues(run: _Run, stage: str, result: BaseModel) -> list[guards.Issue]:
     """The faults worth a corrective retry."""
     issues = guards.find_placeholders(result)
+    issues += guards.check_content(result, run.header.title)
     min_share = METADATA_MIN_SHARE if stage == "metadata" else None
     issues += guards.check_language(result, run.lang, min_share=min_share)
     issues += guards.check_pages(result, run.paper.pages)
@@ -144,6 +145,8 @@ def _finish(run: _Run, result: BaseModel, record: StageRecord, issues: list[guar
             continue  # fixed below by dropping the pages
         kept_after_retry = issue.retry and not extractive
         record.warnings.append(f"Kept after a corrective retry: {issue.message}" if kept_after_retry else issue.message)
+    result, trimmed = guards.trim_lists(result)
+    record.warnings.extend(trimmed)
     result, dropped = guards.drop_bad_pages(result, run.paper.pages)
     if dropped:
         record.warnings.append(f"Dropped page numbers outside 1-{run.paper.pages}: {', '.join(map(str, dropped))}.")
