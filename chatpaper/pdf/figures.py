@@ -77,8 +77,12 @@ def extract_figures(doc: pymupdf.Document, out_dir: Path, *, dpi: int = 150,
             items = _drop_text_backgrounds(_graphics(page), blocks)
         except (RuntimeError, ValueError):  # a damaged page: keep the others
             continue
+        # every caption's box, tables' included: a neighbour beside a caption bounds its figure
+        owned = {id(b) for cap in captions for b in cap.own}
+        others = [cap.rect for cap in captions] + [b.rect for b in blocks if b.kind == "caption" and id(b) not in owned]
         for cap in captions:
-            region, kind = _figure_region(cap, blocks, items, _column_band(cap.rect, blocks, page.rect), page.rect)
+            band = _column_band(cap.rect, blocks, page.rect)
+            region, kind = _figure_region(cap, blocks, items, band, page.rect, others)
             if region is not None:
                 found.append(_Found(index, cap, region, kind))
             elif cap.starts_block:
@@ -209,17 +213,17 @@ def _captions(blocks: list[_Block]) -> list[_Caption]:
     for block in blocks:
         if block.kind != "caption":
             continue
-        for li, (_, text, _, bold) in enumerate(block.lines):
-            if not _is_caption_line(text, bold):
-                continue
-            m = _LABEL.match(text)
-            lines = _caption_lines(block, li)
+        labels = [i for i, (_, text, _, bold) in enumerate(block.lines) if _is_caption_line(text, bold)]
+        for li in labels:
+            m = _LABEL.match(block.lines[li][1])
+            lane = _lane(block, li, labels)
+            lines = _caption_lines(block, li, lane)
             rect = pymupdf.Rect(lines[0][0])
             for r, _, _, _ in lines[1:]:
                 rect |= r
             parts = [t for _, t, _, _ in lines]
             own = [block]
-            if len(lines) == len(block.lines) - li:  # the caption may go on in the blocks below
+            if lines[-1] is block.lines[-1] or lane != (block.rect.x0, block.rect.x1):  # it may go on below
                 label_only = len(" ".join(parts).split()) <= 3
                 while (nxt := _block_below(rect, blocks, own, label_only)) is not None:
                     parts += [t for _, t, _, _ in nxt.lines]
@@ -229,22 +233,41 @@ def _captions(blocks: list[_Block]) -> list[_Caption]:
                     label_only = False
             caps.append(_Caption(number=int(m.group(2)), printed=m.group(1).rstrip(".").title(), rect=rect,
                                  text=_clean(parts), starts_block=li == 0, block=block, own=own))
-            break
     return caps
 
 
-def _caption_lines(block: _Block, first: int) -> list[tuple[pymupdf.Rect, str, float, bool]]:
-    """The caption's lines of its block, up to where body text starts in the same block."""
-    lines = block.lines[first:]
-    for i in range(1, len(lines)):
-        prev, line = lines[i - 1][0], lines[i][0]
-        if line.y0 < prev.y1 - 2:  # same row (a split line)
+def _lane(block: _Block, li: int, labels: list[int]) -> tuple[float, float]:
+    """The horizontal span of one caption in its block: all of it, unless captions sit side by side."""
+    me = block.lines[li][0]
+    beside = [block.lines[j][0] for j in labels if j != li and block.lines[j][0].y0 < me.y1 - 2
+              and block.lines[j][0].y1 > me.y0 + 2]
+    x0, x1 = block.rect.x0, block.rect.x1
+    for r in beside:
+        if r.x0 >= me.x1:
+            x1 = min(x1, r.x0 - 1)
+        elif r.x1 <= me.x0:
+            x0 = max(x0, r.x1 + 1)
+    return x0, x1
+
+
+def _caption_lines(block: _Block, first: int, lane: tuple[float, float]) -> list[tuple[pymupdf.Rect, str, float, bool]]:
+    """The caption's lines of its block (in its lane), up to where body text or another caption starts."""
+    x0, x1 = lane
+    lines = [block.lines[first]]
+    for line in block.lines[first + 1:]:
+        r = line[0]
+        if r.x1 <= x0 or r.x0 >= x1:  # a neighbour caption's line
             continue
-        centered = prev.x0 > block.rect.x0 + 10 and prev.x1 < block.rect.x1 - 10
-        if centered and abs(line.x0 - prev.x0) > 10:  # a one-line centred caption, then the text
-            return lines[:i]
-        if i >= 2 and lines[i - 1][1].endswith(".") and line.x0 > lines[i - 1][0].x0 + 8:  # an indented paragraph
-            return lines[:i]
+        if _is_caption_line(line[1], line[3]):
+            break
+        prev = lines[-1][0]
+        if r.y0 >= prev.y1 - 2:  # a new row
+            centered = prev.x0 > x0 + 10 and prev.x1 < x1 - 10
+            if centered and abs(r.x0 - prev.x0) > 10:  # a one-line centred caption, then the text
+                break
+            if len(lines) >= 2 and lines[-1][1].endswith(".") and r.x0 > prev.x0 + 8:  # an indented paragraph
+                break
+        lines.append(line)
     return lines
 
 
@@ -443,7 +466,8 @@ def _drop_text_backgrounds(items: list[_Item], blocks: list[_Block]) -> list[_It
 
 
 def _figure_region(cap: _Caption, blocks: list[_Block], graphics: list[_Item], band: tuple[float, float] | None,
-                   page: pymupdf.Rect) -> tuple[pymupdf.Rect | None, str]:
+                   page: pymupdf.Rect, others: list[pymupdf.Rect]) -> tuple[pymupdf.Rect | None, str]:
+    """The graphics that belong to a caption (above it, else below) and their kind, or None."""
     items = list(graphics)
     for block in blocks:
         if block in cap.own:
@@ -454,16 +478,16 @@ def _figure_region(cap: _Caption, blocks: list[_Block], graphics: list[_Item], b
     items = [it for it in items if it.box[3] > top and it.box[1] < bottom]
     lo, hi = band or (-1e9, 1e9)  # a one-column caption of a two-column page: its figure stays in that column
     c = cap.rect
-    for block in blocks:  # captions side by side split the width; text beside a caption (a wrapped figure) bounds it
-        r = block.rect
-        if block in cap.own or r.y0 >= c.y1 or r.y1 <= c.y0 or block.kind == "text":
-            continue
-        for line, _, _, _ in (block.lines if block.kind == "body" else [(r, "", 0, False)]):
-            if line.y0 < c.y1 and line.y1 > c.y0:
-                if line.x1 <= c.x0:
-                    lo = max(lo, (line.x1 + c.x0) / 2)
-                elif line.x0 >= c.x1:
-                    hi = min(hi, (line.x0 + c.x1) / 2)
+    beside = [r for r in others if r != c]  # captions side by side split the width
+    # ... and body text beside a caption (a wrapped figure) bounds it
+    beside += [line for b in blocks if b.kind == "body" and b.rect.y0 < c.y1 and b.rect.y1 > c.y0
+               for line, _, _, _ in b.lines]
+    for r in beside:
+        if r.y0 < c.y1 and r.y1 > c.y0:
+            if r.x1 <= c.x0:
+                lo = max(lo, (r.x1 + c.x0) / 2)
+            elif r.x0 >= c.x1:
+                hi = min(hi, (r.x0 + c.x1) / 2)
     if band is not None or lo > -1e9 or hi < 1e9:
         items = [it for it in items if min(it.box[2], hi) - max(it.box[0], lo)
                  >= (0.5 if it.kind in ("graphic", "image") else 0.8) * (it.box[2] - it.box[0])]
