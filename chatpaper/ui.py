@@ -419,13 +419,10 @@ def run_summary(
         progress(0.0, "Reading the paper")
         yield view
         source, folder, filename = resolve_source(arxiv_text, upload, settings)
-        from chatpaper.chain import iter_digest  # noqa: PLC0415
+        from chatpaper.chain import build_header, iter_digest  # noqa: PLC0415
         from chatpaper.llm.registry import get_provider  # noqa: PLC0415
         from chatpaper.reading import read_paper  # noqa: PLC0415
 
-        provider = get_provider(provider_name or settings.provider, model=(model or "").strip() or None,
-                                settings=settings, api_key=api_key, base_url=(base_url or "").strip() or None)
-        notice = OFFLINE_NOTICE if getattr(provider, "extractive", False) else ""
         if isinstance(source, str):  # arXiv: show what arXiv says while the PDF downloads and parses
             from chatpaper.sources.arxiv import ArxivSource  # noqa: PLC0415
 
@@ -441,6 +438,11 @@ def run_summary(
         if paper is None:
             paper = read_paper(source, out_dir=run_dir, settings=settings, arxiv=arxiv, filename=filename)
             store_paper(paper, run_dir)
+        view = replace(view, header=format_header(build_header(paper)))
+        # After the paper: building a provider may load a local model, and the header should not wait.
+        provider = get_provider(provider_name or settings.provider, model=(model or "").strip() or None,
+                                settings=settings, api_key=api_key, base_url=(base_url or "").strip() or None)
+        notice = OFFLINE_NOTICE if getattr(provider, "extractive", False) else ""
         lang = lang or settings.lang
         done = 0
         # cache=None: the chain's digest cache under settings.cache_dir answers repeats at once.

@@ -204,6 +204,15 @@ def test_a_repeat_reuses_the_parsed_paper_and_the_digest_cache(tmp_path, monkeyp
     assert second[-1].sections == first[-1].sections and second[-1].gallery == first[-1].gallery
 
 
+def test_missing_key_keeps_the_header_and_says_how_to_add_one(tmp_path):
+    views = list(ui.run_summary("", EXAMPLE_PDF, "en", "gemini", "", "", "", settings=Settings(cache_dir=tmp_path)))
+    last = views[-1]
+    assert last.final and last.status.startswith("⚠️") and "GEMINI\\_API\\_KEY" in last.status
+    assert last.error == "No Gemini API key was given; set GEMINI_API_KEY or paste a key."
+    assert "Traceback" not in last.status
+    assert "ChatPaper: Faithful Structured Digests" in last.header  # the parsed paper's header stays
+
+
 # --------------------------------------------------------------------------- the app object
 
 
