@@ -83,9 +83,10 @@ _HEADING_LINE = re.compile(
 _NUMBERED_HEADING = re.compile(r"^(?:\d+(?:\.\d+){0,3}|[IVX]{1,5})\.?\s+[A-Z][^.!?]{1,80}$")
 _NUMBER_ONLY = re.compile(r"^[\(\[]?[\dIVXivx]+(?:\.\d+)*[\)\]]?\.?$")
 _CAPTION_START = re.compile(r"^(?:Figure|Fig\.|FIGURE|FIG\.|Table|TABLE|Tab\.|Algorithm|Listing)\s*[\dIVX]+[.:]?")
-_TERMINAL = re.compile(r"[.!?][\"'”’)\]]*$")
+_TERMINAL = re.compile(r"[.!?。！？][\"'”’)\]」』）]*$")
 _SOFT_END = re.compile(r"[,;:\-–—(]$")
-_BOUNDARY = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+# Latin sentences end at ". " before a capital; Chinese and Japanese ones at "。" with no space.
+_BOUNDARY = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])|[。！？][」』”）]*\s*")
 _ABBREVIATIONS = frozenset(
     "e.g i.e et al fig figs eq eqs sec secs tab vs cf resp approx no nos ref refs dr mr ms prof inc ltd "
     "co jr st vol pp ca w.r.t etc viz def thm lemma prop cor alg app ch eqn". split()
@@ -203,7 +204,7 @@ def _page_sentences(
         if _TERMINAL.search(line) and (len(line) < 0.8 * typical or typical > 150) and not _ends_abbreviated(line):
             cut_after[i] = True  # paragraph end
         elif not _TERMINAL.search(line) and not _SOFT_END.search(line) and len(line) < 0.6 * typical:
-            if nxt[:1].isupper() or nxt[:1].isdigit():
+            if nxt[:1].isupper() or nxt[:1].isdigit() or _CJK.match(nxt):
                 cut_after[i] = True  # heading, author line, display equation
     sentences: list[Sentence] = []
     block_start = 0
@@ -240,7 +241,8 @@ _GREEK = re.compile("[\u0370-\u03ff]")
 _DIGIT = re.compile(r"\d")
 _JUNK_WORDS = re.compile(
     r"arxiv:|preprint|©|copyright|licensed under|proceedings of|all rights reserved|under review|"
-    r"conference paper at|equal contribution|corresponding author|work was done|^acknowledg",
+    r"conference paper at|equal contribution|corresponding author|work was done|^acknowledg|"
+    r"\b(?:is|was|are|were|been) (?:partially |partly |generously )?(?:supported|funded) by\b|\bgrant (?:no\.|number)",
     re.I,
 )
 _ENUMERATION = re.compile(r"(?<![(\w])(?:\d{1,2}|[a-z]|[ivx]{1,4})\)")
@@ -251,8 +253,15 @@ _PANEL = re.compile(r"\((?:[a-f])\) [A-Z]")
 _SINGLE_OK = frozenset("a A I".split())
 
 
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
 def sentence_quality(text: str) -> float:
     """0 for fragments and garbage; towards 1 for a clean, complete prose sentence."""
+    cjk = len(_CJK.findall(text))
+    if cjk > 0.3 * len(text):  # Chinese, Japanese, Korean: no spaces, no capitals
+        ok = 12 <= len(text) <= 250 and _TERMINAL.search(text) and "@" not in text and not _CAPTION_START.match(text)
+        return 1.0 if ok else 0.0
     words = text.split()
     n = len(words)
     if n < 5 or n > 120 or len(text) < 30:
@@ -510,7 +519,9 @@ def _roles_by_position(sentences: list[Sentence]) -> None:
     """Nothing to go on: the first sixth is the front and introduction, the last tenth the conclusion."""
     n = len(sentences)
     for s in sentences:
-        if s.index < n / 12:
+        if n < 12:  # a note of a few sentences reads as one abstract
+            s.role = "front"
+        elif s.index < n / 12:
             s.role = "front"
         elif s.index < n / 6:
             s.role = "introduction"

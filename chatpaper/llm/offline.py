@@ -90,6 +90,7 @@ PROPOSE = _cues(
     (r"\bcalled\b|\bnamed\b|\bdubbed\b|\btermed\b", 1.0),
     (r"\bcontributions?\b", 1.0),
     (r"\bkey idea\b|\bmain idea\b|\bcore idea\b|\bcentral idea\b", 2.0),
+    ("本文提出|我们提出|本文介绍|我们介绍|本研究提出", 3.0),  # Chinese papers
 )
 PAST = _cues(
     (r"\bhowever\b", 2.0),
@@ -105,6 +106,7 @@ PAST = _cues(
     (r"\bsensitiv\w+\b|\bovercome\b|\balleviate\b|\bmitigate\b|\bby hand\b|\bmanual(?:ly)?\b|"
      r"\bhand-tuned\b|\bdiverge\w*\b|\bunstable\b|\binefficient\b|\bslow\b", 1.0),
     (r"\bproblems?\b|\bissues?\b|\brequires?\b|\btuning\b", 0.5),
+    ("然而|但是|现有方法|局限|不足", 2.0),
 )
 RESULT = _cues(
     (r"\boutperform\w*\b|\bsurpass\w*\b|\bbeats?\b", 3.0),
@@ -114,6 +116,7 @@ RESULT = _cues(
      r"\btop-[15]\b|\bscores?\b|\bprecision\b|\brecall\b|\bwin rate\b|\bpass rate\b", 1.5),
     (r"\bresults?\b|\bexperiments?\b|\bdemonstrat\w*\b|\bsignificant\w*\b|\bcompared (?:to|with)\b|"
      r"\bcompetitive\b|\bbenchmarks?\b|\bevaluat\w*\b|\bperformance\b|\bconverg\w*\b|\bmatch\w*\b", 1.0),
+    ("准确率|优于|提高|达到|实验", 2.0),
 )
 SIGNIFICANCE = _cues(
     (r"\bwe (?:have )?(?:presented|proposed|introduced|shown|demonstrated|described|developed|studied)\b", 3.0),
@@ -356,11 +359,18 @@ def extract_digest(paper: Paper) -> ExtractiveDigest:
     conclusion = _conclusion(picker)
     summary = summary.model_copy(update={"key_takeaways": _takeaways(picker, summary, methods)})
     return ExtractiveDigest(
-        metadata=MetadataStage(title_translation=paper.title, keywords=keywords(paper, text)),
+        metadata=MetadataStage(title_translation=_title(paper, text), keywords=keywords(paper, text)),
         summary=summary,
         methods=methods,
         conclusion=conclusion,
     )
+
+
+def _title(paper: Paper, text: PaperText) -> str:
+    """Offline mode translates nothing: the title stays as printed (the page's first line if unknown)."""
+    if paper.title.strip():
+        return paper.title
+    return next((line for norm in text.page_norm for line in [norm[:200]] if line), "Untitled")
 
 
 def _summary(p: _Picker, paper: Paper) -> tuple[SummaryStage, MethodsStage]:
@@ -375,7 +385,7 @@ def _summary(p: _Picker, paper: Paper) -> tuple[SummaryStage, MethodsStage]:
     performance = p.pick(
         lambda: p.best(
             {"front": 1.3, "conclusion": 1.1, "experiments": 1.0, "discussion": 0.9, "introduction": 0.8, "*": 0.4},
-            lambda s, c: c.result if c.numbers >= 1 else c.result * 0.4,
+            lambda s, c: _own_result(c) if c.numbers >= 1 else _own_result(c) * 0.4,
             minimum=2.0,
         ),
         lambda: p.best({"front": 1.2, "conclusion": 1.0, "experiments": 1.0, "discussion": 0.9, "*": 0.3},
@@ -575,7 +585,7 @@ def _conclusion(p: _Picker) -> ConclusionStage:
     )
     performance = p.pick(
         lambda: p.best({"conclusion": 1.3, "discussion": 1.1, "front": 1.0, "experiments": 0.9, "*": 0.3},
-                       lambda s, c: c.result if c.numbers >= 1 else c.result * 0.5, minimum=2.0),
+                       lambda s, c: _own_result(c) if c.numbers >= 1 else _own_result(c) * 0.5, minimum=2.0),
         lambda: p.best({"*": 1.0}, lambda s, c: c.result),
     )
     workload = p.pick(
@@ -616,7 +626,7 @@ def _takeaways(p: _Picker, summary: SummaryStage, methods: MethodsStage) -> list
     add(p.best({"method": 1.0}, lambda s, c: c.propose + c.method, minimum=1.0))
     for _ in range(2):
         add(p.best({"front": 1.2, "experiments": 1.0, "conclusion": 1.0, "discussion": 0.9},
-                   lambda s, c: c.result if c.numbers >= 1 else c.result * 0.5, minimum=3.0))
+                   lambda s, c: _own_result(c) if c.numbers >= 1 else _own_result(c) * 0.5, minimum=3.0))
     add(p.best({"front": 1.2, "introduction": 1.0}, lambda s, c: c.past, minimum=2.0))
     add(p.best({"conclusion": 1.0, "discussion": 0.8}, lambda s, c: c.significance + c.innovation, minimum=1.0))
     for s in p.by_role("front"):  # the abstract's remaining sentences, most salient first
@@ -641,6 +651,13 @@ def _takeaways(p: _Picker, summary: SummaryStage, methods: MethodsStage) -> list
             if point.text not in {q.text for q in points} and point.text != summary.one_line.text:
                 points.append(point)
     return points or [summary.one_line]
+
+
+def _own_result(c: _Scores) -> float:
+    """A result cue, discounted when the sentence reports someone else's result (cited, not "we"/"our")."""
+    if c.ours:
+        return c.result
+    return c.result * (0.5 if _CITED.search(c.text) else 0.75)
 
 
 def _salience(c: _Scores) -> float:
@@ -677,7 +694,11 @@ _WORD_OK = re.compile(r"^[A-Za-z][\w\-]*[A-Za-z0-9]$")
 
 def keywords(paper: Paper, text: PaperText | None = None, *, limit: int = 6) -> list[str]:
     """3-6 noun-ish phrases from the title and abstract, weighted by how often the paper uses them."""
-    abstract = paper.abstract or " ".join(s.text for s in (text.sentences if text else []) if s.role == "front")
+    if paper_language(paper) in ("zh", "ja"):
+        return _cjk_keywords(normalise(paper.title), " ".join(text.page_norm) if text else paper.abstract, limit)
+    sentences = text.sentences if text else []
+    abstract = (paper.abstract or " ".join(s.text for s in sentences if s.role == "front" and s.quality > 0)
+                or " ".join(s.text for s in sentences[:40] if s.quality > 0))
     title = _recase(normalise(paper.title), abstract)
     counts: Counter[str] = Counter()
     surface: dict[str, Counter[str]] = {}
@@ -714,6 +735,27 @@ def keywords(paper: Paper, text: PaperText | None = None, *, limit: int = 6) -> 
             if len(w) > 3 and w.lower() not in _STOPWORDS and w not in out and len(out) < 3:
                 out.append(w if _is_acronym(w) else w.lower())
     return out or [title]
+
+
+def _cjk_keywords(title: str, body: str, limit: int) -> list[str]:
+    """No spaces to split on: the title's 2-4 character runs that the paper repeats most."""
+    runs = [run for run in re.findall(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]+", title)]
+    scored: dict[str, float] = {}
+    for run in runs:
+        for n in (4, 3, 2):
+            for i in range(len(run) - n + 1):
+                piece = run[i : i + n]
+                count = body.count(piece)
+                if count >= 2:  # the title itself is one occurrence
+                    scored[piece] = count * n
+    chosen: list[str] = []
+    for piece, _ in sorted(scored.items(), key=lambda item: (-item[1], item[0])):
+        if len(chosen) >= limit:
+            break
+        if not any(piece in other or other in piece for other in chosen):
+            chosen.append(piece)
+    words = [w for w in re.findall(r"[A-Za-z][\w\-]+", title) if _is_acronym(w)]
+    return (words + chosen)[:limit] or [title]
 
 
 def _recase(title: str, abstract: str) -> str:
