@@ -6,6 +6,7 @@ Scenarios, each on papers the digest cache has not seen (distinct PDFs or model 
   3. the fake provider with 8 concurrent gradio_client users: p50/p95 of both times, and the
      ratio of the p50s to scenario 2's (the baseline of this run);
   4. a repeat of one request: answered from the digest cache;
+  5. an arXiv ID with arXiv mocked (`responses`; the header comes from arXiv's metadata before the PDF);
 and the process's peak memory (server and clients share the process).
 
 Papers: the shared corpus where present, else variants of examples/chatpaper-example.pdf.
@@ -68,11 +69,12 @@ def papers(folder: Path, count: int) -> tuple[list[Path], str]:
     return example_variants(folder, count), "example variants"
 
 
-def one_request(url: str, pdf: Path, provider: str, model: str) -> tuple[float, float, int]:
+def one_request(url: str, pdf: Path | None, provider: str, model: str, arxiv: str = "") -> tuple[float, float, int]:
     """-> (seconds to the first update with a header, seconds to the last update, finished well)."""
     client = Client(url, verbose=False)
     start = time.perf_counter()
-    job = client.submit("", handle_file(str(pdf)), "en", provider, model, "", "", api_name="/summarize")
+    job = client.submit(arxiv, handle_file(str(pdf)) if pdf else None, "en", provider, model, "", "",
+                        api_name="/summarize")
     header_at = None
     last = None
     for outputs in job:
@@ -110,7 +112,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         overrides = {"max_concurrency": args.concurrency} if args.concurrency else {}
-        settings = Settings(cache_dir=work / "cache", **overrides)
+        settings = Settings(cache_dir=work / "cache", arxiv_delay_seconds=0, **overrides)
         pdfs, kind = papers(work, max(args.users, 3) + 2)
         app = ui.create_app(settings)
         port = free_port()
@@ -150,6 +152,18 @@ def main() -> int:
             h, d, ok = one_request(url, pdfs[1], "bench-fake", "single")
             line("4. repeat of 2 (digest cache)", [h], [d], ok, 1)
             print(f"   cached full digest is x{d1 / d:.1f} faster than uncached")
+
+            import responses  # noqa: PLC0415 - a test dependency, only this scenario needs it
+
+            feed = ROOT / "tests" / "fixtures" / "arxiv" / "paper_2405.15619v1.xml"
+            with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+                mock.add_passthru("http://127.0.0.1")
+                mock.get("https://export.arxiv.org/api/query", body=feed.read_text(encoding="utf-8"),
+                         content_type="application/atom+xml; charset=utf-8")
+                mock.get("https://arxiv.org/pdf/2405.15619v1", body=pdfs[0].read_bytes(),
+                         content_type="application/pdf")
+                h, d, ok = one_request(url, None, "bench-fake", "arxiv", arxiv="2405.15619v1")
+            line("5. arXiv ID (mocked), fake", [h], [d], ok, 1)
         finally:
             app.close()
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
