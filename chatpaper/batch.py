@@ -139,11 +139,6 @@ class Progress:
             print(line, file=self.stream, flush=True)
 
 
-# PyMuPDF does not support concurrent use from several threads: parse one PDF at a time
-# (parsing holds the GIL anyway; downloads and LLM calls still overlap).
-PDF_LOCK = threading.Lock()
-
-
 class _Downloaded:
     """An `arxiv=` for read_paper that hands over metadata and PDF already fetched (no second call)."""
 
@@ -301,11 +296,10 @@ def digest_one(
         progress(job, "reading")
         if job.metadata is not None:
             downloaded = _Downloaded(job.metadata, arxiv.download(job.metadata))
-            with PDF_LOCK:
-                paper = read_paper(job.source, out_dir=paper_dir, settings=settings, arxiv=downloaded)
+            # read_paper serialises the PyMuPDF work itself (reading.PDF_LOCK)
+            paper = read_paper(job.source, out_dir=paper_dir, settings=settings, arxiv=downloaded)
         else:
-            with PDF_LOCK:
-                paper = read_paper(Path(job.source), out_dir=paper_dir, settings=settings)
+            paper = read_paper(Path(job.source), out_dir=paper_dir, settings=settings)
 
         def on_update(_digest: Digest, stage: str) -> None:
             progress(job, stage)

@@ -6,11 +6,18 @@ where there is any, overrides the PDF's title, authors and abstract.
 from __future__ import annotations
 
 import hashlib
+import threading
 from pathlib import Path
 
 from chatpaper.errors import InvalidSourceError, PdfError
 from chatpaper.models import ArxivMetadata, Paper, SourceInfo
 from chatpaper.settings import Settings
+
+
+# PyMuPDF does not support use from several threads at once (even on separate documents), and the
+# app and the batch both run papers in threads: every parse in the process goes through this lock.
+# Downloads and LLM calls still overlap; parsing holds the GIL most of the time anyway.
+PDF_LOCK = threading.Lock()
 
 
 def looks_like_path(text: str) -> bool:
@@ -68,7 +75,8 @@ def read_paper(
         sha256=sha,
         filename=filename,
     )
-    paper = parse_pdf(data, out_dir=out_dir, settings=settings, source=info)
+    with PDF_LOCK:
+        paper = parse_pdf(data, out_dir=out_dir, settings=settings, source=info)
     if metadata:
         paper = apply_metadata(paper, metadata)
     return paper
