@@ -332,3 +332,17 @@ def test_a_chinese_paper_is_quoted_in_chinese_sentences():
     assert d.summary.one_line.text == "本文提出一种基于稀疏编码的快速图像标注网络。"
     assert "91.4%" in d.summary.performance.text
     assert language_note(paper, "zh") is None
+
+
+def test_run_in_headings_initials_and_footnote_marks_do_not_reach_the_quotes():
+    page = ("Qualitative Results We show sample tags for twenty holiday photos in the appendix.\n"
+            "Accuracy curves Training accuracy rises quickly during the first two epochs of training.\n"
+            "The story begins with the philosopher W.V.O. Quine and his famous example of rabbits.\n"
+            "1Unlike earlier notes, we count every photo only once in the whole evaluation.\n")
+    paper = make_paper(pages=[page], sections=[], figures=[])
+    quotable = [s.text for s in read_sentences(paper).sentences if s.quality > 0]
+    assert quotable == [
+        "We show sample tags for twenty holiday photos in the appendix.",
+        "Training accuracy rises quickly during the first two epochs of training.",
+        "The story begins with the philosopher W.V.O. Quine and his famous example of rabbits.",
+    ]

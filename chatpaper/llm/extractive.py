@@ -93,6 +93,7 @@ _ABBREVIATIONS = frozenset(
 )
 
 
+_INITIALS = re.compile(r"^(?:[A-Z]\.)+[A-Z]$")
 _STARTERS = frozenset(
     "the this these that those we our it its in on for to a an however while although but thus hence "
     "therefore moreover furthermore finally first second then here there they such as when with by since "
@@ -109,6 +110,8 @@ def _is_abbreviation(block: str, dot: int, after: int) -> bool:
     if not word:
         return False
     if len(word) == 1 and word.isalpha():  # an initial ("D. Zeiler") or a variable
+        return True
+    if _INITIALS.match(word):  # "W.V.O. Quine", "U.S. Army"
         return True
     lower = word.lower().rstrip(".")
     if lower in ("al", "etc"):  # "Smith et al. While ..." does end a sentence
@@ -168,6 +171,19 @@ def _cut_spans(spans: list[tuple[int, int]], cuts: list[int]) -> list[tuple[int,
     return out
 
 
+_RUN_IN_TITLE = re.compile(r"^((?:[A-Z][\w\-]*\s){1,5})(?=(?:We|Our|The|This|These|In|To|For|Here|It|As|A|An)\s)")
+_RUN_IN_PHRASE = re.compile(r"^([A-Z][a-z\-]+(?:\s[a-z\-]+){1,2})\s(?=[A-Z][a-z]+\s[a-z])")
+
+
+def _run_in_heading(chunk: str) -> int:
+    """Length of a paragraph heading run into its first sentence ("Qualitative Results We present ...")."""
+    for pattern in (_RUN_IN_TITLE, _RUN_IN_PHRASE):
+        m = pattern.match(chunk)
+        if m and len(m.group(1)) <= 40 and m.group(1).split()[0].lower() not in _STARTERS:
+            return len(m.group(0))
+    return 0
+
+
 def _page_sentences(
     page: int, lines: list[str], running: set[str], first_index: int, cuts: dict[int, bool]
 ) -> list[Sentence]:
@@ -218,6 +234,7 @@ def _page_sentences(
             caption = bool(_CAPTION_START.match(block))
             inner = sorted(c - b0 for c in cuts if b0 < c < b1)  # a section starting mid-line
             for k, (s0, s1) in enumerate(_cut_spans(_split_block(block), inner)):
+                s0 += _run_in_heading(block[s0:s1])
                 chunk = block[s0:s1]
                 if not chunk.strip():
                     continue
@@ -246,9 +263,9 @@ _JUNK_WORDS = re.compile(
     re.I,
 )
 _ENUMERATION = re.compile(r"(?<![(\w])(?:\d{1,2}|[a-z]|[ivx]{1,4})\)")
-_DIGIT_THEN_LOWER = re.compile(r"^\d+\s+[a-z]")
+_DIGIT_THEN_LOWER = re.compile(r"^\d+(?:\s+[a-z]|[A-Z][a-z])")  # a subscript, or a footnote mark
 _BROKEN_GLYPH = re.compile("[\u2190-\u21ff\u2700-\u27bf\ue000-\uf8ff\ufffd]")
-_ROADMAP = re.compile(r"\b(?:sections?|sec\.|§|chapter)\s*(?:\d|[IVX]+\b)|^see\b|\bth(?:is|e next|e following) section\b|\bis organi[sz]ed as follows\b|\bthe rest of (?:this|the) paper\b", re.I)
+_ROADMAP = re.compile(r"\b(?:sections?|sec\.|§|chapter)\s*(?:\d|[IVX]+\b)|^see\b|\bth(?:is|e next|e following) section\b|\b(?:next|following|previous) sections\b|\bis organi[sz]ed as follows\b|\bthe rest of (?:this|the) paper\b", re.I)
 _PANEL = re.compile(r"\((?:[a-f])\) [A-Z]")
 _SINGLE_OK = frozenset("a A I".split())
 
