@@ -874,14 +874,11 @@ class OfflineProvider(Provider):
     def digest(self, paper: Paper) -> ExtractiveDigest:
         # The chain asks for four stages of the same paper (maybe from threads): build them once.
         key = (paper.source.key, paper.title, len(paper.page_texts), hash(tuple(paper.page_texts)), len(paper.sections))
-        with self._lock:
+        with self._lock:  # built under the lock: concurrent stages of one paper wait instead of redoing it
             found = self._digests.get(key)
-            if found is not None:
-                self._digests.move_to_end(key)
-                return found
-        digest = extract_digest(paper)
-        with self._lock:
-            self._digests[key] = digest
-            while len(self._digests) > self._CACHE_SIZE:
-                self._digests.popitem(last=False)
-        return digest
+            if found is None:
+                found = self._digests[key] = extract_digest(paper)
+                while len(self._digests) > self._CACHE_SIZE:
+                    self._digests.popitem(last=False)
+            self._digests.move_to_end(key)
+            return found
