@@ -37,8 +37,13 @@ class Conclusion(BaseModel):
     keywords: list[Annotated[str, Field(max_length=40)]]  # no maxItems: the provider's grammar caps it
 
 
+class Methods(BaseModel):
+    steps: list[Point]
+    tags: list[str]
+
+
 # One thread: on a busy shared CI machine llama.cpp's thread sync dominates otherwise.
-OPTIONS = {"n_ctx": 1024, "n_threads": 1, "max_array_items": 3}
+OPTIONS = {"n_ctx": 1024, "n_threads": 1, "max_array_items": 3, "max_scalar_items": 3}
 
 
 @pytest.fixture(scope="module")
@@ -96,8 +101,13 @@ def test_text_longer_than_the_context_is_one_sentence(provider):
 def test_grammar_schema_is_compact_and_bounds_arrays():
     from chatpaper.llm.local import grammar_schema
 
-    schema = grammar_schema(Conclusion, max_array_items=5)
+    schema = grammar_schema(Methods, max_array_items=5, max_scalar_items=2)
     assert schema["x-guidance"] == {"whitespace_flexible": False}
+    assert schema["properties"]["steps"]["maxItems"] == 5
+    assert schema["properties"]["tags"]["maxItems"] == 2
+    assert schema["$defs"]["Point"]["properties"]["pages"]["maxItems"] == 3  # the model's own bound stays
+    assert Methods.model_json_schema()["properties"]["steps"].get("maxItems") is None  # validation is unchanged
+    schema = grammar_schema(Conclusion, max_array_items=5)
     assert schema["properties"]["keywords"]["maxItems"] == 5
     assert schema["$defs"]["Point"]["properties"]["pages"]["maxItems"] == 3  # the model's own bound stays
 

@@ -65,16 +65,22 @@ def _load_engine(path: Path, *, n_ctx: int, n_threads: int, n_gpu_layers: int) -
         return engine
 
 
-def grammar_schema(schema_model: type[BaseModel], *, max_array_items: int | None) -> dict[str, Any]:
+def grammar_schema(
+    schema_model: type[BaseModel], *, max_array_items: int | None, max_scalar_items: int | None = None
+) -> dict[str, Any]:
     """The model's JSON schema for constrained decoding: compact whitespace, bounded arrays.
 
-    Flexible whitespace lets a small model emit newlines and tabs until it runs out of tokens."""
+    Flexible whitespace lets a small model emit newlines and tabs until it runs out of tokens, and an
+    unbounded array lets it count pages 1, 2, 3... to the end: the grammar closes both doors."""
     schema = schema_model.model_json_schema()
 
     def bound(node: Any) -> None:
         if isinstance(node, dict):
-            if node.get("type") == "array" and max_array_items and "maxItems" not in node:
-                node["maxItems"] = max_array_items
+            if node.get("type") == "array" and "maxItems" not in node:
+                scalar = (node.get("items") or {}).get("type") in ("integer", "number", "string", "boolean")
+                cap = (max_scalar_items or max_array_items) if scalar else max_array_items
+                if cap:
+                    node["maxItems"] = cap
             for value in node.values():
                 bound(value)
         elif isinstance(node, list):
@@ -126,6 +132,9 @@ class LocalProvider(Provider):
         max_array_items: int | None = Field(
             24, ge=1, description="Grammar cap on arrays without maxItems: small models otherwise loop"
         )
+        max_scalar_items: int | None = Field(
+            8, ge=1, description="The same cap for arrays of numbers or strings (pages, keywords)"
+        )
 
     def __init__(
         self,
@@ -163,7 +172,9 @@ class LocalProvider(Provider):
 
     def _constraint(self, schema_model: type[BaseModel]) -> dict[str, Any]:
         """A grammar for compact JSON valid against the schema (llguidance in current xllamacpp)."""
-        schema = grammar_schema(schema_model, max_array_items=self.options.max_array_items)
+        schema = grammar_schema(
+            schema_model, max_array_items=self.options.max_array_items, max_scalar_items=self.options.max_scalar_items
+        )
         try:
             from xllamacpp import json_schema_to_grammar
 
