@@ -114,6 +114,13 @@ def test_model_is_configurable_and_older_models_get_no_thinking_headroom():
     assert server.body()["generationConfig"]["maxOutputTokens"] == 300
 
 
+def test_api_version_option_and_vertex_environment_is_ignored(monkeypatch):
+    monkeypatch.setenv("GOOGLE_GENAI_USE_VERTEXAI", "true")
+    server = Server(reply("ok"))
+    provider_for(server, api_version="v1beta").generate(LLMRequest(prompt="p"))
+    assert str(server.requests[0].url).startswith("https://generativelanguage.googleapis.com/v1beta/models/")
+
+
 def test_429_then_200_is_retried_by_the_sdk():
     server = Server(api_error(429, "RESOURCE_EXHAUSTED", "Quota exceeded."), reply("after the wait"))
     response = provider_for(server, retries=2).generate(LLMRequest(prompt=PAPER_PROMPT))

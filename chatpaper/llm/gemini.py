@@ -76,6 +76,7 @@ class GeminiProvider(Provider):
         initial_retry_delay: float = Field(1.0, ge=0, description="Seconds before the first retry")
         max_retry_delay: float = Field(30.0, ge=0, description="Cap on one backoff wait")
         retry_jitter: float = Field(1.0, ge=0, description="Random seconds added to each wait")
+        api_version: str | None = Field(None, description="None is the SDK's (v1); v1beta has the -latest aliases")
         thinking_budget: int | None = Field(None, description="Thinking tokens; None keeps the model's default")
         thinking_headroom: int = Field(
             8192, ge=0, description="Added to the output limit: Gemini counts thinking tokens against it"
@@ -101,6 +102,7 @@ class GeminiProvider(Provider):
 
         opts = self.options
         http_options = types.HttpOptions(
+            api_version=opts.api_version,
             timeout=int(opts.timeout_seconds * 1000),
             retry_options=types.HttpRetryOptions(
                 attempts=opts.retries + 1,
@@ -111,7 +113,8 @@ class GeminiProvider(Provider):
             ),
             client_args={"transport": transport} if transport is not None else None,
         )
-        return genai.Client(api_key=self._api_key.get_secret_value(), http_options=http_options)
+        # vertexai=False: a stray GOOGLE_GENAI_USE_VERTEXAI must not send the key elsewhere.
+        return genai.Client(vertexai=False, api_key=self._api_key.get_secret_value(), http_options=http_options)
 
     def _config(self, request: LLMRequest) -> Any:
         from google.genai import types
