@@ -81,8 +81,8 @@ def extract_figures(doc: pymupdf.Document, out_dir: Path, *, dpi: int = 150,
         owned = {id(b) for cap in captions for b in cap.own}
         others = [cap.rect for cap in captions] + [b.rect for b in blocks if b.kind == "caption" and id(b) not in owned]
         for cap in captions:
-            band = _column_band(cap.rect, blocks, page.rect)
-            region, kind = _figure_region(cap, blocks, items, band, page.rect, others)
+            band = _column_band(cap.rect, blocks, _unrotated(page))
+            region, kind = _figure_region(cap, blocks, items, band, _unrotated(page), others, len(captions))
             if region is not None:
                 found.append(_Found(index, cap, region, kind))
             elif cap.starts_block:
@@ -119,11 +119,11 @@ def _save_all(doc: pymupdf.Document, found: list[_Found], out_dir: Path, dpi: in
         for f in found:
             page = doc[f.index]
             clip = (f.region | f.caption.rect) + (-_PAD, -_PAD, _PAD, _PAD)
-            clip &= page.rect
+            clip &= _unrotated(page)
             name = f"p{f.index + 1}-figure-{f.caption.number}.png"
             image: str | None = f"figures/{name}"
             try:
-                pix = page.get_pixmap(clip=clip, dpi=dpi)
+                pix = page.get_pixmap(clip=clip * page.rotation_matrix if page.rotation else clip, dpi=dpi)
                 writes.append(pool.submit(_write_png, folder / name, pix.width, pix.height, pix.n,
                                           pix.stride, pix.samples, dpi))
             except (RuntimeError, ValueError):  # an unrenderable page still gets its caption
@@ -402,6 +402,11 @@ def _is_white(cs, color) -> bool:
         return False
 
 
+def _unrotated(page: pymupdf.Page) -> pymupdf.Rect:
+    """The page rectangle in the space of its text (the page before /Rotate)."""
+    return page.rect * page.derotation_matrix if page.rotation else page.rect
+
+
 def _visible_marks(page: pymupdf.Page) -> list[tuple[float, float, float, float, str]]:
     device = _MarksDevice()
     try:
@@ -414,11 +419,15 @@ def _visible_marks(page: pymupdf.Page) -> list[tuple[float, float, float, float,
 def _graphics(page: pymupdf.Page) -> list[_Item]:
     """Graphic marks of the page, consecutive touching marks merged, tiny ones pooled: linear time."""
     page_area = page.rect.width * page.rect.height
+    marks = _visible_marks(page)
+    if page.rotation:  # the text is in unrotated page space: put the marks there too
+        m = page.derotation_matrix
+        marks = [(*pymupdf.Rect(x0, y0, x1, y1).transform(m), kind) for x0, y0, x1, y1, kind in marks]
     items: list[_Item] = []
     cells: set[tuple[int, int]] = set()
     cur: list[float] | None = None
     cur_kind = ""
-    for x0, y0, x1, y1, kind in _visible_marks(page):
+    for x0, y0, x1, y1, kind in marks:
         w, h = x1 - x0, y1 - y0
         if w * h > 0.8 * page_area or (w < 0.5 and h < 0.5) or abs(x0) > 1e5 or abs(y0) > 1e5:
             continue
@@ -466,7 +475,7 @@ def _drop_text_backgrounds(items: list[_Item], blocks: list[_Block]) -> list[_It
 
 
 def _figure_region(cap: _Caption, blocks: list[_Block], graphics: list[_Item], band: tuple[float, float] | None,
-                   page: pymupdf.Rect, others: list[pymupdf.Rect]) -> tuple[pymupdf.Rect | None, str]:
+                   page: pymupdf.Rect, others: list[pymupdf.Rect], n_figures: int) -> tuple[pymupdf.Rect | None, str]:
     """The graphics that belong to a caption (above it, else below) and their kind, or None."""
     items = list(graphics)
     for block in blocks:
@@ -502,6 +511,9 @@ def _figure_region(cap: _Caption, blocks: list[_Block], graphics: list[_Item], b
             region = (max(region[0], lo), region[1], min(region[2], hi), region[3])
         if region[2] - region[0] < 20 or region[3] - region[1] < 15:
             continue
+        if direction > 0 and any(r != c and 0 <= r.y0 - region[3] <= _FIRST_GAP and r.x0 < region[2] and r.x1 > region[0]
+                                 for r in others[:n_figures]):
+            continue  # graphics with a figure caption right below them are that caption's
         for it in picked:  # labels and legends next to the graphics
             b = it.box
             inside = min(b[2], region[2]) - max(b[0], region[0])

@@ -25,7 +25,9 @@ _NOT_NAME_WORDS = {
     "arxiv", "submitted", "published", "review", "equal", "contribution", "corresponding", "email", "e-mail",
     "code", "github", "the", "of", "for", "in", "on", "at", "with", "to", "is", "are", "we", "this", "paper",
     "under", "double-blind", "work", "done", "intern", "correspondence", "london", "data", "network",
-    "networks", "learning", "model", "models", "deep", "neural", "via", "toward", "towards",
+    "networks", "learning", "model", "models", "deep", "neural", "via", "toward", "towards", "technical",
+    "report", "draft", "version", "supplementary", "material", "appendix", "introduction", "contents",
+    "keywords", "affiliation", "affiliations", "corresponding", "contributed", "equally",
 }
 _PARTICLES = {"de", "van", "von", "der", "den", "di", "da", "del", "la", "le", "du", "dos", "bin", "al", "y", "ter"}
 _DROP_PIECE = re.compile(r"^((senior|student|life)\s+)?(member|fellow)(\s+ieee)?$|^ieee$|^and$|^$", re.I)
@@ -35,7 +37,8 @@ _SKIP_ROW = re.compile(
     re.I,
 )
 _MONTHS = r"(january|february|march|april|may|june|july|august|september|october|november|december)"
-_ABSTRACT = re.compile(r"^\W{0,2}a\s?bstract\b\s*(?P<sep>[.:—–\-]*)\s*(?P<rest>.*)$", re.I)
+# "Abstract", "ABSTRACT", small caps "A BSTRACT", Elsevier's letter-spaced "a b s t r a c t"
+_ABSTRACT = re.compile(r"^\W{0,2}a\s?b\s?s\s?t\s?r\s?a\s?c\s?t\b\s*(?P<sep>[.:—–\-]*)\s*(?P<rest>.*)$", re.I)
 _ABSTRACT_END = re.compile(r"^(index\s+terms|keywords|key\s+words|ccs\s+concepts|acm\s+reference|categories\s+and)",
                            re.I)
 _FIRST_HEADING = re.compile(r"^(1|I)\.?\s+(introduction|[A-Z][A-Za-z]+)|^introduction$", re.I)
@@ -302,16 +305,34 @@ def _affiliations(rows: list[list[Line]], author_lines: list[Line], first_marker
         keyed.sort(key=lambda kt: (kt[0] not in first_markers, first_markers.index(kt[0])
                                    if kt[0] in first_markers else int(kt[0])))
         return _dedupe(text for _, text in keyed)
-    columns = sorted({(round(ln.x0), round(ln.x1)) for ln in author_lines}) if len(author_lines) > 1 else []
-    if columns and len({round(ln.y0) for ln in author_lines}) < len(author_lines):
-        per_col: dict[int, list[str]] = {}
+    author_rows = _rows(author_lines)
+    if any(len(row) > 1 for row in author_rows):
+        # names side by side (or in a grid): each affiliation belongs to the name above it
+        per_author: dict[int, list[str]] = {}
+        order = {id(ln): k for k, ln in enumerate(author_lines)}
         for row in rows:
             for line in row:
+                above = [r for r in author_rows if r[0].y0 < line.y0 - 0.5 * line.height]
+                if not above:
+                    continue
                 center = (line.x0 + line.x1) / 2
-                col = min(range(len(columns)), key=lambda c: abs((columns[c][0] + columns[c][1]) / 2 - center))
-                per_col.setdefault(col, []).append(_EMAIL.sub("", line.text).strip(" ,;"))
-        return _dedupe(join_lines(v).strip(" ,") for _, v in sorted(per_col.items()) if any(v))
-    return _dedupe([", ".join(text.rstrip(",") for _, text in entries)])
+                owner = min(above[-1], key=lambda a: abs((a.x0 + a.x1) / 2 - center))
+                per_author.setdefault(order[id(owner)], []).append(_EMAIL.sub("", line.text).strip(" ,;"))
+        return _dedupe(_join_affiliation(v) for _, v in sorted(per_author.items()) if any(v))
+    return _dedupe([_join_affiliation([text for _, text in entries])])
+
+
+def _join_affiliation(parts: list[str]) -> str:
+    """Lines of one affiliation: a comma between units, none inside a wrapped phrase."""
+    out = ""
+    for part in (p.strip() for p in parts):
+        if not part:
+            continue
+        if not out or out.endswith(",") or part[:1].islower() or out.split()[-1][:1].islower():
+            out = f"{out} {part}".strip()
+        else:
+            out = f"{out}, {part}"
+    return out.rstrip(" ,")
 
 
 def _numbered_rows(rows: list[list[Line]]) -> bool:

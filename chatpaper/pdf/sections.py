@@ -313,7 +313,7 @@ _ROLE_PATTERNS = [
     ("limitations", r"^limitations?$"),
     ("experiments", r"experiment|evaluation|results|empirical|benchmark"),
     ("preliminaries", r"^preliminar|^notation|^problem\s+(setup|formulation|statement|definition)|^preparation"),
-    ("discussion", r"^discussion\b|^summary\b|^future\s+work"),
+    ("discussion", r"^discussion\b|^summary\b|^future\s+work|remarks$|outlook$|^closing\b"),
 ]
 _METHOD_WORDS = re.compile(
     r"\b(method|methods|methodology|approach|algorithm|framework|architecture|proposed|our\s+model|model|"
