@@ -201,6 +201,7 @@ def build() -> bytes:
     ts.html("<p><b>References</b></p>", css="p {margin: 0;} * {font-family: sans-serif; font-size: 12.5pt;}", gap=4)
     ts.html("<p>[1] PyMuPDF: Python bindings for MuPDF. https://pymupdf.readthedocs.io</p>",
             css=BODY_CSS.replace("10.5pt", "9pt"))
+    doc.subset_fonts()  # keeps the committed example small
     data = doc.tobytes(garbage=4, deflate=True)
     doc.close()
     return data
