@@ -295,3 +295,23 @@ def test_find_code_urls():
 def test_find_code_urls_ignores_bare_hosts_and_empty_text():
     assert find_code_urls("") == []
     assert find_code_urls("hosted on https://github.com/ somewhere") == []
+
+
+def test_unnumbered_headings_share_the_introduction_style(tmp_path):
+    w = PaperWriter()
+    w.text("Headings Without Numbers", size=18, bold=True)
+    w.text("Frank Li, Grace Hopper", size=11)
+    w.text("ABSTRACT", size=10, bold=True)
+    w.paragraph("Unnumbered papers exist. " + BODY)
+    for title in ("Introduction", "Sparse Memory Model", "Experiments", "Concluding Remarks"):
+        w.heading(title)
+        w.paragraph(BODY * 2)
+    w.text("Table 1: bold table labels are not headings", size=9, bold=True)
+    w.paragraph(BODY)
+    paper = parse_pdf(w.bytes(), out_dir=tmp_path, settings=Settings())
+    assert paper.authors == ["Frank Li", "Grace Hopper"]
+    assert paper.abstract.startswith("Unnumbered papers exist.")
+    assert [(s.number, s.title) for s in paper.sections] == [
+        (None, "Introduction"), (None, "Sparse Memory Model"), (None, "Experiments"), (None, "Concluding Remarks")]
+    assert paper.section("method").title == "Sparse Memory Model"
+    assert paper.section("conclusion").title == "Concluding Remarks"
