@@ -36,8 +36,9 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    paper = read_paper(args.source, out_dir=out, settings=settings)
+    # Resolve the provider first: a missing key should fail before any download or parse.
     provider = get_provider(args.provider, model=args.model, settings=settings)
+    paper = read_paper(args.source, out_dir=out, settings=settings)
     digest = summarize(paper, provider=provider, lang=args.lang, settings=settings,
                        on_update=(lambda d, stage: print(f"  {stage} done", file=sys.stderr)))
     paths = write_digest(digest, paper, out)

@@ -1,0 +1,96 @@
+"""`python -m chatpaper` as a user runs it: real process, real PDFs, no network."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from chatpaper.models import Digest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "chatpaper-example.pdf"
+
+
+def run_cli(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    env["CHATPAPER_CACHE_DIR"] = str(tmp_path / "cache")
+    env["CHATPAPER_PROVIDER"] = "auto"
+    return subprocess.run([sys.executable, "-m", "chatpaper", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def assert_one_sentence_error(proc: subprocess.CompletedProcess, *needles: str) -> None:
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
+    for needle in needles:
+        assert needle in lines[0]
+
+
+def test_parse_writes_the_paper_json_contract(tmp_path):
+    out = tmp_path / "out"
+    proc = run_cli("parse", str(EXAMPLE), "--out", str(out), tmp_path=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    paper = json.loads((out / "paper.json").read_text())
+    assert paper["source"]["kind"] == "pdf" and len(paper["source"]["sha256"]) == 64
+    assert paper["title"].startswith("ChatPaper: Faithful Structured Digests")
+    assert paper["pages"] == 2
+    tops = [s["title"] for s in paper["sections"] if s["level"] == 1]
+    assert "Introduction" in tops and "Conclusion" in tops
+    assert [s["role"] for s in paper["sections"] if s["level"] == 1].count("method") == 1
+    assert paper["figures"], "the example has figures"
+    for fig in paper["figures"]:
+        assert fig["label"].startswith("Figure ")
+        assert (out / fig["image"]).is_file()
+    assert "https://github.com/chatpaper/chatpaper" in paper["code_urls"]
+
+
+def test_parse_refuses_a_file_that_is_not_a_pdf(tmp_path):
+    bogus = tmp_path / "notes.pdf"
+    bogus.write_text("these are my notes, not a PDF")
+    proc = run_cli("parse", str(bogus), "--out", str(tmp_path / "out"), tmp_path=tmp_path)
+    assert_one_sentence_error(proc, "PDF")
+    assert not (tmp_path / "out" / "paper.json").exists()
+
+
+def test_parse_refuses_a_malformed_arxiv_id_and_shows_an_accepted_form(tmp_path):
+    proc = run_cli("parse", "not-an-id", "--out", str(tmp_path / "out"), tmp_path=tmp_path)
+    assert_one_sentence_error(proc, "2405.15619")
+
+
+def test_parse_refuses_a_foreign_url_without_fetching_it(tmp_path):
+    proc = run_cli("parse", "https://example.com/abs/2405.15619", "--out", str(tmp_path / "o"), tmp_path=tmp_path)
+    assert_one_sentence_error(proc)
+
+
+def test_summarize_offline_by_default_without_keys(tmp_path):
+    out = tmp_path / "digest"
+    proc = run_cli("summarize", str(EXAMPLE), "--lang", "en", "--out", str(out), tmp_path=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    digest = Digest.model_validate_json((out / "digest.json").read_text())
+    assert digest.provenance.provider == "offline" and digest.provenance.extractive
+    assert digest.summary and digest.methods and digest.conclusion and digest.metadata
+    assert all(1 <= p <= 2 for point in digest.summary.key_takeaways for p in point.pages)
+    markdown = (out / "digest.md").read_text()
+    assert digest.header.title in markdown
+    assert "no LLM" in markdown
+    for fig in digest.figures:
+        assert (out / fig.image).is_file()
+
+
+def test_summarize_with_an_unknown_provider_is_one_sentence(tmp_path):
+    proc = run_cli("summarize", str(EXAMPLE), "--provider", "nosuch", "--out", str(tmp_path / "o"),
+                   tmp_path=tmp_path)
+    assert_one_sentence_error(proc, "nosuch")
+
+
+@pytest.mark.parametrize("provider", ["gemini", "openai"])
+def test_summarize_with_a_keyed_provider_and_no_key_names_the_variable(tmp_path, provider):
+    proc = run_cli("summarize", str(EXAMPLE), "--provider", provider, "--out", str(tmp_path / "o"),
+                   tmp_path=tmp_path)
+    assert_one_sentence_error(proc, "API_KEY")
