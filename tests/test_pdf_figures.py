@@ -24,7 +24,7 @@ def _plot(page: pymupdf.Page, rect: pymupdf.Rect) -> None:
         shape.draw_line((x, rect.y1), (x, rect.y1 + 3))
     points = [(rect.x0 + i * rect.width / 20, rect.y1 - (i * i % 17) * rect.height / 20) for i in range(21)]
     shape.draw_polyline(points)
-    shape.finish(color=(0, 0, 1), width=1)
+    shape.finish(color=(0, 0, 1), width=1, closePath=False)
     shape.commit()
     page.insert_text((rect.x0 + rect.width / 2 - 10, rect.y1 + 14), "Epoch", fontsize=7)
 
@@ -159,6 +159,23 @@ def test_label_alone_on_its_line_takes_the_text_below(tmp_path):
 
     assert fig.caption.startswith("Figure 5. Difference between the F-measures")
     assert fig.bbox[1] <= 100, "the plot is in the crop"
+
+
+def test_rotated_page_crop_matches_its_text(tmp_path):
+    doc = pymupdf.open()
+    page = doc.new_page()
+    _write(page, pymupdf.Rect(72, 72, 540, 170), BODY)
+    _plot(page, pymupdf.Rect(150, 200, 450, 380))
+    _write(page, pymupdf.Rect(72, 410, 540, 450), "Figure 1: A landscape page.", 9)
+    page.set_rotation(90)
+    doc = pymupdf.open("pdf", doc.tobytes())
+
+    [fig] = _figures(doc, tmp_path)
+
+    x0, y0, x1, y1 = fig.bbox  # in the page's text space, like the caption
+    assert x0 <= 150 and x1 >= 450 and y0 <= 200 and y1 >= 420
+    pix = pymupdf.Pixmap(str(tmp_path / fig.image))
+    assert pix.height > pix.width, "rendered as the page is shown: turned"
 
 
 def test_a_page_that_cannot_be_read_is_skipped(tmp_path, monkeypatch):
