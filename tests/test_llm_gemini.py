@@ -273,3 +273,22 @@ def test_explicit_key_beats_the_environment(monkeypatch):
 def test_misspelt_option_fails_loudly():
     with pytest.raises(ValueError):
         GeminiProvider(api_key=KEY, options={"timeout": 3})
+
+
+def test_the_sdks_default_httpx2_backend_is_mapped_too():
+    """Without an injected transport the SDK speaks httpx2: its timeouts must map the same way."""
+    import httpx2
+
+    answers = [httpx2.ReadTimeout("slow"), httpx2.Response(200, json=json.loads(reply("ok").content))]
+
+    def handler(request):
+        item = answers.pop(0)
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+    provider = GeminiProvider(api_key=KEY, transport=httpx2.MockTransport(handler), options={**FAST_RETRY, "retries": 1})
+    assert provider.generate(LLMRequest(prompt="p")).text == "ok"  # retried after the timeout
+    answers[:] = [httpx2.ReadTimeout("slow")] * 2
+    with pytest.raises(ProviderError, match="did not answer within"):
+        provider.generate(LLMRequest(prompt="p"))
