@@ -241,6 +241,10 @@ def test_two_sessions_with_different_keys_reach_only_their_own_calls(server, tmp
     assert all("Second Paper" in p for p in by_key["key-BBBB-2222"])
     for outputs in (results["a"][0], results["b"][0]):  # a key is never echoed to the page
         assert not any("key-AAAA" in str(o) or "key-BBBB" in str(o) for o in outputs)
+    for path in server.settings.cache_dir.rglob("*"):  # ...nor written to the cache, digests or downloads
+        if path.is_file():
+            data = path.read_bytes()
+            assert b"key-AAAA" not in data and b"key-BBBB" not in data, path
 
 
 def test_offline_provider_shows_the_notice_on_how_to_add_a_key(server):
