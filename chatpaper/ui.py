@@ -513,7 +513,8 @@ def create_app(settings: Settings | None = None) -> gr.Blocks:
             sent = outputs
 
     markdown = dict(sanitize_html=True, latex_delimiters=[])
-    with gr.Blocks(title="ChatPaper", analytics_enabled=False) as app:
+    # delete_cache: Gradio's copies of figures and downloads older than a day are removed daily.
+    with gr.Blocks(title="ChatPaper", analytics_enabled=False, delete_cache=(86400, 86400)) as app:
         gr.Markdown("# ChatPaper\nA faithful, structured digest of a research paper, beside its own figures.")
         with gr.Tab("Paper"):
             with gr.Row():
