@@ -682,7 +682,8 @@ _STOPWORDS = frozenset(
     introduce introduces make makes made provide provides allow allows given give gives often however
     matters matter remains remain requires require enables enable leads lead performs perform improves improve
     outperforms outperform yields yield helps help suffers suffer depends depend consider considers obtain
-    obtains called named termed known way ways need needs take takes""".split()
+    obtains called named termed known way ways need needs take takes single multiple deep important main key
+    specific just more less made toward towards""".split()
 )
 _GENERIC = frozenset(
     "model models method methods framework task tasks data results performance system systems network networks "
@@ -707,7 +708,9 @@ def keywords(paper: Paper, text: PaperText | None = None, *, limit: int = 6) -> 
             key = phrase.lower()
             counts[key] += weight
             surface.setdefault(key, Counter())[phrase] += 1
-    body = " ".join(text.page_norm).lower() if text else ""
+    # Prose only (no title, headers, references), to tell names from Title Case words.
+    body_cased = " ".join(s.text for s in sentences if s.quality > 0 and s.role not in _BACK_MATTER) or abstract
+    body = body_cased.lower()
     scored: list[tuple[float, str]] = []
     for key, base in counts.items():
         if all(word in _GENERIC for word in key.split()):
@@ -715,6 +718,8 @@ def keywords(paper: Paper, text: PaperText | None = None, *, limit: int = 6) -> 
         n_words = key.count(" ") + 1
         uses = body.count(key) if body and len(key) > 3 else 0
         value = base * (1.0 + 0.35 * (n_words - 1)) + min(uses, 30) * 0.15
+        if _ADJECTIVE.search(key) and not _is_acronym(next(iter(surface[key])).split()[-1]):
+            continue  # "generalized", "publicly available": a modifier without its noun
         if n_words == 1 and not _is_acronym(next(iter(surface[key]))):
             value *= 0.6
         scored.append((value, key))
@@ -728,7 +733,7 @@ def keywords(paper: Paper, text: PaperText | None = None, *, limit: int = 6) -> 
         if value < 1.0 and len(chosen) >= 3:
             break
         chosen.append(key)
-    out = [_display(surface[key]) for key in chosen]
+    out = [_display(surface[key], body_cased) for key in chosen]
     if len(out) < 3:  # a very short title and abstract: fall back to the title's longer words
         for word in title.split():
             w = word.strip(",:;.()")
@@ -767,6 +772,9 @@ def _recase(title: str, abstract: str) -> str:
     return " ".join(w if re.search(rf"\b{re.escape(w.strip(',:;.()'))}\b", rest) else w.lower() for w in title.split())
 
 
+_ADJECTIVE = re.compile(r"(?:ed|al|ive|ous|ful|able|ible|ent|ant|ic|less)$")
+
+
 def _candidate_phrases(text: str) -> Iterable[str]:
     for chunk in _PHRASE_SPLIT.split(text):
         words: list[str] = []
@@ -797,13 +805,21 @@ def _ngrams(words: list[str]) -> Iterable[str]:
 
 
 def _is_acronym(word: str) -> bool:
-    return sum(ch.isupper() for ch in word) >= 2 or (word[:1].isupper() and any(ch.isdigit() for ch in word))
+    """ADADELTA, LLMs, DiffCalib, GPT-4; not "High-Fidelity" (capitals only at word starts)."""
+    inner = any(ch.isupper() for i, ch in enumerate(word) if i > 0 and word[i - 1] not in "-/")
+    return inner or (word[:1].isupper() and any(ch.isdigit() for ch in word))
 
 
-def _display(forms: Counter[str]) -> str:
-    """Lower case, except words printed as acronyms or with inner capitals (ADADELTA, DiffCalib, GPT-4)."""
+def _display(forms: Counter[str], body: str) -> str:
+    """Lower case, except acronyms and names the paper keeps capitalised (ADADELTA, DiffCalib, Janus-Pro)."""
     form = forms.most_common(1)[0][0]
-    return " ".join(w if _is_acronym(w) else w.lower() for w in form.split())
+    return " ".join(w if _is_acronym(w) or (w[:1].isupper() and _is_name(w, body)) else w.lower()
+                    for w in form.split())
+
+
+def _is_name(word: str, body: str) -> bool:
+    """Capitalised mid-sentence ("we use Adam", "of Janus-Pro") at least twice: a name, not a title word."""
+    return len(re.findall(rf"[a-z,] {re.escape(word)}\b", body)) >= 2
 
 
 # --------------------------------------------------------------------------- language
