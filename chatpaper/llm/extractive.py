@@ -10,7 +10,7 @@ import re
 import statistics
 from bisect import bisect_right
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from chatpaper.models import Paper
 
@@ -19,7 +19,7 @@ from chatpaper.models import Paper
 
 @dataclass(slots=True)
 class Sentence:
-    text: str = field(repr=True)
+    text: str
     page: int  # 1-based
     start: int  # offset in the page's whitespace-normalised text
     index: int  # reading order over the whole paper
@@ -85,14 +85,13 @@ _NUMBER_ONLY = re.compile(r"^[\(\[]?[\dIVXivx]+(?:\.\d+)*[\)\]]?\.?$")
 _CAPTION_START = re.compile(r"^(?:Figure|Fig\.|FIGURE|FIG\.|Table|TABLE|Tab\.|Algorithm|Listing)\s*[\dIVX]+[.:]?")
 _TERMINAL = re.compile(r"[.!?。！？][\"'”’)\]」』）]*$")
 _SOFT_END = re.compile(r"[,;:\-–—(]$")
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 # Latin sentences end at ". " before a capital; Chinese and Japanese ones at "。" with no space.
 _BOUNDARY = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])|[。！？][」』”）]*\s*")
 _ABBREVIATIONS = frozenset(
     "e.g i.e et al fig figs eq eqs sec secs tab vs cf resp approx no nos ref refs dr mr ms prof inc ltd "
-    "co jr st vol pp ca w.r.t etc viz def thm lemma prop cor alg app ch eqn". split()
+    "co jr st vol pp ca w.r.t etc viz def thm lemma prop cor alg app ch eqn".split()
 )
-
-
 _INITIALS = re.compile(r"^(?:[A-Z]\.)+[A-Z]$")
 _STARTERS = frozenset(
     "the this these that those we our it its in on for to a an however while although but thus hence "
@@ -265,20 +264,21 @@ _JUNK_WORDS = re.compile(
 _ENUMERATION = re.compile(r"(?<![(\w])(?:\d{1,2}|[a-z]|[ivx]{1,4})\)")
 _DIGIT_THEN_LOWER = re.compile(r"^\d+(?:\s+[a-z]|[A-Z][a-z])")  # a subscript, or a footnote mark
 _BROKEN_GLYPH = re.compile("[\u2190-\u21ff\u2700-\u27bf\ue000-\uf8ff\ufffd]")
-_ROADMAP = re.compile(r"\b(?:sections?|sec\.|§|chapter)\s*(?:\d|[IVX]+\b)|^see\b|\bth(?:is|e next|e following) section\b|\b(?:next|following|previous) sections\b|\bis organi[sz]ed as follows\b|\bthe rest of (?:this|the) paper\b", re.I)
+_ROADMAP = re.compile(
+    r"\b(?:sections?|sec\.|§|chapter)\s*(?:\d|[IVX]+\b)|^see\b|\bth(?:is|e next|e following) section\b|"
+    r"\b(?:next|following|previous) sections\b|\bis organi[sz]ed as follows\b|\bthe rest of (?:this|the) paper\b",
+    re.I,
+)
 _PANEL = re.compile(r"\((?:[a-f])\) [A-Z]")
 _SINGLE_OK = frozenset("a A I".split())
-
-
-_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
 def sentence_quality(text: str) -> float:
     """0 for fragments and garbage; towards 1 for a clean, complete prose sentence."""
     cjk = len(_CJK.findall(text))
     if cjk > 0.3 * len(text):  # Chinese, Japanese, Korean: no spaces, no capitals
-        ok = 12 <= len(text) <= 250 and _TERMINAL.search(text) and "@" not in text and not _CAPTION_START.match(text)
-        return 1.0 if ok else 0.0
+        whole = 12 <= len(text) <= 250 and _TERMINAL.search(text)
+        return 1.0 if whole and "@" not in text and not _CAPTION_START.match(text) else 0.0
     words = text.split()
     n = len(words)
     if n < 5 or n > 120 or len(text) < 30:
@@ -351,13 +351,9 @@ class PaperText:
     page_norm: list[str]  # whitespace-normalised page texts (index 0 = page 1)
     section_roles: list[str]  # role per Paper.sections index (of its top-level ancestor)
 
-    def role(self, *roles: str, min_quality: float = 0.3) -> list[Sentence]:
-        return [s for s in self.sentences if s.role in roles and s.quality >= min_quality]
-
     @property
     def quotable(self) -> list[Sentence]:
         return [s for s in self.sentences if s.quality > 0]
-
 
 
 def read_sentences(paper: Paper) -> PaperText:

@@ -359,18 +359,19 @@ def extract_digest(paper: Paper) -> ExtractiveDigest:
     conclusion = _conclusion(picker)
     summary = summary.model_copy(update={"key_takeaways": _takeaways(picker, summary, methods)})
     return ExtractiveDigest(
-        metadata=MetadataStage(title_translation=_title(paper, text), keywords=keywords(paper, text)),
+        metadata=MetadataStage(title_translation=_title(paper), keywords=keywords(paper, text)),
         summary=summary,
         methods=methods,
         conclusion=conclusion,
     )
 
 
-def _title(paper: Paper, text: PaperText) -> str:
+def _title(paper: Paper) -> str:
     """Offline mode translates nothing: the title stays as printed (the page's first line if unknown)."""
     if paper.title.strip():
         return paper.title
-    return next((line for norm in text.page_norm for line in [norm[:200]] if line), "Untitled")
+    lines = (normalise(line) for page in paper.page_texts for line in page.split("\n"))
+    return next((line for line in lines if line), "Untitled")
 
 
 def _summary(p: _Picker, paper: Paper) -> tuple[SummaryStage, MethodsStage]:
@@ -460,14 +461,12 @@ def _methods(p: _Picker, paper: Paper) -> MethodsStage:
         else:
             steps.append(_point(s))
     if not steps:  # no method section: what the paper itself says it proposes, in reading order
-        chosen = []
-        for s in p.good:
-            if s.role in ("front", "introduction") and p.scores[s.index].propose >= 1.5:
-                chosen.append(s)
-        chosen = chosen[:6] or [p.pick()]
-        steps = [_point(s) for s in chosen]
+        proposing = [s for s in p.good if s.role in ("front", "introduction") and p.scores[s.index].propose >= 1.5]
+        fresh = [s for s in proposing if not p.is_duplicate(s)]
+        chosen = (fresh or proposing)[:6] or [p.pick()]
         for s in chosen:
             p.take(s)
+        steps = [_point(s) for s in chosen]
     return MethodsStage(steps=steps)
 
 
