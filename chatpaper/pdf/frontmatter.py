@@ -194,8 +194,9 @@ def extract_front_matter(doc: DocText, lines: list[Line], metadata_title: str = 
         idx, rest = found
         if lines[idx].page == 1:
             abstract_y = lines[idx].y0
-        fm.abstract, end = _abstract_from(lines, idx, rest, doc.body_size)
-        fm.body_start = end
+        fm.abstract, _ = _abstract_from(lines, idx, rest, doc.body_size)
+        # headings are searched from the label on: an abstract that overran must not hide them
+        fm.body_start = idx + 1
     if title_bottom:
         region = [ln for ln in first if ln.y0 >= title_bottom - 1 and (abstract_y is None or ln.y1 <= abstract_y + 1)]
         if abstract_y is None:
