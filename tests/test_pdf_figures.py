@@ -113,6 +113,20 @@ def test_table_and_body_references_are_not_figures(tmp_path):
     assert _figures(doc, tmp_path) == []
 
 
+def test_a_reference_wrapped_to_the_start_of_a_line_is_not_a_caption(tmp_path):
+    doc = pymupdf.open()
+    page = doc.new_page()
+    _write(page, pymupdf.Rect(72, 60, 540, 80), "Figure 1: Training error, its caption above the plot.", 9)
+    _plot(page, pymupdf.Rect(150, 90, 450, 220))
+    _write(page, pymupdf.Rect(72, 245, 540, 305), "We train the network for fifty epochs with the schedule of\n"
+           "Figure 2. The error falls quickly after the tenth epoch and then stays low.")
+    page = doc.new_page()
+    _plot(page, pymupdf.Rect(150, 80, 450, 220))
+    _write(page, pymupdf.Rect(72, 245, 540, 265), "Figure 2: Test error.", 9)
+
+    assert [(f.label, f.page) for f in _figures(doc, tmp_path)] == [("Figure 1", 1), ("Figure 2", 2)]
+
+
 def test_two_column_figure_stays_in_its_column(tmp_path):
     doc = pymupdf.open()
     page = doc.new_page()

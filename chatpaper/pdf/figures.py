@@ -12,7 +12,7 @@ import struct
 import zlib
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pymupdf
@@ -36,6 +36,7 @@ class _Block:
     rect: pymupdf.Rect
     lines: list[tuple[pymupdf.Rect, str, float, bool]]  # bbox, text, font size, bold
     kind: str = "text"  # text | body | caption
+    labels: list[int] = field(default_factory=list)  # lines that start a figure caption
 
 
 @dataclass
@@ -186,15 +187,26 @@ def _body_size(blocks: list[_Block]) -> float:
 
 
 def _classify(block: _Block, body_size: float) -> str:
-    for _, text, _, bold in block.lines:
-        if _is_caption_line(text, bold) or _OTHER_CAPTION.match(text):
-            return "caption"
+    block.labels = [i for i, (_, text, _, bold) in enumerate(block.lines)
+                    if _is_caption_line(text, bold) and _starts_anew(block, i)]
+    if block.labels or any(_OTHER_CAPTION.match(text) and _starts_anew(block, i)
+                           for i, (_, text, _, _) in enumerate(block.lines)):
+        return "caption"
     chars = sum(len(t) for _, t, _, _ in block.lines)
     n = len(block.lines)
     size = max(s for _, _, s, _ in block.lines)
     if size >= body_size - 0.6 and (chars >= 80 or (n >= 2 and chars / n >= 30)):
         return "body"
     return "text"
+
+
+def _starts_anew(block: _Block, i: int) -> bool:
+    """Line i does not just continue the sentence above it ("... as shown in / Figure 3. ...")."""
+    if i == 0:
+        return True
+    prev, line = block.lines[i - 1][0], block.lines[i][0]
+    return (abs(line.x0 - prev.x0) > 10 or line.y0 - prev.y1 > 3 or line.y0 < prev.y1 - 2
+            or block.lines[i - 1][1].rstrip().endswith((".", ":", ";", "!", "?")))
 
 
 def _is_caption_line(text: str, bold: bool) -> bool:
@@ -213,7 +225,7 @@ def _captions(blocks: list[_Block]) -> list[_Caption]:
     for block in blocks:
         if block.kind != "caption":
             continue
-        labels = [i for i, (_, text, _, bold) in enumerate(block.lines) if _is_caption_line(text, bold)]
+        labels = block.labels
         for li in labels:
             m = _LABEL.match(block.lines[li][1])
             lane = _lane(block, li, labels)
@@ -254,11 +266,12 @@ def _caption_lines(block: _Block, first: int, lane: tuple[float, float]) -> list
     """The caption's lines of its block (in its lane), up to where body text or another caption starts."""
     x0, x1 = lane
     lines = [block.lines[first]]
-    for line in block.lines[first + 1:]:
+    for i in range(first + 1, len(block.lines)):
+        line = block.lines[i]
         r = line[0]
         if r.x1 <= x0 or r.x0 >= x1:  # a neighbour caption's line
             continue
-        if _is_caption_line(line[1], line[3]):
+        if i in block.labels or _OTHER_CAPTION.match(line[1]):
             break
         prev = lines[-1][0]
         if r.y0 >= prev.y1 - 2:  # a new row
