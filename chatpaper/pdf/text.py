@@ -108,6 +108,8 @@ def clean_chars(text: str) -> str:
 
 
 _HYPHEN_END = re.compile(r"[A-Za-z]-$")
+_SPACES = re.compile(r"\s+")
+_PAGE_NUMBER = re.compile(r"[\d\s\-–—/ivxIVX.]+|page \d+.*", re.I)
 # a URL cut at the line end: after a path separator, or before its host is complete
 _URL_OPEN = re.compile(r"(https?://|www\.)\S*[/_\-~#=?&]$|(https?://)?www\.$|https?://[^/\s]*\.$")
 
@@ -126,7 +128,7 @@ def join_lines(lines: list[str]) -> str:
             out[-1] = out[-1] + text  # a URL broken at the line end
         else:
             out.append(text)
-    return re.sub(r"\s+", " ", " ".join(out)).strip()
+    return _SPACES.sub(" ", " ".join(out)).strip()
 
 
 # --------------------------------------------------------------------------- extraction
@@ -156,9 +158,8 @@ def extract_page_lines(page: pymupdf.Page, page_no: int) -> list[Line]:
                     continue
                 size = round(s["size"], 1)
                 font = s["font"]
-                bold = bool(s["flags"] & 16) or _font_is_bold(font)
                 base = s["origin"][1]
-                if _QUARTZ_RE.search(text):
+                if not text.isascii() and _QUARTZ_RE.search(text):
                     text = fix_span_glyphs(text, font)
                 # justified lines come one span per word: fold same-style neighbours into one
                 if prev is not None and prev.size == size and prev.font == font and prev.origin_y == base:
@@ -166,6 +167,7 @@ def extract_page_lines(page: pymupdf.Page, page_no: int) -> list[Line]:
                     prev.x1 = s["bbox"][2]
                     continue
                 x0, y0, x1, y1 = s["bbox"]
+                bold = bool(s["flags"] & 16) or _font_is_bold(font)
                 prev = Span(text, size, bold, font, x0, x1, y0, y1, base)
                 spans.append(prev)
             if not spans:
@@ -208,8 +210,7 @@ def _set_style(line: Line) -> None:
 
 
 def _is_caps(text: str) -> bool:
-    letters = [ch for ch in text if ch.isalpha()]
-    return len(letters) >= 3 and all(ch.isupper() for ch in letters)
+    return text.isupper() and sum(ch.isalpha() for ch in text) >= 3
 
 
 _NUMBER_TOKEN = re.compile(r"^(\d+(\.\d+)*\.?|[IVXLC]+\.|[A-H](\.\d+)*\.?|Appendix)$")
@@ -299,10 +300,9 @@ def build_doc_text(pages: list[list[Line]], page_sizes: list[tuple[float, float]
                 continue
             top, bottom = line.y1 < 0.1 * height, line.y0 > 0.9 * height
             stripped = line.text.strip()
-            if (top or bottom) and (_shape(stripped) in repeated or re.fullmatch(r"[\d\s\-–—/ivxIVX.]+|page \d+.*",
-                                                                                 stripped, re.I)):
+            if (top or bottom) and (_shape(stripped) in repeated or _PAGE_NUMBER.fullmatch(stripped)):
                 line.kind = "header" if top else "footer"
-            elif re.fullmatch(r"\d{1,4}", stripped) and (line.x1 < body_left - 2 or line.x0 > body_right + 2):
+            elif stripped.isdigit() and len(stripped) <= 4 and (line.x1 < body_left - 2 or line.x0 > body_right + 2):
                 line.kind = "lineno"
     return DocText(pages, page_sizes, body_size, body_left, body_right)
 
