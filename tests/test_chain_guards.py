@@ -311,3 +311,10 @@ def test_good_replies_have_content():
     for model, stage in ((SummaryStage, "summary"), (MethodsStage, "methods"), (ConclusionStage, "conclusion")):
         for lang in ("en", "zh"):
             assert guards.check_content(model.model_validate_json(valid_reply(stage, lang=lang)), TITLE) == []
+
+
+def test_repeated_keywords_are_merged():
+    result = MetadataStage(title_translation=TITLE, keywords=["ADADELTA", "adadelta", "method_adadelta",
+                                                              "method adadelta", "SGD"])
+    trimmed, _ = guards.trim_lists(result)
+    assert trimmed.keywords == ["ADADELTA", "method_adadelta", "SGD"]

@@ -154,6 +154,18 @@ def check_content(result: BaseModel, title: str) -> list[Issue]:
 def trim_lists(result: BaseModel) -> tuple[BaseModel, list[str]]:
     """Over-long lists cut to their maximum (a runaway reply must not flood the digest)."""
     update, notes = {}, []
+    keywords = getattr(result, "keywords", None)
+    if keywords:  # "method_adadelta" twice is one keyword
+        seen: set[str] = set()
+        unique = []
+        for keyword in (k.strip() for k in keywords if k.strip()):
+            folded = re.sub(r"[\s_\-]+", " ", keyword.lower())
+            if folded not in seen:
+                seen.add(folded)
+                unique.append(keyword)
+        if len(unique) < len(keywords):
+            update["keywords"] = unique
+            result = result.model_copy(update=update)
     for name, (_, high) in LIST_LIMITS.items():
         items = getattr(result, name, None)
         if items is not None and len(items) > high:
