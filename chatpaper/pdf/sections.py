@@ -8,7 +8,7 @@ and algorithm lines. Roles: exactly one level-1 `method` and one `conclusion` wh
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from chatpaper.models import Section
 from chatpaper.pdf.text import DocText, Line, paragraphs
@@ -19,10 +19,11 @@ _NUMBERED = re.compile(
     re.I,
 )
 _APPENDIX_PREFIX = re.compile(r"^appendix\s+(?P<num>[A-H])\b[.:]?\s*(?P<title>.*)$", re.I)
+# Captions, theorem-like labels and algorithm lines: numbered and bold, but not headings
 _NOT_TITLE = re.compile(
-    r"^((fig\.?|figure|table|tab\.|algorithm|alg\.)\s*[\dA-Z]|lemma|theorem|proof|definition|corollary|proposition|remark|"
-    r"example|step|input|output|end|require|ensure|return|for|if|while|eq\.|equation|note|claim|assumption|"
-    r"case|hypothesis|question|q\d|a\d|http)\b",
+    r"^((fig\.?|figure|table|tab\.|algorithm|alg\.)\s*[\dA-Z]|(lemma|theorem|proof|definition|corollary|"
+    r"proposition|remark|example|step|input|output|require|ensure|return|equation|eq\.|note|claim|assumption|"
+    r"case|hypothesis|question|observation|conjecture|property)\s*(\d|[:.(]|$)|(end|for|if|while)\b|q\d|http)",
     re.I,
 )
 # Unnumbered headings a numbered paper may still have (back matter, mostly)
@@ -52,7 +53,6 @@ class Heading:
     end_index: int  # index of the first line after it
     style: tuple
     role: str | None = None
-    body: list[Line] = field(default_factory=list)
 
 
 def _style(line: Line) -> tuple:
