@@ -318,3 +318,10 @@ def test_repeated_keywords_are_merged():
                                                               "method adadelta", "SGD"])
     trimmed, _ = guards.trim_lists(result)
     assert trimmed.keywords == ["ADADELTA", "method_adadelta", "SGD"]
+
+
+def test_numbers_inside_chinese_text_are_checked(paper):
+    result = SummaryStage.model_validate_json(summary_json(
+        lang="zh", performance={"text": "在MNIST上测试误差为1.83%，比SGD低42.5%。", "pages": [4]}))
+    (issue,) = guards.check_numbers(result, guards.PaperNumbers(paper))
+    assert "42.5" in issue.message and "1.83" not in issue.message

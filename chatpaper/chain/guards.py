@@ -347,7 +347,7 @@ def _title_translation_problems(translation: str, title: str, lang: str) -> list
 
 # --------------------------------------------------------------------------- numbers (soft)
 
-_NUMBER = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)*)(?![\d])")
+_NUMBER = re.compile(r"(?<![A-Za-z0-9_.])(\d+(?:[.,]\d+)*)(?![\d])")  # CJK may touch a number
 
 
 def _numbers(text: str) -> list[str]:
