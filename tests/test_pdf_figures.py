@@ -146,6 +146,21 @@ def test_two_column_figure_stays_in_its_column(tmp_path):
     assert y0 <= 80 and 255 <= y1 < 300
 
 
+def test_two_column_page_figure_spanning_both_columns_with_a_short_caption(tmp_path):
+    doc = pymupdf.open()
+    page = doc.new_page()
+    _write(page, pymupdf.Rect(54, 72, 298, 300), BODY)
+    _write(page, pymupdf.Rect(314, 72, 558, 300), BODY)
+    _plot(page, pymupdf.Rect(80, 320, 530, 480))
+    _write(page, pymupdf.Rect(54, 505, 298, 525), "Figure 6: Reflection ratios.", 9)
+    _write(page, pymupdf.Rect(54, 560, 298, 770), BODY)
+    _write(page, pymupdf.Rect(314, 560, 558, 770), BODY)
+
+    [fig] = _figures(doc, tmp_path)
+
+    assert fig.bbox[0] <= 80 and fig.bbox[2] >= 530, "the whole plot, not the caption's column"
+
+
 def test_side_by_side_figures_are_separate(tmp_path):
     doc = pymupdf.open()
     page = doc.new_page()

@@ -537,16 +537,24 @@ def _figure_region(cap: _Caption, blocks: list[_Block], graphics: list[_Item], b
 
 
 def _column_band(cap: pymupdf.Rect, blocks: list[_Block], page: pymupdf.Rect) -> tuple[float, float] | None:
-    """The column of a caption on a two-column page (body text on both sides of the middle), else None."""
+    """The column of a caption on a two-column page (body text on both sides of the middle), else None.
+
+    Only when the other column has body text or a caption at the caption's height: a narrow caption
+    under a figure that spans both columns leaves the other column empty there.
+    """
     mid = (page.x0 + page.x1) / 2
     body = [b.rect for b in blocks if b.kind == "body"]
     if not (any(r.x1 < mid + 5 for r in body) and any(r.x0 > mid - 5 for r in body)):
         return None
     if cap.x1 < mid + 10:
-        return (page.x0, mid)
-    if cap.x0 > mid - 10:
-        return (mid, page.x1)
-    return None
+        band, other = (page.x0, mid), (mid, page.x1)
+    elif cap.x0 > mid - 10:
+        band, other = (mid, page.x1), (page.x0, mid)
+    else:
+        return None
+    beside = any(b.kind != "text" and b.rect.y0 < cap.y1 + 20 and b.rect.y1 > cap.y0 - 20
+                 and b.rect.x0 >= other[0] - 5 and b.rect.x1 <= other[1] + 5 for b in blocks)
+    return band if beside else None
 
 
 def _union(boxes: list[Box]) -> Box:
