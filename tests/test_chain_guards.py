@@ -325,3 +325,12 @@ def test_numbers_inside_chinese_text_are_checked(paper):
         lang="zh", performance={"text": "在MNIST上测试误差为1.83%，比SGD低42.5%。", "pages": [4]}))
     (issue,) = guards.check_numbers(result, guards.PaperNumbers(paper))
     assert "42.5" in issue.message and "1.83" not in issue.message
+
+
+@pytest.mark.parametrize("text", [
+    "The authors note that ground-truth labels are not available for the speech dataset, so only loss is reported.",
+    "论文未提供代码链接，但给出了完整的超参数设置，便于复现。",
+])
+def test_sentences_that_mention_missing_things_are_not_placeholders(text):
+    result = SummaryStage.model_validate_json(summary_json(background={"text": text, "pages": [1]}))
+    assert guards.find_placeholders(result) == []

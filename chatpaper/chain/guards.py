@@ -85,6 +85,7 @@ def iter_points(result: BaseModel, prefix: str = "") -> Iterator[tuple[str, Poin
 
 # --------------------------------------------------------------------------- placeholders
 
+# Placeholders wherever they appear.
 _PLACEHOLDERS = [
     re.compile(r"(?<![A-Za-z])x{3,}(?![A-Za-z])", re.I),
     re.compile(r"\[[\u4e00-\u9fff]{1,10}\]"),  # [领域], [创新点]
@@ -92,11 +93,17 @@ _PLACEHOLDERS = [
                r"your [^\]]*|placeholder|todo|tbd|author[^\]]*|title[^\]]*)\]", re.I),
     re.compile(r"<[a-z][a-z0-9 _,\-]{2,40}>"),  # <background, one sentence>
     re.compile(r"\((?:no|none|not) [a-z ]{0,30}(?:listed|provided|given|available)\)", re.I),
-    re.compile(r"\b(?:not|none|nothing) (?:provided|listed|given|available|specified|mentioned)\b", re.I),
     re.compile(r"\bno (?:authors?|author names|affiliations?) (?:provided|listed|given|available)\b", re.I),
-    re.compile(r"(?<![\w/])(?:N/A|n/a|TBD|TODO|lorem ipsum)(?![\w/])"),
-    re.compile(r"未提供|暂无|无（|无 \(|待定|此处填写"),
+    re.compile(r"(?<![\w/])(?:TBD|TODO|lorem ipsum)(?![\w/])", re.I),
+    re.compile(r"此处填写|（无）|无 \(|无（"),
 ]
+# Placeholders only when they are (nearly) the whole field: "the code is not available" is a real sentence.
+_SHORT_PLACEHOLDERS = [
+    re.compile(r"\b(?:not|none|nothing) (?:provided|listed|given|available|specified|mentioned)\b", re.I),
+    re.compile(r"(?<![\w/])(?:N/A|n/a|unknown)(?![\w/])"),
+    re.compile(r"未提供|暂无|待定|不详"),
+]
+SHORT_FIELD = 8
 _ONLY_PUNCT = re.compile(r"^[\s\W_]*$")
 
 
@@ -106,7 +113,9 @@ def find_placeholders(result: BaseModel) -> list[Issue]:
         if _ONLY_PUNCT.match(text) or text.strip().lower() in {"none", "null", "unknown"}:
             found.append(f"{path} is empty")
             continue
-        for pattern in _PLACEHOLDERS:
+        short = len(_WORDISH.findall(text)) <= SHORT_FIELD  # a CJK character or a Latin word each count one
+        patterns = _PLACEHOLDERS + (_SHORT_PLACEHOLDERS if short else [])
+        for pattern in patterns:
             m = pattern.search(text)
             if m:
                 found.append(f'{path} contains the placeholder "{m.group(0)}"')
