@@ -274,7 +274,7 @@ def test_formulas_do_not_count_against_english():
     assert guards.script_share(text, "en") >= guards.MIN_LATIN_SHARE
 
 
-# --------------------------------------------------------------------------- content-free replies (seen from a 135M model)
+# --------------------------------------------------------------------------- content-free replies (a 135M model's)
 
 
 def test_bare_numbers_and_a_runaway_list_are_retried_then_trimmed(paper, settings):

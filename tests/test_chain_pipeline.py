@@ -21,7 +21,7 @@ from chatpaper.chain.prompts import stage_instruction, system_prompt
 from chatpaper.errors import ProviderError
 from chatpaper.llm.base import Provider
 from chatpaper.llm.fake import ScriptedProvider, canned_provider, canned_reply, sample_paper, stage_of
-from chatpaper.models import Figure, MethodsStage, Point, Section
+from chatpaper.models import Figure, MethodsStage, Point
 from chatpaper.settings import Settings
 from tests.conftest import corpus_pdf
 

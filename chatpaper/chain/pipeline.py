@@ -181,7 +181,8 @@ def _run_llm_stage(run: _Run, stage: str) -> StageOutcome:
             break
         except Exception as exc:  # a provider bug must not take the other stages down
             log.exception("provider %s crashed in stage %s", run.provider.name, stage)
-            error = f"The {run.provider.name} provider failed unexpectedly ({type(exc).__name__}); try again or use another provider."
+            error = (f"The {run.provider.name} provider failed unexpectedly ({type(exc).__name__}); "
+                     "try again or use another provider.")
             break
         record.input_tokens += response.input_tokens or (
             count_tokens(sent.system) + count_tokens(sent.prompt) + sum(count_tokens(t) for _, t in history))
@@ -245,8 +246,8 @@ def _run_stage(run: _Run, stage: str) -> StageOutcome:
         outcome = (_run_extractive_stage if run.provider.extractive else _run_llm_stage)(run, stage)
     except Exception as exc:  # noqa: BLE001 - a bug in one stage must not hide the others
         log.exception("stage %s crashed", stage)
-        outcome = StageOutcome(None, StageRecord(name=stage, status="failed",
-                                                 error=f"The {stage} stage failed unexpectedly ({type(exc).__name__})."))
+        error = f"The {stage} stage failed unexpectedly ({type(exc).__name__}); try again or use another provider."
+        outcome = StageOutcome(None, StageRecord(name=stage, status="failed", error=error))
     outcome.record.seconds = time.perf_counter() - started
     if run.cache is not None and outcome.result is not None:
         run.cache.put(key, outcome.result, outcome.record)
