@@ -44,11 +44,12 @@ class PaperWriter:
             else:
                 self._new_page()
 
-    def text(self, line: str, *, size: float = 10, bold: bool = False, center: bool = False, gap: float = 0):
+    def text(self, line: str, *, size: float = 10, bold: bool = False, italic: bool = False, center: bool = False,
+             gap: float = 0):
         self._room(size * 1.4 + gap)
         self.y += gap
         x0, x1 = self._x()
-        font = "hebo" if bold else "helv"
+        font = "hebo" if bold else "heit" if italic else "helv"
         width = pymupdf.get_text_length(line, fontname=font, fontsize=size)
         x = (x0 + x1 - width) / 2 if center else x0
         self.page.insert_text((x, self.y + size), line, fontsize=size, fontname=font)
@@ -72,8 +73,8 @@ class PaperWriter:
         """The front matter spans the page; columns start below it."""
         self.top = self.y
 
-    def heading(self, title: str, size: float = 12):
-        self.text(title, size=size, bold=True, gap=6)
+    def heading(self, title: str, size: float = 12, italic: bool = False):
+        self.text(title, size=size, bold=not italic, italic=italic, gap=6)
 
     def bytes(self) -> bytes:
         return self.doc.tobytes()
@@ -120,9 +121,9 @@ def two_column_ieee_paper() -> bytes:
     w.heading("II. BACKGROUND", size=10)
     w.paragraph(BODY * 3)
     w.heading("III. PROPOSED APPROACH", size=10)
-    w.heading("A. First Part", size=10)
+    w.heading("A. First Part", size=10, italic=True)  # IEEE sets subsections in italics
     w.paragraph(BODY * 3)
-    w.heading("B. Second Part", size=10)
+    w.heading("B. Second Part", size=10, italic=True)
     w.paragraph(BODY * 3)
     w.heading("IV. EVALUATION", size=10)
     w.paragraph(BODY * 4)

@@ -19,6 +19,7 @@ import pymupdf
 from pymupdf import mupdf
 
 from chatpaper.models import Figure
+from chatpaper.pdf.text import clean_chars, fix_span_glyphs, join_lines
 
 # The same flags as chatpaper.pdf.text, so its page dicts can be passed in and reused.
 _TEXT_FLAGS = pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP
@@ -166,7 +167,8 @@ def _text_blocks(data: dict) -> list[_Block]:
             spans = [s for s in line["spans"] if s["text"].strip()]
             if not spans:
                 continue
-            text = "".join(s["text"] for s in line["spans"]).strip()
+            # the same glyph repairs as the text reader, so captions read like the page text
+            text = clean_chars("".join(fix_span_glyphs(s["text"], s["font"]) for s in line["spans"])).strip()
             size = max(s["size"] for s in spans)
             bold = bool(spans[0]["flags"] & 16) or "bold" in spans[0]["font"].lower()
             lines.append((pymupdf.Rect(line["bbox"]), text, size, bold))
@@ -244,7 +246,7 @@ def _captions(blocks: list[_Block]) -> list[_Caption]:
                     own.append(nxt)
                     label_only = False
             caps.append(_Caption(number=int(m.group(2)), printed=m.group(1).rstrip(".").title(), rect=rect,
-                                 text=_clean(parts), starts_block=li == 0, block=block, own=own))
+                                 text=join_lines(parts), starts_block=li == 0, block=block, own=own))
     return caps
 
 
@@ -300,19 +302,6 @@ def _block_below(rect: pymupdf.Rect, blocks: list[_Block], own: list[_Block], la
             if best is None or r.y0 < best.rect.y0:
                 best = b
     return best
-
-
-def _clean(lines: list[str]) -> str:
-    text = ""
-    for line in lines:
-        line = line.strip()
-        if text.endswith("-") and line[:1].islower():
-            text = text[:-1] + line
-        else:
-            text = f"{text} {line}" if text else line
-    # Quartz re-saves map the ff ligature to U+21B5; inside a word it can only be "ff"
-    text = re.sub(r"(?<=[A-Za-z])\u21b5|\u21b5(?=[a-z])", "ff", text)
-    return re.sub(r"\s+", " ", text).strip()
 
 
 # --------------------------------------------------------------------------- graphics

@@ -175,7 +175,10 @@ def _scan(doc: DocText, lines: list[Line], start: int, toc_pages: set[int], seq:
     while i < len(lines):
         line = lines[i]
         i += 1
-        if line.kind != "body" or line.page in toc_pages or line.words > 18 or not _distinct(line, body):
+        if line.kind != "body" or line.page in toc_pages or line.words > 18:
+            continue
+        # italic counts only for numbered lines: IEEE's "A. Subsection" is set in italics
+        if not (_distinct(line, body) or (line.italic and line.words <= 12 and _NUMBERED.match(line.text.strip()))):
             continue
         text = line.text.strip()
         number = None
@@ -283,7 +286,8 @@ def _continue_title(lines: list[Line], i: int, first: Line, title: str) -> tuple
         if nxt.kind != "body" or nxt.page != first.page:
             break
         gap = nxt.y0 - last.y1
-        if not (-0.5 * first.size < gap < 0.6 * first.size) or abs(nxt.size - first.size) > 0.3 or nxt.bold != first.bold:
+        if (not (-0.5 * first.size < gap < 0.6 * first.size) or abs(nxt.size - first.size) > 0.3
+                or nxt.bold != first.bold or nxt.italic != first.italic):
             break
         if ((first.caps or first.smallcaps) and not (nxt.caps or nxt.smallcaps)) or nxt.words > 12:
             break

@@ -17,6 +17,7 @@ import pymupdf
 # No images, ligatures expanded by MuPDF ("ﬁ" -> "fi"), text outside the page dropped.
 _TEXT_FLAGS = pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP
 _BOLD_FONT = re.compile(r"bold|medi|black|heavy|semibold|demi|\bbx|cmbx|-b$|sfbx|\.b$", re.I)
+_ITALIC_FONT = re.compile(r"ital|oblique|cmti|cmsl|-it$|sfti|slant", re.I)
 _MATH_FONT = re.compile(r"^(cmmi|cmsy|cmex|msam|msbm|txsy|txmi|rsfs|eufm|stix.*math)", re.I)
 
 
@@ -31,6 +32,7 @@ class Span:
     y0: float
     y1: float
     origin_y: float
+    italic: bool = False
 
 
 @dataclass(slots=True)
@@ -45,6 +47,7 @@ class Line:
     text: str
     size: float = 0.0
     bold: bool = False
+    italic: bool = False
     smallcaps: bool = False
     block: int = 0
     spans: list[Span] = field(default_factory=list)
@@ -134,14 +137,15 @@ def join_lines(lines: list[str]) -> str:
 # --------------------------------------------------------------------------- extraction
 
 
-_bold_fonts: dict[str, bool] = {}
+_font_styles: dict[str, tuple[bool, bool]] = {}
 
 
-def _font_is_bold(font: str) -> bool:
-    bold = _bold_fonts.get(font)
-    if bold is None:
-        bold = _bold_fonts[font] = bool(_BOLD_FONT.search(font))
-    return bold
+def _font_style(font: str) -> tuple[bool, bool]:
+    """(bold, italic) from a font name, cached: names repeat on every line."""
+    style = _font_styles.get(font)
+    if style is None:
+        style = _font_styles[font] = (bool(_BOLD_FONT.search(font)), bool(_ITALIC_FONT.search(font)))
+    return style
 
 
 def extract_page_lines(page: pymupdf.Page, page_no: int) -> list[Line]:
@@ -167,8 +171,9 @@ def extract_page_lines(page: pymupdf.Page, page_no: int) -> list[Line]:
                     prev.x1 = s["bbox"][2]
                     continue
                 x0, y0, x1, y1 = s["bbox"]
-                bold = bool(s["flags"] & 16) or _font_is_bold(font)
-                prev = Span(text, size, bold, font, x0, x1, y0, y1, base)
+                bold, italic = _font_style(font)
+                flags = s["flags"]
+                prev = Span(text, size, bold or bool(flags & 16), font, x0, x1, y0, y1, base, italic or bool(flags & 2))
                 spans.append(prev)
             if not spans:
                 continue
@@ -194,7 +199,7 @@ def _set_style(line: Line) -> None:
     spans = line.spans
     if len(spans) == 1:
         s = spans[0]
-        line.size, line.bold = s.size, s.bold
+        line.size, line.bold, line.italic = s.size, s.bold, s.italic
         line.smallcaps = False
         return
     weights = [len(s.text) - s.text.count(" ") for s in spans]
@@ -206,6 +211,7 @@ def _set_style(line: Line) -> None:
     baseline = main.origin_y
     line.size = max(s.size for s, w in zip(spans, weights) if w and abs(s.origin_y - baseline) <= 0.15 * s.size)
     line.bold = sum(w for s, w in zip(spans, weights) if s.bold) >= 0.6 * total
+    line.italic = sum(w for s, w in zip(spans, weights) if s.italic) >= 0.6 * total
     line.smallcaps = any(s.size != main.size for s, w in zip(spans, weights) if w) and _is_caps(line.text)
 
 
