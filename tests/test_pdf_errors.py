@@ -160,3 +160,16 @@ def test_bit_flipped_pdfs_only_raise_pdf_error(flips):
     for offset, bit in flips:
         data[offset] ^= 1 << bit
     _outcome(bytes(data))
+
+
+def test_a_failing_step_degrades_with_a_warning(tmp_path, monkeypatch):
+    import chatpaper.pdf.reader as reader
+
+    def broken(*args, **kwargs):
+        raise IndexError("odd layout")
+
+    monkeypatch.setattr(reader, "find_headings", broken)
+    paper = _parse(_text_pdf(2), tmp_path)
+    assert paper.sections == [] and paper.title.startswith("A Small Test Paper")
+    assert any("section headings could not be read" in w for w in paper.warnings)
+    assert "Body line 3 of page 2" in paper.page_texts[1]

@@ -16,7 +16,7 @@ import pymupdf
 from chatpaper import __version__
 from chatpaper.errors import PdfError
 from chatpaper.models import Figure, Paper, SourceInfo
-from chatpaper.pdf.frontmatter import extract_front_matter
+from chatpaper.pdf.frontmatter import FrontMatter, extract_front_matter
 from chatpaper.pdf.links import find_code_urls
 from chatpaper.pdf.sections import assign_roles, build_sections, find_headings, heading_texts
 from chatpaper.pdf.text import DocText, Line, build_doc_text, extract_page_lines, join_lines, page_text
@@ -154,12 +154,23 @@ def _parse_document(doc: pymupdf.Document, *, out_dir: Path, settings: Settings,
         meta_title = (doc.metadata or {}).get("title") or ""
     except Exception:
         meta_title = ""
-    front = extract_front_matter(text, lines, meta_title)
-    headings = find_headings(text, lines, front.body_start)
-    _mark_references(lines, headings)
-    texts = heading_texts(text, lines, headings)
-    assign_roles(headings, front.title, texts)
-    sections = build_sections(headings, texts)
+    # each step degrades on its own: an odd layout must not cost the rest of the paper
+    try:
+        front = extract_front_matter(text, lines, meta_title)
+    except Exception:
+        log.info("front matter failed", exc_info=True)
+        front = FrontMatter(title=meta_title.strip())
+        warnings.append("The title, authors and abstract could not be read from this PDF's layout.")
+    try:
+        headings = find_headings(text, lines, front.body_start)
+        _mark_references(lines, headings)
+        texts = heading_texts(text, lines, headings)
+        assign_roles(headings, front.title, texts)
+        sections = build_sections(headings, texts)
+    except Exception:
+        log.info("sections failed", exc_info=True)
+        sections = []
+        warnings.append("The section headings could not be read from this PDF's layout; the page texts are complete.")
     page_texts = [page_text(page) for page in text.pages]
 
     figures: list[Figure] = []
