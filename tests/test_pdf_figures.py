@@ -176,6 +176,23 @@ def test_side_by_side_figures_are_separate(tmp_path):
     assert figs[0].bbox[2] < 310 < figs[1].bbox[0], "each crop holds only its own plot"
 
 
+def test_stacked_figures_each_get_their_own_plot(tmp_path):
+    doc = pymupdf.open()
+    page = doc.new_page()
+    _plot(page, pymupdf.Rect(150, 80, 450, 220))
+    _write(page, pymupdf.Rect(72, 240, 540, 260), "Figure 1: The first plot.", 9)
+    _plot(page, pymupdf.Rect(150, 280, 450, 420))
+    page.insert_text((72, 450), "Figure 2", fontsize=9, fontname="hebo")  # bold label, no punctuation
+    page.insert_text((112, 450), "Overview of the second plot.", fontsize=9)
+
+    one, two = _figures(doc, tmp_path)
+
+    assert (one.label, two.label) == ("Figure 1", "Figure 2")
+    assert one.bbox[1] <= 80 and one.bbox[3] < 275, "the first crop stops above the second plot"
+    assert 225 < two.bbox[1] <= 280 and two.bbox[3] >= 445
+    assert two.caption == "Figure 2 Overview of the second plot."
+
+
 def test_label_alone_on_its_line_takes_the_text_below(tmp_path):
     doc = pymupdf.open()
     page = doc.new_page()

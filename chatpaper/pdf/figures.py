@@ -77,7 +77,7 @@ def extract_figures(doc: pymupdf.Document, out_dir: Path, *, dpi: int = 150,
             if not captions:
                 continue
             items = _drop_text_backgrounds(_graphics(page), blocks)
-        except (RuntimeError, ValueError):  # a damaged page: keep the others
+        except Exception:  # noqa: BLE001 - a damaged page (MuPDF raises several types): keep the others
             continue
         # every caption's box, tables' included: a neighbour beside a caption bounds its figure
         owned = {id(b) for cap in captions for b in cap.own}
@@ -128,7 +128,7 @@ def _save_all(doc: pymupdf.Document, found: list[_Found], out_dir: Path, dpi: in
                 pix = page.get_pixmap(clip=clip * page.rotation_matrix if page.rotation else clip, dpi=dpi)
                 writes.append(pool.submit(_write_png, folder / name, pix.width, pix.height, pix.n,
                                           pix.stride, pix.samples, dpi))
-            except (RuntimeError, ValueError):  # an unrenderable page still gets its caption
+            except Exception:  # noqa: BLE001 - an unrenderable page still gets its caption
                 image = None
             figures.append(Figure(label=f"Figure {f.caption.number}", page=f.index + 1, caption=f.caption.text,
                                   bbox=(round(clip.x0, 2), round(clip.y0, 2), round(clip.x1, 2), round(clip.y1, 2)),
