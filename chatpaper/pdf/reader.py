@@ -19,7 +19,7 @@ from chatpaper.models import Figure, Paper, SourceInfo
 from chatpaper.pdf.frontmatter import FrontMatter, extract_front_matter
 from chatpaper.pdf.links import find_code_urls
 from chatpaper.pdf.sections import assign_roles, build_sections, find_headings, heading_texts
-from chatpaper.pdf.text import DocText, Line, build_doc_text, extract_page_lines, join_lines, page_text
+from chatpaper.pdf.text import DocText, Line, build_doc_text, join_lines, lines_from_dict, page_dict, page_text
 from chatpaper.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -85,21 +85,25 @@ def open_pdf(data: bytes, settings: Settings, name: str = "The PDF") -> tuple[py
     return doc, warnings
 
 
-def _read_pages(doc: pymupdf.Document) -> tuple[list[list[Line]], list[tuple[float, float]], list[int]]:
-    pages, sizes, lost = [], [], []
+def _read_pages(doc: pymupdf.Document) -> tuple[list[list[Line]], list[tuple[float, float]], list[int], list[dict | None]]:
+    pages, sizes, lost, dicts = [], [], [], []
     for number in range(doc.page_count):
+        data = None
         try:
             page = doc.load_page(number)
             sizes.append((page.rect.width, page.rect.height))
-            lines = extract_page_lines(page, number + 1)
+            data = page_dict(page)
+            lines = lines_from_dict(data, number + 1)
         except Exception:  # a broken page must not sink the paper
             log.info("page %d unreadable", number + 1, exc_info=True)
-            sizes.append(sizes[-1] if sizes else (612.0, 792.0))
+            if len(sizes) <= number:
+                sizes.append(sizes[-1] if sizes else (612.0, 792.0))
             lines = []
         if not any(ln.kind == "body" for ln in lines):
             lost.append(number + 1)
         pages.append(lines)
-    return pages, sizes, lost
+        dicts.append(data)
+    return pages, sizes, lost, dicts
 
 
 def _page_ranges(numbers: list[int]) -> str:
@@ -142,7 +146,7 @@ def parse_pdf(data: bytes | Path, *, out_dir: Path, settings: Settings, source: 
 
 def _parse_document(doc: pymupdf.Document, *, out_dir: Path, settings: Settings, source: SourceInfo,
                     warnings: list[str], name: str) -> Paper:
-    pages, sizes, lost = _read_pages(doc)
+    pages, sizes, lost, dicts = _read_pages(doc)
     if _is_scanned(pages):
         raise PdfError(f"{name} is a scanned PDF, no text to read; run OCR on it (e.g. ocrmypdf) and try again.")
     if warnings and lost:
@@ -177,7 +181,7 @@ def _parse_document(doc: pymupdf.Document, *, out_dir: Path, settings: Settings,
     try:
         from chatpaper.pdf.figures import extract_figures  # noqa: PLC0415
 
-        figures = extract_figures(doc, out_dir, dpi=settings.figure_dpi)
+        figures = extract_figures(doc, out_dir, dpi=settings.figure_dpi, page_dicts=dicts)
     except PdfError:
         raise
     except Exception as exc:  # a figure bug must not lose the text of the paper

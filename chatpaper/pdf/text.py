@@ -148,10 +148,19 @@ def _font_style(font: str) -> tuple[bool, bool]:
     return style
 
 
+def page_dict(page: pymupdf.Page) -> dict:
+    """The one text extraction per page that every step shares (figures included)."""
+    return page.get_text("dict", flags=_TEXT_FLAGS)
+
+
 def extract_page_lines(page: pymupdf.Page, page_no: int) -> list[Line]:
     """Every text line of one page with its dominant size and weight, in content order."""
+    return lines_from_dict(page_dict(page), page_no)
+
+
+def lines_from_dict(data: dict, page_no: int) -> list[Line]:
+    """Lines of a `page_dict`, in content order."""
     lines: list[Line] = []
-    data = page.get_text("dict", flags=_TEXT_FLAGS)
     for bno, block in enumerate(data["blocks"]):
         for raw in block.get("lines", ()):
             spans: list[Span] = []
