@@ -193,6 +193,23 @@ def test_stacked_figures_each_get_their_own_plot(tmp_path):
     assert two.caption == "Figure 2 Overview of the second plot."
 
 
+def test_long_subfigure_captions_stay_inside_the_figure(tmp_path):
+    doc = pymupdf.open()
+    page = doc.new_page()
+    _write(page, pymupdf.Rect(72, 55, 540, 145), BODY)
+    _plot(page, pymupdf.Rect(150, 160, 450, 260))
+    _write(page, pymupdf.Rect(72, 285, 540, 320), "(a) Training error of every model over fifty epochs, with the "
+           "learning rate schedule of the first experiment and no dropout at all.")
+    _plot(page, pymupdf.Rect(150, 330, 450, 430))
+    _write(page, pymupdf.Rect(72, 455, 540, 490), "(b) Test error of every model over fifty epochs, with the "
+           "learning rate schedule of the first experiment and dropout on every layer.")
+    _write(page, pymupdf.Rect(72, 500, 540, 520), "Figure 7: Error curves.", 9)
+
+    [fig] = _figures(doc, tmp_path)
+
+    assert fig.bbox[1] <= 160, "both panels and their sub-captions are in the crop"
+
+
 def test_label_alone_on_its_line_takes_the_text_below(tmp_path):
     doc = pymupdf.open()
     page = doc.new_page()

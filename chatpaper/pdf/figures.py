@@ -27,6 +27,7 @@ _TEXT_FLAGS = pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP
 _LABEL = re.compile(r"^\s*(Figure|FIGURE|Fig\.|FIG\.|Fig|FIG)\s*(\d{1,3})(?![\d.]\d)\s*(?P<tail>.?)")
 _OTHER_CAPTION = re.compile(r"^\s*(Table|TABLE|Tab\.|Algorithm|ALGORITHM|Listing)\s*[\dIVX]+")
 _CAPTION_PUNCT = set(":.|–—-")
+_SUBCAPTION = re.compile(r"^\s*\([a-h]\)\s")
 _MAX_GAP = 24.0  # points of white space allowed between parts of one figure
 _FIRST_GAP = 60.0  # ... and between the caption and the figure
 _PAD = 2.0  # points of margin around a crop
@@ -194,6 +195,8 @@ def _classify(block: _Block, body_size: float) -> str:
     if block.labels or any(_OTHER_CAPTION.match(text) and _starts_anew(block, i)
                            for i, (_, text, _, _) in enumerate(block.lines)):
         return "caption"
+    if _SUBCAPTION.match(block.lines[0][1]):  # "(a) Standard network": part of a figure, however long
+        return "text"
     chars = sum(len(t) for _, t, _, _ in block.lines)
     n = len(block.lines)
     size = max(s for _, _, s, _ in block.lines)
