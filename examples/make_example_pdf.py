@@ -19,8 +19,10 @@ MARGIN = 64
 BODY_CSS = "p {margin: 0;} * {font-family: sans-serif; font-size: 10.5pt; line-height: 1.35; text-align: justify;}"
 
 TITLE = "ChatPaper: Faithful Structured Digests of Research Papers Beside Their Own Figures"
-AUTHORS = "The ChatPaper Contributors"
-AFFILIATION = "ChatPaper Project, Open Source Research Tools Group"
+# Invented example authors (the paper is an example, not a publication): person-style names so the
+# PDF reader finds them as authors, as it would on a real paper.
+AUTHORS = "Ada Example, Ben Sample"
+AFFILIATION = "ChatPaper project (example paper)"
 ABSTRACT = (
     "Reading lists grow faster than anyone can read. We present ChatPaper, an open-source tool that turns a "
     "research paper, given as an arXiv identifier or a PDF, into a short structured digest in the reader's "

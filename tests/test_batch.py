@@ -570,6 +570,8 @@ def test_a_folder_of_pdfs_offline_needs_no_network_and_no_corpus(tmp_path, setti
     assert "extractive, no LLM" in body and "\n# 2026-01-02 更新\n" in body
     assert result.written == 1 and [f.source for f in result.failures] == ["broken.pdf"]
     assert "PDF: example.pdf" in body and str(tmp_path) not in result.markdown  # no local paths in the post
+    assert "**Authors:Ada Example, Ben Sample**" in body  # the example's author line is read as authors
+    assert "作者：Ada Example, Ben Sample" in body and "作者：无" not in body
     for src in re.findall(r'<img src="([^"]+)"', body):
         assert (result.post_dir / src).is_file()
     names = zipfile.ZipFile(zip_post(result.post_dir)).namelist()

@@ -70,12 +70,54 @@ def test_provenance_line_names_provider_model_prompt_and_tokens(paper, settings)
     assert "methods" in line
 
 
-def test_missing_authors_and_links_say_none_not_a_placeholder(settings):
+def test_missing_authors_say_not_found_in_the_pdf_never_a_bare_none(settings):
     paper = sample_paper().model_copy(update={"authors": [], "affiliations": []})
     md = render_markdown(digest_for(paper, settings))
-    assert "Authors: None" in md and "Affiliation: None" in md and "Github: None" in md
-    for bad in ("no authors listed", "Not provided", "None provided"):
+    assert "**Authors:** not found in the PDF" in md
+    assert "2. Authors: not found in the PDF" in md and "3. Affiliation: not found in the PDF" in md
+    assert "Github: None" in md  # the seed's convention for "no code link", which is a fact, not a gap
+    for bad in ("Authors: None", "Affiliation: None", "no authors listed", "Not provided", "None provided"):
         assert bad not in md
+    zh = render_markdown(digest_for(paper, settings, lang="zh"))
+    assert "作者：未能从 PDF 中识别" in zh and "第一作者单位：未能从 PDF 中识别" in zh
+    assert "作者：无" not in zh and "单位：无" not in zh
+
+
+@pytest.mark.parametrize("caption, body", [
+    ("Figure 1 | Multimodal understanding results.", "Multimodal understanding results."),
+    ("Fig. 2. Overview of the model.", "Overview of the model."),
+    ("Figure 3: Architecture. Best viewed on screen. 8", "Architecture. Best viewed on screen."),
+    ("Figure 4 — Results on ImageNet.", "Results on ImageNet."),
+    ("图 5：方法概览。", "方法概览。"),
+    ("Hinge loss.", "Hinge loss."),
+    ("Figure 6: Accuracy over 50 epochs", "Accuracy over 50 epochs"),  # a number inside the text stays
+])
+def test_caption_body_strips_the_label_its_separator_and_a_glued_page_number(caption, body):
+    from chatpaper.render.markdown import caption_body
+    assert caption_body(caption) == body
+
+
+def test_figure_captions_have_no_stray_separator_and_zh_labels_are_localised(paper, settings):
+    digest = digest_for(paper, settings)
+    figure = digest.figures[0].model_copy(update={"caption": f"{digest.figures[0].label} | Pipeline. 3"})
+    digest = digest.model_copy(update={"figures": [figure]})
+    md = render_markdown(digest)
+    assert f"*{figure.label} (p. {figure.page}): Pipeline.*" in md
+    zh = render_markdown(digest.model_copy(update={"lang": "zh"}))
+    number = figure.label.split()[-1]
+    assert f"*图 {number}（第 {figure.page} 页）：Pipeline.*" in zh
+
+
+def test_offline_provenance_names_the_provider_once_and_counts_warnings_in_the_language(paper, settings):
+    digest = digest_for(paper, settings)
+    provenance = digest.provenance.model_copy(update={
+        "provider": "offline", "model": "extractive", "extractive": True, "warnings": ["a", "b"]})
+    en = render_markdown(digest.model_copy(update={"provenance": provenance}))
+    line = next(line for line in en.splitlines() if line.startswith("<sub>"))
+    assert "offline — extractive, no LLM ·" in line and "(extractive)" not in line and "2 warnings" in line
+    zh = render_markdown(digest.model_copy(update={"provenance": provenance, "lang": "zh"}))
+    line = next(line for line in zh.splitlines() if line.startswith("<sub>"))
+    assert line.startswith("<sub>来源：offline — 抽取式") and "2 条警告" in line
 
 
 def test_a_failed_stage_is_explained_and_the_rest_rendered(paper, settings):

@@ -17,18 +17,20 @@ LABELS = {
         "urls": "Urls", "summary": "Summary", "takeaways": "Key Takeaways", "methods": "Methods",
         "conclusion": "Conclusion", "innovation": "Innovation point", "performance": "Performance",
         "workload": "Workload", "figures": "Figures from the paper", "none": "None",
+        "not_found": "not found in the PDF", "figure": "Figure {n} (p. {page})",
         "failed": "This part could not be written: {error}", "pending": "Still being written…",
         "extractive": "Extractive digest, no LLM: every point is a sentence taken from the paper.",
-        "provenance": "Provenance", "warnings": "Warnings", "cached": "from cache",
+        "provenance": "Provenance", "warnings": "Warnings", "cached": "from cache", "no_llm": "extractive, no LLM",
     },
     "zh": {
         "authors": "作者", "title": "标题", "affiliation": "第一作者单位", "keywords": "关键词",
         "urls": "链接", "summary": "总结", "takeaways": "要点", "methods": "方法",
         "conclusion": "结论", "innovation": "创新点", "performance": "性能",
         "workload": "工作量", "figures": "点此查看论文截图", "none": "无",
+        "not_found": "未能从 PDF 中识别", "figure": "图 {n}（第 {page} 页）",
         "failed": "这一部分未能生成：{error}", "pending": "正在生成…",
         "extractive": "抽取式摘要，未使用大语言模型（extractive, no LLM）：每个要点都是论文原文中的句子。",
-        "provenance": "来源", "warnings": "警告", "cached": "来自缓存",
+        "provenance": "来源", "warnings": "警告", "cached": "来自缓存", "no_llm": "抽取式，未使用大语言模型",
     },
 }
 
@@ -77,7 +79,24 @@ def _urls(digest: Digest, lab: dict[str, str]) -> str:
     return ", ".join(p for p in [arxiv or f"arXiv: {lab['none']}", code] if p)
 
 
-_CAPTION_LABEL = re.compile(r"^(?:fig(?:ure)?\.?|图)\s*\d+\s*[.:：]?\s*", re.I)
+# "Figure 3 | Architecture", "Fig. 2. Overview", "图 1：": the label and whatever separates it from the text.
+_CAPTION_LABEL = re.compile(r"^(?:fig(?:ure)?\.?|图)\s*\d+[a-z]?\s*(?:[|:：.。—–\-]\s*)*", re.I)
+# A page number that the PDF's text glued after the caption's last sentence ("... on screen. 8").
+_TRAILING_PAGE_NUMBER = re.compile(r"(?<=[.!?)。])\s+\d{1,4}$")
+
+
+def caption_body(caption: str) -> str:
+    """The caption's text without its label, the label's separator or a page number glued to its end."""
+    text = _TRAILING_PAGE_NUMBER.sub("", _text(caption))
+    return _CAPTION_LABEL.sub("", text).strip() or text
+
+
+def figure_label(label: str, page: int, lang: str) -> str:
+    """ "Figure 2 (p. 3)", "图 2（第 3 页）": the label in the output language, with its page."""
+    m = re.search(r"\d+[a-z]?", label)
+    if m is None:
+        return f"{_text(label)} (p. {page})"
+    return labels(lang)["figure"].format(n=m.group(), page=page)
 
 
 def _figures(digest: Digest, lab: dict[str, str]) -> list[str]:
@@ -85,21 +104,21 @@ def _figures(digest: Digest, lab: dict[str, str]) -> list[str]:
         return []
     out = ["<details>", f"<summary>{lab['figures']}</summary>", ""]
     for f in digest.figures:
-        caption = _CAPTION_LABEL.sub("", _text(f.caption)) or _text(f.caption)
+        name = figure_label(f.label, f.page, digest.lang)
         if f.image:
-            alt = re.sub(r"[\[\]]", "", f"{f.label} (p. {f.page})")
+            alt = re.sub(r"[\[\]]", "", name)
             out.append(f"![{alt}]({f.image})")
-        out += [f"*{f.label} (p. {f.page}): {caption}*", ""]
+        out += [f"*{name}{'：' if base_lang(digest.lang) == 'zh' else ': '}{caption_body(f.caption)}*", ""]
     out.append("</details>")
     return out
 
 
 def provenance_line(digest: Digest, lab: dict[str, str] | None = None) -> str:
     lab = lab or labels(digest.lang)
+    zh = base_lang(digest.lang) == "zh"
     p = digest.provenance
-    who = f"{p.provider}" + (f" ({p.model})" if p.model else "")
-    if p.extractive:
-        who += " — extractive, no LLM"
+    # An extractive provider has no model worth naming: say what it is instead.
+    who = f"{p.provider} — {lab['no_llm']}" if p.extractive else p.provider + (f" ({p.model})" if p.model else "")
     tokens_in = sum(r.input_tokens for r in p.stages)
     tokens_out = sum(r.output_tokens for r in p.stages)
     times = ", ".join(
@@ -112,8 +131,8 @@ def provenance_line(digest: Digest, lab: dict[str, str] | None = None) -> str:
     if times:
         parts.append(times)
     if warnings:
-        parts.append(f"{warnings} {lab['warnings'].lower()}")
-    return f"<sub>{lab['provenance']}: " + " · ".join(parts) + "</sub>"
+        parts.append(f"{warnings} 条警告" if zh else f"{warnings} warning" + ("s" if warnings > 1 else ""))
+    return f"<sub>{lab['provenance']}{'：' if zh else ': '}" + " · ".join(parts) + "</sub>"
 
 
 def _warnings(digest: Digest, lab: dict[str, str]) -> list[str]:
@@ -132,8 +151,8 @@ def render_markdown(digest: Digest, *, heading_level: int = 2, include_abstract:
     zh = base_lang(digest.lang) == "zh"
     colon = "：" if zh else ": "
     out: list[str] = [f"{'#' * heading_level} {_text(h.title)}", ""]
-    if h.authors:
-        out += [f"**{lab['authors']}{colon.strip()}** " + ", ".join(_text(a) for a in h.authors), ""]
+    authors = ", ".join(_text(a) for a in h.authors) or lab["not_found"]
+    out += [f"**{lab['authors']}{colon.strip()}** {authors}", ""]
     if include_abstract and h.abstract:
         out += [_text(h.abstract), ""]
     links = " ".join(x for x in [_link("PDF", h.pdf_url) if h.pdf_url else "",
@@ -157,8 +176,9 @@ def render_markdown(digest: Digest, *, heading_level: int = 2, include_abstract:
         digest, "metadata", lab)
     items: list[tuple[str, list[str]]] = [
         (f"{lab['title']}{colon}{title}", []),
-        (f"{lab['authors']}{colon}" + (", ".join(_text(a) for a in h.authors) or lab["none"]), []),
-        (f"{lab['affiliation']}{colon}" + (_text(h.affiliation) if h.affiliation else lab["none"]), []),
+        # Never a bare "None" for people or places: say where we looked.
+        (f"{lab['authors']}{colon}{authors}", []),
+        (f"{lab['affiliation']}{colon}" + (_text(h.affiliation) if h.affiliation else lab["not_found"]), []),
         (f"{lab['keywords']}{colon}{keywords}", []),
         (f"{lab['urls']}{colon}{_urls(digest, lab)}", []),
     ]

@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from chatpaper.models import Digest, Point
+from chatpaper.render.markdown import caption_body
 
 BlogEngine = Literal["hexo", "markdown"]
 MIN_FIGURES, MAX_FIGURES = 3, 6
@@ -195,7 +196,8 @@ def figures_block(figures: list[PostFigure], lang: str) -> str:
         return ""
     lines = ["<details>", f"  <summary>{_text(lang)['figures']}</summary>"]
     for fig in figures[:MAX_FIGURES]:
-        caption = html.escape(_one_line(fig.caption or fig.label))
+        body = caption_body(fig.caption) if fig.caption.strip() else ""
+        caption = html.escape(f"{fig.label}: {body}" if body else fig.label)
         lines.append(f'<img src="{html.escape(fig.src)}" alt="{html.escape(fig.label)}" align="middle">')
         lines.append(f"<p><em>{caption}</em></p>")
     lines.append("</details>")
