@@ -127,6 +127,8 @@ def _save_all(doc: pymupdf.Document, found: list[_Found], out_dir: Path, dpi: in
             image: str | None = f"figures/{name}"
             try:
                 pix = page.get_pixmap(clip=clip * page.rotation_matrix if page.rotation else clip, dpi=dpi)
+                if len(writes) >= 2:  # at most two rendered figures wait in memory
+                    writes.pop(0).result()
                 writes.append(pool.submit(_write_png, folder / name, pix.width, pix.height, pix.n,
                                           pix.stride, pix.samples, dpi))
             except Exception:  # noqa: BLE001 - an unrenderable page still gets its caption
