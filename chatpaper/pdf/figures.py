@@ -489,9 +489,11 @@ def _figure_region(cap: _Caption, blocks: list[_Block], graphics: list[_Item], b
         if block in cap.own:
             continue
         items.append(_Item(tuple(block.rect), "stop" if block.kind in ("body", "caption") else "text"))
-    # running headers, their rules and page numbers are never part of a figure
+    # running headers, their rules and page numbers are never part of a figure (a figure's own marks may
+    # reach into the margin)
     top, bottom = page.y0 + 0.09 * page.height, page.y1 - 0.06 * page.height
-    items = [it for it in items if it.box[3] > top and it.box[1] < bottom]
+    items = [it for it in items if (top < it.box[3] and it.box[1] < bottom)
+             or (it.kind in ("graphic", "image") and not _is_rule(it.box, page))]
     lo, hi = band or (-1e9, 1e9)  # a one-column caption of a two-column page: its figure stays in that column
     c = cap.rect
     beside = [r for r in others if r != c]  # captions side by side split the width
@@ -528,6 +530,10 @@ def _figure_region(cap: _Caption, blocks: list[_Block], graphics: list[_Item], b
                 region = _union([region, it.box])
         return pymupdf.Rect(region), _kind(picked, region)
     return None, "vector"
+
+
+def _is_rule(b: Box, page: pymupdf.Rect) -> bool:
+    return b[3] - b[1] < 2 and b[2] - b[0] > 0.3 * page.width
 
 
 def _column_band(cap: pymupdf.Rect, blocks: list[_Block], page: pymupdf.Rect) -> tuple[float, float] | None:
