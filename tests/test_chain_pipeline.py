@@ -347,7 +347,10 @@ def test_extractive_provider_is_not_prompted_but_still_checked_cached_and_record
 
 def test_extractive_digest_in_another_language_says_it_quotes_the_paper(paper, settings):
     digest = summarize(paper, provider=FakeExtractive(), lang="zh", settings=settings, cache=False)
-    assert any("quotes the paper" in w and "Simplified Chinese" in w for w in digest.provenance.warnings)
+    # Said in the language the reader asked for.
+    assert any("直接引用论文原文" in w and "中文" in w for w in digest.provenance.warnings)
+    russian = summarize(paper, provider=FakeExtractive(), lang="ru", settings=settings, cache=False)
+    assert any("quotes the paper" in w and "Russian" in w for w in russian.provenance.warnings)
 
 
 # --------------------------------------------------------------------------- a real paper

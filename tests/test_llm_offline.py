@@ -266,9 +266,32 @@ def test_keywords_come_from_title_and_abstract_and_keep_acronym_casing():
     "See [1, 2, 3] and [4] and [5, 6] for [7].",
     "Let x t = ∑ i α i β j γ k δ l ε m for all i j k l m n.",
     "We compare with the results reported by previous authors, e.g.",
+    # Acknowledgements that were not under their own heading (corpus: Adam, ADADELTA).
+    "We thank Geoff Hinton, Yoram Singer and Ke Yang for the helpful comments on this work.",
+    "This paper would probably not have existed without the support of Google Deepmind.",
+    "Thanks to Kai Fan from Duke University for spotting an error in the original derivation.",
+    "Experiments in this work were partly carried out on the national e-infrastructure with the support of SURF.",
+    # A lead-in that announces a list says nothing alone; a numbered equation run into prose.
+    "The major contributions of the work presented in this paper are as follows.",
+    "Assume at time t this running average is E[g2]t then we compute: E[g2]t = ρE[g2]t−1 + (1 −ρ) g2 t (8) where ρ is "
+    "a decay constant.",
 ])
 def test_fragments_and_garbage_are_not_quotable(text):
     assert sentence_quality(text) == 0.0
+
+
+@pytest.mark.parametrize("text", [
+    "Thanks to its design, the model trains twice as fast as the baseline on all tasks.",
+    "We use a learning rate of 0.01 and set the batch size to 64 for all of our runs.",
+    "The model reaches 91.4% accuracy (Table 2) and generalises to new tags well.",
+])
+def test_prose_that_only_resembles_junk_stays_quotable(text):
+    assert sentence_quality(text) > 0.5
+
+
+def test_a_roadmap_with_a_section_sign_is_discounted_like_one_with_section():
+    plain = "Finally, we address algorithms for fitting the models and discuss practical considerations."
+    assert sentence_quality(plain.replace("models and", "models in §7 and")) < 0.5 * sentence_quality(plain)
 
 
 def test_sentences_split_at_full_stops_but_not_at_abbreviations():
@@ -337,17 +360,30 @@ def test_a_chinese_paper_is_quoted_in_chinese_sentences():
 
 
 def test_run_in_headings_initials_and_footnote_marks_do_not_reach_the_quotes():
-    page = ("Qualitative Results We show sample tags for twenty holiday photos in the appendix.\n"
+    page = ("Abstract—Identifying tags in holiday photo collections is a challenging but important problem.\n"
+            "Qualitative Results We show sample tags for twenty holiday photos in the appendix.\n"
             "Accuracy curves Training accuracy rises quickly during the first two epochs of training.\n"
             "The story begins with the philosopher W.V.O. Quine and his famous example of rabbits.\n"
             "1Unlike earlier notes, we count every photo only once in the whole evaluation.\n")
     paper = make_paper(pages=[page], sections=[], figures=[])
     quotable = [s.text for s in read_sentences(paper).sentences if s.quality > 0]
     assert quotable == [
+        "Identifying tags in holiday photo collections is a challenging but important problem.",
         "We show sample tags for twenty holiday photos in the appendix.",
         "Training accuracy rises quickly during the first two epochs of training.",
         "The story begins with the philosopher W.V.O. Quine and his famous example of rabbits.",
     ]
+
+
+def test_method_steps_and_takeaways_are_this_papers_work_not_the_works_it_cites():
+    cited = ("[30] use a random forest classifier to make detection decisions for flight calls. "
+             "Towsey et al. [19] provide a software toolbox with many detection methods for bird sound. ")
+    page2 = PAGE2.replace("2.1 Sparse encoder\n", "2.1 Sparse encoder\n" + cited)
+    page2 = page2.replace("2.2 Tag decoder\n", "2.2 Tag decoder\nWe describe the decoder in the next sections. ")
+    d = extract_digest(make_paper(pages=[PAGE1, page2, PAGE3]))
+    quoted = [p.text for p in d.methods.steps + d.summary.key_takeaways]
+    assert not any(t.startswith(("[30]", "Towsey")) or "next sections" in t for t in quoted), quoted
+    assert any(t.startswith("The encoder maps each image patch") for t in quoted)
 
 
 _LINES = [

@@ -280,6 +280,9 @@ def _quoting_language_note(paper: Paper, lang: str, provider_name: str) -> str |
     share = guards.script_share(sample, lang)
     if share is None or share >= 0.5:
         return None
+    if lang.lower().startswith("zh"):  # the reader asked for Chinese: tell them in Chinese
+        return (f"{provider_name} 提供方直接引用论文原文，不会译成中文（quotes the paper in its own language）；"
+                "如需中文摘要，请选择大语言模型提供方（例如配置 Gemini 密钥）。")
     return (f"The {provider_name} provider quotes the paper in its own language, not in {language_name(lang)}; "
             "choose an LLM provider (for example with a Gemini key) for a translated digest.")
 

@@ -174,8 +174,15 @@ _RUN_IN_TITLE = re.compile(r"^((?:[A-Z][\w\-]*\s){1,5})(?=(?:We|Our|The|This|The
 _RUN_IN_PHRASE = re.compile(r"^([A-Z][a-z\-]+(?:\s[a-z\-]+){1,2})\s(?=[A-Z][a-z]+\s[a-z])")
 
 
+_RUN_IN_LABEL = re.compile(r"^((?:Abstract|ABSTRACT|Index Terms|Keywords)\s*(?:[—–:.]|-{1,2})\s*)(?=[A-Z])")
+
+
 def _run_in_heading(chunk: str) -> int:
-    """Length of a paragraph heading run into its first sentence ("Qualitative Results We present ...")."""
+    """Length of a paragraph heading run into its first sentence ("Qualitative Results We present ...",
+    "Abstract—Identifying ...")."""
+    label = _RUN_IN_LABEL.match(chunk)
+    if label:
+        return len(label.group(1))
     for pattern in (_RUN_IN_TITLE, _RUN_IN_PHRASE):
         m = pattern.match(chunk)
         if m and len(m.group(1)) <= 40 and m.group(1).split()[0].lower() not in _STARTERS:
@@ -258,19 +265,30 @@ _DIGIT = re.compile(r"\d")
 _JUNK_WORDS = re.compile(
     r"arxiv:|preprint|©|copyright|licensed under|proceedings of|all rights reserved|under review|"
     r"conference paper at|equal contribution|corresponding author|work was done|^acknowledg|"
-    r"\b(?:is|was|are|were|been) (?:partially |partly |generously )?(?:supported|funded) by\b|\bgrant (?:no\.|number)",
+    r"\b(?:is|was|are|were|been) (?:partially |partly |generously )?(?:supported|funded) by\b|\bgrant (?:no\.|number)|"
+    # Acknowledgements that the parser did not put under their own heading: thanks, not content.
+    r"\bwe (?:would like to |also |gratefully |sincerely )?(?:thank|acknowledge)\b|^thanks to (?-i:[A-Z]\w* [A-Z])|"
+    r"\bgrateful to\b|\b(?:with|without) the (?:\w+ )?support of\b",
     re.I,
 )
+# "The contributions are as follows." announces a list; on its own it says nothing.
+_LEAD_IN = re.compile(r"(?:as follows|the following)\s*[.:]$|\b(?:are|is|include|includes)\s*:$", re.I)
+# An equation run into the prose: an equals sign and an equation number "(8)".
+_EQUATION_NUMBER = re.compile(r"\(\d{1,3}\)")
 _ENUMERATION = re.compile(r"(?<![(\w])(?:\d{1,2}|[a-z]|[ivx]{1,4})\)")
 _DIGIT_THEN_LOWER = re.compile(r"^\d+(?:\s+[a-z]|[A-Z][a-z])")  # a subscript, or a footnote mark
 _BROKEN_GLYPH = re.compile("[\u2190-\u21ff\u2700-\u27bf\ue000-\uf8ff\ufffd]")
 _ROADMAP = re.compile(
-    r"\b(?:sections?|sec\.|§|chapter)\s*(?:\d|[IVX]+\b)|^see\b|\bth(?:is|e next|e following) section\b|"
+    r"(?:\b(?:sections?|sec\.|chapter)|§)\s*(?:\d|[IVX]+\b)|^see\b|\bth(?:is|e next|e following) section\b|"
     r"\b(?:next|following|previous) sections\b|\bis organi[sz]ed as follows\b|\bthe rest of (?:this|the) paper\b",
     re.I,
 )
 _PANEL = re.compile(r"\((?:[a-f])\) [A-Z]")
 _SINGLE_OK = frozenset("a A I".split())
+
+
+def _balanced(text: str) -> bool:
+    return text.count("(") == text.count(")") and text.count("[") == text.count("]")
 
 
 def sentence_quality(text: str) -> float:
@@ -288,7 +306,7 @@ def sentence_quality(text: str) -> float:
         return 0.0  # starts mid-sentence or mid-word (or on a subscript: "2 given a frame ...")
     if not _TERMINAL.search(text):
         return 0.0
-    if "@" in text or _CAPTION_START.match(text) or _JUNK_WORDS.search(text):
+    if "@" in text or _CAPTION_START.match(text) or _JUNK_WORDS.search(text) or _LEAD_IN.search(text):
         return 0.0
     last = words[-1].rstrip(".!?\"'”’)]").lower()
     if last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha()):
@@ -315,7 +333,7 @@ def sentence_quality(text: str) -> float:
     if singles / n > 0.2:
         return 0.0
     plain = _ENUMERATION.sub(" ", text)
-    if plain.count("(") != plain.count(")") or plain.count("[") != plain.count("]"):
+    if not (_balanced(plain) or _balanced(text)):  # "1) ... 2)" enumerations, or "(Table 2)"
         return 0.0  # broken across a figure or an equation
     q = 1.0
     q *= 1.0 - min(0.6, ratio * 10)
@@ -328,6 +346,8 @@ def sentence_quality(text: str) -> float:
     equals = text.count("=")
     if equals >= 2:
         return 0.0  # an equation run into the prose
+    if equals and _EQUATION_NUMBER.search(_CITATION.sub(" ", text)):
+        return 0.0  # "E[g2]t = ρE[g2]t−1 + (1−ρ) g2t (8) where ...": a numbered equation, not a sentence
     if equals:
         q *= 0.5
     if _ROADMAP.search(text):

@@ -17,7 +17,7 @@ from functools import cached_property
 
 from chatpaper.errors import ProviderError
 from chatpaper.llm.base import LLMRequest, LLMResponse, Provider
-from chatpaper.llm.extractive import PaperText, Sentence, normalise, read_sentences
+from chatpaper.llm.extractive import _ROADMAP, PaperText, Sentence, normalise, read_sentences
 from chatpaper.models import (
     ConclusionStage,
     MetadataStage,
@@ -153,6 +153,9 @@ BACKGROUND = _cues(
 )
 _CITED = re.compile(r"\[\d+(?:[,–\-]\s*\d+)*\]|\([A-Z][A-Za-z\-]+(?: et al\.)?,? (?:19|20)\d\d[a-z]?[;)]")
 _WE = re.compile(r"\b(?:we|our)\b", re.I)
+# A sentence whose subject is someone else's work: "[30] use a random forest ...", "Towsey et al. [19] provide ...".
+_OTHERS_SUBJECT = re.compile(
+    r"^(?:\[\d[^\]]*\]|(?:[A-Z][\w\-]+ )?[A-Z][\w\-]+ (?:et al\.|and [A-Z][\w\-]+),? ?(?:\[\d[^\]]*\]|\((?:19|20)\d\d\w?\)))")
 
 # Numbers that report a result, not a citation, a year or a cross-reference.
 _NOT_A_RESULT = re.compile(
@@ -287,13 +290,18 @@ class _Picker:
         *,
         allow_used: bool = False,
         minimum: float = 1e-9,
+        others: float = 1.0,
+        min_quality: float = 0.0,
     ) -> Sentence | None:
-        """The highest-scoring sentence among the weighted roles ("*" = any role)."""
+        """The highest-scoring sentence among the weighted roles ("*" = any role); `others` weighs
+        sentences about someone else's work ("[16] propose ...")."""
         best, best_value = None, minimum
         for s in self.good:
             w = weights.get(s.role, weights.get("*", 0.0))
-            if w <= 0:
+            if w <= 0 or s.quality < min_quality:
                 continue
+            if others != 1.0 and _OTHERS_SUBJECT.match(s.text):
+                w *= others
             value = key(s, self.scores[s.index]) * w * (0.2 + 0.8 * s.quality)
             if value > best_value and (allow_used or not self.is_duplicate(s)):
                 best, best_value = s, value
@@ -544,6 +552,8 @@ def _lead(p: _Picker, group: list[Sentence]) -> Sentence | None:
 
     def value(s: Sentence) -> float:
         backward = 0.6 if _REFERS_BACK.match(s.text) else 1.0
+        backward *= 0.3 if _OTHERS_SUBJECT.match(s.text) else 1.0  # a step of the paper's method, not a cited one
+        backward *= 0.3 if _ROADMAP.search(s.text) else 1.0  # "we describe ... in the next sections"
         return weights[group.index(s)] * (0.4 + 0.6 * s.quality) * backward + 0.03 * p.scores[s.index].method
 
     return max(candidates, key=value)
@@ -621,21 +631,25 @@ def _takeaways(p: _Picker, summary: SummaryStage, methods: MethodsStage) -> list
         if s is not None and len(chosen) < TAKEAWAYS[1]:
             chosen.append(p.take(s))  # type: ignore[arg-type]
 
-    add(p.best({"front": 1.2, "introduction": 1.0, "conclusion": 0.8}, lambda s, c: c.propose, minimum=1.5))
-    add(p.best({"method": 1.0}, lambda s, c: c.propose + c.method, minimum=1.0))
+    def best(weights: dict[str, float], key: Callable[[Sentence, _Scores], float], **kw: float) -> Sentence | None:
+        # About this paper, not the ones it cites; and never a roadmap ("in the next sections ...").
+        return p.best(weights, key, others=0.2, min_quality=0.3, **kw)
+
+    add(best({"front": 1.2, "introduction": 1.0, "conclusion": 0.8}, lambda s, c: c.propose, minimum=1.5))
+    add(best({"method": 1.0}, lambda s, c: c.propose + c.method, minimum=1.0))
     for _ in range(2):
-        add(p.best({"front": 1.2, "experiments": 1.0, "conclusion": 1.0, "discussion": 0.9},
-                   lambda s, c: _own_result(c) if c.numbers >= 1 else _own_result(c) * 0.5, minimum=3.0))
-    add(p.best({"front": 1.2, "introduction": 1.0}, lambda s, c: c.past, minimum=2.0))
-    add(p.best({"conclusion": 1.0, "discussion": 0.8}, lambda s, c: c.significance + c.innovation, minimum=1.0))
+        add(best({"front": 1.2, "experiments": 1.0, "conclusion": 1.0, "discussion": 0.9},
+                 lambda s, c: _own_result(c) if c.numbers >= 1 else _own_result(c) * 0.5, minimum=3.0))
+    add(best({"front": 1.2, "introduction": 1.0}, lambda s, c: c.past, minimum=2.0))
+    add(best({"conclusion": 1.0, "discussion": 0.8}, lambda s, c: c.significance + c.innovation, minimum=1.0))
     for s in p.by_role("front"):  # the abstract's remaining sentences, most salient first
         if len(chosen) >= 7:
             break
         if not p.is_duplicate(s) and (_salience(p.scores[s.index]) >= 0.5 or len(s.text.split()) >= 15):
             add(s)
     while len(chosen) < 6:
-        s = p.best({"front": 1.2, "introduction": 1.0, "conclusion": 1.0, "*": 0.6}, lambda s, c: _salience(c) + 0.1,
-                   minimum=0.0 if len(chosen) < TAKEAWAYS[0] else 1.5)
+        s = best({"front": 1.2, "introduction": 1.0, "conclusion": 1.0, "*": 0.6}, lambda s, c: _salience(c) + 0.1,
+                 minimum=0.0 if len(chosen) < TAKEAWAYS[0] else 1.5)
         if s is None:
             break
         add(s)
@@ -867,7 +881,7 @@ class OfflineProvider(Provider):
     extractive = True
     default_model = None
     context_window = 10**9  # it reads the whole paper: no prompt, no budget
-    version = "1"  # of the extraction rules; part of the chain's cache key
+    version = "2"  # of the extraction rules; part of the chain's cache key
 
     _CACHE_SIZE = 8
 
