@@ -1,10 +1,10 @@
 """Figures: find each "Figure N" / "Fig. N" caption, the graphics it belongs to, and crop both to a PNG.
 
 Cheap by design: one text pass (no images decoded; the text reader's page dicts can be passed in as
-`page_dicts` to skip it), one pass of a
-small MuPDF device over each page that has a caption (the boxes of visible graphics: clipped, white
-backgrounds left out; cheaper than `get_drawings()`), a clipped render per figure, and PNGs encoded
-in a background thread (zlib releases the GIL) at a fast compression level.
+`page_dicts` to skip it), one pass of a small MuPDF device over each page that has a caption (the
+boxes of visible graphics: clipped, white backgrounds left out; cheaper than `get_drawings()`), a
+clipped render per figure, and PNGs encoded in a background thread (zlib releases the GIL) at a
+fast compression level.
 """
 from __future__ import annotations
 
