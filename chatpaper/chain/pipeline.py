@@ -355,7 +355,9 @@ def iter_digest(
                 digest.provenance.stages.append(outcome.record)
                 yield stage, _snapshot(digest)
     finally:
-        executor.shutdown(wait=False, cancel_futures=True)
+        # No cancel_futures: a stage whose thread had not started yet would be lost at random;
+        # every submitted stage finishes in the background and lands in the cache for the next run.
+        executor.shutdown(wait=False)
         if owned and store is not None:
             _close_when_done(store, list(pending))
     yield "done", _snapshot(digest)
