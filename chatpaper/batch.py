@@ -243,20 +243,24 @@ def post_topic(request: DigestRequest) -> str:
 
 
 def pick_figures(digest: Digest, paper: Paper | None, paper_dir: Path, prefix: str) -> list[PostFigure]:
-    """Up to 6 figures whose PNG exists (3+ where the paper has them): the digest's picks, then the rest."""
-    candidates: list[tuple[str, str, str | None]] = [(f.label, f.caption, f.image) for f in digest.figures]
+    """Up to 6 figures whose PNG exists (3+ where the paper has them): the digest's picks, then the rest,
+    shown in the paper's order."""
+    candidates: list[tuple[str, str, str | None, int]] = [(f.label, f.caption, f.image, f.page)
+                                                          for f in digest.figures]
     if paper is not None:
-        candidates += [(f.label, f.caption, f.image) for f in paper.figures]
-    out: list[PostFigure] = []
+        candidates += [(f.label, f.caption, f.image, f.page) for f in paper.figures]
+    picked: list[tuple[int, int, PostFigure]] = []
     seen: set[str] = set()
-    for label, caption, image in candidates:
+    for label, caption, image, page in candidates:
         if not image or image in seen or not (paper_dir / image).is_file():
             continue
         seen.add(image)
-        out.append(PostFigure(src=f"{prefix}/{image}", label=label, caption=caption))
-        if len(out) == MAX_FIGURES:
+        number = re.search(r"\d+", label)
+        picked.append((page, int(number.group()) if number else 0,
+                       PostFigure(src=f"{prefix}/{image}", label=label, caption=caption)))
+        if len(picked) == MAX_FIGURES:
             break
-    return out
+    return [figure for _, _, figure in sorted(picked, key=lambda t: t[:2])]
 
 
 def _shown_source(job: PaperJob) -> str:

@@ -31,7 +31,16 @@ from chatpaper.models import (
     SummaryStage,
 )
 from chatpaper.pacing import RateLimitedProvider, RateLimiter, rate_limited
-from chatpaper.render.post import PostFailure, PostFigure, PostMeta, PostPaper, render_post, yaml_scalar
+from chatpaper.render.post import (
+    PostFailure,
+    PostFigure,
+    PostMeta,
+    PostPaper,
+    failures_block,
+    figures_block,
+    render_post,
+    yaml_scalar,
+)
 from chatpaper.settings import Settings
 
 
@@ -270,7 +279,7 @@ def test_each_paper_block_follows_the_seed_shape():
 
 def test_authors_not_found_are_said_plainly_never_as_no_authors_listed():
     post = render_post(META, [hand_post_paper(1, authors=[])])
-    assert "**Authors:not found in the paper's metadata or PDF; see the paper**" in post
+    assert "**Authors:not found in the PDF**" in post  # the same words as the report's "Authors:" item
     assert "no authors listed" not in post.lower()
 
 
@@ -501,7 +510,7 @@ def test_cli_digests_given_ids_offline_into_plain_markdown(tmp_path, monkeypatch
     assert "extractive, no LLM" in post
     assert "## ADADELTA: An Adaptive Learning Rate Method" in post
     assert "**Authors:Matthew D. Zeiler**" in post
-    assert re.search(r"^- \*\*9912\.99999\*\* \(9912\.99999\): .+", post, re.M)  # unknown ID: listed, not fatal
+    assert re.search(r"^- \*\*9912\.99999\*\*: .+", post, re.M)  # unknown ID: listed (once), not fatal
     assert "[1/1] ADADELTA" in err and "Traceback" not in err
 
 
@@ -588,3 +597,30 @@ def test_a_tight_rate_limit_shrinks_the_pool_so_queued_calls_meet_the_stage_dead
     size = pool_size(4, tight, settings)
     assert size < 4 and size * 4 * tight.interval <= stage_deadline(settings)
     assert pool_size(4, RateLimiter(0.1), settings) == 1
+
+
+def test_post_captions_lose_the_papers_separator_and_glued_page_number():
+    paper = hand_post_paper(1)
+    paper.figures[0] = paper.figures[0].model_copy(update={"caption": "Figure 1 | Multimodal results. Best viewed. 8"})
+    block = figures_block(paper.figures, "en")
+    assert "<p><em>Figure 1: Multimodal results. Best viewed.</em></p>" in block
+    assert "| Multimodal" not in block
+
+
+def test_post_figures_follow_the_papers_order_and_a_failure_names_its_source_once(tmp_path):
+    from chatpaper.batch import pick_figures
+    from chatpaper.models import Figure, Paper
+
+    digest = hand_digest(1)
+    for name in ("p1-figure-1.png", "p7-figure-3.png", "p3-figure-2.png"):
+        (tmp_path / "figures").mkdir(exist_ok=True)
+        (tmp_path / "figures" / name).write_bytes(b"png")
+    chosen = [DigestFigure(label="Figure 3", page=7, caption="Figure 3: Results.", image="figures/p7-figure-3.png"),
+              DigestFigure(label="Figure 1", page=1, caption="Figure 1: Teaser.", image="figures/p1-figure-1.png")]
+    extra = Figure(label="Figure 2", page=3, caption="Figure 2: Method.", bbox=(0, 0, 1, 1),
+                   image="figures/p3-figure-2.png")
+    paper = Paper(source=digest.source, title="T", pages=8, figures=[extra])
+    figures = pick_figures(digest.model_copy(update={"figures": chosen}), paper, tmp_path, "images/x")
+    assert [f.label for f in figures] == ["Figure 1", "Figure 2", "Figure 3"]
+    tail = failures_block([PostFailure(title="broken.pdf", source="broken.pdf", reason="Not a PDF.")], "en")
+    assert "- **broken.pdf**: Not a PDF." in tail

@@ -554,6 +554,7 @@ def _lead(p: _Picker, group: list[Sentence]) -> Sentence | None:
         backward = 0.6 if _REFERS_BACK.match(s.text) else 1.0
         backward *= 0.3 if _OTHERS_SUBJECT.match(s.text) else 1.0  # a step of the paper's method, not a cited one
         backward *= 0.3 if _ROADMAP.search(s.text) else 1.0  # "we describe ... in the next sections"
+        backward *= 0.3 if s.text.rstrip("\"'”’)").endswith("?") else 1.0  # a question asks; a step says what is done
         return weights[group.index(s)] * (0.4 + 0.6 * s.quality) * backward + 0.03 * p.scores[s.index].method
 
     return max(candidates, key=value)

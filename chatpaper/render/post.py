@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from chatpaper.models import Digest, Point
-from chatpaper.render.markdown import caption_body
+from chatpaper.render.markdown import caption_body, labels
 
 BlogEngine = Literal["hexo", "markdown"]
 MIN_FIGURES, MAX_FIGURES = 3, 6
@@ -64,7 +64,6 @@ _TEXT = {
         "notice_offline": "> ⚠️ 以下内容为抽取式摘要（extractive, no LLM）：句子直接摘自论文原文，未经大语言模型改写，仅供参考",
         "notice_pages": "> 🔗 图片为论文原图，随本文一起保存；页码指向论文原文，请以原文为准",
         "updated": "# {date} 更新",
-        "authors_none": "未能从论文中识别作者，请查看原文",
         "figures": "点此查看论文截图",
         "failed": "## 未能处理的论文",
         "missing": "（本阶段未能完成：{reason}）",
@@ -79,7 +78,6 @@ _TEXT = {
         "notice_pages": "> 🔗 The figures are the papers' own, saved beside this post; page numbers point "
                         "into each paper",
         "updated": "# Update on {date}",
-        "authors_none": "not found in the paper's metadata or PDF; see the paper",
         "figures": "Figures from the paper",
         "failed": "## Papers that could not be processed",
         "missing": "(this stage did not finish: {reason})",
@@ -208,7 +206,7 @@ def paper_block(paper: PostPaper, lang: str) -> str:
     """`## title`, authors, abstract, PDF link + comment, Summary, Key Takeaways, report, figures."""
     t = _text(lang)
     d, h = paper.digest, paper.digest.header
-    authors = ", ".join(h.authors) if h.authors else t["authors_none"]
+    authors = ", ".join(h.authors) if h.authors else labels(lang)["not_found"]  # the report's own words
     link = h.arxiv_url or h.pdf_url
     pdf_line = f"[PDF]({link})" if link else f"PDF: {d.source.filename or d.source.key}"
     if h.comment:
@@ -234,7 +232,9 @@ def failures_block(failures: list[PostFailure], lang: str) -> str:
     if not failures:
         return ""
     lines = [_text(lang)["failed"], ""]
-    lines += [f"- **{_one_line(f.title)}** ({f.source}): {_one_line(f.reason)}" for f in failures]
+    # The source in brackets only when it adds something ("broken.pdf (broken.pdf)" says it twice).
+    lines += [f"- **{_one_line(f.title)}**" + (f" ({f.source})" if f.source != _one_line(f.title) else "")
+              + f": {_one_line(f.reason)}" for f in failures]
     return "\n".join(lines) + "\n"
 
 
