@@ -96,6 +96,9 @@ class Paper(_Model):
     figures: list[Figure] = Field(default_factory=list)
     code_urls: list[str] = Field(default_factory=list)
     metadata: ArxivMetadata | None = None
+    arxiv_stamp: str | None = Field(
+        None, description="Versioned arXiv ID printed in the PDF's margin stamp: links for uploaded arXiv papers"
+    )
     page_texts: list[str] = Field(
         default_factory=list, description="Clean text per page (index 0 = page 1), for evidence checks"
     )

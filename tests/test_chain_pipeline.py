@@ -374,3 +374,18 @@ def test_chain_on_a_corpus_paper(tmp_path):
     for section in method_sections(paper):
         assert section.text[:60] in methods_prompt
     assert all(1 <= p <= paper.pages for p in digest.summary.one_line.pages)
+
+
+def test_header_links_an_uploaded_arxiv_pdf_by_its_margin_stamp(paper):
+    header = build_header(paper.model_copy(update={"arxiv_stamp": "1212.5701v1"}))
+    assert header.arxiv_url == "https://arxiv.org/abs/1212.5701v1"
+    assert header.pdf_url == "https://arxiv.org/pdf/1212.5701v1"
+
+
+def test_what_the_parser_lost_is_told_with_the_digest(paper, settings):
+    lost = "paper.pdf was damaged; MuPDF repaired it but pages 1-4 came out blank, so their text is lost."
+    damaged = paper.model_copy(update={"warnings": [lost]})
+    digest = summarize(damaged, provider=FakeExtractive(), lang="en", settings=settings, cache=False)
+    assert digest.provenance.warnings[0] == lost
+    from chatpaper.render import render_markdown
+    assert lost in render_markdown(digest)

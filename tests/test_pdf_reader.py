@@ -316,3 +316,16 @@ def test_unnumbered_headings_share_the_introduction_style(tmp_path):
         (None, "Introduction"), (None, "Sparse Memory Model"), (None, "Experiments"), (None, "Concluding Remarks")]
     assert paper.section("method").title == "Sparse Memory Model"
     assert paper.section("conclusion").title == "Concluding Remarks"
+
+
+def test_arxiv_margin_stamp_is_kept_for_links(tmp_path):
+    doc = pymupdf.open(stream=one_column_paper(), filetype="pdf")
+    # arXiv prints its stamp rotated in the left margin of page 1
+    doc[0].insert_text((20, 500), "arXiv:2405.15619v2  [cs.CV]  24 May 2024", fontsize=14, rotate=90)
+    paper = parse_pdf(doc.tobytes(), out_dir=tmp_path, settings=Settings(cache_dir=tmp_path))
+    assert paper.arxiv_stamp == "2405.15619v2"
+    assert paper.title == "Learning Tiny Things Quickly"
+
+
+def test_no_stamp_no_arxiv_id(paper):
+    assert paper.arxiv_stamp is None

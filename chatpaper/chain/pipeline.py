@@ -81,6 +81,7 @@ def build_header(paper: Paper) -> Header:
     if not arxiv_id and paper.source.arxiv_id:
         version = paper.source.version
         arxiv_id = f"{paper.source.arxiv_id}v{version}" if version else paper.source.arxiv_id
+    arxiv_id = arxiv_id or paper.arxiv_stamp  # an uploaded arXiv PDF still links to its abstract page
     arxiv_url = _https(meta.abs_url if meta and meta.abs_url else None) or (
         f"https://arxiv.org/abs/{arxiv_id}" if arxiv_id else None)
     pdf_url = _https(meta.pdf_url if meta and meta.pdf_url else None) or (
@@ -316,6 +317,8 @@ def iter_digest(
         provenance=Provenance(provider=provider.name, model=provider.model, prompt_version=PROMPT_VERSION,
                               extractive=provider.extractive, created=datetime.now(timezone.utc)),
     )
+    # What the reader lost at parsing (e.g. blank pages of a repaired PDF) is said with the digest.
+    digest.provenance.warnings.extend(paper.warnings)
     plan = None
     if provider.extractive:
         note = _quoting_language_note(paper, lang, provider.name)

@@ -198,10 +198,26 @@ def _parse_document(doc: pymupdf.Document, *, out_dir: Path, settings: Settings,
         sections=sections,
         figures=figures,
         code_urls=_code_urls(front.abstract, text, lines),
+        arxiv_stamp=_arxiv_stamp(doc),
         page_texts=page_texts,
         warnings=warnings,
         parser={"name": "chatpaper.pdf", "version": __version__, "pymupdf": pymupdf.__version__},
     )
+
+
+# The stamp arXiv prints in the left margin of page 1: "arXiv:1412.6980v9 [cs.LG] 30 Jan 2017".
+_STAMP = re.compile(r"arXiv:\s*((?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})v\d+)\s*\[[A-Za-z\-.]+\]")
+
+
+def _arxiv_stamp(doc: pymupdf.Document) -> str | None:
+    """The versioned arXiv ID of an uploaded arXiv PDF, so its digest can still link to arXiv."""
+    if not doc.page_count:
+        return None
+    try:
+        match = _STAMP.search(doc[0].get_text("text"))
+    except Exception:  # a damaged first page: no stamp, nothing else lost
+        return None
+    return match.group(1) if match else None
 
 
 def _mark_references(lines: list[Line], headings) -> None:
