@@ -387,5 +387,8 @@ def test_what_the_parser_lost_is_told_with_the_digest(paper, settings):
     damaged = paper.model_copy(update={"warnings": [lost]})
     digest = summarize(damaged, provider=FakeExtractive(), lang="en", settings=settings, cache=False)
     assert digest.provenance.warnings[0] == lost
+    blank_start = damaged.model_copy(update={"abstract": "", "page_texts": ["", "", *damaged.page_texts]})
+    zh = summarize(blank_start, provider=FakeExtractive(), lang="zh", settings=settings, cache=False)
+    assert any("直接引用论文原文" in w for w in zh.provenance.warnings)  # judged on the pages that have text
     from chatpaper.render import render_markdown
     assert lost in render_markdown(digest)

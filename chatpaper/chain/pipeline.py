@@ -277,7 +277,8 @@ def _open_cache(cache: CacheOption, settings: Settings) -> tuple[DigestCache | N
 
 def _quoting_language_note(paper: Paper, lang: str, provider_name: str) -> str | None:
     """An extractive provider quotes the paper: say so when the paper is not in the requested language."""
-    sample = " ".join([paper.abstract, *paper.page_texts[:2]])[:20_000]
+    # The first pages with text: a repaired PDF may have lost its first pages.
+    sample = " ".join([paper.abstract, *[t for t in paper.page_texts if t.strip()][:2]])[:20_000]
     share = guards.script_share(sample, lang)
     if share is None or share >= 0.5:
         return None
