@@ -294,6 +294,18 @@ def test_figures_teaser_method_and_results(paper):
     assert all(f.caption for f in chosen)
 
 
+def test_a_plot_of_a_loss_function_is_not_a_result_but_an_experiments_figure_is(paper):
+    figures = [
+        Figure(label="Figure 1", page=3, caption="Figure 1: Hinge loss.", bbox=(0, 0, 1, 1)),
+        Figure(label="Figure 2", page=3, caption="Figure 2: Logistic loss.", bbox=(0, 0, 1, 1)),
+        Figure(label="Figure 3", page=3, caption="Figure 3: Ordinal hinge loss.", bbox=(0, 0, 1, 1)),
+        Figure(label="Figure 4", page=4, caption="Figure 4: Posterior mean for the pitch estimation experiments.",
+               bbox=(0, 0, 1, 1)),
+    ]
+    roles = {f.label: f.role for f in choose_figures(paper.model_copy(update={"figures": figures}))}
+    assert roles.get("Figure 4") == "results" and roles.get("Figure 1") != "results"
+
+
 def test_no_figures_no_problem(paper, settings):
     digest = summarize(paper.model_copy(update={"figures": []}), provider=canned_provider("en"), lang="en",
                        settings=settings, cache=False)

@@ -12,7 +12,9 @@ _METHOD_CUES = re.compile(
     r"diagram|schematic|workflow|overall|structure of)\b", re.I)
 _RESULT_CUES = re.compile(
     r"\b(results?|comparison|compared|comparing|performance|accuracy|qualitative|quantitative|error|"
-    r"loss|curves?|versus|vs\.?|benchmark|state-of-the-art|baselines?|speed-?up|samples)\b", re.I)
+    # "training loss" is a result, "Hinge loss." (a function's plot) is not.
+    r"(?:training|test|validation) (?:loss|cost)|curves?|versus|vs\.?|benchmark|state-of-the-art|baselines?|"
+    r"speed-?up|samples|experiments?)\b", re.I)
 
 
 def _pages_of(paper: Paper, roles: tuple[str, ...]) -> set[int]:
