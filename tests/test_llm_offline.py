@@ -379,10 +379,12 @@ def test_method_steps_and_takeaways_are_this_papers_work_not_the_works_it_cites(
     cited = ("[30] use a random forest classifier to make detection decisions for flight calls. "
              "Towsey et al. [19] provide a software toolbox with many detection methods for bird sound. ")
     page2 = PAGE2.replace("2.1 Sparse encoder\n", "2.1 Sparse encoder\n" + cited)
+    page3 = PAGE3.replace("3 Experiments\n", "3 Experiments\nThen we report 91.0% accuracy on the ten rarest tags. ")
     page2 = page2.replace("2.2 Tag decoder\n", "2.2 Tag decoder\nWe describe the decoder in the next sections. "
                           "Could a linear decoder really predict rare tags from codes this short? ")
-    d = extract_digest(make_paper(pages=[PAGE1, page2, PAGE3]))
+    d = extract_digest(make_paper(pages=[PAGE1, page2, page3]))
     quoted = [p.text for p in d.methods.steps + d.summary.key_takeaways]
+    assert not any(p.text.startswith("Then ") for p in d.summary.key_takeaways), "a takeaway must stand alone"
     assert not any(t.startswith(("[30]", "Towsey")) or "next sections" in t or "?" in t for t in quoted), quoted
     assert any(t.startswith("The encoder maps each image patch") for t in quoted)
 

@@ -292,13 +292,17 @@ class _Picker:
         minimum: float = 1e-9,
         others: float = 1.0,
         min_quality: float = 0.0,
+        standalone: bool = False,
     ) -> Sentence | None:
         """The highest-scoring sentence among the weighted roles ("*" = any role); `others` weighs
-        sentences about someone else's work ("[16] propose ...")."""
+        sentences about someone else's work ("[16] propose ..."); `standalone` skips the ones that lean
+        on the sentence before ("Then we report ...")."""
         best, best_value = None, minimum
         for s in self.good:
             w = weights.get(s.role, weights.get("*", 0.0))
             if w <= 0 or s.quality < min_quality:
+                continue
+            if standalone and _REFERS_BACK.match(s.text):
                 continue
             if others != 1.0 and _OTHERS_SUBJECT.match(s.text):
                 w *= others
@@ -634,7 +638,7 @@ def _takeaways(p: _Picker, summary: SummaryStage, methods: MethodsStage) -> list
 
     def best(weights: dict[str, float], key: Callable[[Sentence, _Scores], float], **kw: float) -> Sentence | None:
         # About this paper, not the ones it cites; and never a roadmap ("in the next sections ...").
-        return p.best(weights, key, others=0.2, min_quality=0.3, **kw)
+        return p.best(weights, key, others=0.2, min_quality=0.3, standalone=True, **kw)
 
     add(best({"front": 1.2, "introduction": 1.0, "conclusion": 0.8}, lambda s, c: c.propose, minimum=1.5))
     add(best({"method": 1.0}, lambda s, c: c.propose + c.method, minimum=1.0))
@@ -882,7 +886,7 @@ class OfflineProvider(Provider):
     extractive = True
     default_model = None
     context_window = 10**9  # it reads the whole paper: no prompt, no budget
-    version = "2"  # of the extraction rules; part of the chain's cache key
+    version = "3"  # of the extraction rules; part of the chain's cache key
 
     _CACHE_SIZE = 8
 
