@@ -250,6 +250,10 @@ def test_opening_names_the_provider_and_model_then_a_dated_heading():
     offline = render_post(META.model_copy(update={"provider": "offline", "model": None, "extractive": True}),
                           [hand_post_paper(1)])
     assert "extractive, no LLM" in offline
+    assert "made by the offline provider" in split_front_matter(offline)[2].split("\n# ", 1)[0]
+    zh = render_post(META.model_copy(update={"provider": "offline", "model": None, "extractive": True, "lang": "zh"}),
+                     [hand_post_paper(1)])
+    assert "以下内容由 offline 提供方生成" in zh
 
 
 def test_each_paper_block_follows_the_seed_shape():

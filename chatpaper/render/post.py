@@ -61,7 +61,8 @@ class PostMeta(_Model):
 _TEXT = {
     "zh": {
         "notice": "> ⚠️ 以下所有内容总结都来自于 {who} 的能力，如有错误，仅供参考，谨慎使用",
-        "notice_offline": "> ⚠️ 以下内容为抽取式摘要（extractive, no LLM）：句子直接摘自论文原文，未经大语言模型改写，仅供参考",
+        "notice_offline": "> ⚠️ 以下内容由 {who} 提供方生成，为抽取式摘要（extractive, no LLM）：句子直接摘自论文原文，"
+                          "未经大语言模型改写，仅供参考",
         "notice_pages": "> 🔗 图片为论文原图，随本文一起保存；页码指向论文原文，请以原文为准",
         "updated": "# {date} 更新",
         "figures": "点此查看论文截图",
@@ -73,8 +74,8 @@ _TEXT = {
     "en": {
         "notice": "> ⚠️ Everything summarised below was written by {who}; it may contain mistakes, so check "
                   "the paper before relying on it",
-        "notice_offline": "> ⚠️ The summaries below are extractive (extractive, no LLM): sentences quoted "
-                          "from each paper, not written by a language model",
+        "notice_offline": "> ⚠️ The summaries below were made by the {who} provider and are extractive "
+                          "(extractive, no LLM): sentences quoted from each paper, not written by a language model",
         "notice_pages": "> 🔗 The figures are the papers' own, saved beside this post; page numbers point "
                         "into each paper",
         "updated": "# Update on {date}",
@@ -159,7 +160,9 @@ def front_matter(meta: PostMeta, papers: list[PostPaper]) -> str:
 
 def opening(meta: PostMeta) -> str:
     t = _text(meta.lang)
-    notice = t["notice_offline"] if meta.extractive else t["notice"].format(who=who_wrote_it(meta))
+    # The notice names who wrote the post, an extractive provider too (it has no model worth naming).
+    notice = (t["notice_offline"].format(who=meta.provider) if meta.extractive
+              else t["notice"].format(who=who_wrote_it(meta)))
     return "\n".join([notice, t["notice_pages"], "", t["updated"].format(date=meta.date.strftime("%Y-%m-%d")), ""])
 
 
