@@ -255,6 +255,17 @@ def test_keywords_come_from_title_and_abstract_and_keep_acronym_casing():
     assert all(w == w.strip() and w for w in words)
 
 
+def test_keywords_do_not_end_on_a_preposition():
+    paper = make_paper(
+        title="ChatPaper: Faithful Structured Digests of Research Papers Beside Their Own Figures",
+        abstract="We present ChatPaper, a tool that turns a research paper into a structured digest shown "
+                 "beside the paper's own figures, across many languages.",
+    )
+    words = keywords(paper)
+    assert not any(w.split()[-1].lower() in ("beside", "across", "own") for w in words), words
+    assert not any(w.split()[0].lower() == "own" for w in words), words
+
+
 # --------------------------------------------------------------------------- sentences
 
 

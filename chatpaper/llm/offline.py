@@ -701,7 +701,8 @@ _STOPWORDS = frozenset(
     matters matter remains remain requires require enables enable leads lead performs perform improves improve
     outperforms outperform yields yield helps help suffers suffer depends depend consider considers obtain
     obtains called named termed known way ways need needs take takes single multiple deep important main key
-    specific just more less made toward towards""".split()
+    specific just more less made toward towards beside besides across among amongst along around behind beyond
+    despite per versus upon own whether turn turns turned""".split()
 )
 _GENERIC = frozenset(
     "model models method methods framework task tasks data results performance system systems network networks "
