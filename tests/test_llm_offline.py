@@ -421,3 +421,12 @@ def test_any_page_text_gives_quotes_that_are_on_their_pages_or_a_clear_error(pag
     for field, point in all_points(d):
         assert point.text and point.pages, field
         assert all(point.text in norm[page - 1] for page in point.pages), field
+
+
+def test_significance_opens_the_conclusion_even_after_a_mid_paper_analysis_section():
+    page2 = PAGE2 + ("3 Convergence analysis\n"
+                     "We have shown that the sparse encoder converges under mild assumptions on the dictionary.\n")
+    sections = _sections()
+    sections.insert(4, Section(title="Convergence analysis", number="3", level=1, page=2, role="discussion"))
+    d = extract_digest(make_paper(pages=[PAGE1, page2, PAGE3], sections=sections))
+    assert d.conclusion.significance.text == "We have presented TinyNet, a fast image tagger built on sparse codes."

@@ -584,9 +584,13 @@ def _point_span(text: PaperText, first: Sentence, last: Sentence) -> Point:
 
 
 def _conclusion(p: _Picker) -> ConclusionStage:
-    closing = ("conclusion", "discussion")
+    def says_what_was_done(c: _Scores) -> float:
+        return c.significance + 0.5 * c.propose + c.ours
+
+    # The conclusion's own opening first: a "discussion" may be a mid-paper analysis section.
     significance = p.pick(
-        lambda: _first_of(p, closing, lambda c: c.significance + 0.5 * c.propose + c.ours),
+        lambda: _first_of(p, ("conclusion",), says_what_was_done),
+        lambda: _first_of(p, ("discussion",), says_what_was_done),
         lambda: p.best({"front": 1.0, "introduction": 0.6}, lambda s, c: c.significance, minimum=2.0),
     )
     innovation = p.pick(
@@ -887,7 +891,7 @@ class OfflineProvider(Provider):
     extractive = True
     default_model = None
     context_window = 10**9  # it reads the whole paper: no prompt, no budget
-    version = "3"  # of the extraction rules; part of the chain's cache key
+    version = "4"  # of the extraction rules; part of the chain's cache key
 
     _CACHE_SIZE = 8
 
