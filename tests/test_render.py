@@ -118,6 +118,8 @@ def test_offline_provenance_names_the_provider_once_and_counts_warnings_in_the_l
     zh = render_markdown(digest.model_copy(update={"provenance": provenance, "lang": "zh"}))
     line = next(line for line in zh.splitlines() if line.startswith("<sub>"))
     assert line.startswith("<sub>来源：offline — 抽取式") and "2 条警告" in line
+    assert "提示词版本" in line and re.search(r"输入 [\d,]+ tokens，输出 [\d,]+ tokens", line)
+    assert "tokens in" not in line
 
 
 def test_a_failed_stage_is_explained_and_the_rest_rendered(paper, settings):

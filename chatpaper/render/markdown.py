@@ -21,6 +21,7 @@ LABELS = {
         "failed": "This part could not be written: {error}", "pending": "Still being written…",
         "extractive": "Extractive digest, no LLM: every point is a sentence taken from the paper.",
         "provenance": "Provenance", "warnings": "Warnings", "cached": "from cache", "no_llm": "extractive, no LLM",
+        "prompt": "prompt {version}", "tokens": "{n_in:,} tokens in, {n_out:,} out", "stage_failed": "failed",
     },
     "zh": {
         "authors": "作者", "title": "标题", "affiliation": "第一作者单位", "keywords": "关键词",
@@ -31,6 +32,7 @@ LABELS = {
         "failed": "这一部分未能生成：{error}", "pending": "正在生成…",
         "extractive": "抽取式摘要，未使用大语言模型（extractive, no LLM）：每个要点都是论文原文中的句子。",
         "provenance": "来源", "warnings": "警告", "cached": "来自缓存", "no_llm": "抽取式，未使用大语言模型",
+        "prompt": "提示词版本 {version}", "tokens": "输入 {n_in:,} tokens，输出 {n_out:,} tokens", "stage_failed": "失败",
     },
 }
 
@@ -123,11 +125,11 @@ def provenance_line(digest: Digest, lab: dict[str, str] | None = None) -> str:
     tokens_out = sum(r.output_tokens for r in p.stages)
     times = ", ".join(
         f"{r.name} {r.seconds:.1f} s" + (f" ({lab['cached']})" if r.status == "cached" else "")
-        + (" (failed)" if r.status == "failed" else "")
+        + (f" ({lab['stage_failed']})" if r.status == "failed" else "")
         for r in p.stages
     )
     warnings = len(p.warnings) + sum(len(r.warnings) for r in p.stages)
-    parts = [who, f"prompt {p.prompt_version}", f"{tokens_in:,} tokens in, {tokens_out:,} out"]
+    parts = [who, lab["prompt"].format(version=p.prompt_version), lab["tokens"].format(n_in=tokens_in, n_out=tokens_out)]
     if times:
         parts.append(times)
     if warnings:
