@@ -47,7 +47,20 @@ def test_chinese_block_is_localised_and_keeps_the_original_title(paper, settings
     for heading in ("标题：", "作者：", "第一作者单位：", "关键词：", "链接：", "总结：", "方法：", "结论：", "创新点：",
                     "性能：", "工作量：", "点此查看论文截图"):
         assert heading in md, heading
-    assert "标题：ADADELTA: An Adaptive Learning Rate Method (ADADELTA: An Adaptive Learning Rate Method（" in md
+    # The model's translation repeated the title before the translation: shown once, not twice.
+    assert "标题：ADADELTA: An Adaptive Learning Rate Method (本文标题的中文译名)" in md
+
+
+@pytest.mark.parametrize("translation, shown", [
+    ("ADADELTA：一种自适应学习率方法", " (ADADELTA：一种自适应学习率方法)"),
+    ("ADADELTA: An Adaptive Learning Rate Method", ""),  # no translation: nothing added
+    ("ADADELTA: An Adaptive Learning Rate Method (一种自适应学习率方法)", " (一种自适应学习率方法)"),
+])
+def test_title_translation_is_shown_once_beside_the_original(paper, settings, translation, shown):
+    digest = digest_for(paper, settings, lang="zh")
+    digest = digest.model_copy(update={"metadata": digest.metadata.model_copy(
+        update={"title_translation": translation})})
+    assert "1. 标题：ADADELTA: An Adaptive Learning Rate Method" + shown + "\n" in render_markdown(digest)
 
 
 def test_every_point_shows_its_pages(paper, settings):

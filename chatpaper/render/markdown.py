@@ -146,6 +146,16 @@ def _warnings(digest: Digest, lab: dict[str, str]) -> list[str]:
             *(f"- {w}" for w in items), "", "</details>"]
 
 
+def _translation_only(title: str, translation: str) -> str:
+    """The translation without a copy of the original title it may repeat ("Title（译名）" -> "译名")."""
+    text = _text(translation)
+    if text.lower().startswith(title.lower()):
+        text = text[len(title):].strip()
+        if text[:1] in "(（[" and text[-1:] in ")）]":
+            text = text[1:-1].strip()
+    return "" if text.lower() == title.lower() else text
+
+
 def render_markdown(digest: Digest, *, heading_level: int = 2, include_abstract: bool = True) -> str:
     """The per-paper block of the seed post for one digest (complete or still in progress)."""
     lab = labels(digest.lang)
@@ -171,9 +181,9 @@ def render_markdown(digest: Digest, *, heading_level: int = 2, include_abstract:
         out += [f"- {_point(p)}" for p in s.key_takeaways] + [""]
 
     title = _text(h.title)
-    translation = digest.metadata.title_translation if digest.metadata else ""
-    if translation and _text(translation).lower() != title.lower():
-        title += f" ({_text(translation)})"
+    translation = _translation_only(title, digest.metadata.title_translation if digest.metadata else "")
+    if translation:
+        title += f" ({translation})"
     keywords = ", ".join(_text(k) for k in digest.metadata.keywords) if digest.metadata else _missing(
         digest, "metadata", lab)
     items: list[tuple[str, list[str]]] = [
