@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from chatpaper.errors import InvalidSourceError, PdfError
@@ -45,10 +46,12 @@ def read_paper(
     settings: Settings | None = None,
     arxiv=None,
     filename: str | None = None,
+    on_text: Callable[[Paper], None] | None = None,
 ) -> Paper:
     """Read SOURCE into a Paper; figure PNGs go to out_dir/figures/.
 
     `arxiv` is an `ArxivSource` (injected in tests); one is made from settings when needed.
+    `on_text` gets the Paper without figures as soon as its text is parsed (the app shows the header then).
     """
     from chatpaper.pdf import parse_pdf  # noqa: PLC0415 - keeps `import chatpaper` light
 
@@ -75,8 +78,13 @@ def read_paper(
         sha256=sha,
         filename=filename,
     )
+
+    def text_ready(paper: Paper) -> None:  # the early Paper says what the final one will: arXiv wins
+        on_text(apply_metadata(paper, metadata) if metadata else paper)
+
     with PDF_LOCK:
-        paper = parse_pdf(data, out_dir=out_dir, settings=settings, source=info)
+        paper = parse_pdf(data, out_dir=out_dir, settings=settings, source=info,
+                          on_text=text_ready if on_text else None)
     if metadata:
         paper = apply_metadata(paper, metadata)
     return paper

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pymupdf
@@ -130,8 +131,13 @@ def _is_scanned(pages: list[list[Line]]) -> bool:
     return True
 
 
-def parse_pdf(data: bytes | Path, *, out_dir: Path, settings: Settings, source: SourceInfo | None = None) -> Paper:
-    """Read a paper PDF into a Paper; figure PNGs go to out_dir/figures/. Raises PdfError."""
+def parse_pdf(data: bytes | Path, *, out_dir: Path, settings: Settings, source: SourceInfo | None = None,
+              on_text: Callable[[Paper], None] | None = None) -> Paper:
+    """Read a paper PDF into a Paper; figure PNGs go to out_dir/figures/. Raises PdfError.
+
+    `on_text`, if given, is called with the Paper (figures=[]) once the text is parsed and before the
+    figures are rendered, so an app can show the header while the PNGs are still being written.
+    """
     raw, path = read_bytes(data, settings)
     name = _name(source, path)
     if source is None:
@@ -139,13 +145,13 @@ def parse_pdf(data: bytes | Path, *, out_dir: Path, settings: Settings, source: 
     doc, warnings = open_pdf(raw, settings, name)
     try:
         return _parse_document(doc, out_dir=Path(out_dir), settings=settings, source=source,
-                               warnings=warnings, name=name)
+                               warnings=warnings, name=name, on_text=on_text)
     finally:
         doc.close()
 
 
 def _parse_document(doc: pymupdf.Document, *, out_dir: Path, settings: Settings, source: SourceInfo,
-                    warnings: list[str], name: str) -> Paper:
+                    warnings: list[str], name: str, on_text: Callable[[Paper], None] | None = None) -> Paper:
     pages, sizes, lost, dicts = _read_pages(doc)
     if _is_scanned(pages):
         raise PdfError(f"{name} is a scanned PDF, no text to read; run OCR on it (e.g. ocrmypdf) and try again.")
@@ -176,6 +182,22 @@ def _parse_document(doc: pymupdf.Document, *, out_dir: Path, settings: Settings,
         sections = []
         warnings.append("The section headings could not be read from this PDF's layout; the page texts are complete.")
     page_texts = [page_text(page) for page in text.pages]
+    paper = Paper(
+        source=source,
+        title=front.title,
+        authors=front.authors,
+        affiliations=front.affiliations,
+        abstract=front.abstract,
+        pages=doc.page_count,
+        sections=sections,
+        code_urls=_code_urls(front.abstract, text, lines),
+        arxiv_stamp=_arxiv_stamp(doc),
+        page_texts=page_texts,
+        warnings=list(warnings),
+        parser={"name": "chatpaper.pdf", "version": __version__, "pymupdf": pymupdf.__version__},
+    )
+    if on_text is not None:
+        on_text(paper)
 
     figures: list[Figure] = []
     try:
@@ -188,21 +210,7 @@ def _parse_document(doc: pymupdf.Document, *, out_dir: Path, settings: Settings,
         log.info("figure extraction failed", exc_info=True)
         warnings.append(f"Figures could not be extracted ({exc.__class__.__name__}); the text is complete.")
 
-    return Paper(
-        source=source,
-        title=front.title,
-        authors=front.authors,
-        affiliations=front.affiliations,
-        abstract=front.abstract,
-        pages=doc.page_count,
-        sections=sections,
-        figures=figures,
-        code_urls=_code_urls(front.abstract, text, lines),
-        arxiv_stamp=_arxiv_stamp(doc),
-        page_texts=page_texts,
-        warnings=warnings,
-        parser={"name": "chatpaper.pdf", "version": __version__, "pymupdf": pymupdf.__version__},
-    )
+    return paper.model_copy(update={"figures": figures, "warnings": warnings})
 
 
 # The stamp arXiv prints in the left margin of page 1: "arXiv:1412.6980v9 [cs.LG] 30 Jan 2017".
