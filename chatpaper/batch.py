@@ -331,7 +331,8 @@ def digest_one(
         partial = PostFailure(title=title, source=_shown_source(job),
                               reason=template.format(stages=stages, error=failed[0].error))
     progress(job, "done" if not failed else f"done, with {len(failed)} failed stage(s)")
-    return _Outcome(job=job, paper=PostPaper(digest=digest, figures=figures), failure=partial)
+    return _Outcome(job=job, paper=PostPaper(digest=digest, figures=figures, warnings=list(paper.warnings)),
+                    failure=partial)
 
 
 # --------------------------------------------------------------------------- the run

@@ -628,3 +628,25 @@ def test_post_figures_follow_the_papers_order_and_a_failure_names_its_source_onc
     assert [f.label for f in figures] == ["Figure 1", "Figure 2", "Figure 3"]
     tail = failures_block([PostFailure(title="broken.pdf", source="broken.pdf", reason="Not a PDF.")], "en")
     assert "- **broken.pdf**: Not a PDF." in tail
+
+
+def test_what_reading_the_pdf_lost_is_said_in_the_papers_block():
+    lost = "paper.pdf was damaged; MuPDF repaired it but pages 1-4 came out blank, so their text is lost."
+    paper = hand_post_paper(1).model_copy(update={"warnings": [lost]})
+    block = render_post(META, [paper])
+    assert f"> ⚠️ {lost}" in block
+    assert block.index(lost) < block.index("**Summary**")
+
+
+def test_a_repaired_pdf_that_lost_pages_says_so_in_the_post(tmp_path, settings):
+    from chatpaper.llm.registry import get_provider
+
+    damaged = corpus_pdf("1412.6980v9_damaged.pdf")  # skips with a reason where the corpus is absent
+    folder = tmp_path / "pdfs"
+    folder.mkdir()
+    (folder / damaged.name).symlink_to(damaged)
+    request = DigestRequest(pdf_dir=folder, topic="Damaged", lang="en", date=datetime(2026, 1, 2), out=tmp_path / "p")
+    result = run_digest(request, settings=settings, provider=get_provider("offline", settings=settings),
+                        progress_stream=io.StringIO())
+    assert result.written == 1
+    assert re.search(r"^> ⚠️ .*pages 1-4 came out blank", result.markdown, re.M)

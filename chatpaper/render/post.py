@@ -35,6 +35,7 @@ class PostPaper(_Model):
 
     digest: Digest
     figures: list[PostFigure] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list, description="What reading the PDF lost, told to the reader")
 
 
 class PostFailure(_Model):
@@ -218,6 +219,8 @@ def paper_block(paper: PostPaper, lang: str) -> str:
     if h.abstract.strip():
         parts += [_one_line(h.abstract), ""]
     parts += [pdf_line, ""]
+    if paper.warnings:  # e.g. pages a repaired PDF lost: the digest below rests on the rest
+        parts += [f"> ⚠️ {_one_line(w)}" for w in paper.warnings] + [""]
     if d.summary:
         parts += ["**Summary**", _point(d.summary.one_line), "", "**Key Takeaways**"]
         parts += [f"- {_point(p)}" for p in d.summary.key_takeaways]
