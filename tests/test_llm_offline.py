@@ -300,9 +300,15 @@ def test_prose_that_only_resembles_junk_stays_quotable(text):
     assert sentence_quality(text) > 0.5
 
 
-def test_a_roadmap_with_a_section_sign_is_discounted_like_one_with_section():
-    plain = "Finally, we address algorithms for fitting the models and discuss practical considerations."
-    assert sentence_quality(plain.replace("models and", "models in §7 and")) < 0.5 * sentence_quality(plain)
+def test_a_roadmap_is_discounted_but_a_passing_section_reference_is_content():
+    plain = "Finally, we address algorithms for fitting the models, discuss practical choices, and describe our code."
+    roadmap = "Finally, we address algorithms for fitting the models in §7, discuss practical choices in §8, and " \
+              "describe our code in §9."
+    assert sentence_quality(roadmap) < 0.5 * sentence_quality(plain)
+    assert sentence_quality("In Section 3.2, we validate that the deeper alignment improves robustness.") < 0.5
+    passing = ("To investigate this, we experiment with a simple data augmentation approach (Section 3.1) which "
+               "deepens the alignment.")
+    assert sentence_quality(passing) >= 0.7
 
 
 def test_sentences_split_at_full_stops_but_not_at_abbreviations():
@@ -430,3 +436,12 @@ def test_significance_opens_the_conclusion_even_after_a_mid_paper_analysis_secti
     sections.insert(4, Section(title="Convergence analysis", number="3", level=1, page=2, role="discussion"))
     d = extract_digest(make_paper(pages=[PAGE1, page2, PAGE3], sections=sections))
     assert d.conclusion.significance.text == "We have presented TinyNet, a fast image tagger built on sparse codes."
+
+
+def test_without_a_conclusion_significance_is_what_the_paper_says_of_its_own_work():
+    page3 = PAGE3.split("4 Conclusion")[0]
+    page1 = PAGE1.replace("We show that sparse codes", "In this work, we show that sparse codes")
+    sections = [s for s in _sections() if s.role != "conclusion"]
+    d = extract_digest(make_paper(pages=[page1, PAGE2, page3], sections=sections))
+    assert d.conclusion.significance.text != "Image tagging is a key task for photo search and organisation."
+    assert re.search(r"\b(?:we|our|this work|this paper|TinyNet)\b", d.conclusion.significance.text, re.I)

@@ -278,11 +278,20 @@ _EQUATION_NUMBER = re.compile(r"\(\d{1,3}\)")
 _ENUMERATION = re.compile(r"(?<![(\w])(?:\d{1,2}|[a-z]|[ivx]{1,4})\)")
 _DIGIT_THEN_LOWER = re.compile(r"^\d+(?:\s+[a-z]|[A-Z][a-z])")  # a subscript, or a footnote mark
 _BROKEN_GLYPH = re.compile("[\u2190-\u21ff\u2700-\u27bf\ue000-\uf8ff\ufffd]")
+_SECTION_REF = re.compile(r"(?:\b(?:sections?|sec\.|chapter)|§)\s*(?:\d|[IVX]+\b)", re.I)
 _ROADMAP = re.compile(
-    r"(?:\b(?:sections?|sec\.|chapter)|§)\s*(?:\d|[IVX]+\b)|^see\b|\bth(?:is|e next|e following) section\b|"
+    r"^(?:in |see )?(?:sections?|sec\.|chapter|§)\s*(?:\d|[IVX]+\b)|^see\b|\bth(?:is|e next|e following) section\b|"
     r"\b(?:next|following|previous) sections\b|\bis organi[sz]ed as follows\b|\bthe rest of (?:this|the) paper\b",
     re.I,
 )
+
+
+def is_roadmap(text: str) -> bool:
+    """A map of the paper ("In Section 2 we describe ...", "... in §7, ... in §8"), not its content.
+
+    One passing reference ("a data augmentation approach (Section 3.1) which ...") is still content.
+    """
+    return bool(_ROADMAP.search(text)) or len(_SECTION_REF.findall(text)) >= 2
 _PANEL = re.compile(r"\((?:[a-f])\) [A-Z]")
 _SINGLE_OK = frozenset("a A I".split())
 
@@ -350,8 +359,10 @@ def sentence_quality(text: str) -> float:
         return 0.0  # "E[g2]t = ρE[g2]t−1 + (1−ρ) g2t (8) where ...": a numbered equation, not a sentence
     if equals:
         q *= 0.5
-    if _ROADMAP.search(text):
+    if is_roadmap(text):
         q *= 0.2  # "In section 2 we describe ...": a map of the paper, not its content
+    elif _SECTION_REF.search(text):
+        q *= 0.8  # content that points to where it is detailed
     if _PANEL.search(text):
         q *= 0.3  # "(a) Average performance on ...": a figure's panel label
     upper_words = sum(1 for w in words if len(w) > 3 and w.isupper())

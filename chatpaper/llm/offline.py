@@ -17,7 +17,7 @@ from functools import cached_property
 
 from chatpaper.errors import ProviderError
 from chatpaper.llm.base import LLMRequest, LLMResponse, Provider
-from chatpaper.llm.extractive import _ROADMAP, PaperText, Sentence, normalise, read_sentences
+from chatpaper.llm.extractive import PaperText, Sentence, is_roadmap, normalise, read_sentences
 from chatpaper.models import (
     ConclusionStage,
     MetadataStage,
@@ -557,7 +557,7 @@ def _lead(p: _Picker, group: list[Sentence]) -> Sentence | None:
     def value(s: Sentence) -> float:
         backward = 0.6 if _REFERS_BACK.match(s.text) else 1.0
         backward *= 0.3 if _OTHERS_SUBJECT.match(s.text) else 1.0  # a step of the paper's method, not a cited one
-        backward *= 0.3 if _ROADMAP.search(s.text) else 1.0  # "we describe ... in the next sections"
+        backward *= 0.3 if is_roadmap(s.text) else 1.0  # "we describe ... in the next sections"
         backward *= 0.3 if s.text.rstrip("\"'”’)").endswith("?") else 1.0  # a question asks; a step says what is done
         return weights[group.index(s)] * (0.4 + 0.6 * s.quality) * backward + 0.03 * p.scores[s.index].method
 
@@ -565,7 +565,9 @@ def _lead(p: _Picker, group: list[Sentence]) -> Sentence | None:
 
 
 # A step should not open on a sentence that leans on the one before it.
-_REFERS_BACK = re.compile(r"^(?:That is|Thus|Hence|Therefore|Then|Also|Here|In other words|Note that|Similarly)\b")
+_REFERS_BACK = re.compile(
+    r"^(?:That is|Thus|Hence|Therefore|Then|Also|Here|In other words|Note that|Similarly|Above|As before|"
+    r"As (?:noted|mentioned|discussed|shown|described|seen) (?:above|earlier|before|previously))\b")
 
 
 def _follower(p: _Picker, s: Sentence) -> Sentence | None:
@@ -591,7 +593,10 @@ def _conclusion(p: _Picker) -> ConclusionStage:
     significance = p.pick(
         lambda: _first_of(p, ("conclusion",), says_what_was_done),
         lambda: _first_of(p, ("discussion",), says_what_was_done),
-        lambda: p.best({"front": 1.0, "introduction": 0.6}, lambda s, c: c.significance, minimum=2.0),
+        # No conclusion section: what the paper says of its own work, not the field's background,
+        # even if another field already quotes it.
+        lambda: p.best({"front": 1.0, "introduction": 0.6}, _of_own_work, minimum=2.0),
+        lambda: p.best({"front": 1.0, "introduction": 0.6}, _of_own_work, minimum=2.0, allow_used=True),
     )
     innovation = p.pick(
         lambda: p.best({"conclusion": 1.2, "discussion": 1.0, "front": 1.0, "introduction": 0.9},
@@ -619,6 +624,10 @@ def _conclusion(p: _Picker) -> ConclusionStage:
         performance=_point(performance),
         workload=_point(workload),
     )
+
+
+def _of_own_work(s: Sentence, c: _Scores) -> float:
+    return (c.significance + 0.5 * c.propose) * (1.0 if c.ours else 0.3)
 
 
 def _first_of(p: _Picker, roles: tuple[str, ...], value: Callable[[_Scores], float]) -> Sentence | None:
@@ -891,7 +900,7 @@ class OfflineProvider(Provider):
     extractive = True
     default_model = None
     context_window = 10**9  # it reads the whole paper: no prompt, no budget
-    version = "4"  # of the extraction rules; part of the chain's cache key
+    version = "5"  # of the extraction rules; part of the chain's cache key
 
     _CACHE_SIZE = 8
 
