@@ -316,7 +316,9 @@ _ROLE_PATTERNS = [
     ("acknowledgments", r"^acknowledge?ments?$"),
     ("limitations", r"^limitations?$"),
     ("experiments", r"experiment|evaluation|results|empirical|benchmark"),
-    ("preliminaries", r"^preliminar|^notation|^problem\s+(setup|formulation|statement|definition)|^preparation"),
+    # "System Model" (IEEE), "Problem Setup": the setting the method works in, not the method
+    ("preliminaries", r"^preliminar|^notation|^problem\s+(setup|formulation|statement|definition)|^preparation|"
+                      r"^(system|signal|channel|data|observation|network)\s+models?$|^(setup|setting)\b"),
     ("discussion", r"^discussion\b|^summary\b|^future\s+work|remarks$|outlook$|^closing\b"),
 ]
 _METHOD_WORDS = re.compile(
@@ -365,6 +367,7 @@ def _assign_conclusion(top: list[Heading]) -> None:
         chosen.role = "conclusion"
 
 
+_STRONG_METHOD = re.compile(r"\b(proposed|our|method|methods|methodology|approach|framework|algorithm)\b", re.I)
 _PROPOSES = re.compile(
     r"\b(we\s+(propose|present|introduce|describe|develop|design)|our\s+(proposed\s+)?(method|approach|model|"
     r"framework|algorithm|technique|system)|(the\s+)?proposed\s+(method|approach|model|framework|algorithm))\b",
@@ -398,7 +401,8 @@ def _assign_method(top: list[Heading], paper_title: str, tree: dict[int, str]) -
     candidates = [h for h in top[intro + 1:stop] if h.role is None]
     named = [h for h in candidates if _METHOD_WORDS.search(_singular_model(h.title))]
     if named:
-        named[0].role = "method"
+        # "Proposed ..." / "Our ..." / "Method" outrank a bare "Model" or "Architecture"
+        (next((h for h in named if _STRONG_METHOD.search(h.title)), None) or named[0]).role = "method"
         return
     # the method comes before the experiments: the section that says "we propose" most, else the first
     first_exp = next((top.index(h) for h in top[intro + 1:stop] if h.role == "experiments"), stop)

@@ -1,0 +1,469 @@
+"""Held-out synthetic papers in styles the dev corpus has little of, typeset with pymupdf.Story.
+
+Each builder returns (pdf bytes, Truth): the ground truth the parser must recover. Figure pages are
+read back from the laid-out PDF (where the caption landed), never guessed.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pymupdf
+
+SENTENCES = [
+    "Large models are trained with stochastic gradient methods on data sets collected from many sources.",
+    "The choice of step size matters a great deal for how quickly and how well such models converge.",
+    "We measure accuracy on held-out data and report the mean over five runs with different seeds.",
+    "Prior studies have examined this question in smaller settings, with mixed conclusions overall.",
+    "A careful ablation isolates the contribution of each component to the final result we report.",
+    "Memory and compute budgets limit the size of the batches that fit on a single accelerator today.",
+    "These observations motivate a simpler procedure that needs fewer tuning knobs in practice.",
+    "The remaining error is concentrated on rare classes, which are underrepresented in training.",
+]
+
+
+def body(n: int, offset: int = 0) -> str:
+    """n sentences of plausible running text."""
+    return " ".join(SENTENCES[(offset + k) % len(SENTENCES)] for k in range(n))
+
+
+@dataclass
+class Truth:
+    title: str
+    authors: list[str]
+    abstract_start: str
+    sections: list[str]  # level-1 headings of the body, in order, up to References
+    method: str | None
+    conclusion: str | None
+    figures: list[tuple[str, int]] = field(default_factory=list)  # ("Figure 2", page)
+    affiliation: str | None = None
+
+
+# --------------------------------------------------------------------------- graphics
+
+
+def vector_plot(page: pymupdf.Page, rect: pymupdf.Rect) -> None:
+    """A line chart with axes, ticks, markers, two curves and tick labels."""
+    shape = page.new_shape()
+    shape.draw_line(rect.bl, rect.br)
+    shape.draw_line(rect.bl, rect.tl)
+    shape.finish(color=(0, 0, 0), width=0.8)
+    for i in range(1, 6):
+        x = rect.x0 + i * rect.width / 6
+        shape.draw_line((x, rect.y1), (x, rect.y1 + 3))
+    shape.finish(color=(0, 0, 0), width=0.5)
+    for colour, phase in (((0, 0, 0.8), 3), ((0.8, 0.2, 0), 7)):
+        points = [(rect.x0 + i * rect.width / 20, rect.y1 - ((i * phase) % 17 + 2) * rect.height / 22)
+                  for i in range(21)]
+        shape.draw_polyline(points)
+        shape.finish(color=colour, width=1.2, closePath=False)
+        for p in points[::4]:
+            shape.draw_circle(p, 1.5)
+        shape.finish(color=colour, fill=colour)
+    shape.commit()
+    for i in range(1, 6):
+        page.insert_text((rect.x0 + i * rect.width / 6 - 3, rect.y1 + 11), str(i * 10), fontsize=6)
+    page.insert_text((rect.x0 + rect.width / 2 - 12, rect.y1 + 20), "Epoch", fontsize=7)
+
+
+def raster_plot(page: pymupdf.Page, rect: pymupdf.Rect) -> None:
+    """A chart rendered to pixels and inserted as an image (a screenshot-like figure)."""
+    scratch = pymupdf.open()
+    sp = scratch.new_page(width=rect.width, height=rect.height)
+    sp.draw_rect(sp.rect, color=None, fill=(0.96, 0.96, 1.0))
+    vector_plot(sp, pymupdf.Rect(20, 10, rect.width - 10, rect.height - 25))
+    pix = sp.get_pixmap(dpi=144)
+    page.insert_image(rect, pixmap=pix)
+
+
+# --------------------------------------------------------------------------- typesetting
+
+
+@dataclass
+class Layout:
+    width: float = 612
+    height: float = 792
+    margin_x: float = 72
+    margin_top: float = 72
+    margin_bottom: float = 72
+    columns: int = 1
+    gutter: float = 18
+    css: str = "body {font-family: serif; font-size: 10pt; text-align: justify}"
+
+
+def _column_rects(layout: Layout, top: float) -> list[pymupdf.Rect]:
+    left, right, bottom = layout.margin_x, layout.width - layout.margin_x, layout.height - layout.margin_bottom
+    if layout.columns == 1:
+        return [pymupdf.Rect(left, top, right, bottom)]
+    w = (right - left - layout.gutter) / 2
+    return [pymupdf.Rect(left, top, left + w, bottom), pymupdf.Rect(left + w + layout.gutter, top, right, bottom)]
+
+
+def _blocks(html: str) -> list[str]:
+    """Top-level pieces of the body; a figure's empty box stays with its caption."""
+    pieces = [p for p in re.split(r"(?=<h2|<h3|<p\b|<div)", html) if p.strip()]
+    out: list[str] = []
+    for piece in pieces:
+        if out and out[-1].startswith("<div") and "</p>" not in out[-1]:
+            out[-1] += piece
+        else:
+            out.append(piece)
+    return out
+
+
+def _height(html: str, width: float, css: str) -> float:
+    story = pymupdf.Story(html=html, user_css=css)
+    _, filled = story.place(pymupdf.Rect(0, 0, width, 10_000))
+    return pymupdf.Rect(filled).y1
+
+
+def typeset(layout: Layout, front: str, main: str, *, reserve_top: dict[int, float] | None = None) -> pymupdf.Document:
+    """Front matter across the page, then the blocks of `main` flowing through the columns of every page.
+
+    Blocks are placed whole (Story's own page breaks lose text in this MuPDF). `reserve_top[page_index]`
+    keeps that much room free at the top of a page, for a figure that spans both columns.
+    """
+    reserve_top = reserve_top or {}
+    doc = pymupdf.open()
+
+    def new_page() -> tuple[pymupdf.Page, list[pymupdf.Rect]]:
+        page = doc.new_page(width=layout.width, height=layout.height)
+        return page, _column_rects(layout, layout.margin_top + reserve_top.get(page.number, 0))
+
+    page, cols = new_page()
+    full = pymupdf.Rect(layout.margin_x, layout.margin_top, layout.width - layout.margin_x, layout.height)
+    h = _height(front, full.width, layout.css)
+    page.insert_htmlbox(pymupdf.Rect(full.x0, full.y0, full.x1, full.y0 + h + 2), front, css=layout.css)
+    cols = _column_rects(layout, full.y0 + h + 8)
+    col, y = 0, cols[0].y0
+    for block in _blocks(main):
+        rect = cols[col]
+        h = _height(block, rect.width, layout.css)
+        if y + h > rect.y1:
+            col += 1
+            if col == len(cols):
+                page, cols = new_page()
+                col = 0
+            rect = cols[col]
+            y = rect.y0
+        page.insert_htmlbox(pymupdf.Rect(rect.x0, y, rect.x1, y + h + 2), block, css=layout.css)
+        y += h
+    return doc
+
+
+def place_figures(doc: pymupdf.Document, layout: Layout, figures: list[tuple[str, str]]) -> list[tuple[str, int]]:
+    """Draw each figure into the empty box typeset above its caption; (label, page) where it landed.
+
+    `figures`: (caption start as printed, "raster" | "vector").
+    """
+    out = []
+    for start, kind in figures:
+        for page in doc:
+            hits = page.search_for(start)
+            if not hits:
+                continue
+            cap = hits[0]
+            col = next(r for r in _column_rects(layout, 0) if r.x0 - 1 <= cap.x0 <= r.x1)
+            rect = pymupdf.Rect(col.x0 + 10, cap.y0 - FIG_HEIGHT + 4, col.x1 - 10, cap.y0 - 10)
+            (raster_plot if kind == "raster" else vector_plot)(page, rect)
+            number = "".join(ch for ch in start.split()[1] if ch.isdigit())
+            out.append((f"Figure {number}", page.number + 1))
+            break
+        else:
+            raise AssertionError(f"caption {start!r} was not typeset")
+    return out
+
+
+FIG_HEIGHT = 150
+
+
+def figure_html(caption: str, *, center: bool = False) -> str:
+    align = "center" if center else "justify"
+    return (f'<div style="height:{FIG_HEIGHT}px"></div>'
+            f'<p style="font-size:9pt;text-align:{align};margin-top:0">{caption}</p>')
+
+
+TABLE_HTML = """
+<p style="font-size:9pt;text-align:center">{caption}</p>
+<table style="border-collapse:collapse;margin:auto;font-size:9pt">
+<tr><th style="border-bottom:1px solid black;padding:2px">Method</th>
+<th style="border-bottom:1px solid black;padding:2px">Accuracy</th><th style="border-bottom:1px solid black">Time</th></tr>
+<tr><td>Baseline</td><td>71.2</td><td>3.1</td></tr>
+<tr><td>Ours</td><td>74.8</td><td>2.9</td></tr>
+<tr><td style="border-bottom:1px solid black">Ours + tuning</td><td style="border-bottom:1px solid black">75.3</td>
+<td style="border-bottom:1px solid black">3.0</td></tr>
+</table>
+"""
+
+
+def running_header(doc: pymupdf.Document, text: str, *, skip_first: bool = False) -> None:
+    for page in doc:
+        if skip_first and page.number == 0:
+            continue
+        page.insert_text((72, 40), text, fontsize=8, fontname="tiro")
+        page.draw_line((72, 46), (page.rect.width - 72, 46), width=0.4)
+        page.insert_text((page.rect.width / 2 - 3, page.rect.height - 36), str(page.number + 1), fontsize=9,
+                         fontname="tiro")
+
+
+def line_numbers(doc: pymupdf.Document, *, left: float = 40, step: float = 12.0, start: int = 0) -> None:
+    """A review copy's line numbers down the left margin of every page."""
+    n = start
+    for page in doc:
+        y = 80.0
+        while y < page.rect.height - 80:
+            page.insert_text((left, y), f"{n:03d}", fontsize=7, fontname="helv", color=(0.4, 0.4, 0.4))
+            y += step
+            n += 1
+
+
+def _sections_html(sections: list[tuple[str, str]], heading: Callable[[str], str]) -> str:
+    return "".join(heading(title) + content for title, content in sections)
+
+
+def _p(n: int, offset: int = 0, extra: str = "") -> str:
+    return f"<p>{extra}{body(n, offset)}</p>"
+
+
+# --------------------------------------------------------------------------- styles
+
+
+def neurips_paper() -> tuple[bytes, Truth]:
+    """One column; two-line title between rules; names with digits; centred "Abstract"; numbered sections."""
+    layout = Layout(css="body {font-family: serif; font-size: 10pt; text-align: justify} "
+                        "h2 {font-size: 12pt; font-weight: bold; margin-top: 10pt; margin-bottom: 4pt} "
+                        "h3 {font-size: 10pt; font-weight: bold; margin-top: 6pt}")
+    title = "Sparse Adaptive Routing for Efficient Mixture-of-Experts Training at Scale"
+    front = f"""
+<p style="font-size:17pt;font-weight:bold;text-align:center;margin-top:14pt;margin-bottom:14pt">{title}</p>
+<table style="margin:auto;text-align:center;font-size:10pt"><tr>
+<td style="padding:0 14px"><b>Alice M. Smith</b><sup>1</sup><br/>alice@test.edu</td>
+<td style="padding:0 14px"><b>Bob Jones</b><sup>2,*</sup><br/>bob@lab.org</td>
+<td style="padding:0 14px"><b>Carol Wu</b><sup>1</sup><br/>carol@test.edu</td></tr></table>
+<p style="text-align:center;font-size:9pt"><sup>1</sup>University of Testing, Testville
+&nbsp;&nbsp; <sup>2</sup>Example Research Lab</p>
+<p style="text-align:center;font-size:12pt;font-weight:bold;margin-top:12pt">Abstract</p>
+<p style="margin-left:36pt;margin-right:36pt">We propose sparse adaptive routing, a way to train mixture
+models with fewer wasted tokens. {body(5)}</p>"""
+    sections = [
+        ("1 Introduction", _p(8) + _p(6, 3)),
+        ("2 Background and Motivation", _p(9, 1) + figure_html("Figure 1: Tokens dropped per step with "
+                                                                "standard routing, over training.", center=True)
+         + _p(6, 2)),
+        ("3 Our Approach", "<p>We propose a router that adapts its capacity to the load. " + body(7, 4) + "</p>"
+         + "<h3>3.1 Capacity Estimation</h3>" + _p(8, 5) + "<h3>3.2 Training Objective</h3>" + _p(8, 6)),
+        ("4 Experiments", _p(8, 2) + TABLE_HTML.format(caption="Table 1: Accuracy and time per step on the "
+                                                               "benchmark.") + _p(6, 3)
+         + figure_html("Figure 2: Validation loss of the three routers against training steps.") + _p(6, 1)),
+        ("5 Discussion and Conclusions", _p(7, 3)),
+        ("6 Limitations", _p(4, 5)),
+    ]
+    main = _sections_html(sections, lambda t: f"<h2>{t}</h2>") + "<h2>References</h2>" + \
+        "<p style='font-size:9pt'>[1] A. Nobody. A cited work. Journal of Tests, 2020.</p>"
+    doc = typeset(layout, front, main)
+    page = doc[0]
+    page.draw_line((72, 76), (540, 76), width=3)
+    page.draw_line((72, 140), (540, 140), width=1)
+    figs = place_figures(doc, layout, [("Figure 1:", "raster"), ("Figure 2:", "vector")])
+    running_header(doc, "Preprint. Under review.", skip_first=False)
+    truth = Truth(title=title, authors=["Alice M. Smith", "Bob Jones", "Carol Wu"],
+                  abstract_start="We propose sparse adaptive routing",
+                  sections=["Introduction", "Background and Motivation", "Our Approach", "Experiments",
+                            "Discussion and Conclusions", "Limitations"],
+                  method="Our Approach", conclusion="Discussion and Conclusions", figures=figs,
+                  affiliation="University of Testing, Testville")
+    return doc.tobytes(), truth
+
+
+def acl_paper() -> tuple[bytes, Truth]:
+    """A4 two columns; authors joined by "and"; unnumbered bold "Abstract" in the left column; a
+    figure spanning both columns at the top of page 2; an unnumbered "Limitations" after the conclusion."""
+    layout = Layout(width=595, height=842, margin_x=60, margin_top=60, columns=2, gutter=16,
+                    css="body {font-family: serif; font-size: 10pt; text-align: justify} "
+                        "h2 {font-size: 11pt; font-weight: bold; margin-top: 8pt; margin-bottom: 3pt} "
+                        "h3 {font-size: 10pt; font-weight: bold; margin-top: 6pt}")
+    title = "Contrastive Alignment of Sentence Encoders for Low-Resource Retrieval"
+    front = f"""
+<p style="font-size:15pt;font-weight:bold;text-align:center">{title}</p>
+<p style="text-align:center;font-size:11pt;font-weight:bold;margin-bottom:0">Dana Kim and Erik Larsen</p>
+<p style="text-align:center;font-size:10pt;margin-top:0;margin-bottom:0">Department of Computer Science, Nordic
+University</p>
+<p style="text-align:center;font-size:10pt;margin-top:0">{{dana.kim,erik.larsen}}@nordic.edu</p>"""
+    main = (
+        "<p style='text-align:center;font-weight:bold;font-size:11pt'>Abstract</p>"
+        "<p style='margin-left:14pt;margin-right:14pt;font-size:10pt'>Retrieval for low-resource languages lags "
+        f"behind. {body(6, 2)}</p>"
+        "<h2>1 Introduction</h2>" + _p(9) + _p(7, 2)
+        + "<h2>2 Related Work</h2>" + _p(8, 3)
+        + "<h2>3 Contrastive Alignment</h2><p>We propose to align the two encoders with a contrastive loss. "
+        + body(6, 1) + " We propose a curriculum as well, and our method needs no labels.</p>"
+        + "<h3>3.1 Negative Sampling</h3>" + _p(8, 2)
+        + figure_html("Figure 1: Recall at ten for each language pair.") + _p(4, 5)
+        + "<h2>4 Experimental Setup</h2>" + _p(8, 4)
+        + TABLE_HTML.format(caption="Table 1: Recall at ten on the test split.") + _p(5, 6)
+        + "<h2>5 Results</h2>" + _p(10, 5)
+        + "<h2>6 Conclusion</h2>" + _p(6, 6)
+        + "<h2>Limitations</h2>" + _p(4, 7)
+        + "<h2>References</h2><p style='font-size:9pt'>Ann Other. 2021. A cited work. In Proc. of Tests.</p>"
+    )
+    span = 230.0
+    doc = typeset(layout, front, main, reserve_top={1: span})
+    page = doc[1]
+    vector_plot(page, pymupdf.Rect(90, 70, 505, 240))
+    page.insert_htmlbox(pymupdf.Rect(60, 255, 535, 290),
+                        "<p style='font-family:serif;font-size:9pt'>Figure 2: Training curves of all encoders on "
+                        "every language pair, shown across the whole page width.</p>")
+    figs = place_figures(doc, layout, [("Figure 1:", "vector")]) + [("Figure 2", 2)]
+    truth = Truth(title=title, authors=["Dana Kim", "Erik Larsen"],
+                  abstract_start="Retrieval for low-resource languages",
+                  sections=["Introduction", "Related Work", "Contrastive Alignment", "Experimental Setup", "Results",
+                            "Conclusion", "Limitations"],
+                  method="Contrastive Alignment", conclusion="Conclusion", figures=sorted(figs, key=lambda f: f[1]),
+                  affiliation="Department of Computer Science, Nordic University")
+    return doc.tobytes(), truth
+
+
+def lncs_paper() -> tuple[bytes, Truth]:
+    """Springer LNCS: narrow page, run-in "Abstract." and "Keywords:", "Fig. 1." captions, "and" with a comma."""
+    layout = Layout(width=612, height=792, margin_x=120, margin_top=90, margin_bottom=100,
+                    css="body {font-family: serif; font-size: 10pt; text-align: justify} "
+                        "h2 {font-size: 12pt; font-weight: bold; margin-top: 12pt; margin-bottom: 6pt} "
+                        "h3 {font-size: 10pt; font-weight: bold; margin-top: 8pt}")
+    title = "Graph Neural Ranking for Scholarly Search"
+    front = f"""
+<p style="font-size:14pt;font-weight:bold;text-align:center">{title}</p>
+<p style="text-align:center;font-size:10pt">Frank Meyer<sup>1</sup>, Greta Schulz<sup>2</sup>, and Hans
+Vogel<sup>1</sup></p>
+<p style="text-align:center;font-size:9pt;margin-bottom:0"><sup>1</sup> Technical University of Testing, Testburg,
+Germany</p>
+<p style="text-align:center;font-size:9pt;margin-top:0;margin-bottom:0">{{meyer,vogel}}@tu-testing.de</p>
+<p style="text-align:center;font-size:9pt;margin-top:0"><sup>2</sup> Institute for Search, Berlin, Germany</p>
+<p style="font-size:9pt;margin-left:24pt;margin-right:24pt"><b>Abstract.</b> Scholarly search engines rank papers
+by text alone. {body(5, 1)}</p>
+<p style="font-size:9pt;margin-left:24pt;margin-right:24pt"><b>Keywords:</b> ranking &#183; graph neural networks
+&#183; scholarly search</p>"""
+    main = (
+        "<h2>1 Introduction</h2>" + _p(10) + _p(7, 1)
+        + "<h2>2 Preliminaries</h2>" + _p(8, 2)
+        + "<h2>3 Learning to Rank with Citation Graphs</h2><p>We propose a ranker that reads the citation graph. "
+        + body(5) + " We propose two variants, and our method is trained end to end.</p>"
+        + figure_html("Fig. 1. The ranker reads the citation graph around each query result.", center=True)
+        + "<h3>3.1 Graph Encoder</h3>" + _p(7, 3)
+        + "<h2>4 Evaluation</h2>" + _p(8, 4)
+        + TABLE_HTML.format(caption="Table 1. Ranking quality on the test queries.") + _p(6, 5)
+        + figure_html("Fig. 2. Ranking quality against the number of graph layers.", center=True) + _p(5)
+        + "<h2>5 Conclusion and Future Work</h2>" + _p(6, 6)
+        + "<h2>References</h2><p style='font-size:9pt'>1. Other, A.: A cited work. In: Tests, pp. 1-10 (2020)</p>"
+    )
+    doc = typeset(layout, front, main)
+    figs = place_figures(doc, layout, [("Fig. 1.", "raster"), ("Fig. 2.", "vector")])
+    truth = Truth(title=title, authors=["Frank Meyer", "Greta Schulz", "Hans Vogel"],
+                  abstract_start="Scholarly search engines rank papers",
+                  sections=["Introduction", "Preliminaries", "Learning to Rank with Citation Graphs", "Evaluation",
+                            "Conclusion and Future Work"],
+                  method="Learning to Rank with Citation Graphs", conclusion="Conclusion and Future Work",
+                  figures=figs, affiliation="Technical University of Testing, Testburg, Germany")
+    return doc.tobytes(), truth
+
+
+def _smallcaps(text: str, size: float = 10) -> str:
+    """IEEE section titles: capitals at full size, the rest as smaller capitals."""
+    out = []
+    for word in text.split():
+        out.append(f"{word[0]}<span style='font-size:{size * 0.8:.1f}pt'>{word[1:].upper()}</span>")
+    return " ".join(out)
+
+
+def ieee_paper() -> tuple[bytes, Truth]:
+    """IEEE journal: two columns, roman numerals with small caps, "Member, IEEE", Index Terms, Fig. captions."""
+    layout = Layout(width=612, height=792, margin_x=45, margin_top=60, columns=2, gutter=14,
+                    css="body {font-family: serif; font-size: 10pt; text-align: justify} "
+                        "h2 {font-size: 10pt; font-weight: normal; text-align: center; margin-top: 8pt; "
+                        "margin-bottom: 4pt} h3 {font-size: 10pt; font-style: italic; font-weight: normal}")
+    title = "Robust Beamforming for Dense Wireless Networks Under Channel Uncertainty"
+    front = f"""
+<p style="font-size:22pt;text-align:center;margin-bottom:6pt">{title}</p>
+<p style="text-align:center;font-size:11pt">Ivan Petrov, <i>Member, IEEE</i>, Julia Rossi, and Kenji Sato,
+<i>Fellow, IEEE</i></p>"""
+
+    def h2(t: str) -> str:
+        num, rest = t.split(" ", 1)
+        return f"<h2>{num} {_smallcaps(rest)}</h2>"
+
+    main = (
+        "<p style='font-weight:bold;font-size:9pt'><i>Abstract</i>&#8212;Dense wireless networks suffer from "
+        f"interference. {body(5, 3)}</p>"
+        "<p style='font-weight:bold;font-size:9pt'><i>Index Terms</i>&#8212;beamforming, robust optimisation, "
+        "wireless networks.</p>"
+        + h2("I. Introduction") + _p(9) + _p(6, 2)
+        + h2("II. System Model") + _p(8, 1) + "<h3>A. Channel Model</h3>" + _p(6, 3)
+        + "<h3>B. Problem Formulation</h3>" + _p(6, 4)
+        + h2("III. Proposed Robust Beamformer") + "<p>We propose a robust beamformer. " + body(6, 2) + "</p>"
+        + figure_html("Fig. 1. Sum rate of the beamformers against the signal-to-noise ratio.")
+        + _p(5, 6)
+        + h2("IV. Simulation Results") + _p(8, 5)
+        + "<p style='font-size:8pt;text-align:center'>TABLE I<br/>S<span style='font-size:6.4pt'>UM</span> "
+          "R<span style='font-size:6.4pt'>ATES</span></p>" + TABLE_HTML.format(caption="") + _p(5, 3)
+        + figure_html("Fig. 2. Outage probability for growing channel uncertainty.") + _p(4, 7)
+        + h2("V. Conclusion") + _p(6, 6)
+        + f"<h2>{_smallcaps('References')}</h2><p style='font-size:8pt'>[1] A. Other, \"A cited work,\" "
+          "IEEE Trans. Tests, vol. 1, 2020.</p>"
+    )
+    doc = typeset(layout, front, main)
+    figs = place_figures(doc, layout, [("Fig. 1.", "vector"), ("Fig. 2.", "raster")])
+    running_header(doc, "IEEE TRANSACTIONS ON WIRELESS TESTING, VOL. 1, NO. 1, JANUARY 2026", skip_first=True)
+    truth = Truth(title=title, authors=["Ivan Petrov", "Julia Rossi", "Kenji Sato"],
+                  abstract_start="Dense wireless networks suffer",
+                  sections=["INTRODUCTION", "SYSTEM MODEL", "PROPOSED ROBUST BEAMFORMER", "SIMULATION RESULTS",
+                            "CONCLUSION"],
+                  method="PROPOSED ROBUST BEAMFORMER", conclusion="CONCLUSION", figures=figs)
+    return doc.tobytes(), truth
+
+
+def review_copy_paper() -> tuple[bytes, Truth]:
+    """An anonymous review copy: running header on every page, line numbers in the margin, three-line title,
+    "Anonymous Authors", sections in small sans caps, an unusual method name."""
+    layout = Layout(css="body {font-family: serif; font-size: 10pt; text-align: justify} "
+                        "h2 {font-size: 11pt; font-weight: bold; font-family: sans-serif; margin-top: 10pt} "
+                        "h3 {font-size: 10pt; font-weight: bold; margin-top: 6pt}")
+    title = ("Why Do Small Language Models Forget? A Study of Interference Between Tasks "
+             "in Continual Instruction Tuning of Compact Transformers")
+    front = f"""
+<p style="font-size:16pt;font-weight:bold;text-align:center;margin-left:40pt;margin-right:40pt">{title}</p>
+<p style="text-align:center;font-size:10pt;font-weight:bold">Anonymous Authors<sup>1</sup></p>
+<p style="text-align:center;font-size:12pt;font-weight:bold;margin-top:10pt">Abstract</p>
+<p style="margin-left:36pt;margin-right:36pt">Compact language models forget earlier tasks quickly when tuned on
+new ones. {body(5, 4)}</p>"""
+    main = (
+        "<h2>1 Introduction</h2>" + _p(8) + _p(7, 1)
+        + "<h2>2 Problem Setup</h2>" + _p(7, 2)
+        + "<h2>3 Gradient Interference Probes</h2><p>We introduce probes that measure interference between tasks. "
+        + body(5, 3) + " We propose to use them during tuning, and our method is cheap.</p>"
+        + "<h3>3.1 Probe Design</h3>" + _p(6, 4)
+        + figure_html("Figure 1: Interference between pairs of tasks, measured by the probes.", center=True)
+        + "<h2>4 Experiments</h2>" + _p(9, 5)
+        + figure_html("Figure 2: Forgetting against the number of tuning steps for each model size.", center=True)
+        + _p(6, 2)
+        + "<h2>5 Concluding Remarks</h2>" + _p(6, 6)
+        + "<h2>References</h2><p style='font-size:9pt'>Other, A. A cited work. In ICML, 2020.</p>"
+    )
+    doc = typeset(layout, front, main)
+    figs = place_figures(doc, layout, [("Figure 1:", "raster"), ("Figure 2:", "vector")])
+    for page in doc:
+        page.insert_text((160, 40), "Under review as a conference paper at ICLR 2026", fontsize=9, fontname="tiro")
+    line_numbers(doc)
+    truth = Truth(title=title, authors=[], abstract_start="Compact language models forget",
+                  sections=["Introduction", "Problem Setup", "Gradient Interference Probes", "Experiments",
+                            "Concluding Remarks"],
+                  method="Gradient Interference Probes", conclusion="Concluding Remarks", figures=figs)
+    return doc.tobytes(), truth
+
+
+PAPERS: dict[str, Callable[[], tuple[bytes, Truth]]] = {
+    "neurips": neurips_paper,
+    "acl": acl_paper,
+    "lncs": lncs_paper,
+    "ieee": ieee_paper,
+    "review": review_copy_paper,
+}
