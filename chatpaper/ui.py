@@ -14,9 +14,11 @@ import hashlib
 import html
 import logging
 import os
+import queue
 import re
 import shutil
 import tempfile
+import threading
 import time
 import uuid
 import zipfile
@@ -30,6 +32,7 @@ from chatpaper.models import (
     ArxivMetadata,
     ConclusionStage,
     Digest,
+    DigestFigure,
     Header,
     MetadataStage,
     MethodsStage,
@@ -69,9 +72,23 @@ OFFLINE_NOTICE = (
     "paper, not written by a model. For written summaries add a Gemini key: set the Space secret "
     "`GEMINI_API_KEY` (Settings → Variables and secrets), or paste a key in the API key box."
 )
+# The gallery is a column of figures at the column's full width, each with its whole caption under it
+# (Gradio's grid crops every thumbnail to a square, captions to one line, and scrolls inside 55vh);
+# a clicked figure opens over the whole window, not inside the column.
 CSS = """
-#cp-gallery .thumbnail-item { background: white; }
 #cp-status:empty { display: none; }
+#cp-gallery .grid-wrap { max-height: none; min-height: 0; overflow-y: visible; }
+#cp-gallery .grid-container { grid-template-rows: none; grid-auto-rows: auto; }
+#cp-gallery .thumbnail-lg { aspect-ratio: auto; height: auto; display: flex; flex-direction: column;
+  background: white; }
+#cp-gallery .thumbnail-lg > img { height: auto; max-height: 75vh; object-fit: contain; }
+#cp-gallery .thumbnail-lg .caption-label { position: static; max-width: none; white-space: normal;
+  text-overflow: clip; opacity: 1; border: 0; border-top: 1px solid var(--border-color-primary); border-radius: 0;
+  background: var(--background-fill-secondary); color: var(--body-text-color); }
+#cp-gallery .preview { position: fixed; inset: 0; z-index: 1000; }
+#cp-gallery .preview .media-button { flex: 1 1 auto; height: auto; min-height: 0; padding: var(--size-4); }
+#cp-gallery .preview .caption { flex: none; white-space: normal; overflow: visible; max-width: 90%; }
+#cp-gallery .preview .thumbnails { position: static; flex: none; justify-content: center; }
 """
 
 ProgressFn = Callable[[float, str], None]
@@ -229,10 +246,10 @@ def figure_caption(label: str, page: int, caption: str, limit: int = 300) -> str
     return f"{label} (p. {page}): {text}" if text else f"{label} (p. {page})"
 
 
-def gallery_items(digest: Digest, run_dir: Path) -> list[tuple[str, str]]:
-    """(image path, caption) for each figure whose PNG exists, in the paper's order."""
+def gallery_items(digest: Digest | list[DigestFigure], run_dir: Path) -> list[tuple[str, str]]:
+    """(image path, caption) for each of the digest's figures whose PNG exists, in the digest's order."""
     items = []
-    for fig in digest.figures:
+    for fig in digest.figures if isinstance(digest, Digest) else digest:
         if not fig.image:
             continue
         path = (run_dir / fig.image).resolve()
@@ -397,6 +414,36 @@ def resolve_source(arxiv_text: str | None, upload: str | Path | None, settings: 
     return text, None, None
 
 
+def read_in_steps(source: str | bytes, *, run_dir: Path, settings: Settings, arxiv=None,
+                  filename: str | None = None) -> Iterator[tuple[str, Paper]]:
+    """("text", Paper without figures) as soon as the text is parsed, then ("paper", the full Paper).
+
+    The parse runs in a worker thread (still under reading.PDF_LOCK) so the header can be streamed
+    while the figure PNGs are rendered. If the caller stops early, the parse still finishes: its
+    PNGs and the lock are released in order.
+    """
+    from chatpaper.reading import read_paper  # noqa: PLC0415
+
+    events: queue.Queue[tuple[str, Any]] = queue.Queue()
+
+    def work() -> None:
+        try:
+            paper = read_paper(source, out_dir=run_dir, settings=settings, arxiv=arxiv, filename=filename,
+                               on_text=lambda text_only: events.put(("text", text_only)))
+            events.put(("paper", paper))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread, which raises it
+            events.put(("error", exc))
+
+    threading.Thread(target=work, name="chatpaper-read", daemon=True).start()
+    while True:
+        kind, value = events.get()
+        if kind == "error":
+            raise value
+        yield kind, value
+        if kind == "paper":
+            return
+
+
 def run_summary(
     arxiv_text: str | None,
     upload: str | Path | None,
@@ -419,9 +466,8 @@ def run_summary(
         progress(0.0, "Reading the paper")
         yield view
         source, folder, filename = resolve_source(arxiv_text, upload, settings)
-        from chatpaper.chain import build_header, iter_digest  # noqa: PLC0415
+        from chatpaper.chain import build_header, choose_figures, iter_digest  # noqa: PLC0415
         from chatpaper.llm.registry import get_provider  # noqa: PLC0415
-        from chatpaper.reading import read_paper  # noqa: PLC0415
 
         if isinstance(source, str):  # arXiv: show what arXiv says while the PDF downloads and parses
             from chatpaper.sources.arxiv import ArxivSource  # noqa: PLC0415
@@ -436,9 +482,18 @@ def run_summary(
         run_dir.mkdir(parents=True, exist_ok=True)
         paper = cached_paper(run_dir)
         if paper is None:
-            paper = read_paper(source, out_dir=run_dir, settings=settings, arxiv=arxiv, filename=filename)
+            for step, paper in read_in_steps(source, run_dir=run_dir, settings=settings, arxiv=arxiv,
+                                             filename=filename):
+                if step == "text":  # the header now; the figures follow when their PNGs are written
+                    view = replace(view, header=format_header(build_header(paper)),
+                                   status="⏳ Rendering the figures…")
+                    progress(0.0, "Rendering the figures")
+                    yield view
             store_paper(paper, run_dir)
-        view = replace(view, header=format_header(build_header(paper)))
+        # The digest shows the same figures (choose_figures); they go out now, before a provider is built.
+        view = replace(view, header=format_header(build_header(paper)),
+                       gallery=gallery_items(choose_figures(paper), run_dir), status="⏳ Starting the model…")
+        yield view
         # After the paper: building a provider may load a local model, and the header should not wait.
         provider = get_provider(provider_name or settings.provider, model=(model or "").strip() or None,
                                 settings=settings, api_key=api_key, base_url=(base_url or "").strip() or None)
@@ -544,9 +599,10 @@ def create_app(settings: Settings | None = None) -> gr.Blocks:
                     downloads = gr.File(label="Downloads: digest Markdown, JSON and figures", file_count="multiple",
                                         interactive=False, elem_id="cp-downloads")
                 with gr.Column(scale=1):
-                    gallery = gr.Gallery(label="Figures (click to enlarge)", columns=1, height=760,
-                                         object_fit="contain", allow_preview=True, elem_id="cp-gallery",
-                                         buttons=["download", "fullscreen"])
+                    # height="auto" and CSS (see CSS above): every figure at full width, no inner scrolling.
+                    gallery = gr.Gallery(label="Figures (click one to enlarge)", columns=1, height="auto",
+                                         object_fit="contain", allow_preview=True, preview=False,
+                                         elem_id="cp-gallery", buttons=["download", "fullscreen"])
             examples = [[pid, None] for pid in SEED_ARXIV_IDS]
             if EXAMPLE_PDF.is_file():
                 examples.append([None, str(EXAMPLE_PDF)])
@@ -562,6 +618,47 @@ def create_app(settings: Settings | None = None) -> gr.Blocks:
     return app
 
 
+# The only HTML the post writer emits (render/post.py figures_block), with its text already escaped.
+_POST_FIGURE_HTML = re.compile(r'^(?:<details>|</details>|\s*<summary>[^<>]*</summary>|<p><em>[^<>]*</em></p>|'
+                               r'<img src="[^"<>]*" alt="[^"<>]*" align="middle">)$')
+_POST_IMG_SRC = re.compile(r'^<img src="([^"<>]*)"')
+
+
+def file_url(path: Path) -> str:
+    """The URL Gradio serves a file under allowed_paths at, relative so it works under a proxy prefix too."""
+    from urllib.parse import quote  # noqa: PLC0415
+
+    return "gradio_api/file=" + quote(str(path), safe="/")
+
+
+def post_for_display(markdown: str, post_dir: Path | None) -> str:
+    """The post as the app renders it: images point at URLs Gradio serves, and nothing else is HTML.
+
+    The post on disk and in the zip keeps its relative image paths; only this view changes. The front
+    matter is shown as a code block (a Markdown renderer would make headings of it), and every line
+    other than the figure blocks the post writer emits has its `<` and `&` escaped, so HTML in a
+    paper or a model's reply shows as text.
+    """
+    lines = markdown.splitlines()
+    out: list[str] = []
+    if lines and lines[0] == "---" and "---" in lines[1:]:
+        end = lines.index("---", 1)
+        out += ["```yaml", *lines[1:end], "```"]  # YAML lines start with a key or "    - ": none closes the fence
+        lines = lines[end + 1:]
+    root = post_dir.resolve() if post_dir else None
+    for line in lines:
+        if not _POST_FIGURE_HTML.match(line):
+            out.append(line.replace("&", "&amp;").replace("<", "&lt;"))
+            continue
+        src = _POST_IMG_SRC.match(line)
+        if src and root is not None:
+            target = (root / html.unescape(src.group(1))).resolve()
+            if target.is_file() and target.is_relative_to(root):
+                line = line.replace(src.group(1), html.escape(file_url(target)), 1)
+        out.append(line)
+    return "\n".join(out)
+
+
 def run_daily(
     topic: str | None,
     days: float | None,
@@ -572,12 +669,16 @@ def run_daily(
     *,
     settings: Settings,
     arxiv=None,
-) -> Iterator[tuple[str, str, str | None]]:
-    """A topic's new arXiv papers -> the blog post, streamed as (status, post markdown, zip path)."""
+) -> Iterator[tuple[str, str, str, str | None]]:
+    """A topic's new arXiv papers -> the blog post, streamed as (status, post for display, post markdown, zip)."""
     from chatpaper.batch import DigestRequest, iter_run, zip_post  # noqa: PLC0415
 
     api_key = (api_key or "").strip() or None
-    markdown = ""
+    markdown, post_dir = "", None
+
+    def update(status: str, zipped: str | None = None) -> tuple[str, str, str, str | None]:
+        return status, post_for_display(markdown, post_dir), markdown, zipped
+
     try:
         if not (topic or "").strip():
             raise InvalidSourceError('Type a topic to search arXiv for, e.g. "Diffusion Models".')
@@ -588,25 +689,25 @@ def run_daily(
         request = DigestRequest(query=topic.strip(), days=int(days or 1), max_results=int(max_papers or 5),
                                 lang=lang or settings.lang, workers=max(1, settings.max_concurrency),
                                 out=runs_dir(settings) / "posts" / uuid.uuid4().hex)
-        yield "⏳ Searching arXiv…", markdown, None
+        yield update("⏳ Searching arXiv…")
         run = None
         for run in iter_run(request, settings=settings, provider=provider, arxiv=arxiv):
-            markdown = run.markdown
+            markdown, post_dir = run.markdown, run.post_dir
             if not run.total:
-                yield f"No new papers on “{escape_md(topic)}” in the last {request.days} day(s); widen the window.", \
-                    markdown, None
+                yield update(f"No new papers on “{escape_md(topic)}” in the last {request.days} day(s); "
+                             "widen the window.")
                 return
             if not run.finished:
-                yield f"⏳ {run.done} of {run.total} papers done…", markdown, None
+                yield update(f"⏳ {run.done} of {run.total} papers done…")
         assert run is not None  # iter_run always yields at least once
         failed = f" {len(run.failures)} could not be digested (see the end of the post)." if run.failures else ""
         status = f"✅ {run.written} of {run.total} papers in the post.{failed}"
-        yield "\n\n".join(filter(None, [status, notice])), markdown, str(zip_post(run.post_dir))
+        yield update("\n\n".join(filter(None, [status, notice])), str(zip_post(run.post_dir)))
     except ChatPaperError as exc:
-        yield f"⚠️ {escape_md(redact(str(exc), api_key))}", markdown, None
+        yield update(f"⚠️ {escape_md(redact(str(exc), api_key))}")
     except Exception:
         log.exception("unexpected error in the daily digest handler")  # the traceback goes to the log only
-        yield "⚠️ Something unexpected went wrong; please try again later.", markdown, None
+        yield update("⚠️ Something unexpected went wrong; please try again later.")
 
 
 def _daily_digest_tab(gr, settings: Settings) -> None:
@@ -628,9 +729,12 @@ def _daily_digest_tab(gr, settings: Settings) -> None:
             api_key = gr.Textbox(label="API key (this request only, never stored)", type="password")
         button = gr.Button("Write the post", variant="primary", elem_id="cp-daily-go")
         status = gr.Markdown(elem_id="cp-daily-status", sanitize_html=True, latex_delimiters=[])
-        post = gr.Code(label="Post (Markdown)", language="markdown", interactive=False, elem_id="cp-daily-post")
-        download = gr.File(label="Post and images (.zip)", interactive=False)
-        button.click(daily, [topic, days, max_papers, lang, provider, api_key], [status, post, download],
+        download = gr.File(label="Post and images (.zip, image links relative to the post)", interactive=False)
+        with gr.Tab("Post"):  # images served by the app; the Markdown and the zip keep relative paths
+            preview = gr.Markdown(elem_id="cp-daily-preview", sanitize_html=True, latex_delimiters=[])
+        with gr.Tab("Markdown"):
+            post = gr.Code(label="Post (Markdown)", language="markdown", interactive=False, elem_id="cp-daily-post")
+        button.click(daily, [topic, days, max_papers, lang, provider, api_key], [status, preview, post, download],
                      api_name="daily_digest")
 
 

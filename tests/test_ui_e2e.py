@@ -154,8 +154,11 @@ def test_uploaded_pdf_streams_header_first_then_each_stage(server):
     assert len(states) >= 4, [s["status"] for s in states]
     first_header = next(i for i, s in enumerate(states) if s["header"])
     assert "ChatPaper" in states[first_header]["header"]
-    assert "Writing" in states[first_header]["conclusion"]  # header shown before the stages finish
-    assert states[first_header]["gallery"], "the figures appear with the header"
+    # The header streams as soon as the text is parsed, while the figure PNGs are still being rendered.
+    assert not states[first_header]["gallery"] and "Rendering the figures" in states[first_header]["status"]
+    first_gallery = next(i for i, s in enumerate(states) if s["gallery"])
+    assert first_gallery > first_header
+    assert not states[first_gallery]["conclusion"] or "Writing" in states[first_gallery]["conclusion"]
     assert any("Writing" in s["conclusion"] and "Key takeaways" in s["summary"] for s in states)
     assert sum(o[6] != {"__type__": "update"} for o in outputs) <= 3, "figures are not re-sent on every update"
     out = as_dict(final)
@@ -168,7 +171,9 @@ def test_uploaded_pdf_streams_header_first_then_each_stage(server):
 
 
 def test_uploaded_corpus_pdf_gets_its_own_figures(server):
-    final, _ = call(server, pdf=corpus_pdf("1412.6980.pdf"), model="corpus-upload")
+    final, outputs = call(server, pdf=corpus_pdf("1412.6980.pdf"), model="corpus-upload")
+    first = next(s for s in page_states(outputs) if s["header"])
+    assert "Adam" in first["header"] and not first["gallery"]  # the header did not wait for the figures
     out = as_dict(final)
     assert out["status"].startswith("✅"), out["status"]
     assert "Adam" in out["header"]
@@ -254,9 +259,25 @@ def test_offline_provider_shows_the_notice_on_how_to_add_a_key(server):
 
 
 def test_daily_digest_tab_is_callable_and_explains_a_missing_topic(server):
-    status, post, zipped = Client(server.url, verbose=False).predict("", 1, 5, "en", "fake", "",
-                                                                    api_name="/daily_digest")
-    assert "Type a topic" in status and zipped is None
+    status, shown, post, zipped = Client(server.url, verbose=False).predict("", 1, 5, "en", "fake", "",
+                                                                           api_name="/daily_digest")
+    assert "Type a topic" in status and zipped is None and post == shown == ""
+
+
+def test_post_images_are_served_at_the_url_the_daily_tab_links(server):
+    import httpx
+
+    post_dir = ui.runs_dir(server.settings) / "posts" / "served-test"
+    image = post_dir / "images" / "paper" / "figures" / "p1-figure-1.png"
+    image.parent.mkdir(parents=True)
+    image.write_bytes(ui.EXAMPLE_PDF.read_bytes()[:64])
+    shown = ui.post_for_display('<img src="images/paper/figures/p1-figure-1.png" alt="Figure 1" align="middle">',
+                                post_dir)
+    src = shown.split('"')[1]
+    response = httpx.get(server.url + src, timeout=30)
+    assert response.status_code == 200 and response.content == image.read_bytes()
+    outside = httpx.get(server.url + ui.file_url(ROOT / "pyproject.toml"), timeout=30)
+    assert outside.status_code == 403  # only the run folders are served
 
 
 def test_served_config_keeps_no_run_history_and_limits_uploads(server):

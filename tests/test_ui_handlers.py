@@ -1,8 +1,10 @@
 """The app's formatting helpers and handler, at the library level (no server, no browser)."""
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -204,6 +206,41 @@ def test_a_repeat_reuses_the_parsed_paper_and_the_digest_cache(tmp_path, monkeyp
     assert second[-1].sections == first[-1].sections and second[-1].gallery == first[-1].gallery
 
 
+def test_read_paper_reports_the_text_before_any_figure_is_rendered(tmp_path):
+    from chatpaper.reading import read_paper
+
+    seen = []
+
+    def on_text(paper):
+        seen.append((paper.title, paper.figures, sorted((tmp_path / "figures").glob("*.png"))))
+
+    paper = read_paper(EXAMPLE_PDF, out_dir=tmp_path, settings=Settings(cache_dir=tmp_path / "cache"),
+                       on_text=on_text)
+    [(title, figures, pngs)] = seen
+    assert title == paper.title and "ChatPaper" in title
+    assert figures == [] and pngs == []  # called before extraction wrote anything
+    assert paper.figures and all((tmp_path / f.image).is_file() for f in paper.figures)
+
+
+def test_an_upload_streams_its_header_before_its_figures(tmp_path):
+    views = list(ui.run_summary("", EXAMPLE_PDF, "en", "offline", "", "", "", settings=Settings(cache_dir=tmp_path)))
+    first = next(v for v in views if v.header)
+    assert "ChatPaper: Faithful Structured Digests" in first.header
+    assert first.gallery == [] and "Rendering the figures" in first.status
+    with_figures = next(i for i, v in enumerate(views) if v.gallery)
+    assert next(i for i, v in enumerate(views) if v.header) < with_figures
+    assert not any(views[with_figures].sections.values())  # the figures come before the provider is built
+    assert views[-1].gallery == views[with_figures].gallery and views[-1].status.startswith("✅")
+
+
+def test_a_parse_error_in_the_worker_reaches_the_page_as_one_sentence(tmp_path):
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.7\n" + b"\x00garbage" * 50)
+    views = list(ui.run_summary("", broken, "en", "offline", "", "", "", settings=Settings(cache_dir=tmp_path)))
+    assert views[-1].final and views[-1].status.startswith("⚠️") and "broken.pdf" in views[-1].error
+    assert "Traceback" not in views[-1].status
+
+
 def test_missing_key_keeps_the_header_and_says_how_to_add_one(tmp_path):
     views = list(ui.run_summary("", EXAMPLE_PDF, "en", "gemini", "", "", "", settings=Settings(cache_dir=tmp_path)))
     last = views[-1]
@@ -267,19 +304,53 @@ def test_daily_digest_streams_the_post_and_offers_the_zip(tmp_path):
                                     settings=Settings(cache_dir=tmp_path)))
     finally:
         unregister_provider("fake-daily")
-    statuses = [status for status, _, _ in updates]
+    statuses = [status for status, _, _, _ in updates]
     assert any("of 2 papers done" in s for s in statuses[:-1])
-    status, markdown, zipped = updates[-1]
+    status, shown, markdown, zipped = updates[-1]
     assert status.startswith("✅ 2 of 2 papers"), status
     assert "Paper number 0" in markdown and "Paper number 1" in markdown and markdown.startswith("---")
     assert zipped and zipfile.is_zipfile(zipped)
     assert Path(zipped).resolve().is_relative_to((tmp_path / "runs").resolve())
+    # The page shows images the app serves; the post in the zip keeps its relative links.
+    relative = re.findall(r'<img src="([^"]+)"', markdown)
+    served = re.findall(r'<img src="([^"]+)"', shown)
+    assert relative and all(src.startswith("images/") for src in relative)
+    assert len(served) == len(relative) and all(src.startswith("gradio_api/file=/") for src in served)
+    assert all(Path(unquote(src.removeprefix("gradio_api/file="))).is_file() for src in served)
+    with zipfile.ZipFile(zipped) as zf:
+        post = next(zf.read(n).decode() for n in zf.namelist() if n.endswith(".md"))
+    assert re.findall(r'<img src="([^"]+)"', post) == relative and "gradio_api" not in post
+
+
+def test_post_for_display_serves_images_inside_the_post_and_shows_html_as_text(tmp_path):
+    (tmp_path / "images" / "p").mkdir(parents=True)
+    (tmp_path / "images" / "p" / "fig.png").write_bytes(b"png")
+    (tmp_path.parent / "outside.png").write_bytes(b"png")
+    markdown = "\n".join([
+        "---", "title: <script>alert(1)</script>", "---", "",
+        "## A <img src=x onerror=alert(1)> title &amp; more", "",
+        "<details>", "  <summary>Figures from the paper</summary>",
+        '<img src="images/p/fig.png" alt="Figure 1" align="middle">', "<p><em>Figure 1: a &lt;b&gt;</em></p>",
+        '<img src="images/p/missing.png" alt="Figure 2" align="middle">',
+        '<img src="../outside.png" alt="Figure 3" align="middle">',
+        "</details>",
+        '<img src="images/p/fig.png" onerror="alert(1)">',
+    ])
+    shown = ui.post_for_display(markdown, tmp_path)
+    fig = (tmp_path / "images" / "p" / "fig.png").resolve()
+    assert f'<img src="gradio_api/file={fig}" alt="Figure 1" align="middle">' in shown
+    assert '<img src="images/p/missing.png"' in shown and '<img src="../outside.png"' in shown  # left alone
+    assert shown.startswith("```yaml\ntitle: <script>alert(1)</script>\n```")  # code: shown, not run
+    assert "## A &lt;img src=x onerror=alert(1)> title &amp;amp; more" in shown
+    assert '&lt;img src="images/p/fig.png" onerror="alert(1)">' in shown  # not the writer's figure HTML
+    assert "<details>" in shown and "<p><em>Figure 1: a &lt;b&gt;</em></p>" in shown
+    assert ui.post_for_display(markdown, None).count("gradio_api") == 0
 
 
 def test_daily_digest_without_a_topic_or_papers_says_what_to_do(tmp_path):
     settings = Settings(cache_dir=tmp_path, provider="offline")
-    [(status, _, zipped)] = list(ui.run_daily("  ", 1, 5, "en", "offline", "", settings=settings))
+    [(status, _, _, zipped)] = list(ui.run_daily("  ", 1, 5, "en", "offline", "", settings=settings))
     assert "Type a topic" in status and zipped is None
-    *_, (status, _, zipped) = list(ui.run_daily("Nothing", 1, 5, "en", "offline", "", arxiv=FakeArxiv(0),
+    *_, (status, _, _, zipped) = list(ui.run_daily("Nothing", 1, 5, "en", "offline", "", arxiv=FakeArxiv(0),
                                                 settings=settings))
     assert "No new papers" in status and zipped is None
