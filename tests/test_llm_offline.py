@@ -445,3 +445,22 @@ def test_without_a_conclusion_significance_is_what_the_paper_says_of_its_own_wor
     d = extract_digest(make_paper(pages=[page1, PAGE2, page3], sections=sections))
     assert d.conclusion.significance.text != "Image tagging is a key task for photo search and organisation."
     assert re.search(r"\b(?:we|our|this work|this paper|TinyNet)\b", d.conclusion.significance.text, re.I)
+
+
+def test_someone_elses_system_is_never_the_proposed_method_or_the_innovation():
+    credited = "In this paper, we use the novel tagging system developed by Smith and Jones [6] as our backbone. "
+    page1 = PAGE1.replace("We show that sparse codes", credited + "We show that sparse codes")
+    d = extract_digest(make_paper(pages=[page1, PAGE2, PAGE3]))
+    assert "developed by Smith" not in d.summary.proposed_method.text
+    assert "developed by Smith" not in d.conclusion.innovation.text
+
+
+def test_a_passive_voice_proposal_counts_as_what_the_paper_proposes():
+    abstract = ("Image tagging is a key task for photo search and organisation.\n"
+                "A sparse coding network for tagging images in a single pass is proposed and evaluated.\n")
+    page1 = PAGE1.replace("Image tagging is a key task for photo search and organisation.\n", abstract)
+    page1 = page1.replace("In this paper, we propose TinyNet, a sparse coding network that tags images in a single pass.\n",
+                          "")
+    d = extract_digest(make_paper(pages=[page1, PAGE2, PAGE3]))
+    proposing = {d.summary.one_line.text, d.summary.proposed_method.text}
+    assert "A sparse coding network for tagging images in a single pass is proposed and evaluated." in proposing

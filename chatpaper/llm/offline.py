@@ -86,6 +86,8 @@ PROPOSE = _cues(
     (r"\bwe (?:show|demonstrate|investigate|study|explore|address|leverage|reformulate|extend|formulate|apply|"
      r"build|derive|focus|tackle|aim)\b", 1.5),
     (r"\bnovel\b|\bnew\b", 1.5),
+    # The passive voice of many abstracts: "A complete parametrization ... is proposed".
+    (r"\b(?:is|are) (?:here |thus )?(?:proposed|developed|presented|introduced)\b", 2.0),
     (r"\bour (?:method|approach|model|framework|algorithm|system|technique|scheme|pipeline)\b", 1.0),
     (r"\bcalled\b|\bnamed\b|\bdubbed\b|\btermed\b", 1.0),
     (r"\bcontributions?\b", 1.0),
@@ -156,6 +158,14 @@ _WE = re.compile(r"\b(?:we|our)\b", re.I)
 # A sentence whose subject is someone else's work: "[30] use a random forest ...", "Towsey et al. [19] provide ...".
 _OTHERS_SUBJECT = re.compile(
     r"^(?:\[\d[^\]]*\]|(?:[A-Z][\w\-]+ )?[A-Z][\w\-]+ (?:et al\.|and [A-Z][\w\-]+),? ?(?:\[\d[^\]]*\]|\((?:19|20)\d\d\w?\)))")
+# ... or credits it to someone else: "the system developed by Benetos and Weyde [6]", "proposed by Poliner et al.".
+_CREDITED = re.compile(r"\b(?:proposed|developed|introduced|presented|designed|invented|described) (?:by|in) "
+                       r"(?:[A-Z][\w\-]+|\[\d)")
+
+
+def about_others(text: str) -> bool:
+    """The sentence reports someone else's work: it is not this paper's method or innovation."""
+    return bool(_OTHERS_SUBJECT.match(text) or _CREDITED.search(text))
 
 # Numbers that report a result, not a citation, a year or a cross-reference.
 _NOT_A_RESULT = re.compile(
@@ -295,7 +305,7 @@ class _Picker:
         standalone: bool = False,
     ) -> Sentence | None:
         """The highest-scoring sentence among the weighted roles ("*" = any role); `others` weighs
-        sentences about someone else's work ("[16] propose ..."); `standalone` skips the ones that lean
+        sentences about someone else's work ("[16] propose ...", 0 excludes them); `standalone` skips the ones that lean
         on the sentence before ("Then we report ...")."""
         best, best_value = None, minimum
         for s in self.good:
@@ -304,7 +314,7 @@ class _Picker:
                 continue
             if standalone and _REFERS_BACK.match(s.text):
                 continue
-            if others != 1.0 and _OTHERS_SUBJECT.match(s.text):
+            if others != 1.0 and about_others(s.text):
                 w *= others
             value = key(s, self.scores[s.index]) * w * (0.2 + 0.8 * s.quality)
             if value > best_value and (allow_used or not self.is_duplicate(s)):
@@ -426,9 +436,11 @@ def _summary(p: _Picker, paper: Paper) -> tuple[SummaryStage, MethodsStage]:
             {"front": 1.2, "introduction": 1.0, "method": 0.9, "conclusion": 0.6},
             lambda s, c: c.propose + 0.5 * c.method,
             minimum=1.5,
+            others=0.0,  # "we use the system developed by X [6]" is not what the paper proposes
         ),
         lambda: p.first(p.by_role("method")),
-        lambda: p.best({"*": 1.0}, lambda s, c: c.propose),
+        lambda: p.best({"*": 1.0}, lambda s, c: c.propose, others=0.0),
+        lambda: p.best({"*": 1.0}, lambda s, c: c.propose, others=0.0, allow_used=True),
     )
     # key_takeaways are chosen last (they avoid everything else); one_line is a placeholder here.
     return SummaryStage(
@@ -556,7 +568,7 @@ def _lead(p: _Picker, group: list[Sentence]) -> Sentence | None:
 
     def value(s: Sentence) -> float:
         backward = 0.6 if _REFERS_BACK.match(s.text) else 1.0
-        backward *= 0.3 if _OTHERS_SUBJECT.match(s.text) else 1.0  # a step of the paper's method, not a cited one
+        backward *= 0.3 if about_others(s.text) else 1.0  # a step of the paper's method, not a cited one
         backward *= 0.3 if is_roadmap(s.text) else 1.0  # "we describe ... in the next sections"
         backward *= 0.3 if s.text.rstrip("\"'”’)").endswith("?") else 1.0  # a question asks; a step says what is done
         return weights[group.index(s)] * (0.4 + 0.6 * s.quality) * backward + 0.03 * p.scores[s.index].method
@@ -599,11 +611,13 @@ def _conclusion(p: _Picker) -> ConclusionStage:
         lambda: p.best({"front": 1.0, "introduction": 0.6}, _of_own_work, minimum=2.0, allow_used=True),
     )
     innovation = p.pick(
+        # Never someone else's idea ("an HMM initially proposed by Poliner et al.") as this paper's innovation.
         lambda: p.best({"conclusion": 1.2, "discussion": 1.0, "front": 1.0, "introduction": 0.9},
-                       lambda s, c: (c.innovation + 0.5 * c.propose) * (1.0 if c.ours else 0.4), minimum=2.0),
+                       lambda s, c: (c.innovation + 0.5 * c.propose) * (1.0 if c.ours else 0.4), minimum=2.0,
+                       others=0.0),
         lambda: p.best({"front": 1.0, "introduction": 1.0, "conclusion": 1.0, "method": 0.8},
-                       lambda s, c: (c.innovation + c.propose) if c.ours else 0.0, minimum=0.5),
-        lambda: p.best({"*": 1.0}, lambda s, c: c.innovation),
+                       lambda s, c: (c.innovation + c.propose) if c.ours else 0.0, minimum=0.5, others=0.0),
+        lambda: p.best({"*": 1.0}, lambda s, c: c.innovation, others=0.0),
         lambda: p.first(p.by_role("method")),
     )
     performance = p.pick(
@@ -900,7 +914,7 @@ class OfflineProvider(Provider):
     extractive = True
     default_model = None
     context_window = 10**9  # it reads the whole paper: no prompt, no budget
-    version = "5"  # of the extraction rules; part of the chain's cache key
+    version = "6"  # of the extraction rules; part of the chain's cache key
 
     _CACHE_SIZE = 8
 
