@@ -77,7 +77,7 @@ OFFLINE_NOTICE = (
 # a clicked figure opens over the whole window, not inside the column.
 CSS = """
 #cp-status:empty { display: none; }
-#cp-gallery .grid-wrap { max-height: none; min-height: 0; overflow-y: visible; }
+#cp-gallery .grid-wrap { max-height: none; min-height: 0; overflow-y: visible; padding-top: var(--size-10); }
 #cp-gallery .grid-container { grid-template-rows: none; grid-auto-rows: auto; }
 #cp-gallery .thumbnail-lg { aspect-ratio: auto; height: auto; display: flex; flex-direction: column;
   background: white; }
@@ -622,6 +622,7 @@ def create_app(settings: Settings | None = None) -> gr.Blocks:
 _POST_FIGURE_HTML = re.compile(r'^(?:<details>|</details>|\s*<summary>[^<>]*</summary>|<p><em>[^<>]*</em></p>|'
                                r'<img src="[^"<>]*" alt="[^"<>]*" align="middle">)$')
 _POST_IMG_SRC = re.compile(r'^<img src="([^"<>]*)"')
+_UNSAFE_LINK = re.compile(r"\]\(\s*(?!https?://|mailto:)([a-z][a-z0-9+.-]*:)", re.IGNORECASE)  # [x](javascript:…)
 
 
 def file_url(path: Path) -> str:
@@ -636,8 +637,8 @@ def post_for_display(markdown: str, post_dir: Path | None) -> str:
 
     The post on disk and in the zip keeps its relative image paths; only this view changes. The front
     matter is shown as a code block (a Markdown renderer would make headings of it), and every line
-    other than the figure blocks the post writer emits has its `<` and `&` escaped, so HTML in a
-    paper or a model's reply shows as text.
+    other than the figure blocks the post writer emits has its `<` and `&` escaped (and links other
+    than http(s) and mailto broken), so HTML in a paper or a model's reply shows as text.
     """
     lines = markdown.splitlines()
     out: list[str] = []
@@ -648,7 +649,7 @@ def post_for_display(markdown: str, post_dir: Path | None) -> str:
     root = post_dir.resolve() if post_dir else None
     for line in lines:
         if not _POST_FIGURE_HTML.match(line):
-            out.append(line.replace("&", "&amp;").replace("<", "&lt;"))
+            out.append(_UNSAFE_LINK.sub(r"]\\(\1", line.replace("&", "&amp;").replace("<", "&lt;")))
             continue
         src = _POST_IMG_SRC.match(line)
         if src and root is not None:

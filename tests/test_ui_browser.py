@@ -6,8 +6,10 @@ Screenshots go to test-artifacts/ (gitignored). Waits are on selectors, with gen
 from __future__ import annotations
 
 import json
+import re
 import socket
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pymupdf
@@ -18,6 +20,7 @@ from chatpaper import ui
 from chatpaper.llm.fake import ScriptedProvider, canned_reply, stage_of
 from chatpaper.llm.registry import register_provider, unregister_provider
 from chatpaper.settings import Settings
+from conftest import corpus_pdf
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
@@ -165,10 +168,59 @@ def test_uploaded_pdf_is_summarised(page):
     page.wait_for_selector("#cp-gallery img")
     assert "Key takeaways" in page.inner_text("#cp-summary")
     shot(page, "ui-upload.png")
-    page.locator("#cp-gallery button.thumbnail-item").first.click()  # a figure opens large
+    page.locator("#cp-gallery button.thumbnail-item").first.click()  # a figure opens large, over the window
     preview = page.wait_for_selector("#cp-gallery .preview img")
-    assert preview.bounding_box()["width"] > 400
-    shot(page, "ui-figure-preview.png")
+    assert preview.bounding_box()["width"] > 0.6 * page.viewport_size["width"]
+    assert page.is_visible("#cp-gallery .preview .caption:has-text('Figure 1 (p. 1)')")
+    page.screenshot(path=str(ARTIFACTS / "ui-figure-preview.png"))
+    page.keyboard.press("Escape")  # and closes again
+    page.wait_for_selector("#cp-gallery .preview", state="detached")
+
+
+def test_a_corpus_paper_shows_each_figure_at_column_width_with_its_whole_caption(page):
+    page.set_input_files("#cp-upload input[type=file]", str(corpus_pdf("1412.6980.pdf")))
+    wait_for_upload(page, "1412.6980.pdf")
+    page.click("#cp-go")
+    page.wait_for_selector("#cp-status :text('Done')")
+    page.wait_for_selector("#cp-gallery img")
+    layout = page.evaluate("""() => {
+        const grid = document.querySelector('#cp-gallery .grid-container').getBoundingClientRect();
+        return [...document.querySelectorAll('#cp-gallery .thumbnail-lg')].map(item => {
+            const img = item.querySelector('img').getBoundingClientRect();
+            const caption = item.querySelector('.caption-label');
+            return {img_w: img.width, img_h: img.height, grid_w: grid.width, item_h: item.getBoundingClientRect().height,
+                    caption: caption.innerText, clipped: caption.scrollWidth > caption.clientWidth + 1};
+        });
+    }""")
+    assert len(layout) >= 2, layout
+    for item in layout:
+        assert item["img_w"] > 0.9 * item["grid_w"], item  # full column width: the plot labels can be read
+        assert item["item_h"] < item["img_h"] + 150, item  # no square box of empty margin around a wide figure
+        assert item["caption"].startswith("Figure") and not item["clipped"], item
+    shot(page, "ui-gallery-corpus.png")
+
+
+def test_daily_digest_post_shows_its_figures_in_the_page(page):
+    now = (datetime.now(UTC) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    feed = re.sub(r"<(published|updated)>[^<]+</", rf"<\1>{now}</",
+                  (FIXTURES / "search_diffusion.xml").read_text(encoding="utf-8"))  # new papers, whatever today is
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add_passthru("http://127.0.0.1")
+        mock.get(API, body=feed, content_type="application/atom+xml; charset=utf-8")
+        mock.get(re.compile(r"https?://(export\.)?arxiv\.org/pdf/.+"), body=ui.EXAMPLE_PDF.read_bytes(),
+                 content_type="application/pdf")
+        page.get_by_role("tab", name="Daily digest").click()
+        page.locator("#cp-daily-topic textarea, #cp-daily-topic input").first.fill("Diffusion Models")
+        page.click("#cp-daily-go")
+        page.wait_for_selector("#cp-daily-status :text('papers in the post')", timeout=3 * TIMEOUT)
+    assert "✅" in page.inner_text("#cp-daily-status"), page.inner_text("#cp-daily-status")
+    page.evaluate("document.querySelectorAll('#cp-daily-preview details').forEach(d => d.open = true)")
+    page.wait_for_function("""() => {
+        const imgs = [...document.querySelectorAll('#cp-daily-preview img')];
+        return imgs.length > 0 && imgs.every(img => img.complete && img.naturalWidth > 0);
+    }""")  # every figure of the post loads from the app: no broken image
+    assert page.locator("#cp-daily-preview h2").count() >= 1
+    shot(page, "ui-daily-digest.png")
 
 
 def test_script_and_img_onerror_in_paper_and_reply_execute_nothing(page, tmp_path):

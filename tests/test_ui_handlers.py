@@ -335,6 +335,7 @@ def test_post_for_display_serves_images_inside_the_post_and_shows_html_as_text(t
         '<img src="../outside.png" alt="Figure 3" align="middle">',
         "</details>",
         '<img src="images/p/fig.png" onerror="alert(1)">',
+        "Code: [repo](https://github.com/a/b) and [x](javascript:alert(1)) and [y]( data:text/html,hi)",
     ])
     shown = ui.post_for_display(markdown, tmp_path)
     fig = (tmp_path / "images" / "p" / "fig.png").resolve()
@@ -344,6 +345,7 @@ def test_post_for_display_serves_images_inside_the_post_and_shows_html_as_text(t
     assert "## A &lt;img src=x onerror=alert(1)> title &amp;amp; more" in shown
     assert '&lt;img src="images/p/fig.png" onerror="alert(1)">' in shown  # not the writer's figure HTML
     assert "<details>" in shown and "<p><em>Figure 1: a &lt;b&gt;</em></p>" in shown
+    assert "[repo](https://github.com/a/b)" in shown and "](javascript" not in shown and "]( data:" not in shown
     assert ui.post_for_display(markdown, None).count("gradio_api") == 0
 
 
