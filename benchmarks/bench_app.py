@@ -1,7 +1,7 @@
 """The app, served on a loopback port and called with gradio_client: latency as a user sees it (prints only).
 
 Scenarios, each on papers the digest cache has not seen (distinct PDFs or model names):
-  1. offline provider, one user at a time: click -> header, click -> full digest;
+  1. offline provider, one user at a time: click -> header, -> figure gallery, -> full digest;
   2. fake provider at a fixed latency L per LLM call, one user at a time: the same two times;
   3. the fake provider with 8 concurrent gradio_client users: p50/p95 of both times, and the
      ratio of the p50s to scenario 2's (the baseline of this run);
@@ -69,21 +69,25 @@ def papers(folder: Path, count: int) -> tuple[list[Path], str]:
     return example_variants(folder, count), "example variants"
 
 
-def one_request(url: str, pdf: Path | None, provider: str, model: str, arxiv: str = "") -> tuple[float, float, int]:
-    """-> (seconds to the first update with a header, seconds to the last update, finished well)."""
+def one_request(url: str, pdf: Path | None, provider: str, model: str, arxiv: str = ""
+                ) -> tuple[float, float, float, int]:
+    """-> (seconds to the first update with a header, ... with figures, ... to the last update, finished well)."""
     client = Client(url, verbose=False)
     start = time.perf_counter()
     job = client.submit(arxiv, handle_file(str(pdf)) if pdf else None, "en", provider, model, "", "",
                         api_name="/summarize")
-    header_at = None
+    header_at = figures_at = None
     last = None
     for outputs in job:
         last = outputs
         if header_at is None and outputs[1]:
             header_at = time.perf_counter() - start
+        if figures_at is None and isinstance(outputs[6], list) and outputs[6]:  # a skipped output is a dict
+            figures_at = time.perf_counter() - start
     done_at = time.perf_counter() - start
     ok = int(bool(last) and str(last[0]).startswith("✅"))
-    return header_at if header_at is not None else done_at, done_at, ok
+    return (header_at if header_at is not None else done_at, figures_at if figures_at is not None else done_at,
+            done_at, ok)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -91,11 +95,13 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def line(name: str, header: list[float], done: list[float], ok: int, total: int) -> None:
+def line(name: str, header: list[float], figures: list[float], done: list[float], ok: int, total: int) -> None:
     if len(header) == 1:
-        print(f"{name:<34} header {header[0]:6.2f} s   full digest {done[0]:6.2f} s   ok {ok}/{total}")
+        print(f"{name:<34} header {header[0]:5.2f} s   figures {figures[0]:5.2f} s   full digest {done[0]:5.2f} s   "
+              f"ok {ok}/{total}")
     else:
         print(f"{name:<34} header p50 {statistics.median(header):5.2f} s p95 {percentile(header, 0.95):5.2f} s   "
+              f"figures p50 {statistics.median(figures):5.2f} s   "
               f"full p50 {statistics.median(done):5.2f} s p95 {percentile(done, 0.95):5.2f} s   ok {ok}/{total}")
 
 
@@ -123,13 +129,13 @@ def main() -> int:
         try:
             one_request(url, pdfs[-1], "offline", "warm-up")  # imports, first parse: not measured
 
-            h, d, ok = one_request(url, pdfs[0], "offline", "")
-            line("1. offline, one user", [h], [d], ok, 1)
+            h, f, d, ok = one_request(url, pdfs[0], "offline", "")
+            line("1. offline, one user", [h], [f], [d], ok, 1)
 
-            h1, d1, ok = one_request(url, pdfs[1], "bench-fake", "single")
-            line(f"2. fake L={args.latency:g}s, one user", [h1], [d1], ok, 1)
+            h1, f1, d1, ok = one_request(url, pdfs[1], "bench-fake", "single")
+            line(f"2. fake L={args.latency:g}s, one user", [h1], [f1], [d1], ok, 1)
 
-            results: list[tuple[float, float, int]] = []
+            results: list[tuple[float, float, float, int]] = []
             lock = threading.Lock()
 
             def user(i: int) -> None:
@@ -144,13 +150,14 @@ def main() -> int:
             for t in threads:
                 t.join()
             wall = time.perf_counter() - start
-            headers, dones = [r[0] for r in results], [r[1] for r in results]
-            line(f"3. fake, {args.users} concurrent users", headers, dones, sum(r[2] for r in results), args.users)
+            headers, figures, dones = [r[0] for r in results], [r[1] for r in results], [r[2] for r in results]
+            line(f"3. fake, {args.users} concurrent users", headers, figures, dones, sum(r[3] for r in results),
+                 args.users)
             print(f"   wall {wall:.2f} s; p50 vs one user: header x{statistics.median(headers) / h1:.1f}, "
                   f"full digest x{statistics.median(dones) / d1:.1f}")
 
-            h, d, ok = one_request(url, pdfs[1], "bench-fake", "single")
-            line("4. repeat of 2 (digest cache)", [h], [d], ok, 1)
+            h, f, d, ok = one_request(url, pdfs[1], "bench-fake", "single")
+            line("4. repeat of 2 (digest cache)", [h], [f], [d], ok, 1)
             print(f"   cached full digest is x{d1 / d:.1f} faster than uncached")
 
             import responses  # noqa: PLC0415 - a test dependency, only this scenario needs it
@@ -162,8 +169,8 @@ def main() -> int:
                          content_type="application/atom+xml; charset=utf-8")
                 mock.get("https://arxiv.org/pdf/2405.15619v1", body=pdfs[0].read_bytes(),
                          content_type="application/pdf")
-                h, d, ok = one_request(url, None, "bench-fake", "arxiv", arxiv="2405.15619v1")
-            line("5. arXiv ID (mocked), fake", [h], [d], ok, 1)
+                h, f, d, ok = one_request(url, None, "bench-fake", "arxiv", arxiv="2405.15619v1")
+            line("5. arXiv ID (mocked), fake", [h], [f], [d], ok, 1)
         finally:
             app.close()
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
