@@ -324,7 +324,20 @@ University</p>
     return doc.tobytes(), truth
 
 
-def lncs_paper() -> tuple[bytes, Truth]:
+LNCS_AUTHORS = {
+    "plain": 'Frank Meyer<sup>1</sup>, Greta Schulz<sup>2</sup>, and Hans\nVogel<sup>1</sup>',
+    # ORCID iDs after each name make the list wrap in the middle of the last name
+    "orcid": ('Frank Meyer<sup>1[0000-0002-1825-0097]</sup>, Greta Schulz<sup>2[0000-0001-5109-3700]</sup>, and '
+              'Hans Vogel<sup>1[0000-0003-1234-5678]</sup>'),
+    "glued_digits": "Frank Meyer1, Greta Schulz2, and Hans Vogel1",  # markers on the baseline
+    "envelope": 'Frank Meyer<sup>1(&#9993;)</sup>, Greta Schulz<sup>2</sup>, and Hans Vogel<sup>1</sup>',
+    "smallcaps": ", ".join(f"{a[0]}<span style='font-size:8pt'>{a[1:].upper()}</span> {b[0]}<span style='font-size:8pt'>"
+                           f"{b[1:].upper()}</span><sup>{n}</sup>"
+                           for a, b, n in (("Frank", "Meyer", 1), ("Greta", "Schulz", 2), ("Hans", "Vogel", 1))),
+}
+
+
+def lncs_paper(authors: str = "plain") -> tuple[bytes, Truth]:
     """Springer LNCS: narrow page, run-in "Abstract." and "Keywords:", "Fig. 1." captions, "and" with a comma."""
     layout = Layout(width=612, height=792, margin_x=120, margin_top=90, margin_bottom=100,
                     css="body {font-family: serif; font-size: 10pt; text-align: justify} "
@@ -333,8 +346,7 @@ def lncs_paper() -> tuple[bytes, Truth]:
     title = "Graph Neural Ranking for Scholarly Search"
     front = f"""
 <p style="font-size:14pt;font-weight:bold;text-align:center">{title}</p>
-<p style="text-align:center;font-size:10pt">Frank Meyer<sup>1</sup>, Greta Schulz<sup>2</sup>, and Hans
-Vogel<sup>1</sup></p>
+<p style="text-align:center;font-size:10pt">{LNCS_AUTHORS[authors]}</p>
 <p style="text-align:center;font-size:9pt;margin-bottom:0"><sup>1</sup> Technical University of Testing, Testburg,
 Germany</p>
 <p style="text-align:center;font-size:9pt;margin-top:0;margin-bottom:0">{{meyer,vogel}}@tu-testing.de</p>
@@ -358,7 +370,8 @@ by text alone. {body(5, 1)}</p>
     )
     doc = typeset(layout, front, main)
     figs = place_figures(doc, layout, [("Fig. 1.", "raster"), ("Fig. 2.", "vector")])
-    truth = Truth(title=title, authors=["Frank Meyer", "Greta Schulz", "Hans Vogel"],
+    names = ["Frank Meyer", "Greta Schulz", "Hans Vogel"]
+    truth = Truth(title=title, authors=[n.upper() for n in names] if authors == "smallcaps" else names,
                   abstract_start="Scholarly search engines rank papers",
                   sections=["Introduction", "Preliminaries", "Learning to Rank with Citation Graphs", "Evaluation",
                             "Conclusion and Future Work"],
@@ -467,3 +480,220 @@ PAPERS: dict[str, Callable[[], tuple[bytes, Truth]]] = {
     "ieee": ieee_paper,
     "review": review_copy_paper,
 }
+
+
+def iclr_paper() -> tuple[bytes, Truth]:
+    """ICLR: left-aligned title and author block ("&" before the last name, a footnote star), small-caps
+    "ABSTRACT", headings in capitals, a two-line heading, and lettered appendices after the references."""
+    layout = Layout(css="body {font-family: serif; font-size: 10pt; text-align: justify} "
+                        "h2 {font-size: 12pt; font-weight: bold; margin-top: 10pt; margin-bottom: 4pt} "
+                        "h3 {font-size: 10pt; font-weight: bold; margin-top: 6pt}")
+    title = "Learning Rate Warmup Is Implicit Curvature Control"
+    front = f"""
+<p style="font-size:17pt;font-weight:bold;margin-bottom:14pt">{title}</p>
+<p style="font-weight:bold;margin-bottom:0">Lena Fischer<sup>&#8727;</sup>, Marco Bianchi &amp; Nora Haddad</p>
+<p style="margin-top:0;margin-bottom:0">Department of Statistics</p>
+<p style="margin-top:0;margin-bottom:0">University of Exampleton</p>
+<p style="margin-top:0">{{lena,marco,nora}}@exampleton.ac.uk</p>
+<p style="text-align:center;font-size:12pt;margin-top:12pt">A<span style="font-size:9.6pt">BSTRACT</span></p>
+<p style="margin-left:36pt;margin-right:36pt">Warmup is used in nearly every large training run, yet why it
+helps is unclear. {body(5, 2)}</p>"""
+
+    def h2(t: str) -> str:
+        return f"<h2>{t.upper()}</h2>"
+
+    main = (
+        h2("1 Introduction") + _p(9) + _p(6, 3)
+        + h2("2 Related Work") + _p(7, 1)
+        + h2("3 Warmup as Curvature Control in Adaptive Optimisers for Deep Networks")
+        + "<p>We show that warmup keeps the sharpness below the stability threshold. " + body(6, 4) + "</p>"
+        + "<h3>3.1 A Simple Model</h3>" + _p(7, 5)
+        + figure_html("Figure 1: Sharpness during the first thousand steps with and without warmup.")
+        + "<h3>3.2 Consequences</h3>" + _p(6, 1)
+        + h2("4 Experiments") + _p(9, 2)
+        + TABLE_HTML.format(caption="Table 1: Final loss with each schedule.") + _p(5, 3)
+        + h2("5 Conclusion") + _p(6, 6)
+        + h2("References") + "<p style='font-size:9pt'>Ann Other. A cited work. In ICLR, 2020.</p>"
+        + h2("A Proofs") + _p(6, 1)
+        + figure_html("Figure 2: Sharpness for three more learning rates.") + _p(3, 2)
+        + h2("B Additional Experiments") + _p(6, 3)
+    )
+    doc = typeset(layout, front, main)
+    figs = place_figures(doc, layout, [("Figure 1:", "vector"), ("Figure 2:", "raster")])
+    for page in doc:
+        page.insert_text((72, 45), "Published as a conference paper at ICLR 2026", fontsize=9, fontname="tiro")
+    truth = Truth(title=title, authors=["Lena Fischer", "Marco Bianchi", "Nora Haddad"],
+                  abstract_start="Warmup is used in nearly every large training run",
+                  sections=["INTRODUCTION", "RELATED WORK",
+                            "WARMUP AS CURVATURE CONTROL IN ADAPTIVE OPTIMISERS FOR DEEP NETWORKS", "EXPERIMENTS",
+                            "CONCLUSION"],
+                  method="WARMUP AS CURVATURE CONTROL IN ADAPTIVE OPTIMISERS FOR DEEP NETWORKS",
+                  conclusion="CONCLUSION", figures=figs, affiliation="Department of Statistics, University of Exampleton")
+    return doc.tobytes(), truth
+
+
+def cvpr_paper() -> tuple[bytes, Truth]:
+    """CVPR review copy: two columns, "1. Introduction" with dots, line numbers in both margins, a teaser
+    figure across the page above the abstract, authors with symbols on two rows."""
+    layout = Layout(width=612, height=792, margin_x=54, margin_top=72, columns=2, gutter=20,
+                    css="body {font-family: serif; font-size: 10pt; text-align: justify} "
+                        "h2 {font-size: 12pt; font-weight: bold; margin-top: 8pt; margin-bottom: 4pt} "
+                        "h3 {font-size: 10pt; font-weight: bold; margin-top: 6pt}")
+    title = "Neural Texture Fields for Relightable Object Capture"
+    teaser = 200
+    front = f"""
+<p style="font-size:14pt;font-weight:bold;text-align:center">{title}</p>
+<p style="text-align:center;font-size:11pt;margin-bottom:0">Omar Farouk<sup>1&#8727;</sup> &nbsp; Petra Novak<sup>2&#8727;</sup>
+&nbsp; Quentin Moreau<sup>1</sup> &nbsp; Rina Takahashi<sup>3&#8224;</sup></p>
+<p style="text-align:center;font-size:11pt;margin-top:2pt">Sven Olsen<sup>2</sup> &nbsp; Tara Singh<sup>1</sup></p>
+<p style="text-align:center;font-size:10pt;margin-bottom:0"><sup>1</sup>Vision Institute of Testing
+&nbsp; <sup>2</sup>Capture Lab &nbsp; <sup>3</sup>Render Corp.</p>
+<div style="height:{teaser}px"></div>
+<p style="font-size:9pt">Figure 1. Objects captured under one light and relit under new ones by our texture fields.</p>
+"""
+    main = (
+        "<p style='text-align:center;font-weight:bold;font-size:12pt'>Abstract</p>"
+        f"<p style='font-style:italic'>Capturing objects so that they can be relit is slow. {body(6, 1)}</p>"
+        "<h2>1. Introduction</h2>" + _p(9) + _p(7, 2)
+        + "<h2>2. Related Work</h2>" + _p(8, 3)
+        + "<h2>3. Method</h2>" + _p(6, 4) + "<h3>3.1. Texture Fields</h3>" + _p(7, 5)
+        + figure_html("Figure 2. Overview of the capture pipeline, from photographs to a relightable field.")
+        + "<h3>3.2. Relighting</h3>" + _p(6, 6)
+        + "<h2>4. Experiments</h2>" + _p(9, 1)
+        + TABLE_HTML.format(caption="Table 1. Relighting error on the test objects.") + _p(6, 2)
+        + "<h2>5. Conclusion</h2>" + _p(6, 3)
+        + "<h2>References</h2><p style='font-size:9pt'>[1] A. Other. A cited work. In CVPR, 2020.</p>"
+    )
+    doc = typeset(layout, front, main)
+    page = doc[0]
+    cap = page.search_for("Figure 1.")[0]
+    raster_plot(page, pymupdf.Rect(90, cap.y0 - teaser + 6, 522, cap.y0 - 8))
+    figs = [("Figure 1", 1)] + place_figures(doc, layout, [("Figure 2.", "vector")])
+    for page in doc:
+        n = 0
+        for y in range(80, 720, 12):
+            page.insert_text((22, y), f"{page.number * 60 + n:03d}", fontsize=7, color=(0.4, 0.4, 1))
+            page.insert_text((574, y), f"{page.number * 60 + n + 54:03d}", fontsize=7, color=(0.4, 0.4, 1))
+            n += 1
+        page.insert_text((220, 40), "CVPR 2026 Submission #1234. CONFIDENTIAL REVIEW COPY.", fontsize=8)
+    truth = Truth(title=title, authors=["Omar Farouk", "Petra Novak", "Quentin Moreau", "Rina Takahashi", "Sven Olsen",
+                                        "Tara Singh"],
+                  abstract_start="Capturing objects so that they can be relit",
+                  sections=["Introduction", "Related Work", "Method", "Experiments", "Conclusion"],
+                  method="Method", conclusion="Conclusion", figures=figs, affiliation="Vision Institute of Testing")
+    return doc.tobytes(), truth
+
+
+def aaai_paper() -> tuple[bytes, Truth]:
+    """AAAI: two columns, unnumbered centred headings, the method named after itself, a closing
+    "Conclusion and Outlook", bold unnumbered subsections."""
+    layout = Layout(width=612, height=792, margin_x=54, margin_top=54, columns=2, gutter=20,
+                    css="body {font-family: serif; font-size: 10pt; text-align: justify} "
+                        "h2 {font-size: 11.5pt; font-weight: bold; text-align: center; margin-top: 8pt} "
+                        "h3 {font-size: 10pt; font-weight: bold; margin-top: 6pt}")
+    title = "Hierarchical Prompt Tuning for Few-Shot Table Question Answering"
+    front = f"""
+<p style="font-size:14.5pt;font-weight:bold;text-align:center">{title}</p>
+<p style="text-align:center;font-size:11pt;font-weight:bold;margin-bottom:0">Uma Patel<sup>1</sup>, Victor Chen<sup>2</sup>,
+Wei Zhang<sup>1,2</sup></p>
+<p style="text-align:center;font-size:9pt;margin-top:2pt;margin-bottom:0"><sup>1</sup>School of Computing, Example
+State University</p>
+<p style="text-align:center;font-size:9pt;margin-top:0"><sup>2</sup>Table AI Research<br/>uma@esu.edu,
+victor@tableai.com, wzhang@esu.edu</p>"""
+    main = (
+        "<p style='text-align:center;font-weight:bold;font-size:11.5pt'>Abstract</p>"
+        f"<p style='margin-left:10pt;margin-right:10pt'>Question answering over tables needs many labels. {body(6, 2)}</p>"
+        "<h2>Introduction</h2>" + _p(9) + _p(6, 4)
+        + "<h2>Related Work</h2>" + _p(8, 1)
+        + "<h2>Hierarchical Prompt Tuning</h2><p>We propose prompts at two levels, one for the table and one for "
+          "the question. " + body(6, 3) + " We propose a sharing scheme too.</p>"
+        + "<h3>Table Prompts</h3>" + _p(7, 4)
+        + figure_html("Figure 1: The two levels of prompts and where they enter the encoder.")
+        + "<h3>Question Prompts</h3>" + _p(6, 5)
+        + "<h2>Experiments</h2>" + _p(9, 6)
+        + TABLE_HTML.format(caption="Table 1: Accuracy with 16, 32 and 64 training examples.") + _p(5, 1)
+        + figure_html("Figure 2: Accuracy against the number of training examples.") + _p(4, 2)
+        + "<h2>Conclusion and Outlook</h2>" + _p(6, 7)
+        + "<h2>References</h2><p style='font-size:9pt'>Other, A. 2020. A cited work. In AAAI.</p>"
+    )
+    doc = typeset(layout, front, main)
+    figs = place_figures(doc, layout, [("Figure 1:", "vector"), ("Figure 2:", "raster")])
+    truth = Truth(title=title, authors=["Uma Patel", "Victor Chen", "Wei Zhang"],
+                  abstract_start="Question answering over tables needs many labels",
+                  sections=["Introduction", "Related Work", "Hierarchical Prompt Tuning", "Experiments",
+                            "Conclusion and Outlook"],
+                  method="Hierarchical Prompt Tuning", conclusion="Conclusion and Outlook", figures=figs,
+                  affiliation="School of Computing, Example State University")
+    return doc.tobytes(), truth
+
+
+PAPERS.update({"iclr": iclr_paper, "cvpr": cvpr_paper, "aaai": aaai_paper})
+PAPERS.update({f"lncs-{style}": (lambda style=style: lncs_paper(style)) for style in LNCS_AUTHORS if style != "plain"})
+
+
+GRID_TABLE = ('<p style="font-size:9pt;text-align:center">Table 2: Retrieval time in milliseconds.</p>'
+              '<table style="border-collapse:collapse;margin:auto;font-size:9pt">'
+              + "".join("<tr>" + "".join(f"<td style='border:1px solid black;padding:3px'>{r}{c}</td>" for c in "abcd")
+                        + "</tr>" for r in range(5)) + "</table>")
+ALGORITHM_HTML = ("<div style='border:1px solid black;padding:4px;font-size:9pt'><b>Algorithm 1</b> Hash training<br/>"
+                  "1: Input: sketches S<br/>2: for each batch do<br/>3: update codes<br/>4: end for</div>")
+
+
+def grid_paper() -> tuple[bytes, Truth]:
+    """One column, sans serif: a 2x2 author grid with affiliations under the names (particles, accents,
+    hyphens), a first section not called "Introduction", a caption above its figure, a framed algorithm,
+    a fully ruled table, a row of four raster panels, and back-matter statements after "Discussion"."""
+    layout = Layout(css="body {font-family: sans-serif; font-size: 10pt; text-align: justify} "
+                        "h2 {font-size: 12pt; font-weight: bold; margin-top: 10pt} "
+                        "h3 {font-size: 10pt; font-weight: bold}")
+    title = "Sketch Hashing: Fast Retrieval in Very Large Image Collections"
+    method = "Sketch-Based Retrieval with Learned Hash Codes for Very Large Image Collections"
+    front = f"""
+<p style="font-size:16pt;font-weight:bold;text-align:center">{title}<sup>&#8727;</sup></p>
+<table style="margin:auto;text-align:center;font-size:10pt"><tr>
+<td style="padding:0 24px"><b>Jean-Pierre van der Berg</b><br/>Delft Institute of Testing<br/>jp@dit.nl</td>
+<td style="padding:0 24px"><b>José Álvarez-Ruiz</b><br/>Universidad de Pruebas<br/>jose@up.es</td></tr>
+<tr><td style="padding:8px 24px"><b>Xiao-Li Meng</b><br/>Harvard Test School<br/>meng@hts.edu</td>
+<td style="padding:8px 24px"><b>M. Ali Khan</b><br/>Lahore Lab<br/>ali@ll.pk</td></tr></table>
+<p style="text-align:center;font-size:12pt;font-weight:bold">Abstract</p>
+<p style="margin-left:36pt;margin-right:36pt">Sketches are a natural query for images. {body(5)}</p>"""
+    main = (
+        "<h2>1 Motivation</h2>" + _p(9) + _p(6, 2)
+        + "<h2>2 Problem Statement</h2>" + _p(7, 1)
+        + f"<h2>3 {method}</h2>" + _p(7, 3)
+        + "<p style='font-size:9pt'>Figure 1: Pipeline caption placed above its figure.</p>"
+          "<div style='height:150px'></div>" + _p(5, 2)
+        + ALGORITHM_HTML + _p(5, 4)
+        + "<h2>4 Evaluation</h2>" + _p(9, 5)
+        + GRID_TABLE + _p(4, 1)
+        + figure_html("Figure 2: (a) Precision. (b) Recall. (c) Time. (d) Memory, for all four hash lengths.")
+        + _p(4, 2)
+        + "<h2>5 Related Work</h2>" + _p(7, 6)
+        + "<h2>6 Discussion</h2>" + _p(6, 7)
+        + "<h2>Broader Impact</h2>" + _p(3, 1)
+        + "<h2>Ethics Statement</h2>" + _p(3, 2)
+        + "<h2>References</h2><p style='font-size:9pt'>[1] A. Other. A cited work. 2020.</p>"
+    )
+    doc = typeset(layout, front, main)
+    figs = []
+    for page in doc:
+        if hits := page.search_for("Figure 1: Pipeline"):  # caption above: its figure below it
+            c = hits[0]
+            vector_plot(page, pymupdf.Rect(100, c.y1 + 10, 500, c.y1 + 140))
+            figs.append(("Figure 1", page.number + 1))
+        if hits := page.search_for("Figure 2: (a)"):
+            c = hits[0]
+            for k in range(4):
+                x = 82 + k * 115
+                raster_plot(page, pymupdf.Rect(x, c.y0 - 140, x + 105, c.y0 - 30))
+                page.insert_text((x + 40, c.y0 - 18), f"({'abcd'[k]})", fontsize=8)
+            figs.append(("Figure 2", page.number + 1))
+    truth = Truth(title=title, authors=["Jean-Pierre van der Berg", "José Álvarez-Ruiz", "Xiao-Li Meng", "M. Ali Khan"],
+                  abstract_start="Sketches are a natural query",
+                  sections=["Motivation", "Problem Statement", method, "Evaluation", "Related Work", "Discussion",
+                            "Broader Impact", "Ethics Statement"],
+                  method=method, conclusion="Discussion", figures=figs, affiliation="Delft Institute of Testing")
+    return doc.tobytes(), truth
+
+
+PAPERS["grid"] = grid_paper

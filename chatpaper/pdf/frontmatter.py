@@ -24,7 +24,7 @@ _NOT_NAME_WORDS = {
     "project", "preprint", "conference", "workshop", "proceedings", "international", "journal", "vol",
     "arxiv", "submitted", "published", "review", "equal", "contribution", "corresponding", "email", "e-mail",
     "code", "github", "the", "of", "for", "in", "on", "at", "with", "to", "is", "are", "we", "this", "paper",
-    "under", "double-blind", "work", "done", "intern", "correspondence", "london", "data", "network",
+    "under", "double-blind", "work", "done", "intern", "correspondence", "data", "network",
     "networks", "learning", "model", "models", "deep", "neural", "via", "toward", "towards", "technical",
     "report", "draft", "version", "supplementary", "material", "appendix", "introduction", "contents",
     "keywords", "affiliation", "affiliations", "corresponding", "contributed", "equally",
@@ -58,11 +58,13 @@ def _raised(line: Line) -> set[int]:
     if not line.spans:
         return set()
     base = max(line.spans, key=lambda s: sum(ch.isalpha() for ch in s.text))
+    # small caps put smaller letters on the baseline: measure against the largest size on it
+    size = max(s.size for s in line.spans if abs(s.origin_y - base.origin_y) <= 0.1 * s.size)
     out = set()
     for k, s in enumerate(line.spans):
         if s is base or not s.text.strip():
             continue
-        if s.size < base.size * 0.85 and s.origin_y < base.origin_y - 0.1 * base.size:
+        if s.size < size * 0.85 and s.origin_y < base.origin_y - 0.1 * size:
             out.add(k)
         elif s.text.strip() and all(ch in _MARKS for ch in s.text.strip()):
             out.add(k)
@@ -115,7 +117,8 @@ def _split_names(text: str) -> list[str]:
     out = []
     for piece in pieces:
         piece = re.sub(r"\s+", " ", piece).strip(" .,")
-        piece = re.sub(r"^\d+\s*|\s+\d+$", "", piece)
+        # markers printed on the baseline: "Alice Smith1", "Bob Jones 2,3"
+        piece = re.sub(r"^\d+\s*|(?<=[^\W\d])\s*\d+(,\d+)*$", "", piece)
         if not _DROP_PIECE.match(piece):
             out.append(piece)
     return out
@@ -262,18 +265,26 @@ def _authors(region: list[Line]) -> tuple[list[str], list[str]]:
     author_lines: list[Line] = []
     other_rows: list[list[Line]] = []
     first_markers: list[str] = []
-    for row in _rows(region):
+    rows = _rows(region)
+    k = 0
+    while k < len(rows):
+        row = rows[k]
+        k += 1
         texts = [_marked_text(ln) for ln in row]
         joined = " ".join(t for t, _ in texts).strip()
         if _SKIP_ROW.match(joined) or re.search(_MONTHS + r"\s+\d", joined, re.I):
             continue
         style = (round(row[0].size), row[0].bold)
-        pieces = [p for t, _ in texts for p in _split_names(t)]
-        names = [p for p in pieces if p]
-        pure = bool(names) and all(is_person_name(p) for p in names)
+        pure = _pure_names(texts)
+        if not pure and k < len(rows) and len(row) == len(rows[k]) == 1 and _wraps_into(row[0], rows[k][0]):
+            # a list of names wrapped mid-name ("..., and Hans / Vogel"): read the two rows as one
+            wrapped = [(texts[0][0] + " " + _marked_text(rows[k][0])[0], texts[0][1])]
+            if _pure_names(wrapped):
+                row, texts, pure = row + rows[k], wrapped, True
+                k += 1
         if pure and (author_style is None or style == author_style):
             author_style = style
-            for ln, (t, markers) in zip(row, texts):
+            for t, markers in texts:
                 for name in _split_names(t):
                     if name:
                         authors.append(_strip_marks(name))
@@ -284,6 +295,18 @@ def _authors(region: list[Line]) -> tuple[list[str], list[str]]:
             if not _EMAIL.fullmatch(joined.strip()):
                 other_rows.append(row)
     return _dedupe(authors), _affiliations(other_rows, author_lines, first_markers)
+
+
+def _pure_names(texts: list[tuple[str, list]]) -> bool:
+    names = [p for t, _ in texts for p in _split_names(t) if p]
+    return bool(names) and all(is_person_name(p) for p in names)
+
+
+def _wraps_into(line: Line, nxt: Line) -> bool:
+    """The next line continues this one: same letters' size and weight, one line-spacing below."""
+    a, b = max(line.spans, key=lambda s: s.size), max(nxt.spans, key=lambda s: s.size)
+    step = b.origin_y - a.origin_y
+    return abs(a.size - b.size) <= 0.3 and a.bold == b.bold and 0.8 * a.size <= step <= 1.8 * a.size
 
 
 def _affiliations(rows: list[list[Line]], author_lines: list[Line], first_markers: list[str]) -> list[str]:

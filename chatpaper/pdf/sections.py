@@ -315,6 +315,9 @@ _ROLE_PATTERNS = [
     ("references", r"^(references|bibliography)$"),
     ("acknowledgments", r"^acknowledge?ments?$"),
     ("limitations", r"^limitations?$"),
+    # back-matter statements close many papers after their conclusion
+    ("statement", r"^(broader\s+impacts?|societal\s+impacts?|ethic(s|al)|impact\s+statement|reproducibility|"
+                  r"author\s+contributions?|funding|(data|code)\s+availability|competing\s+interests|declaration)"),
     ("experiments", r"experiment|evaluation|results|empirical|benchmark"),
     # "System Model" (IEEE), "Problem Setup": the setting the method works in, not the method
     ("preliminaries", r"^preliminar|^notation|^problem\s+(setup|formulation|statement|definition)|^preparation|"
@@ -358,7 +361,7 @@ def _assign_conclusion(top: list[Heading]) -> None:
     chosen = next((h for h in reversed(body) if h.role == "conclusion"), None)
     if chosen is None:
         # "Discussion" / "Summary" closes a paper that has no conclusion of that name
-        tail = [h for h in body if h.role not in ("limitations",)][-2:]
+        tail = [h for h in body if h.role not in ("limitations", "statement")][-2:]
         chosen = next((h for h in reversed(tail) if h.role == "discussion"), None)
     for h in top:
         if h.role == "conclusion" and h is not chosen:
@@ -395,6 +398,8 @@ def _assign_method(top: list[Heading], paper_title: str, tree: dict[int, str]) -
     if re.search(r"\b(survey|review|overview|tutorial)\b", paper_title, re.I):
         return  # a survey reviews others' methods and has none of its own
     intro = next((i for i, h in enumerate(top) if h.role == "introduction"), None)
+    if intro is None and top and top[0].number in ("1", "I"):
+        intro = 0  # a first section under another name ("Motivation", "The Problem") introduces the paper
     if intro is None:
         return  # no introduction (lost pages, odd layout): no basis to place the method
     stop = next((i for i, h in enumerate(top) if i > intro and h.role in ("conclusion", "references")), len(top))
