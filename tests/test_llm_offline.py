@@ -306,6 +306,8 @@ def test_a_roadmap_is_discounted_but_a_passing_section_reference_is_content():
               "describe our code in §9."
     assert sentence_quality(roadmap) < 0.5 * sentence_quality(plain)
     assert sentence_quality("In Section 3.2, we validate that the deeper alignment improves robustness.") < 0.5
+    assert sentence_quality("In the previous section we described the general form of the proposed kernel.") < 0.5
+    assert sentence_quality("This section describes a procedure for training dropout neural nets.") < 0.5
     passing = ("To investigate this, we experiment with a simple data augmentation approach (Section 3.1) which "
                "deepens the alignment.")
     assert sentence_quality(passing) >= 0.7

@@ -559,9 +559,15 @@ def _limit(p: _Picker, groups: list[list[Sentence]]) -> list[list[Sentence]]:
     return [groups[i] for i in sorted(ranked)]
 
 
+def _says_nothing(s: Sentence) -> bool:
+    """A map of the paper or a question: never a method step on its own."""
+    return is_roadmap(s.text) or s.text.rstrip("\"'”’)").endswith("?")
+
+
 def _lead(p: _Picker, group: list[Sentence]) -> Sentence | None:
-    """The first good sentence of a group, preferring a clean one among the first three."""
-    candidates = [s for s in group[:4] if not p.is_duplicate(s)]
+    """The first good sentence of a group, preferring a clean one among the first four that say something."""
+    content = [s for s in group if not _says_nothing(s)]
+    candidates = [s for s in content[:4] if not p.is_duplicate(s)]
     if not candidates:
         return None
     weights = (1.0, 0.7, 0.55, 0.45)
@@ -569,9 +575,7 @@ def _lead(p: _Picker, group: list[Sentence]) -> Sentence | None:
     def value(s: Sentence) -> float:
         backward = 0.6 if _REFERS_BACK.match(s.text) else 1.0
         backward *= 0.3 if about_others(s.text) else 1.0  # a step of the paper's method, not a cited one
-        backward *= 0.3 if is_roadmap(s.text) else 1.0  # "we describe ... in the next sections"
-        backward *= 0.3 if s.text.rstrip("\"'”’)").endswith("?") else 1.0  # a question asks; a step says what is done
-        return weights[group.index(s)] * (0.4 + 0.6 * s.quality) * backward + 0.03 * p.scores[s.index].method
+        return weights[content.index(s)] * (0.4 + 0.6 * s.quality) * backward + 0.03 * p.scores[s.index].method
 
     return max(candidates, key=value)
 
@@ -914,7 +918,7 @@ class OfflineProvider(Provider):
     extractive = True
     default_model = None
     context_window = 10**9  # it reads the whole paper: no prompt, no budget
-    version = "6"  # of the extraction rules; part of the chain's cache key
+    version = "7"  # of the extraction rules; part of the chain's cache key
 
     _CACHE_SIZE = 8
 
