@@ -461,8 +461,8 @@ def test_a_passive_voice_proposal_counts_as_what_the_paper_proposes():
     abstract = ("Image tagging is a key task for photo search and organisation.\n"
                 "A sparse coding network for tagging images in a single pass is proposed and evaluated.\n")
     page1 = PAGE1.replace("Image tagging is a key task for photo search and organisation.\n", abstract)
-    page1 = page1.replace("In this paper, we propose TinyNet, a sparse coding network that tags images in a single pass.\n",
-                          "")
+    proposal = "In this paper, we propose TinyNet, a sparse coding network that tags images in a single pass.\n"
+    page1 = page1.replace(proposal, "")
     d = extract_digest(make_paper(pages=[page1, PAGE2, PAGE3]))
     proposing = {d.summary.one_line.text, d.summary.proposed_method.text}
     assert "A sparse coding network for tagging images in a single pass is proposed and evaluated." in proposing

@@ -280,7 +280,8 @@ _DIGIT_THEN_LOWER = re.compile(r"^\d+(?:\s+[a-z]|[A-Z][a-z])")  # a subscript, o
 _BROKEN_GLYPH = re.compile("[\u2190-\u21ff\u2700-\u27bf\ue000-\uf8ff\ufffd]")
 _SECTION_REF = re.compile(r"(?:\b(?:sections?|sec\.|chapter)|§)\s*(?:\d|[IVX]+\b)", re.I)
 _ROADMAP = re.compile(
-    r"^(?:in |see )?(?:sections?|sec\.|chapter|§)\s*(?:\d|[IVX]+\b)|^see\b|\bth(?:is|e next|e following|e previous) section\b|"
+    r"^(?:in |see )?(?:sections?|sec\.|chapter|§)\s*(?:\d|[IVX]+\b)|^see\b|"
+    r"\bth(?:is|e next|e following|e previous) section\b|"
     r"\b(?:next|following|previous) sections\b|\bis organi[sz]ed as follows\b|\bthe rest of (?:this|the) paper\b",
     re.I,
 )
