@@ -238,9 +238,9 @@ def failure_sentence(records: list[StageRecord]) -> str:
 
 def figure_caption(label: str, page: int, caption: str, limit: int = 300) -> str:
     """'Figure 2 (p. 5): caption…', without repeating a label the caption already starts with."""
-    text = " ".join(caption.split())
-    number = label.split()[-1]
-    text = re.sub(rf"^(fig\.?|figure)\s*{re.escape(number)}\s*[:.]?\s*", "", text, flags=re.IGNORECASE)
+    from chatpaper.render.markdown import caption_body  # noqa: PLC0415 - one caption rule for app and post
+
+    text = caption_body(caption)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return f"{label} (p. {page}): {text}" if text else f"{label} (p. {page})"

@@ -118,6 +118,7 @@ def test_gallery_lists_existing_figures_with_captions_and_stays_inside_the_run(t
     ("Fig. 3. Results", "Figure 3 (p. 4): Results"),
     ("Results\n on two lines", "Figure 3 (p. 4): Results on two lines"),
     ("x" * 400, "Figure 3 (p. 4): " + "x" * 299 + "…"),
+    ("Figure 3 | Multimodal results. Best viewed on screen. 8", "Figure 3 (p. 4): Multimodal results. Best viewed on screen."),
 ])
 def test_figure_caption_does_not_repeat_the_label(caption, expected):
     assert ui.figure_caption("Figure 3", 4, caption) == expected
