@@ -276,10 +276,13 @@ models with fewer wasted tokens. {body(5)}</p>"""
     return doc.tobytes(), truth
 
 
-def acl_paper() -> tuple[bytes, Truth]:
+def acl_paper(review: bool = False) -> tuple[bytes, Truth]:
     """A4 two columns; authors joined by "and"; unnumbered bold "Abstract" in the left column; a
-    figure spanning both columns at the top of page 2; an unnumbered "Limitations" after the conclusion."""
-    layout = Layout(width=595, height=842, margin_x=60, margin_top=60, columns=2, gutter=16,
+    figure spanning both columns at the top of page 2; an unnumbered "Limitations" after the conclusion.
+
+    `review`: the anonymous review copy, with line numbers beside both columns (in the gutter too).
+    """
+    layout = Layout(width=595, height=842, margin_x=60, margin_top=60, columns=2, gutter=30 if review else 16,
                     css="body {font-family: serif; font-size: 10pt; text-align: justify} "
                         "h2 {font-size: 11pt; font-weight: bold; margin-top: 8pt; margin-bottom: 3pt} "
                         "h3 {font-size: 10pt; font-weight: bold; margin-top: 6pt}")
@@ -315,6 +318,12 @@ University</p>
                         "<p style='font-family:serif;font-size:9pt'>Figure 2: Training curves of all encoders on "
                         "every language pair, shown across the whole page width.</p>")
     figs = place_figures(doc, layout, [("Figure 1:", "vector")]) + [("Figure 2", 2)]
+    if review:
+        for page in doc:
+            for k, y in enumerate(range(70, 780, 12)):
+                n = page.number * 120 + k
+                for x, m in ((40, n), (291, n + 60), (541, n + 60)):
+                    page.insert_text((x, y), f"{m:03d}", fontsize=8, fontname="cour", color=(0.3, 0.3, 0.3))
     truth = Truth(title=title, authors=["Dana Kim", "Erik Larsen"],
                   abstract_start="Retrieval for low-resource languages",
                   sections=["Introduction", "Related Work", "Contrastive Alignment", "Experimental Setup", "Results",
@@ -697,3 +706,4 @@ def grid_paper() -> tuple[bytes, Truth]:
 
 
 PAPERS["grid"] = grid_paper
+PAPERS["acl-review"] = lambda: acl_paper(review=True)

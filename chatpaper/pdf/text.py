@@ -319,7 +319,30 @@ def build_doc_text(pages: list[list[Line]], page_sizes: list[tuple[float, float]
                 line.kind = "header" if top else "footer"
             elif stripped.isdigit() and len(stripped) <= 4 and (line.x1 < body_left - 2 or line.x0 > body_right + 2):
                 line.kind = "lineno"
+        _mark_number_columns(page)
     return DocText(pages, page_sizes, body_size, body_left, body_right)
+
+
+def _mark_number_columns(page: list[Line]) -> None:
+    """A review copy's line numbers wherever they stand (the gutter between columns too): a column of
+    bare numbers counting up in even steps down the page."""
+    numbers = sorted((ln for ln in page if ln.kind == "body" and ln.text.strip().isdigit() and len(ln.text.strip()) <= 4),
+                     key=lambda ln: ln.x0 + ln.x1)
+    columns: list[list[Line]] = []
+    for line in numbers:  # left- or right-aligned: the centres of one column lie within a digit's width
+        if columns and (line.x0 + line.x1) - (columns[-1][-1].x0 + columns[-1][-1].x1) <= 2 * line.size:
+            columns[-1].append(line)
+        else:
+            columns.append([line])
+    for run in columns:
+        if len(run) < 8:
+            continue
+        run.sort(key=lambda ln: ln.y0)
+        steps = Counter(int(b.text) - int(a.text) for a, b in zip(run, run[1:]))
+        step, count = steps.most_common(1)[0]
+        if step > 0 and count >= 0.7 * (len(run) - 1):
+            for line in run:
+                line.kind = "lineno"
 
 
 def page_text(lines: list[Line]) -> str:
