@@ -251,3 +251,17 @@ def test_options_reach_the_provider_and_misspellings_fail():
     assert provider.context_window == 4096
     with pytest.raises(ValueError):
         get_provider("openai", base_url="http://localhost:8080/v1", options={"context_windw": 4096})
+
+
+def test_an_endpoint_chosen_by_the_request_never_gets_the_operators_key(monkeypatch):
+    """The app's base-URL box must not turn the Space's OPENAI_API_KEY into a gift to any server."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-operator-secret")
+    foreign = get_provider("openai", base_url="http://attacker.example/v1")
+    assert foreign._api_key.get_secret_value() != "sk-operator-secret"
+    own = get_provider("openai", base_url="http://attacker.example/v1", api_key="sk-visitor")
+    assert own._api_key.get_secret_value() == "sk-visitor"
+    # the operator's own configuration still uses the operator's key
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:8080/v1")
+    assert get_provider("openai")._api_key.get_secret_value() == "sk-operator-secret"
+    assert get_provider("openai", base_url="http://127.0.0.1:8080/v1")._api_key.get_secret_value() == "sk-operator-secret"
+    assert get_provider("openai", settings=Settings())._api_key.get_secret_value() == "sk-operator-secret"

@@ -46,8 +46,13 @@ def _gemini(*, model: str | None, settings: Settings, api_key: str | None, optio
 def _openai(
     *, model: str | None, settings: Settings, api_key: str | None, base_url: str | None, options: dict[str, Any], **_: Any
 ) -> Provider:
-    from chatpaper.llm.openai_compat import OpenAICompatProvider
+    from chatpaper.llm.openai_compat import LOCAL_SERVER_KEY, OpenAICompatProvider
 
+    configured = settings.openai_base_url or os.environ.get("OPENAI_BASE_URL") or None
+    if base_url and base_url.rstrip("/") != (configured or "").rstrip("/") and not api_key:
+        # An endpoint chosen by the request (the app's "base URL" box) never receives the
+        # operator's OPENAI_API_KEY: only a key sent with that same request, or none.
+        api_key = LOCAL_SERVER_KEY
     defaults = {"timeout_seconds": settings.llm_timeout_seconds, "max_retries": settings.llm_retries}
     return OpenAICompatProvider(
         model=model, api_key=api_key, base_url=_openai_base_url(base_url, settings), options={**defaults, **options}
