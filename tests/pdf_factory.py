@@ -229,21 +229,31 @@ def _p(n: int, offset: int = 0, extra: str = "") -> str:
 # --------------------------------------------------------------------------- styles
 
 
-def neurips_paper() -> tuple[bytes, Truth]:
-    """One column; two-line title between rules; names with digits; centred "Abstract"; numbered sections."""
+def neurips_paper(*, label: bool = True, caps_title: bool = False, inline_authors: bool = False) -> tuple[bytes, Truth]:
+    """One column; two-line title between rules; names with digits; centred "Abstract"; numbered sections.
+
+    `label=False`: no "Abstract" label (the first paragraph is the abstract); `caps_title`: the title in
+    capitals, wrapped at a hyphen; `inline_authors`: ICML-style names on one line with detached markers.
+    """
     layout = Layout(css="body {font-family: serif; font-size: 10pt; text-align: justify} "
                         "h2 {font-size: 12pt; font-weight: bold; margin-top: 10pt; margin-bottom: 4pt} "
                         "h3 {font-size: 10pt; font-weight: bold; margin-top: 6pt}")
     title = "Sparse Adaptive Routing for Efficient Mixture-of-Experts Training at Scale"
-    front = f"""
-<p style="font-size:17pt;font-weight:bold;text-align:center;margin-top:14pt;margin-bottom:14pt">{title}</p>
-<table style="margin:auto;text-align:center;font-size:10pt"><tr>
+    if caps_title:
+        title = "SPARSE ADAPTIVE ROUTING FOR EFFICIENT MIXTURE-OF-EXPERTS TRAINING"
+    authors = """<table style="margin:auto;text-align:center;font-size:10pt"><tr>
 <td style="padding:0 14px"><b>Alice M. Smith</b><sup>1</sup><br/>alice@test.edu</td>
 <td style="padding:0 14px"><b>Bob Jones</b><sup>2,*</sup><br/>bob@lab.org</td>
-<td style="padding:0 14px"><b>Carol Wu</b><sup>1</sup><br/>carol@test.edu</td></tr></table>
+<td style="padding:0 14px"><b>Carol Wu</b><sup>1</sup><br/>carol@test.edu</td></tr></table>"""
+    if inline_authors:
+        authors = ('<p style="text-align:center;font-weight:bold">Alice M. Smith <sup>1</sup> Bob Jones <sup>2</sup> '
+                   'Carol Wu <sup>1</sup></p>')
+    front = f"""
+<p style="font-size:17pt;font-weight:bold;text-align:center;margin-top:14pt;margin-bottom:14pt">{title}</p>
+{authors}
 <p style="text-align:center;font-size:9pt"><sup>1</sup>University of Testing, Testville
 &nbsp;&nbsp; <sup>2</sup>Example Research Lab</p>
-<p style="text-align:center;font-size:12pt;font-weight:bold;margin-top:12pt">Abstract</p>
+{'<p style="text-align:center;font-size:12pt;font-weight:bold;margin-top:12pt">Abstract</p>' if label else ''}
 <p style="margin-left:36pt;margin-right:36pt">We propose sparse adaptive routing, a way to train mixture
 models with fewer wasted tokens. {body(5)}</p>"""
     sections = [
@@ -308,6 +318,7 @@ University</p>
         + "<h2>5 Results</h2>" + _p(10, 5)
         + "<h2>6 Conclusion</h2>" + _p(6, 6)
         + "<h2>Limitations</h2>" + _p(4, 7)
+        + "<h2>Ethical Considerations</h2>" + _p(3, 1)
         + "<h2>References</h2><p style='font-size:9pt'>Ann Other. 2021. A cited work. In Proc. of Tests.</p>"
     )
     span = 230.0
@@ -327,7 +338,7 @@ University</p>
     truth = Truth(title=title, authors=["Dana Kim", "Erik Larsen"],
                   abstract_start="Retrieval for low-resource languages",
                   sections=["Introduction", "Related Work", "Contrastive Alignment", "Experimental Setup", "Results",
-                            "Conclusion", "Limitations"],
+                            "Conclusion", "Limitations", "Ethical Considerations"],
                   method="Contrastive Alignment", conclusion="Conclusion", figures=sorted(figs, key=lambda f: f[1]),
                   affiliation="Department of Computer Science, Nordic University")
     return doc.tobytes(), truth
@@ -707,3 +718,6 @@ def grid_paper() -> tuple[bytes, Truth]:
 
 PAPERS["grid"] = grid_paper
 PAPERS["acl-review"] = lambda: acl_paper(review=True)
+PAPERS["neurips-no-label"] = lambda: neurips_paper(label=False)
+PAPERS["neurips-caps-title"] = lambda: neurips_paper(caps_title=True)
+PAPERS["icml-inline-authors"] = lambda: neurips_paper(inline_authors=True)

@@ -162,9 +162,20 @@ def _title(first: list[Line], height: float, body_size: float) -> tuple[str, flo
     for row in picked:
         texts.append(" ".join(_marked_text(ln)[0].replace(" , ", " ") for ln in row
                               if abs(ln.size - top.size) <= 1.0 and ln.bold == top.bold))
-    title = _strip_marks(join_lines(texts))
+    title = _strip_marks(_join_title(texts))
     title = re.sub(r"\s+([:,])", r"\1", title)
     return title, picked[0][0].y0, picked[-1][0].y1
+
+
+def _join_title(rows: list[str]) -> str:
+    """Title rows joined; a row ending in a hyphen breaks a compound ("Mixture-of-" / "Experts"), since
+    centred titles are not hyphenated: the hyphen stays and no space is added."""
+    out = ""
+    for row in (r.strip() for r in rows):
+        if not row:
+            continue
+        out = out + row if re.search(r"\w-$", out) else f"{out} {row}".strip()
+    return re.sub(r"\s+", " ", out)
 
 
 def _find_abstract(lines: list[Line], limit: int) -> tuple[int, str] | None:
@@ -234,19 +245,21 @@ def _abstract_from(lines: list[Line], idx: int, rest: str, body_size: float) -> 
 
 
 def _first_paragraph(lines: list[Line], n_first: int, after_y: float, body_size: float) -> tuple[str, int]:
-    """No "Abstract" label: the first body paragraph below the title block."""
-    block, collected, start = None, [], 0
+    """No "Abstract" label: the first body paragraph below the title block.
+
+    A paragraph, not a line: a block of at least 20 words, so that a long affiliation or e-mail row
+    above the abstract is not taken for it.
+    """
+    blocks: dict[int, list[int]] = {}
     for j, line in enumerate(lines[:n_first]):
-        if line.kind != "body" or line.y0 < after_y or abs(line.size - body_size) > 1.5:
-            continue
-        if block is None:
-            if line.words < 6:
-                continue
-            block, start = line.block, j
-        if line.block != block:
-            return join_lines(collected), j
-        collected.append(line.text)
-    return join_lines(collected), start
+        if line.kind == "body" and line.y0 >= after_y and abs(line.size - body_size) <= 1.5:
+            blocks.setdefault(line.block, []).append(j)
+    candidates = [idx for idx in blocks.values() if any(lines[j].words >= 6 for j in idx)]
+    if not candidates:
+        return "", 0
+    chosen = next((idx for idx in candidates if sum(lines[j].words for j in idx) >= 20), candidates[0])
+    start = next(j for j in chosen if lines[j].words >= 6)
+    return join_lines([lines[j].text for j in chosen if j >= start]), chosen[-1] + 1
 
 
 def _until_body(region: list[Line], body_size: float) -> list[Line]:

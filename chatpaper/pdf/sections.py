@@ -29,8 +29,9 @@ _NOT_TITLE = re.compile(
 # Unnumbered headings a numbered paper may still have (back matter, mostly)
 _KNOWN = re.compile(
     r"^(abstract|introduction|conclusions?|concluding\s+remarks|limitations?|acknowledge?ments?|references|"
-    r"bibliography|appendi(x|ces)|broader\s+impacts?.*|ethics\s+statement|supplementary\s+materials?|"
-    r"reproducibility\s+statement|impact\s+statement|conclusions?\s+and\s+.*)$",
+    r"bibliography|appendi(x|ces)|broader\s+impacts?.*|supplementary\s+materials?|conclusions?\s+and\s+.*|"
+    r"limitations\s+and\s+.*|(ethics|reproducibility|impact|data\s+availability|code\s+availability)(\s+statement)?|"
+    r"ethical\s+(considerations?|statement|implications)|societal\s+impacts?|author\s+contributions?)$",
     re.I,
 )
 # Any heading name an unnumbered paper may use for its top-level sections
