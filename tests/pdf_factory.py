@@ -604,9 +604,9 @@ def cvpr_paper() -> tuple[bytes, Truth]:
     return doc.tobytes(), truth
 
 
-def aaai_paper() -> tuple[bytes, Truth]:
+def aaai_paper(first: str = "Introduction", method: str = "Hierarchical Prompt Tuning") -> tuple[bytes, Truth]:
     """AAAI: two columns, unnumbered centred headings, the method named after itself, a closing
-    "Conclusion and Outlook", bold unnumbered subsections."""
+    "Conclusion and Outlook", bold unnumbered subsections. `first` and `method` rename those sections."""
     layout = Layout(width=612, height=792, margin_x=54, margin_top=54, columns=2, gutter=20,
                     css="body {font-family: serif; font-size: 10pt; text-align: justify} "
                         "h2 {font-size: 11.5pt; font-weight: bold; text-align: center; margin-top: 8pt} "
@@ -623,9 +623,9 @@ victor@tableai.com, wzhang@esu.edu</p>"""
     main = (
         "<p style='text-align:center;font-weight:bold;font-size:11.5pt'>Abstract</p>"
         f"<p style='margin-left:10pt;margin-right:10pt'>Question answering over tables needs many labels. {body(6, 2)}</p>"
-        "<h2>Introduction</h2>" + _p(9) + _p(6, 4)
+        f"<h2>{first}</h2>" + _p(9) + _p(6, 4)
         + "<h2>Related Work</h2>" + _p(8, 1)
-        + "<h2>Hierarchical Prompt Tuning</h2><p>We propose prompts at two levels, one for the table and one for "
+        + f"<h2>{method}</h2><p>We propose prompts at two levels, one for the table and one for "
           "the question. " + body(6, 3) + " We propose a sharing scheme too.</p>"
         + "<h3>Table Prompts</h3>" + _p(7, 4)
         + figure_html("Figure 1: The two levels of prompts and where they enter the encoder.")
@@ -640,9 +640,8 @@ victor@tableai.com, wzhang@esu.edu</p>"""
     figs = place_figures(doc, layout, [("Figure 1:", "vector"), ("Figure 2:", "raster")])
     truth = Truth(title=title, authors=["Uma Patel", "Victor Chen", "Wei Zhang"],
                   abstract_start="Question answering over tables needs many labels",
-                  sections=["Introduction", "Related Work", "Hierarchical Prompt Tuning", "Experiments",
-                            "Conclusion and Outlook"],
-                  method="Hierarchical Prompt Tuning", conclusion="Conclusion and Outlook", figures=figs,
+                  sections=[first, "Related Work", method, "Experiments", "Conclusion and Outlook"],
+                  method=method, conclusion="Conclusion and Outlook", figures=figs,
                   affiliation="School of Computing, Example State University")
     return doc.tobytes(), truth
 
@@ -721,3 +720,41 @@ PAPERS["acl-review"] = lambda: acl_paper(review=True)
 PAPERS["neurips-no-label"] = lambda: neurips_paper(label=False)
 PAPERS["neurips-caps-title"] = lambda: neurips_paper(caps_title=True)
 PAPERS["icml-inline-authors"] = lambda: neurips_paper(inline_authors=True)
+
+
+def nature_paper() -> tuple[bytes, Truth]:
+    """Journal style: one column, unnumbered sans-serif headings Introduction / Results / Discussion /
+    Methods (the method last), "Fig. 1 |" captions with a bold label."""
+    layout = Layout(css="body {font-family: serif; font-size: 10pt; text-align: justify} "
+                        "h2 {font-size: 12pt; font-weight: bold; font-family: sans-serif; margin-top: 10pt} "
+                        "h3 {font-size: 10pt; font-weight: bold; font-family: sans-serif}")
+    title = "Single-Cell Maps of Learning in the Songbird Brain"
+    front = f"""
+<p style="font-size:20pt;font-weight:bold;font-family:sans-serif">{title}</p>
+<p style="font-size:10.5pt">Yara Ortiz<sup>1</sup>, Zoe Brandt<sup>2</sup> &amp; Aaron Cole<sup>1&#8727;</sup></p>
+<p style="font-size:10pt;font-weight:bold;margin-left:20pt;margin-right:20pt">Songbirds learn their song from a tutor,
+much as infants learn speech. {body(5, 5)}</p>"""
+    main = (
+        "<h2>Introduction</h2>" + _p(9) + _p(7, 3)
+        + "<h2>Results</h2>" + _p(8, 1) + "<h3>Cell types change with learning</h3>" + _p(7, 2)
+        + figure_html("<b>Fig. 1 |</b> Cell types in the song nucleus before and after tutoring.") + _p(6, 4)
+        + "<h3>Timing of the change</h3>" + _p(8, 5)
+        + "<h2>Discussion</h2>" + _p(7, 6)
+        + "<h2>Methods</h2><p>We describe the animals, the recordings and the analysis. " + body(6, 7) + "</p>"
+        + "<h3>Animals</h3>" + _p(5, 1)
+        + figure_html("<b>Fig. 2 |</b> Recording sites in each bird, shown on a common atlas.") + _p(3, 2)
+        + "<h2>References</h2><p style='font-size:9pt'>1. Other, A. A cited work. Nature 1, 1-2 (2020).</p>"
+    )
+    doc = typeset(layout, front, main)
+    figs = place_figures(doc, layout, [("Fig. 1 |", "raster"), ("Fig. 2 |", "vector")])
+    truth = Truth(title=title, authors=["Yara Ortiz", "Zoe Brandt", "Aaron Cole"],
+                  abstract_start="Songbirds learn their song from a tutor",
+                  sections=["Introduction", "Results", "Discussion", "Methods"],
+                  method="Methods", conclusion="Discussion", figures=figs)
+    return doc.tobytes(), truth
+
+
+PAPERS["nature"] = nature_paper
+PAPERS["aaai-motivation"] = lambda: aaai_paper(first="Motivation")
+PAPERS["aaai-long-heading"] = lambda: aaai_paper(
+    method="Hierarchical Prompt Tuning with Shared Table and Question Prompts for Few-Shot Answering")

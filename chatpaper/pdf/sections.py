@@ -240,18 +240,23 @@ def _scan_unnumbered(doc: DocText, lines: list[Line], start: int, toc_pages: set
     style = _style(anchor)
     headings: list[Heading] = []
     appendix_zone = False
-    for i in range(lines.index(anchor), len(lines)):
+    # from the body's start, not the anchor: a first section may have another name ("Motivation")
+    i = start
+    while i < len(lines):
         line = lines[i]
+        i += 1
         text = line.text.strip().rstrip(".:")
-        if (line.kind != "body" or line.page in toc_pages or _style(line) != style or line.words > 10
-                or not _plausible_title(text) or not _starts_block(lines, i)):
+        if (line.kind != "body" or line.page in toc_pages or _style(line) != style or line.words > 12
+                or not _plausible_title(text) or not _starts_block(lines, i - 1)):
             continue
+        text, consumed = _continue_title(lines, i, line, text)  # a long heading wraps
+        i += consumed
         low = text.lower()
         if re.match(r"(references|bibliography|appendi(x|ces)|supplementary)", low):
             appendix_zone = True
         role = "appendix" if appendix_zone and not re.match(r"(references|bibliography)$", low) else None
-        headings.append(Heading(title=_tidy(text), number=None, level=1, page=line.page, line_index=i,
-                                end_index=i + 1, style=style, role=role))
+        headings.append(Heading(title=_tidy(text), number=None, level=1, page=line.page, line_index=i - 1 - consumed,
+                                end_index=i, style=style, role=role))
     return headings if len(headings) >= 3 else []
 
 
@@ -372,6 +377,8 @@ def _assign_conclusion(top: list[Heading]) -> None:
 
 
 _STRONG_METHOD = re.compile(r"\b(proposed|our|method|methods|methodology|approach|framework|algorithm)\b", re.I)
+_LATE_METHODS = re.compile(r"((materials|data|online)\s+and\s+)?(materials\s+and\s+)?(online\s+)?methods?|methodology",
+                           re.I)
 _PROPOSES = re.compile(
     r"\b(we\s+(propose|present|introduce|describe|develop|design)|our\s+(proposed\s+)?(method|approach|model|"
     r"framework|algorithm|technique|system)|(the\s+)?proposed\s+(method|approach|model|framework|algorithm))\b",
@@ -399,7 +406,7 @@ def _assign_method(top: list[Heading], paper_title: str, tree: dict[int, str]) -
     if re.search(r"\b(survey|review|overview|tutorial)\b", paper_title, re.I):
         return  # a survey reviews others' methods and has none of its own
     intro = next((i for i, h in enumerate(top) if h.role == "introduction"), None)
-    if intro is None and top and top[0].number in ("1", "I"):
+    if intro is None and top and (top[0].number in ("1", "I") or (top[0].number is None and top[0].page <= 2)):
         intro = 0  # a first section under another name ("Motivation", "The Problem") introduces the paper
     if intro is None:
         return  # no introduction (lost pages, odd layout): no basis to place the method
@@ -409,6 +416,11 @@ def _assign_method(top: list[Heading], paper_title: str, tree: dict[int, str]) -
     if named:
         # "Proposed ..." / "Our ..." / "Method" outrank a bare "Model" or "Architecture"
         (next((h for h in named if _STRONG_METHOD.search(h.title)), None) or named[0]).role = "method"
+        return
+    # journals in the Nature style put "Methods" after the Discussion
+    late = [h for h in top[stop:] if h.role is None and _LATE_METHODS.fullmatch(h.title.strip())]
+    if late:
+        late[0].role = "method"
         return
     # the method comes before the experiments: the section that says "we propose" most, else the first
     first_exp = next((top.index(h) for h in top[intro + 1:stop] if h.role == "experiments"), stop)
