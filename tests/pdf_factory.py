@@ -286,17 +286,18 @@ models with fewer wasted tokens. {body(5)}</p>"""
     return doc.tobytes(), truth
 
 
-def acl_paper(review: bool = False) -> tuple[bytes, Truth]:
+def acl_paper(review: bool = False,
+              title: str = "Contrastive Alignment of Sentence Encoders for Low-Resource Retrieval") -> tuple[bytes, Truth]:
     """A4 two columns; authors joined by "and"; unnumbered bold "Abstract" in the left column; a
     figure spanning both columns at the top of page 2; an unnumbered "Limitations" after the conclusion.
 
     `review`: the anonymous review copy, with line numbers beside both columns (in the gutter too).
+    `title`: one that starts like a note printed near titles ("Code ...", "Accepted ...") is still the title.
     """
     layout = Layout(width=595, height=842, margin_x=60, margin_top=60, columns=2, gutter=30 if review else 16,
                     css="body {font-family: serif; font-size: 10pt; text-align: justify} "
                         "h2 {font-size: 11pt; font-weight: bold; margin-top: 8pt; margin-bottom: 3pt} "
                         "h3 {font-size: 10pt; font-weight: bold; margin-top: 6pt}")
-    title = "Contrastive Alignment of Sentence Encoders for Low-Resource Retrieval"
     front = f"""
 <p style="font-size:15pt;font-weight:bold;text-align:center">{title}</p>
 <p style="text-align:center;font-size:11pt;font-weight:bold;margin-bottom:0">Dana Kim and Erik Larsen</p>
@@ -717,6 +718,8 @@ def grid_paper() -> tuple[bytes, Truth]:
 
 PAPERS["grid"] = grid_paper
 PAPERS["acl-review"] = lambda: acl_paper(review=True)
+PAPERS["acl-code-title"] = lambda: acl_paper(title="Code Search Needs Contrastive Alignment of Sentence Encoders")
+PAPERS["acl-accepted-title"] = lambda: acl_paper(title="Accepted Answers Are Not Enough: Retrieval for Forums")
 PAPERS["neurips-no-label"] = lambda: neurips_paper(label=False)
 PAPERS["neurips-caps-title"] = lambda: neurips_paper(caps_title=True)
 PAPERS["icml-inline-authors"] = lambda: neurips_paper(inline_authors=True)

@@ -31,12 +31,17 @@ _NOT_NAME_WORDS = {
 }
 _PARTICLES = {"de", "van", "von", "der", "den", "di", "da", "del", "la", "le", "du", "dos", "bin", "al", "y", "ter"}
 _DROP_PIECE = re.compile(r"^((senior|student|life)\s+)?(member|fellow)(\s+ieee)?$|^ieee$|^and$|^$", re.I)
+_MONTHS = r"(january|february|march|april|may|june|july|august|september|october|november|december)"
+# Notes printed around the title and names; each only in its label form, since a title may start with
+# the same word ("Code Llama: ...", "Accepted Answers Are Not Enough", "Correspondence Networks")
 _SKIP_ROW = re.compile(
-    r"^(editor|anonymous|project\s+page|correspondence|equal\s+contribution|preprint|published|under\s+review|"
-    r"paper\s+under|code|https?:|www\.|arxiv|proceedings|accepted|submitted|received|keywords|index\s+terms)",
+    r"^(editors?\s*:|anonymous(\s+(authors?|submission))?\s*$|anonymous\s+(authors?|submission)\b|project\s+page|"
+    r"correspond(ence|ing)\s*(to\b|author|:)|equal\s+contribution|preprint\b|published\s+(as|in|at|by|on)\b|"
+    r"under\s+review|paper\s+under|code\s*(:|is\b|and\s+(data|models?)\b|will\b|available\b|&)|https?:|www\.|"
+    r"arxiv(\s*:|\s+preprint|\s+\d)|(in\s+)?proceedings\s+of\b|accepted\s+(at|to|in|for|by|as)\b|"
+    r"submitted\s+(to|at|for|on|in)\b|received\b[\s:]*(\d|on\b|in\b|" + _MONTHS + r")|key\s?words\b|index\s+terms)",
     re.I,
 )
-_MONTHS = r"(january|february|march|april|may|june|july|august|september|october|november|december)"
 # "Abstract", "ABSTRACT", small caps "A BSTRACT", Elsevier's letter-spaced "a b s t r a c t"
 _ABSTRACT = re.compile(r"^\W{0,2}a\s?b\s?s\s?t\s?r\s?a\s?c\s?t\b\s*(?P<sep>[.:—–\-]*)\s*(?P<rest>.*)$", re.I)
 _ABSTRACT_END = re.compile(r"^(index\s+terms|keywords|key\s+words|ccs\s+concepts|acm\s+reference|categories\s+and)",
