@@ -555,7 +555,8 @@ helps is unclear. {body(5, 2)}</p>"""
 
 def cvpr_paper() -> tuple[bytes, Truth]:
     """CVPR review copy: two columns, "1. Introduction" with dots, line numbers in both margins, a teaser
-    figure across the page above the abstract, authors with symbols on two rows."""
+    figure across the page above the abstract, authors with symbols on two rows (names that are also
+    words: "Ai", "Deep", "Page")."""
     layout = Layout(width=612, height=792, margin_x=54, margin_top=72, columns=2, gutter=20,
                     css="body {font-family: serif; font-size: 10pt; text-align: justify} "
                         "h2 {font-size: 12pt; font-weight: bold; margin-top: 8pt; margin-bottom: 4pt} "
@@ -566,7 +567,8 @@ def cvpr_paper() -> tuple[bytes, Truth]:
 <p style="font-size:14pt;font-weight:bold;text-align:center">{title}</p>
 <p style="text-align:center;font-size:11pt;margin-bottom:0">Omar Farouk<sup>1&#8727;</sup> &nbsp; Petra Novak<sup>2&#8727;</sup>
 &nbsp; Quentin Moreau<sup>1</sup> &nbsp; Rina Takahashi<sup>3&#8224;</sup></p>
-<p style="text-align:center;font-size:11pt;margin-top:2pt">Sven Olsen<sup>2</sup> &nbsp; Tara Singh<sup>1</sup></p>
+<p style="text-align:center;font-size:11pt;margin-top:2pt">Ai Suzuki<sup>2</sup> &nbsp; Deep Mehta<sup>1</sup>
+&nbsp; Ada Page<sup>3</sup></p>
 <p style="text-align:center;font-size:10pt;margin-bottom:0"><sup>1</sup>Vision Institute of Testing
 &nbsp; <sup>2</sup>Capture Lab &nbsp; <sup>3</sup>Render Corp.</p>
 <div style="height:{teaser}px"></div>
@@ -597,8 +599,8 @@ def cvpr_paper() -> tuple[bytes, Truth]:
             page.insert_text((574, y), f"{page.number * 60 + n + 54:03d}", fontsize=7, color=(0.4, 0.4, 1))
             n += 1
         page.insert_text((220, 40), "CVPR 2026 Submission #1234. CONFIDENTIAL REVIEW COPY.", fontsize=8)
-    truth = Truth(title=title, authors=["Omar Farouk", "Petra Novak", "Quentin Moreau", "Rina Takahashi", "Sven Olsen",
-                                        "Tara Singh"],
+    truth = Truth(title=title, authors=["Omar Farouk", "Petra Novak", "Quentin Moreau", "Rina Takahashi", "Ai Suzuki",
+                                        "Deep Mehta", "Ada Page"],
                   abstract_start="Capturing objects so that they can be relit",
                   sections=["Introduction", "Related Work", "Method", "Experiments", "Conclusion"],
                   method="Method", conclusion="Conclusion", figures=figs, affiliation="Vision Institute of Testing")

@@ -16,16 +16,16 @@ _EMAIL = re.compile(r"\{[^}]*\}\s*@\S+|\S+@\S+")
 _NOT_NAME_WORDS = {
     "university", "univ", "univ.", "institute", "inst", "inst.", "department", "dept", "dept.", "school",
     "college", "lab", "labs", "laboratory", "laboratories", "centre", "center", "research", "inc", "inc.",
-    "corp", "corporation", "ltd", "llc", "gmbh", "ai", "group", "team", "academy", "sciences", "science",
+    "corp", "corporation", "ltd", "llc", "gmbh", "group", "team", "academy", "sciences", "science",
     "technology", "engineering", "faculty", "hospital", "foundation", "company", "google", "microsoft",
     "deepmind", "openai", "meta", "amazon", "nvidia", "ibm", "intel", "tencent", "alibaba", "baidu", "huawei",
     "bytedance", "street", "road", "avenue", "usa", "china", "uk", "canada", "germany", "france", "japan",
-    "korea", "member", "ieee", "fellow", "authors", "author", "anonymous", "abstract", "editor", "page",
+    "korea", "member", "ieee", "fellow", "authors", "author", "anonymous", "abstract", "editor",
     "project", "preprint", "conference", "workshop", "proceedings", "international", "journal", "vol",
     "arxiv", "submitted", "published", "review", "equal", "contribution", "corresponding", "email", "e-mail",
     "code", "github", "the", "of", "for", "in", "on", "at", "with", "to", "is", "are", "we", "this", "paper",
     "under", "double-blind", "work", "done", "intern", "correspondence", "data", "network",
-    "networks", "learning", "model", "models", "deep", "neural", "via", "toward", "towards", "technical",
+    "networks", "learning", "model", "models", "neural", "via", "toward", "towards", "technical",
     "report", "draft", "version", "supplementary", "material", "appendix", "introduction", "contents",
     "keywords", "affiliation", "affiliations", "corresponding", "contributed", "equally",
 }
@@ -104,7 +104,7 @@ def is_person_name(piece: str) -> bool:
         bare = word.strip(".,'’-")
         if not bare:
             return False
-        if bare.lower() in _NOT_NAME_WORDS:
+        if bare.lower() in _NOT_NAME_WORDS or bare == "AI":  # "Meta AI", but "Ai Suzuki" and "Deep Ganguli" are names
             return False
         if bare.lower() in _PARTICLES:
             continue
