@@ -503,13 +503,13 @@ PAPERS: dict[str, Callable[[], tuple[bytes, Truth]]] = {
 }
 
 
-def iclr_paper() -> tuple[bytes, Truth]:
+def iclr_paper(title: str = "Learning Rate Warmup Is Implicit Curvature Control",
+               method: str = "Warmup as Curvature Control in Adaptive Optimisers for Deep Networks") -> tuple[bytes, Truth]:
     """ICLR: left-aligned title and author block ("&" before the last name, a footnote star), small-caps
     "ABSTRACT", headings in capitals, a two-line heading, and lettered appendices after the references."""
     layout = Layout(css="body {font-family: serif; font-size: 10pt; text-align: justify} "
                         "h2 {font-size: 12pt; font-weight: bold; margin-top: 10pt; margin-bottom: 4pt} "
                         "h3 {font-size: 10pt; font-weight: bold; margin-top: 6pt}")
-    title = "Learning Rate Warmup Is Implicit Curvature Control"
     front = f"""
 <p style="font-size:17pt;font-weight:bold;margin-bottom:14pt">{title}</p>
 <p style="font-weight:bold;margin-bottom:0">Lena Fischer<sup>&#8727;</sup>, Marco Bianchi &amp; Nora Haddad</p>
@@ -526,7 +526,7 @@ helps is unclear. {body(5, 2)}</p>"""
     main = (
         h2("1 Introduction") + _p(9) + _p(6, 3)
         + h2("2 Related Work") + _p(7, 1)
-        + h2("3 Warmup as Curvature Control in Adaptive Optimisers for Deep Networks")
+        + h2(f"3 {method}")
         + "<p>We show that warmup keeps the sharpness below the stability threshold. " + body(6, 4) + "</p>"
         + "<h3>3.1 A Simple Model</h3>" + _p(7, 5)
         + figure_html("Figure 1: Sharpness during the first thousand steps with and without warmup.")
@@ -545,10 +545,8 @@ helps is unclear. {body(5, 2)}</p>"""
         page.insert_text((72, 45), "Published as a conference paper at ICLR 2026", fontsize=9, fontname="tiro")
     truth = Truth(title=title, authors=["Lena Fischer", "Marco Bianchi", "Nora Haddad"],
                   abstract_start="Warmup is used in nearly every large training run",
-                  sections=["INTRODUCTION", "RELATED WORK",
-                            "WARMUP AS CURVATURE CONTROL IN ADAPTIVE OPTIMISERS FOR DEEP NETWORKS", "EXPERIMENTS",
-                            "CONCLUSION"],
-                  method="WARMUP AS CURVATURE CONTROL IN ADAPTIVE OPTIMISERS FOR DEEP NETWORKS",
+                  sections=["INTRODUCTION", "RELATED WORK", method.upper(), "EXPERIMENTS", "CONCLUSION"],
+                  method=method.upper(),
                   conclusion="CONCLUSION", figures=figs, affiliation="Department of Statistics, University of Exampleton")
     return doc.tobytes(), truth
 
@@ -720,6 +718,9 @@ def grid_paper() -> tuple[bytes, Truth]:
 
 PAPERS["grid"] = grid_paper
 PAPERS["acl-review"] = lambda: acl_paper(review=True)
+# a paper about reviews is not a review; "End-..." starts a heading, not an algorithm's "end for"
+PAPERS["iclr-end-to-end"] = lambda: iclr_paper(title="Learning Rate Warmup for Code Review Models",
+                                               method="End-to-End Curvature Control")
 PAPERS["acl-code-title"] = lambda: acl_paper(title="Code Search Needs Contrastive Alignment of Sentence Encoders")
 PAPERS["acl-accepted-title"] = lambda: acl_paper(title="Accepted Answers Are Not Enough: Retrieval for Forums")
 PAPERS["neurips-no-label"] = lambda: neurips_paper(label=False)

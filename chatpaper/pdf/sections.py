@@ -23,7 +23,9 @@ _APPENDIX_PREFIX = re.compile(r"^appendix\s+(?P<num>[A-H])\b[.:]?\s*(?P<title>.*
 _NOT_TITLE = re.compile(
     r"^((fig\.?|figure|table|tab\.|algorithm|alg\.)\s*[\dA-Z]|(lemma|theorem|proof|definition|corollary|"
     r"proposition|remark|example|step|input|output|require|ensure|return|equation|eq\.|note|claim|assumption|"
-    r"case|hypothesis|question|observation|conjecture|property)\s*(\d|[:.(]|$)|(end|for|if|while)\b|q\d|http)",
+    r"case|hypothesis|question|observation|conjecture|property)\s*(\d|[:.(]|$)|q\d|http|"
+    # algorithm lines ("End for", "For each ... do", "If ... then"), not "End-to-End Training"
+    r"end(\s+(for|if|while|procedure|function))?\s*$|for\s+(each|all|every)\b|(for|while)\b.*\bdo\s*$|if\b.*\bthen\s*$)",
     re.I,
 )
 # Unnumbered headings a numbered paper may still have (back matter, mostly)
@@ -73,7 +75,12 @@ def _plausible_title(title: str) -> bool:
     first = title[0]
     if not (first.isupper() or first.isdigit() or first in "“\"'‘("):
         return False
-    if re.search(r"[=<>≤≥∑∈]|\.\s*\.\s*\.|\s\d{1,3}$", title):
+    if re.search(r"[=<>≤≥∑∈]|\.\s*\.\s*\.", title):
+        return False
+    # a trailing page number (contents, index) unless it numbers a part: "Experiment 2", "Stage 1"
+    if re.search(r"\s\d{1,3}$", title) and not re.search(
+            r"\b(task|stage|phase|step|experiment|study|part|round|level|setting|scenario|case|rq|question|"
+            r"hypothesis|dataset|version|round)\s+\d{1,3}$", title, re.I):
         return False
     if title.endswith((",", ";")) or sum(ch.isdigit() for ch in title) > 0.3 * letters:
         return False
@@ -377,6 +384,10 @@ def _assign_conclusion(top: list[Heading]) -> None:
 
 
 _STRONG_METHOD = re.compile(r"\b(proposed|our|method|methods|methodology|approach|framework|algorithm)\b", re.I)
+# "A Survey of ...", "...: A Review", "An Overview of ...", not "Code Review Generation"
+_SURVEY = re.compile(r"^(a\s+|an\s+)?(\w+\s+)?(survey|review|overview|tutorial)\s+(of|on)\b|"
+                     r"\b(a|an)\s+(\w+\s+)?(survey|review|overview|tutorial)\b|:\s*(survey|review|overview|tutorial)\b",
+                     re.I)
 _LATE_METHODS = re.compile(r"((materials|data|online)\s+and\s+)?(materials\s+and\s+)?(online\s+)?methods?|methodology",
                            re.I)
 _PROPOSES = re.compile(
@@ -403,7 +414,7 @@ def _assign_method(top: list[Heading], paper_title: str, tree: dict[int, str]) -
     for h in top:
         if h.role == "method":
             h.role = None
-    if re.search(r"\b(survey|review|overview|tutorial)\b", paper_title, re.I):
+    if _SURVEY.search(paper_title):
         return  # a survey reviews others' methods and has none of its own
     intro = next((i for i, h in enumerate(top) if h.role == "introduction"), None)
     if intro is None and top and (top[0].number in ("1", "I") or (top[0].number is None and top[0].page <= 2)):
