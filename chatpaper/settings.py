@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     lang: str = Field("zh", description="Default output language")
     openai_base_url: str | None = None
     local_model_path: Path | None = None
+    context_window: int | None = Field(
+        None, gt=0, description="Context window in tokens of an OpenAI-compatible server's model (they vary)"
+    )
     llm_timeout_seconds: float = 120.0
     llm_retries: int = 3
     requests_per_minute: float | None = Field(None, description="Provider rate limit for batches")

@@ -265,3 +265,9 @@ def test_an_endpoint_chosen_by_the_request_never_gets_the_operators_key(monkeypa
     assert get_provider("openai")._api_key.get_secret_value() == "sk-operator-secret"
     assert get_provider("openai", base_url="http://127.0.0.1:8080/v1")._api_key.get_secret_value() == "sk-operator-secret"
     assert get_provider("openai", settings=Settings())._api_key.get_secret_value() == "sk-operator-secret"
+
+
+def test_context_window_setting_sizes_an_openai_compatible_server(monkeypatch):
+    monkeypatch.setenv("CHATPAPER_CONTEXT_WINDOW", "4096")
+    provider = get_provider("openai", settings=Settings(), base_url="http://127.0.0.1:8080/v1")
+    assert provider.context_window == 4096

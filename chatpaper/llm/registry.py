@@ -54,6 +54,8 @@ def _openai(
         # operator's OPENAI_API_KEY: only a key sent with that same request, or none.
         api_key = LOCAL_SERVER_KEY
     defaults = {"timeout_seconds": settings.llm_timeout_seconds, "max_retries": settings.llm_retries}
+    if settings.context_window:
+        defaults["context_window"] = settings.context_window
     return OpenAICompatProvider(
         model=model, api_key=api_key, base_url=_openai_base_url(base_url, settings), options={**defaults, **options}
     )
