@@ -5,10 +5,11 @@ Whatever the app does, this can do too. Errors a user can cause print one senten
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from pathlib import Path
+
+from pydantic import ValidationError
 
 from chatpaper.errors import ChatPaperError
 from chatpaper.settings import Settings
@@ -62,6 +63,16 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def positive_number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number; write it like 15")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="chatpaper", description=__doc__)
     p.add_argument("--cache-dir", help="cache folder (default: $CHATPAPER_CACHE_DIR or ~/.cache/chatpaper)")
@@ -94,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     dig.add_argument("--blog", default="hexo", choices=["hexo", "markdown"])
     dig.add_argument("--author", default="ChatPaper")
     dig.add_argument("--workers", type=int, default=4)
-    dig.add_argument("--rpm", type=float, help="provider requests per minute across the batch")
+    dig.add_argument("--rpm", type=positive_number, help="provider requests per minute across the batch")
     dig.add_argument("--date", help="post date YYYY-MM-DD[THH:MM:SS] (default: newest paper's, else today)")
     dig.add_argument("--out", required=True)
     dig.set_defaults(run=_digest)
@@ -104,6 +115,15 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def load_settings(overrides: dict) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:  # a CHATPAPER_* variable the Settings refuse
+        problem = exc.errors()[0]
+        variable = "CHATPAPER_" + str(problem["loc"][0]).upper() if problem["loc"] else "a CHATPAPER_* variable"
+        raise ChatPaperError(f"{variable} is not valid ({problem['msg']}); fix or unset it.") from exc
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
@@ -111,13 +131,17 @@ def main(argv: list[str] | None = None) -> int:
         overrides = {}
         if args.cache_dir:
             overrides["cache_dir"] = Path(args.cache_dir)
-        settings = Settings(**overrides)
+        settings = load_settings(overrides)
         for name in ("provider", "lang", "model"):
             if getattr(args, name, None) is None and hasattr(settings, name):
                 setattr(args, name, getattr(settings, name))
         return args.run(args, settings)
     except ChatPaperError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # e.g. an --out or cache folder that cannot be created or written
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}; check that the folder exists and is writable.", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted: partial results stay in the cache; run the same command again to resume.",

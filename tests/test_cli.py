@@ -94,3 +94,23 @@ def test_summarize_with_a_keyed_provider_and_no_key_names_the_variable(tmp_path,
     proc = run_cli("summarize", str(EXAMPLE), "--provider", provider, "--out", str(tmp_path / "o"),
                    tmp_path=tmp_path)
     assert_one_sentence_error(proc, "API_KEY")
+
+
+def test_a_malformed_setting_variable_is_one_sentence_naming_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("CHATPAPER_MAX_PAGES", "many")  # run_cli passes the environment on
+    proc = run_cli("parse", str(EXAMPLE), "--out", str(tmp_path / "out"), tmp_path=tmp_path)
+    assert_one_sentence_error(proc, "CHATPAPER_MAX_PAGES")
+
+
+def test_an_out_folder_that_cannot_be_made_is_one_sentence(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    proc = run_cli("parse", str(EXAMPLE), "--out", str(blocker / "out"), tmp_path=tmp_path)
+    assert_one_sentence_error(proc, str(blocker / "out"))
+
+
+def test_digest_refuses_a_rate_that_is_not_positive(tmp_path):
+    proc = run_cli("digest", "--pdf-dir", str(tmp_path), "--rpm", "-1", "--out", str(tmp_path / "o"),
+                   tmp_path=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "--rpm: '-1' is not a positive number" in proc.stderr
