@@ -34,28 +34,16 @@ def resolve_gemini_key(api_key: str | None = None) -> str:
     raise ProviderError("No Gemini API key was given; set GEMINI_API_KEY or paste a key.")
 
 
-def _timeout_errors() -> tuple[type[BaseException], ...]:
+def _httpx_errors(name: str) -> tuple[type[BaseException], ...]:
+    """httpx's exception class NAME, and httpx2's too where it is installed."""
     # The SDK uses httpx2 by default and httpx when given httpx objects: catch both.
     import httpx
 
-    found: list[type[BaseException]] = [httpx.TimeoutException]
+    found: list[type[BaseException]] = [getattr(httpx, name)]
     try:
         import httpx2
 
-        found.append(httpx2.TimeoutException)
-    except ImportError:
-        pass
-    return tuple(found)
-
-
-def _transport_errors() -> tuple[type[BaseException], ...]:
-    import httpx
-
-    found: list[type[BaseException]] = [httpx.TransportError]
-    try:
-        import httpx2
-
-        found.append(httpx2.TransportError)
+        found.append(getattr(httpx2, name))
     except ImportError:
         pass
     return tuple(found)
@@ -193,13 +181,13 @@ class GeminiProvider(Provider):
             if code == 404:
                 return ProviderError(f"Gemini has no model named {self.model!r}; choose another with --model.")
             return ProviderError(f"Gemini refused the request (HTTP {code}); check the model name and options.")
-        if isinstance(exc, _timeout_errors()):
+        if isinstance(exc, _httpx_errors("TimeoutException")):
             seconds = request.timeout_seconds or self.options.timeout_seconds
             return ProviderError(
                 f"Gemini did not answer within {seconds:g} seconds; try again or raise CHATPAPER_LLM_TIMEOUT_SECONDS.",
                 retryable=True,
             )
-        if isinstance(exc, _transport_errors()):
+        if isinstance(exc, _httpx_errors("TransportError")):
             return ProviderError("Gemini could not be reached; check the network connection.", retryable=True)
         logger.exception("Unexpected Gemini failure")
         return ProviderError(f"Gemini failed unexpectedly ({type(exc).__name__}); try again or use another provider.")
