@@ -124,6 +124,20 @@ def test_a_different_language_model_prompt_version_or_paper_misses(paper, settin
     assert provider.calls == 4 and all(r.status == "ok" for r in digest.provenance.stages)
 
 
+def test_a_different_endpoint_for_the_same_model_name_misses(paper, settings):
+    first = canned_provider("en")
+    first.base_url = "http://visitor.example/v1"  # like an OpenAI-compatible endpoint typed in the app
+    summarize(paper, provider=first, lang="en", settings=settings)
+    second = canned_provider("en")
+    second.base_url = "http://operator.example/v1"
+    digest = summarize(paper, provider=second, lang="en", settings=settings)
+    assert second.calls == 4 and all(r.status == "ok" for r in digest.provenance.stages)
+    again = canned_provider("en")
+    again.base_url = "http://visitor.example/v1"
+    summarize(paper, provider=again, lang="en", settings=settings)
+    assert again.calls == 0
+
+
 def test_an_interrupted_run_resumes_with_only_the_missing_stage(paper, settings):
     def failing_summary(request):
         if stage_of(request) == "summary":

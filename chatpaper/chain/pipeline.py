@@ -123,8 +123,11 @@ class _Run:
         version = PROMPT_VERSION
         if self.provider.extractive:  # an extractive provider's own algorithm version, when it has one
             version += f"+{getattr(self.provider, 'version', '')}"
-        return CacheKey(self.paper.source.key, self.provider.name, self.provider.model or "", self.lang,
-                        version, stage)
+        provider = self.provider.name
+        # An endpoint a visitor types must not fill the cache other visitors read for that model name.
+        if endpoint := getattr(self.provider, "base_url", None):
+            provider += f"@{endpoint}"
+        return CacheKey(self.paper.source.key, provider, self.provider.model or "", self.lang, version, stage)
 
 
 def _hard_issues(run: _Run, stage: str, result: BaseModel) -> list[guards.Issue]:
