@@ -283,3 +283,11 @@ def test_key_never_appears_in_repr_vars_errors_or_logs(caplog):
         provider.generate(LLMRequest(prompt="p"))
     for text in (repr(provider), str(provider), repr(vars(provider)), str(caught.value), caplog.text):
         assert KEY not in text
+
+
+def test_a_server_echoing_the_key_in_its_error_does_not_put_it_in_the_log(caplog):
+    caplog.set_level(logging.DEBUG)
+    provider = provider_for(Server(error(401, f"Incorrect API key provided: {KEY}")))
+    with pytest.raises(ProviderError) as caught:
+        provider.generate(LLMRequest(prompt="p"))
+    assert "error" in caplog.text and KEY not in caplog.text and KEY not in str(caught.value)

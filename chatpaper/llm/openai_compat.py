@@ -200,7 +200,8 @@ class OpenAICompatProvider(Provider):
         import openai
 
         host = self._host
-        logger.warning("%s error: %s", host, str(exc)[:300])
+        # Some servers echo the key they were sent in the error body: it stays out of the log.
+        logger.warning("%s error: %s", host, str(exc).replace(self._api_key.get_secret_value(), "••••")[:300])
         if isinstance(exc, openai.APITimeoutError):
             seconds = request.timeout_seconds or self.options.timeout_seconds
             return ProviderError(
