@@ -527,7 +527,7 @@ def _method_groups(p: _Picker, paper: Paper) -> list[list[Sentence]]:
     ordered = [groups[i] for i in sorted(groups)]
     if len(ordered) <= 1:
         return _paragraphs(ordered[0] if ordered else p.by_role("method"))
-    return _limit(p, ordered)
+    return _limit(ordered)
 
 
 def _body_sections(p: _Picker, paper: Paper) -> list[list[Sentence]]:
@@ -536,7 +536,7 @@ def _body_sections(p: _Picker, paper: Paper) -> list[list[Sentence]]:
     for s in p.good:
         if s.role == "other" and s.section is not None and paper.sections[s.section].level == 1:
             groups.setdefault(s.section, []).append(s)
-    return _limit(p, [groups[i] for i in sorted(groups)])
+    return _limit([groups[i] for i in sorted(groups)])
 
 
 def _paragraphs(sentences: list[Sentence]) -> list[list[Sentence]]:
@@ -552,7 +552,7 @@ def _paragraphs(sentences: list[Sentence]) -> list[list[Sentence]]:
     return groups
 
 
-def _limit(p: _Picker, groups: list[list[Sentence]]) -> list[list[Sentence]]:
+def _limit(groups: list[list[Sentence]]) -> list[list[Sentence]]:
     if len(groups) <= MAX_STEPS:
         return groups
     ranked = sorted(range(len(groups)), key=lambda i: -len(groups[i]))[:MAX_STEPS]
