@@ -165,7 +165,7 @@ def place_figures(doc: pymupdf.Document, layout: Layout, figures: list[tuple[str
                 continue
             cap = hits[0]
             col = next(r for r in _column_rects(layout, 0) if r.x0 - 1 <= cap.x0 <= r.x1)
-            rect = pymupdf.Rect(col.x0 + 10, cap.y0 - FIG_HEIGHT + 4, col.x1 - 10, cap.y0 - 10)
+            rect = pymupdf.Rect(col.x0 + 10, cap.y0 - FIG_HEIGHT + 4, col.x1 - 10, cap.y0 - 24)  # room for the axis label
             (raster_plot if kind == "raster" else vector_plot)(page, rect)
             number = "".join(ch for ch in start.split()[1] if ch.isdigit())
             out.append((f"Figure {number}", page.number + 1))
@@ -699,7 +699,7 @@ def grid_paper() -> tuple[bytes, Truth]:
     for page in doc:
         if hits := page.search_for("Figure 1: Pipeline"):  # caption above: its figure below it
             c = hits[0]
-            vector_plot(page, pymupdf.Rect(100, c.y1 + 10, 500, c.y1 + 140))
+            vector_plot(page, pymupdf.Rect(100, c.y1 + 10, 500, c.y1 + 120))
             figs.append(("Figure 1", page.number + 1))
         if hits := page.search_for("Figure 2: (a)"):
             c = hits[0]

@@ -2,6 +2,9 @@
 depend on the corpus it was tuned on. Each paper is checked for what the corpus scorer checks."""
 from __future__ import annotations
 
+import re
+
+import pymupdf
 import pytest
 
 from chatpaper.pdf import parse_pdf
@@ -61,3 +64,23 @@ def test_section_text_without_running_headers_or_line_numbers(parsed):
     assert not any(tok.isdigit() and len(tok) == 3 for tok in text.split())  # line numbers
     assert not any(tok.isdigit() and len(tok) == 3 for aff in paper.affiliations for tok in aff.split())
     assert "A cited work" not in text
+
+
+@pytest.fixture(scope="module", params=sorted(PAPERS))
+def with_pdf(request, tmp_path_factory):
+    data, truth = PAPERS[request.param]()
+    paper = parse_pdf(data, out_dir=tmp_path_factory.mktemp(request.param), settings=Settings())
+    return paper, pymupdf.open(stream=data, filetype="pdf")
+
+
+def test_figure_crops_hold_graphics_and_caption_but_no_body_text(with_pdf):
+    paper, doc = with_pdf
+    for fig in paper.figures:
+        page = doc[fig.page - 1]
+        box = pymupdf.Rect(fig.bbox)
+        assert any(pymupdf.Rect(d["rect"]).intersects(box) for d in page.get_drawings()) or any(
+            pymupdf.Rect(r).intersects(box) for img in page.get_images() for r in page.get_image_rects(img[0]))
+        inside = [w[4] for w in page.get_text("words") if pymupdf.Rect(w[:4]) in box]
+        caption = fig.caption.split()
+        stray = [w for w in inside if w not in caption and not re.fullmatch(r"\d+|Epoch|\([a-d]\)", w)]
+        assert len(stray) <= 2, f"{fig.label}: body text in the crop: {stray[:12]}"

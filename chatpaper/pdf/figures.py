@@ -161,8 +161,12 @@ def _write_png(path: Path, width: int, height: int, n: int, stride: int, samples
 # --------------------------------------------------------------------------- text
 
 
+_NUMBERS = re.compile(r"\d{1,4}(\s+\d{1,4})*")
+
+
 def _text_blocks(data: dict) -> list[_Block]:
     blocks: list[_Block] = []
+    width = data.get("width") or 0.0
     for b in data["blocks"]:
         if b.get("type", 0) != 0:
             continue
@@ -173,6 +177,9 @@ def _text_blocks(data: dict) -> list[_Block]:
                 continue
             # the same glyph repairs as the text reader, so captions read like the page text
             text = clean_chars("".join(fix_span_glyphs(s["text"], s["font"]) for s in line["spans"])).strip()
+            x0, x1 = line["bbox"][0], line["bbox"][2]
+            if width and _NUMBERS.fullmatch(text) and (x0 < 0.07 * width or x1 > 0.93 * width):
+                continue  # a review copy's line numbers in the margin are not part of any figure
             size = max(s["size"] for s in spans)
             bold = bool(spans[0]["flags"] & 16) or "bold" in spans[0]["font"].lower()
             lines.append((pymupdf.Rect(line["bbox"]), text, size, bold))
@@ -320,6 +327,7 @@ _CELL = 4.0  # tiny marks (plot markers, glyph-like paths) are pooled on a grid 
 class _Item:
     box: Box
     kind: str  # graphic | image | text | stop
+    size: float = 0.0  # text: its largest font size
 
 
 class _MarksDevice(mupdf.FzDevice2):
@@ -489,7 +497,8 @@ def _figure_region(cap: _Caption, blocks: list[_Block], graphics: list[_Item], b
     for block in blocks:
         if block in cap.own:
             continue
-        items.append(_Item(tuple(block.rect), "stop" if block.kind in ("body", "caption") else "text"))
+        items.append(_Item(tuple(block.rect), "stop" if block.kind in ("body", "caption") else "text",
+                           max(size for _, _, size, _ in block.lines)))
     # running headers, their rules and page numbers are never part of a figure (a figure's own marks may
     # reach into the margin)
     top, bottom = page.y0 + 0.09 * page.height, page.y1 - 0.06 * page.height
@@ -517,6 +526,7 @@ def _figure_region(cap: _Caption, blocks: list[_Block], graphics: list[_Item], b
         if not shapes:
             continue
         region = _union(shapes)
+        picked = _without_text_beyond(picked, region, direction, _body_size(blocks))
         if lo > region[0] or hi < region[2]:  # a neighbour's overhanging marks stay out of the crop
             region = (max(region[0], lo), region[1], min(region[2], hi), region[3])
         if region[2] - region[0] < 20 or region[3] - region[1] < 15:
@@ -531,6 +541,25 @@ def _figure_region(cap: _Caption, blocks: list[_Block], graphics: list[_Item], b
                 region = _union([region, it.box])
         return pymupdf.Rect(region), _kind(picked, region)
     return None, "vector"
+
+
+def _without_text_beyond(picked: list[_Item], region: Box, direction: int, body: float) -> list[_Item]:
+    """Text stacked beyond the graphics (a title, names and affiliations over a page-1 teaser) is the
+    page's; one row of panel titles at most belongs to the figure, and never in a larger font."""
+    beyond = [it for it in picked if it.kind == "text"
+              and (it.box[3] <= region[1] + 1 if direction < 0 else it.box[1] >= region[3] - 1)]
+    if not beyond:
+        return picked
+    rows, last = 0, None
+    for it in sorted(beyond, key=lambda it: it.box[1]):
+        if last is None or it.box[1] > last - 1:
+            rows += 1
+            last = it.box[3]
+        last = max(last, it.box[3])
+    if rows < 2 and all(it.size <= body + 0.5 for it in beyond):
+        return picked
+    drop = {id(it) for it in beyond}
+    return [it for it in picked if id(it) not in drop]
 
 
 def _is_rule(b: Box, page: pymupdf.Rect) -> bool:
