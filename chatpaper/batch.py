@@ -19,6 +19,7 @@ import logging
 import os
 import re
 import shutil
+import sqlite3
 import sys
 import threading
 import time
@@ -368,10 +369,14 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def _default_cache(settings: Settings) -> Any:
+    """One digest cache for the run; None when it cannot be opened (each paper's chain then says so)."""
     from chatpaper.chain import DigestCache  # noqa: PLC0415
 
-    settings.cache_dir.mkdir(parents=True, exist_ok=True)
-    return DigestCache(settings.cache_dir / "digests.sqlite")
+    try:
+        return DigestCache(settings.cache_dir / "digests.sqlite")
+    except (OSError, sqlite3.Error) as exc:
+        log.warning("digest cache at %s could not be opened (%s)", settings.cache_dir, exc)
+        return None
 
 
 def iter_run(

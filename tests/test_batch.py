@@ -591,6 +591,21 @@ def test_a_folder_of_pdfs_offline_needs_no_network_and_no_corpus(tmp_path, setti
     assert "2026-01-02-examples/index.md" in names
 
 
+@pytest.mark.skipif(not EXAMPLE_PDF.is_file(), reason="examples/chatpaper-example.pdf is not generated yet")
+def test_a_digest_cache_that_is_not_a_database_only_costs_the_caching(tmp_path, settings):
+    from chatpaper.llm.registry import get_provider
+
+    settings.cache_dir.mkdir(parents=True)
+    (settings.cache_dir / "digests.sqlite").write_bytes(b"not a database " * 100)
+    folder = tmp_path / "pdfs"
+    folder.mkdir()
+    (folder / "example.pdf").symlink_to(EXAMPLE_PDF)
+    request = DigestRequest(pdf_dir=folder, topic="Examples", lang="en", out=tmp_path / "posts")
+    provider = get_provider("offline", settings=settings)
+    result = run_digest(request, settings=settings, provider=provider, progress_stream=io.StringIO())
+    assert result.written == 1 and result.failures == []
+
+
 def test_a_tight_rate_limit_shrinks_the_pool_so_queued_calls_meet_the_stage_deadline(settings):
     from chatpaper.batch import pool_size
     from chatpaper.chain.pipeline import stage_deadline
