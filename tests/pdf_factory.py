@@ -269,7 +269,9 @@ models with fewer wasted tokens. {body(5)}</p>"""
         ("5 Discussion and Conclusions", _p(7, 3)),
         ("6 Limitations", _p(4, 5)),
     ]
-    main = _sections_html(sections, lambda t: f"<h2>{t}</h2>") + "<h2>References</h2>" + \
+    main = _sections_html(sections, lambda t: f"<h2>{t}</h2>") + \
+        "<h2>Acknowledgments and Disclosure of Funding</h2><p>We thank the Testing Foundation for funding.</p>" + \
+        "<h2>References</h2>" + \
         "<p style='font-size:9pt'>[1] A. Nobody. A cited work. Journal of Tests, 2020.</p>"
     doc = typeset(layout, front, main)
     page = doc[0]
@@ -692,7 +694,7 @@ def grid_paper() -> tuple[bytes, Truth]:
         + "<h2>6 Discussion</h2>" + _p(6, 7)
         + "<h2>Broader Impact</h2>" + _p(3, 1)
         + "<h2>Ethics Statement</h2>" + _p(3, 2)
-        + "<h2>References</h2><p style='font-size:9pt'>[1] A. Other. A cited work. 2020.</p>"
+        + "<h2>Literature Cited</h2><p style='font-size:9pt'>[1] A. Other. A cited work. 2020.</p>"
     )
     doc = typeset(layout, front, main)
     figs = []

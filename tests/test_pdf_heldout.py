@@ -63,7 +63,8 @@ def test_section_text_without_running_headers_or_line_numbers(parsed):
     assert "Under review as a conference paper" not in text and "IEEE TRANSACTIONS" not in text
     assert not any(tok.isdigit() and len(tok) == 3 for tok in text.split())  # line numbers
     assert not any(tok.isdigit() and len(tok) == 3 for aff in paper.affiliations for tok in aff.split())
-    assert "A cited work" not in text
+    assert "A cited work" not in text  # the reference list, whatever its heading
+    assert "We thank" not in text  # acknowledgements are not the paper's body
 
 
 @pytest.fixture(scope="module", params=sorted(PAPERS))

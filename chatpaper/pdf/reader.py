@@ -19,7 +19,7 @@ from chatpaper.errors import PdfError
 from chatpaper.models import Figure, Paper, SourceInfo
 from chatpaper.pdf.frontmatter import FrontMatter, extract_front_matter
 from chatpaper.pdf.links import find_code_urls
-from chatpaper.pdf.sections import assign_roles, build_sections, find_headings, heading_texts
+from chatpaper.pdf.sections import REFERENCES, assign_roles, build_sections, find_headings, heading_texts
 from chatpaper.pdf.text import DocText, Line, build_doc_text, join_lines, lines_from_dict, page_dict, page_text
 from chatpaper.settings import Settings
 
@@ -231,7 +231,7 @@ def _arxiv_stamp(doc: pymupdf.Document) -> str | None:
 def _mark_references(lines: list[Line], headings) -> None:
     """Reference lists are not body text: leave them out of section and page texts."""
     for k, h in enumerate(headings):
-        if re.fullmatch(r"references|bibliography", h.title, re.I):
+        if REFERENCES.fullmatch(h.title):
             stop = headings[k + 1].line_index if k + 1 < len(headings) else len(lines)
             for line in lines[h.line_index:stop]:
                 if line.kind == "body":

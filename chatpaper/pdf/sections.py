@@ -18,6 +18,8 @@ _NUMBERED = re.compile(
     r"(?P<dot>[.:)]?)\s+(?P<title>\S.*)$",
     re.I,
 )
+# The reference list's heading, whatever the style calls it
+REFERENCES = re.compile(r"references|bibliography|literature\s+cited|works\s+cited|reference\s+list", re.I)
 _APPENDIX_PREFIX = re.compile(r"^appendix\s+(?P<num>[A-H])\b[.:]?\s*(?P<title>.*)$", re.I)
 # Captions, theorem-like labels and algorithm lines: numbered and bold, but not headings
 _NOT_TITLE = re.compile(
@@ -30,8 +32,8 @@ _NOT_TITLE = re.compile(
 )
 # Unnumbered headings a numbered paper may still have (back matter, mostly)
 _KNOWN = re.compile(
-    r"^(abstract|introduction|conclusions?|concluding\s+remarks|limitations?|acknowledge?ments?|references|"
-    r"bibliography|appendi(x|ces)|broader\s+impacts?.*|supplementary\s+materials?|conclusions?\s+and\s+.*|"
+    r"^(abstract|introduction|conclusions?|concluding\s+remarks|limitations?|acknowledge?ments?(\s+and\s+.*)?|"
+    r"references|bibliography|literature\s+cited|works\s+cited|reference\s+list|appendi(x|ces)|broader\s+impacts?.*|supplementary\s+materials?|conclusions?\s+and\s+.*|"
     r"limitations\s+and\s+.*|(ethics|reproducibility|impact|data\s+availability|code\s+availability)(\s+statement)?|"
     r"ethical\s+(considerations?|statement|implications)|societal\s+impacts?|author\s+contributions?)$",
     re.I,
@@ -229,11 +231,11 @@ def _scan(doc: DocText, lines: list[Line], start: int, toc_pages: set[int], seq:
             top_sizes.append(line.size)
             top_style = top_style or (line.size, line.bold)
         low = heading.title.lower()
-        if re.match(r"(references|bibliography|appendi(x|ces)|supplementary)", low):
+        if (REFERENCES.match(low) or re.match(r"(appendi(x|ces)|supplementary)", low)):
             appendix_zone = True
         if number and re.fullmatch(r"[A-H](\.\d+)*", number) and seq.kind != "roman":
             appendix_zone = True  # lettered sections after numbered ones are appendices
-        heading.role = "appendix" if appendix_zone and not re.match(r"(references|bibliography)$", low) else None
+        heading.role = "appendix" if appendix_zone and not REFERENCES.fullmatch(low) else None
         headings.append(heading)
     return headings
 
@@ -259,9 +261,9 @@ def _scan_unnumbered(doc: DocText, lines: list[Line], start: int, toc_pages: set
         text, consumed = _continue_title(lines, i, line, text)  # a long heading wraps
         i += consumed
         low = text.lower()
-        if re.match(r"(references|bibliography|appendi(x|ces)|supplementary)", low):
+        if (REFERENCES.match(low) or re.match(r"(appendi(x|ces)|supplementary)", low)):
             appendix_zone = True
-        role = "appendix" if appendix_zone and not re.match(r"(references|bibliography)$", low) else None
+        role = "appendix" if appendix_zone and not REFERENCES.fullmatch(low) else None
         headings.append(Heading(title=_tidy(text), number=None, level=1, page=line.page, line_index=i - 1 - consumed,
                                 end_index=i, style=style, role=role))
     return headings if len(headings) >= 3 else []
@@ -322,11 +324,11 @@ def _tidy(title: str) -> str:
 # --------------------------------------------------------------------------- roles
 
 _ROLE_PATTERNS = [
+    ("references", r"^(references|bibliography|literature\s+cited|works\s+cited|reference\s+list)$"),
     ("introduction", r"^introduction\b|^overview$"),
     ("related_work", r"related\s+work|prior\s+work|previous\s+work|literature|^background\b"),
     ("conclusion", r"conclu"),
-    ("references", r"^(references|bibliography)$"),
-    ("acknowledgments", r"^acknowledge?ments?$"),
+    ("acknowledgments", r"^acknowledge?ments?\b"),  # "Acknowledgments and Disclosure of Funding" too
     ("limitations", r"^limitations?$"),
     # back-matter statements close many papers after their conclusion
     ("statement", r"^(broader\s+impacts?|societal\s+impacts?|ethic(s|al)|impact\s+statement|reproducibility|"
