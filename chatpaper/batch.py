@@ -42,6 +42,7 @@ from chatpaper.render.post import (
     PostFigure,
     PostMeta,
     PostPaper,
+    partial_reason,
     render_post,
 )
 from chatpaper.settings import Settings
@@ -269,9 +270,6 @@ def _shown_source(job: PaperJob) -> str:
     return job.source if job.metadata is not None else Path(job.source).name
 
 
-_PARTIAL = {"en": "only partly summarised ({stages} failed): {error}", "zh": "仅部分完成（{stages} 失败）：{error}"}
-
-
 def _all_llm_stages_failed(digest: Digest) -> bool:
     produced = (digest.metadata, digest.summary, digest.methods, digest.conclusion)
     failed = any(r.status == "failed" and r.error for r in digest.provenance.stages)
@@ -327,10 +325,8 @@ def digest_one(
     figures = pick_figures(digest, paper, paper_dir, f"images/{job.slug}")
     partial = None
     if failed:  # kept in the post, and listed at the end so nobody mistakes it for complete
-        stages = ", ".join(r.name for r in failed)
-        template = _PARTIAL["zh" if lang.lower().startswith("zh") else "en"]
         partial = PostFailure(title=title, source=_shown_source(job),
-                              reason=template.format(stages=stages, error=failed[0].error))
+                              reason=partial_reason(lang, [r.name for r in failed], str(failed[0].error)))
     progress(job, "done" if not failed else f"done, with {len(failed)} failed stage(s)")
     return _Outcome(job=job, paper=PostPaper(digest=digest, figures=figures, warnings=list(paper.warnings)),
                     failure=partial)

@@ -69,6 +69,7 @@ _TEXT = {
         "figures": "点此查看论文截图",
         "failed": "## 未能处理的论文",
         "missing": "（本阶段未能完成：{reason}）",
+        "partial": "仅部分完成（{stages} 失败）：{error}",
         "pending": "*还有 {n} 篇论文正在处理……*",
         "no_summary": "（摘要未能生成）",
     },
@@ -83,6 +84,7 @@ _TEXT = {
         "figures": "Figures from the paper",
         "failed": "## Papers that could not be processed",
         "missing": "(this stage did not finish: {reason})",
+        "partial": "only partly summarised ({stages} failed): {error}",
         "pending": "*{n} more papers in progress…*",
         "no_summary": "(no summary could be produced)",
     },
@@ -109,6 +111,11 @@ _YAML_RESERVED = {"true", "false", "yes", "no", "on", "off", "null", "~"}
 
 def _text(lang: str) -> dict[str, str]:
     return _TEXT["zh" if lang.lower().startswith("zh") else "en"]
+
+
+def partial_reason(lang: str, stages: list[str], error: str) -> str:
+    """Why a paper that is in the post is also listed with the failures: the stages it lacks."""
+    return _text(lang)["partial"].format(stages=", ".join(stages), error=error)
 
 
 def yaml_scalar(value: str) -> str:
