@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chatpaper.errors import ChatPaperError, InvalidSourceError, PdfError
+from chatpaper.errors import ChatPaperError, InvalidSourceError, PdfError, ProviderError
 from chatpaper.models import (
     ArxivMetadata,
     ConclusionStage,
@@ -265,6 +265,15 @@ def redact(text: str, secret: str | None) -> str:
     return text
 
 
+def model_name(text: str | None) -> str | None:
+    """The Model box as a model name: a .gguf path there would load any model file on the server."""
+    name = (text or "").strip() or None
+    if name and name.lower().endswith(".gguf"):
+        raise ProviderError("The Model box takes a model name, not a .gguf file; the local model is the one "
+                            "the operator sets with CHATPAPER_LOCAL_MODEL_PATH.")
+    return name
+
+
 def environment_has_key() -> bool:
     return any(os.environ.get(v) for v in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "OPENAI_API_KEY"))
 
@@ -495,7 +504,7 @@ def run_summary(
                        gallery=gallery_items(choose_figures(paper), run_dir), status="⏳ Starting the model…")
         yield view
         # After the paper: building a provider may load a local model, and the header should not wait.
-        provider = get_provider(provider_name or settings.provider, model=(model or "").strip() or None,
+        provider = get_provider(provider_name or settings.provider, model=model_name(model),
                                 settings=settings, api_key=api_key, base_url=(base_url or "").strip() or None)
         notice = OFFLINE_NOTICE if getattr(provider, "extractive", False) else ""
         lang = lang or settings.lang

@@ -251,6 +251,16 @@ def test_missing_key_keeps_the_header_and_says_how_to_add_one(tmp_path):
     assert "ChatPaper: Faithful Structured Digests" in last.header  # the parsed paper's header stays
 
 
+def test_a_model_file_path_typed_in_the_app_is_refused_not_loaded(tmp_path):
+    model = tmp_path / "other-model.gguf"
+    model.write_bytes(b"GGUF")
+    views = list(ui.run_summary("", EXAMPLE_PDF, "en", "local", str(model), "", "",
+                                settings=Settings(cache_dir=tmp_path / "cache")))
+    last = views[-1]
+    assert last.final and last.error.startswith("The Model box takes a model name, not a .gguf file")
+    assert "ChatPaper: Faithful Structured Digests" in last.header  # the parsed paper's header stays
+
+
 # --------------------------------------------------------------------------- the app object
 
 
