@@ -720,6 +720,8 @@ def grid_paper() -> tuple[bytes, Truth]:
 
 PAPERS["grid"] = grid_paper
 PAPERS["acl-review"] = lambda: acl_paper(review=True)
+# a benchmark paper: the benchmark's own section is its contribution, not an experiment
+PAPERS["aaai-benchmark"] = lambda: aaai_paper(method="The TableQA-Lite Benchmark")
 # a paper about reviews is not a review; "End-..." starts a heading, not an algorithm's "end for"
 PAPERS["iclr-end-to-end"] = lambda: iclr_paper(title="Learning Rate Warmup for Code Review Models",
                                                method="End-to-End Curvature Control")

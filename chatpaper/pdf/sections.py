@@ -333,7 +333,9 @@ _ROLE_PATTERNS = [
     # back-matter statements close many papers after their conclusion
     ("statement", r"^(broader\s+impacts?|societal\s+impacts?|ethic(s|al)|impact\s+statement|reproducibility|"
                   r"author\s+contributions?|funding|(data|code)\s+availability|competing\s+interests|declaration)"),
-    ("experiments", r"experiment|evaluation|results|empirical|benchmark"),
+    # "Benchmarking ...", "Benchmark Results"; but "The X Benchmark" is a benchmark paper's contribution
+    ("experiments", r"experiment|evaluation|results|empirical|^benchmarks?$|benchmarking|"
+                    r"benchmarks?\s+(results|evaluation|comparisons?|performance)"),
     # "System Model" (IEEE), "Problem Setup": the setting the method works in, not the method
     ("preliminaries", r"^preliminar|^notation|^problem\s+(setup|formulation|statement|definition)|^preparation|"
                       r"^(system|signal|channel|data|observation|network)\s+models?$|^(setup|setting)\b"),
