@@ -10,7 +10,7 @@ import logging
 import os
 import threading
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 from pydantic import BaseModel, Field
 
@@ -199,7 +199,7 @@ class LocalProvider(Provider):
         if not isinstance(reply, dict):
             raise ProviderError("The local model gave an unreadable reply; try again or use another provider.")
         if "error" in reply:
-            return self._raise_error(reply["error"])
+            self._raise_error(reply["error"])
         choices = reply.get("choices") or [{}]
         text = (choices[0].get("message") or {}).get("content") or ""
         if not text.strip():
@@ -212,7 +212,7 @@ class LocalProvider(Provider):
             output_tokens=int(usage.get("completion_tokens") or 0),
         )
 
-    def _raise_error(self, error: Any) -> LLMResponse:
+    def _raise_error(self, error: Any) -> NoReturn:
         error = error if isinstance(error, dict) else {"message": str(error)}
         logger.warning("llama.cpp error: %s", str(error.get("message"))[:300])
         if error.get("type") == "exceed_context_size_error":
