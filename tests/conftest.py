@@ -55,3 +55,21 @@ def _isolated_env(monkeypatch, tmp_path):
     for var in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("CHATPAPER_CACHE_DIR", str(tmp_path / "cache"))
+
+
+class CannedServer:
+    """A canned HTTP endpoint for an httpx or httpx2 MockTransport: answers from a queue, records every request."""
+
+    def __init__(self, *responses):
+        self.queue = list(responses)
+        self.requests = []
+
+    def __call__(self, request):
+        self.requests.append(request)
+        item = self.queue.pop(0)
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+    def body(self, i: int = 0) -> dict:
+        return json.loads(self.requests[i].content)

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import httpx
 import pytest
+from conftest import CannedServer
 from google.genai import errors as genai_errors
 from pydantic import BaseModel
 
@@ -45,22 +46,7 @@ def api_error(code: int, status: str, message: str) -> httpx.Response:
     return httpx.Response(code, json={"error": {"code": code, "status": status, "message": message}})
 
 
-class Server:
-    """A canned Gemini endpoint: answers from a queue and records every request."""
-
-    def __init__(self, *responses: httpx.Response | Exception):
-        self.queue = list(responses)
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        item = self.queue.pop(0)
-        if isinstance(item, Exception):
-            raise item
-        return item
-
-    def body(self, i: int = 0) -> dict:
-        return json.loads(self.requests[i].content)
+Server = CannedServer  # answers from a queue, records every request
 
 
 def provider_for(server: Server, **options) -> GeminiProvider:

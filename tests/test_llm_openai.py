@@ -4,11 +4,11 @@ The SDK speaks httpx2, so the canned server is an `httpx2.MockTransport` in an `
 """
 from __future__ import annotations
 
-import json
 import logging
 
 import httpx2
 import pytest
+from conftest import CannedServer
 from pydantic import BaseModel
 
 from chatpaper.errors import ProviderError
@@ -52,22 +52,7 @@ def error(code: int, message: str, *, type_: str = "invalid_request_error", para
     return httpx2.Response(code, json=body, headers=headers)
 
 
-class Server:
-    """A canned endpoint: answers from a queue and records every request."""
-
-    def __init__(self, *responses: httpx2.Response | Exception):
-        self.queue = list(responses)
-        self.requests: list[httpx2.Request] = []
-
-    def __call__(self, request: httpx2.Request) -> httpx2.Response:
-        self.requests.append(request)
-        item = self.queue.pop(0)
-        if isinstance(item, Exception):
-            raise item
-        return item
-
-    def body(self, i: int = 0) -> dict:
-        return json.loads(self.requests[i].content)
+Server = CannedServer  # answers from a queue, records every request
 
 
 def provider_for(server: Server, *, api_key: str | None = KEY, base_url: str | None = None, **options):
