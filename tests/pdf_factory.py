@@ -553,10 +553,10 @@ helps is unclear. {body(5, 2)}</p>"""
     return doc.tobytes(), truth
 
 
-def cvpr_paper() -> tuple[bytes, Truth]:
+def cvpr_paper(big_labels: bool = False) -> tuple[bytes, Truth]:
     """CVPR review copy: two columns, "1. Introduction" with dots, line numbers in both margins, a teaser
     figure across the page above the abstract, authors with symbols on two rows (names that are also
-    words: "Ai", "Deep", "Page")."""
+    words: "Ai", "Deep", "Page"). `big_labels`: a vector teaser whose labels are larger than the title."""
     layout = Layout(width=612, height=792, margin_x=54, margin_top=72, columns=2, gutter=20,
                     css="body {font-family: serif; font-size: 10pt; text-align: justify} "
                         "h2 {font-size: 12pt; font-weight: bold; margin-top: 8pt; margin-bottom: 4pt} "
@@ -590,7 +590,12 @@ def cvpr_paper() -> tuple[bytes, Truth]:
     doc = typeset(layout, front, main)
     page = doc[0]
     cap = page.search_for("Figure 1.")[0]
-    raster_plot(page, pymupdf.Rect(90, cap.y0 - teaser + 6, 522, cap.y0 - 8))
+    if big_labels:
+        vector_plot(page, pymupdf.Rect(90, cap.y0 - teaser + 30, 522, cap.y0 - 24))
+        for x, label in ((110, "Input Photos"), (350, "Relit Output")):
+            page.insert_text((x, cap.y0 - teaser + 26), label, fontsize=18)
+    else:
+        raster_plot(page, pymupdf.Rect(90, cap.y0 - teaser + 6, 522, cap.y0 - 8))
     figs = [("Figure 1", 1)] + place_figures(doc, layout, [("Figure 2.", "vector")])
     for page in doc:
         n = 0
@@ -720,6 +725,7 @@ def grid_paper() -> tuple[bytes, Truth]:
 
 PAPERS["grid"] = grid_paper
 PAPERS["acl-review"] = lambda: acl_paper(review=True)
+PAPERS["cvpr-big-teaser-labels"] = lambda: cvpr_paper(big_labels=True)
 # a benchmark paper: the benchmark's own section is its contribution, not an experiment
 PAPERS["aaai-benchmark"] = lambda: aaai_paper(method="The TableQA-Lite Benchmark")
 # a paper about reviews is not a review; "End-..." starts a heading, not an algorithm's "end for"

@@ -154,6 +154,8 @@ def _title(first: list[Line], height: float, body_size: float) -> tuple[str, flo
     if biggest < body_size + 1.0:
         return "", 0.0, 0.0
     top = min((ln for ln in cands if ln.size >= biggest - 1.0), key=lambda ln: ln.y0)
+    top = _above_names(top, cands, first, body_size)
+    biggest = top.size
     rows = _rows([ln for ln in cands if ln.y0 >= top.y0 - 1])
     picked = [rows[0]]
     for row in rows[1:]:
@@ -170,6 +172,20 @@ def _title(first: list[Line], height: float, body_size: float) -> tuple[str, flo
     title = _strip_marks(_join_title(texts))
     title = re.sub(r"\s+([:,])", r"\1", title)
     return title, picked[0][0].y0, picked[-1][0].y1
+
+
+def _above_names(top: Line, cands: list[Line], first: list[Line], body_size: float) -> Line:
+    """The title comes before the authors: display-size text above a row of names is the title, and the
+    larger text below them (a teaser figure's labels) is not."""
+    upper = [ln for ln in cands if ln.y1 <= top.y0 and ln.size >= body_size + 2 and ln.words >= 2]
+    if not upper:
+        return top
+    alt = min(upper, key=lambda ln: ln.y0)
+    between = [ln for ln in first if alt.y1 <= ln.y0 and ln.y1 <= top.y0 and ln.size < alt.size - 1]
+    for row in _rows(between):
+        if _pure_names([_marked_text(ln) for ln in row]):
+            return alt
+    return top
 
 
 def _join_title(rows: list[str]) -> str:
