@@ -774,3 +774,48 @@ PAPERS["nature"] = nature_paper
 PAPERS["aaai-motivation"] = lambda: aaai_paper(first="Motivation")
 PAPERS["aaai-long-heading"] = lambda: aaai_paper(
     method="Hierarchical Prompt Tuning with Shared Table and Question Prompts for Few-Shot Answering")
+
+
+def acm_paper() -> tuple[bytes, Truth]:
+    """ACM sigconf: sans-serif title, an author grid (name, affiliation, city, e-mail), "ABSTRACT" and
+    "CCS CONCEPTS" / "KEYWORDS" / "ACM Reference Format" in the left column, headings in capitals."""
+    layout = Layout(width=612, height=792, margin_x=54, margin_top=60, columns=2, gutter=24,
+                    css="body {font-family: serif; font-size: 9pt; text-align: justify} "
+                        "h2 {font-size: 10pt; font-weight: bold; font-family: sans-serif; margin-top: 8pt} "
+                        "h3 {font-size: 9pt; font-weight: bold; font-family: sans-serif}")
+    title = "Session-Aware Ranking for Conversational Product Search"
+    cell = "<td style='padding:0 18px'><span style='font-size:11pt'>{}</span><br/>{}<br/>{}<br/>{}</td>"
+    front = f"""
+<p style="font-size:17pt;font-weight:bold;font-family:sans-serif;text-align:center">{title}</p>
+<table style="margin:auto;text-align:center;font-size:9pt;font-family:sans-serif"><tr>
+{cell.format("Beatriz Santos", "Shop Research", "Lisbon, Portugal", "bsantos@shop.example")}
+{cell.format("Chen Li", "Univ. of Testing", "Shanghai, China", "chenli@test.edu")}
+{cell.format("David Okafor", "Shop Research", "Lagos, Nigeria", "dokafor@shop.example")}</tr></table>"""
+    main = (
+        "<h2>ABSTRACT</h2>"
+        f"<p>Conversational search needs rankers that remember the session. {body(6, 1)}</p>"
+        "<p><b>CCS CONCEPTS</b></p><p>&#8226; Information systems &#8594; Learning to rank.</p>"
+        "<p><b>KEYWORDS</b></p><p>conversational search, ranking, e-commerce</p>"
+        "<p><b>ACM Reference Format:</b><br/>Beatriz Santos, Chen Li, and David Okafor. 2026. Session-Aware Ranking "
+        "for Conversational Product Search. In <i>Proceedings of SIGIR '26</i>. ACM, 10 pages.</p>"
+        "<h2>1 INTRODUCTION</h2>" + _p(9) + _p(6, 2)
+        + "<h2>2 RELATED WORK</h2>" + _p(8, 3)
+        + "<h2>3 METHODOLOGY</h2><p>We propose a ranker that reads the whole session. " + body(6, 4) + "</p>"
+        + "<h3>3.1 Session Encoder</h3>" + _p(7, 5)
+        + figure_html("Figure 1: The session encoder and the ranker it feeds.")
+        + "<h2>4 EXPERIMENTS</h2>" + _p(9, 6)
+        + TABLE_HTML.format(caption="Table 1: Ranking quality on two shops.") + _p(5, 7)
+        + "<h2>5 CONCLUSION</h2>" + _p(6, 1)
+        + "<h2>REFERENCES</h2><p style='font-size:8pt'>[1] Ann Other. 2020. A cited work. In SIGIR.</p>"
+    )
+    doc = typeset(layout, front, main)
+    figs = place_figures(doc, layout, [("Figure 1:", "vector")])
+    truth = Truth(title=title, authors=["Beatriz Santos", "Chen Li", "David Okafor"],
+                  abstract_start="Conversational search needs rankers that remember the session",
+                  sections=["INTRODUCTION", "RELATED WORK", "METHODOLOGY", "EXPERIMENTS", "CONCLUSION"],
+                  method="METHODOLOGY", conclusion="CONCLUSION", figures=figs,
+                  affiliation="Shop Research, Lisbon, Portugal")
+    return doc.tobytes(), truth
+
+
+PAPERS["acm"] = acm_paper

@@ -35,7 +35,8 @@ def test_authors_and_first_affiliation(parsed):
 def test_abstract_start(parsed):
     paper, truth = parsed
     assert paper.abstract.startswith(truth.abstract_start)
-    assert "Introduction" not in paper.abstract and "INTRODUCTION" not in paper.abstract
+    for after in ("Introduction", "INTRODUCTION", "CCS CONCEPTS", "Keywords", "KEYWORDS", "Index Terms"):
+        assert after not in paper.abstract
 
 
 def test_top_level_sections(parsed):
