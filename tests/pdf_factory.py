@@ -380,7 +380,7 @@ by text alone. {body(5, 1)}</p>
 &#183; scholarly search</p>"""
     main = (
         "<h2>1 Introduction</h2>" + _p(10) + _p(7, 1)
-        + "<h2>2 Preliminaries</h2>" + _p(8, 2)
+        + "<h2>2 A Motivating Example</h2>" + _p(8, 2)
         + "<h2>3 Learning to Rank with Citation Graphs</h2><p>We propose a ranker that reads the citation graph. "
         + body(5) + " We propose two variants, and our method is trained end to end.</p>"
         + figure_html("Fig. 1. The ranker reads the citation graph around each query result.", center=True)
@@ -396,7 +396,7 @@ by text alone. {body(5, 1)}</p>
     names = ["Frank Meyer", "Greta Schulz", "Hans Vogel"]
     truth = Truth(title=title, authors=[n.upper() for n in names] if authors == "smallcaps" else names,
                   abstract_start="Scholarly search engines rank papers",
-                  sections=["Introduction", "Preliminaries", "Learning to Rank with Citation Graphs", "Evaluation",
+                  sections=["Introduction", "A Motivating Example", "Learning to Rank with Citation Graphs", "Evaluation",
                             "Conclusion and Future Work"],
                   method="Learning to Rank with Citation Graphs", conclusion="Conclusion and Future Work",
                   figures=figs, affiliation="Technical University of Testing, Testburg, Germany")

@@ -326,6 +326,7 @@ def _tidy(title: str) -> str:
 _ROLE_PATTERNS = [
     ("references", r"^(references|bibliography|literature\s+cited|works\s+cited|reference\s+list)$"),
     ("introduction", r"^introduction\b|^overview$"),
+    ("motivation", r"^(an?\s+)?motivati(on|ng)\b"),  # why the problem matters, before the method
     ("related_work", r"related\s+work|prior\s+work|previous\s+work|literature|^background\b"),
     ("conclusion", r"conclu"),
     ("acknowledgments", r"^acknowledge?ments?\b"),  # "Acknowledgments and Disclosure of Funding" too
