@@ -14,10 +14,16 @@ from tests.pdf_factory import PAPERS
 
 
 @pytest.fixture(scope="module", params=sorted(PAPERS))
-def parsed(request, tmp_path_factory):
+def generated(request, tmp_path_factory):
+    """(parsed Paper, ground truth, the PDF itself) for each held-out paper, made once per module."""
     data, truth = PAPERS[request.param]()
     paper = parse_pdf(data, out_dir=tmp_path_factory.mktemp(request.param), settings=Settings())
-    return paper, truth
+    return paper, truth, pymupdf.open(stream=data, filetype="pdf")
+
+
+@pytest.fixture
+def parsed(generated):
+    return generated[:2]
 
 
 def test_title(parsed):
@@ -69,15 +75,8 @@ def test_section_text_without_running_headers_or_line_numbers(parsed):
     assert "We thank" not in text  # acknowledgements are not the paper's body
 
 
-@pytest.fixture(scope="module", params=sorted(PAPERS))
-def with_pdf(request, tmp_path_factory):
-    data, truth = PAPERS[request.param]()
-    paper = parse_pdf(data, out_dir=tmp_path_factory.mktemp(request.param), settings=Settings())
-    return paper, pymupdf.open(stream=data, filetype="pdf")
-
-
-def test_figure_crops_hold_graphics_and_caption_but_no_body_text(with_pdf):
-    paper, doc = with_pdf
+def test_figure_crops_hold_graphics_and_caption_but_no_body_text(generated):
+    paper, _, doc = generated
     for fig in paper.figures:
         page = doc[fig.page - 1]
         box = pymupdf.Rect(fig.bbox)
