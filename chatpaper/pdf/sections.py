@@ -33,7 +33,8 @@ _NOT_TITLE = re.compile(
 # Unnumbered headings a numbered paper may still have (back matter, mostly)
 _KNOWN = re.compile(
     r"^(abstract|introduction|conclusions?|concluding\s+remarks|limitations?|acknowledge?ments?(\s+and\s+.*)?|"
-    r"references|bibliography|literature\s+cited|works\s+cited|reference\s+list|appendi(x|ces)|broader\s+impacts?.*|supplementary\s+materials?|conclusions?\s+and\s+.*|"
+    r"references|bibliography|literature\s+cited|works\s+cited|reference\s+list|appendi(x|ces)|broader\s+impacts?.*|"
+    r"supplementary\s+materials?|conclusions?\s+and\s+.*|"
     r"limitations\s+and\s+.*|(ethics|reproducibility|impact|data\s+availability|code\s+availability)(\s+statement)?|"
     r"ethical\s+(considerations?|statement|implications)|societal\s+impacts?|author\s+contributions?)$",
     re.I,

@@ -326,8 +326,8 @@ def build_doc_text(pages: list[list[Line]], page_sizes: list[tuple[float, float]
 def _mark_number_columns(page: list[Line]) -> None:
     """A review copy's line numbers wherever they stand (the gutter between columns too): a column of
     bare numbers counting up in even steps down the page."""
-    numbers = sorted((ln for ln in page if ln.kind == "body" and ln.text.strip().isdigit() and len(ln.text.strip()) <= 4),
-                     key=lambda ln: ln.x0 + ln.x1)
+    numbers = sorted((ln for ln in page if ln.kind == "body" and ln.text.strip().isdigit()
+                      and len(ln.text.strip()) <= 4), key=lambda ln: ln.x0 + ln.x1)
     columns: list[list[Line]] = []
     for line in numbers:  # left- or right-aligned: the centres of one column lie within a digit's width
         if columns and (line.x0 + line.x1) - (columns[-1][-1].x0 + columns[-1][-1].x1) <= 2 * line.size:
