@@ -15,7 +15,7 @@ import requests
 import responses
 from responses import matchers
 
-from chatpaper.errors import FetchError, InvalidSourceError, PaperNotFoundError, PdfError
+from chatpaper.errors import ChatPaperError, FetchError, InvalidSourceError, PaperNotFoundError, PdfError
 from chatpaper.models import ArxivMetadata
 from chatpaper.settings import Settings
 from chatpaper.sources.arxiv import ArxivSource, build_search_query, shared_client
@@ -499,3 +499,10 @@ def test_pacer_keeps_the_interval_between_calls():
     now[0] += 5.0
     pacer.wait(3.0, sleep)  # 5 s later: no wait
     assert slept == [2.0]
+
+
+def test_a_damaged_metadata_cache_is_one_sentence_saying_what_to_delete(tmp_path):
+    (tmp_path / "metadata.sqlite").write_bytes(b"not a database " * 100)
+    with pytest.raises(ChatPaperError) as caught:
+        ArxivCache(tmp_path)
+    assert str(caught.value).startswith(f"The arXiv cache {tmp_path / 'metadata.sqlite'} is damaged")

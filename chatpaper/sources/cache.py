@@ -15,6 +15,7 @@ from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from chatpaper.errors import ChatPaperError
 from chatpaper.models import ArxivMetadata
 
 # How long "2405.15619 means v2" is trusted before asking arXiv again for a newer version.
@@ -49,8 +50,13 @@ class ArxivCache:
         self.latest_ttl = latest_ttl
         self.clock = clock
         self.pdf_dir.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as db, db:
-            db.executescript(_SCHEMA)
+        try:
+            with closing(self._connect()) as db, db:
+                db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:  # e.g. a file that is not a database
+            raise ChatPaperError(
+                f"The arXiv cache {self.db_path} is damaged; delete that file or set CHATPAPER_CACHE_DIR elsewhere."
+            ) from exc
 
     def _connect(self) -> sqlite3.Connection:
         # One short-lived connection per call: sqlite3 connections must not cross threads.
