@@ -360,8 +360,10 @@ LNCS_AUTHORS = {
 }
 
 
-def lncs_paper(authors: str = "plain") -> tuple[bytes, Truth]:
-    """Springer LNCS: narrow page, run-in "Abstract." and "Keywords:", "Fig. 1." captions, "and" with a comma."""
+def lncs_paper(authors: str = "plain", label: str = "Abstract.") -> tuple[bytes, Truth]:
+    """Springer LNCS: narrow page, run-in "Abstract." and "Keywords:", "Fig. 1." captions, "and" with a comma.
+
+    `authors` picks a style of author line from LNCS_AUTHORS; `label` is the run-in abstract label."""
     layout = Layout(width=612, height=792, margin_x=120, margin_top=90, margin_bottom=100,
                     css="body {font-family: serif; font-size: 10pt; text-align: justify} "
                         "h2 {font-size: 12pt; font-weight: bold; margin-top: 12pt; margin-bottom: 6pt} "
@@ -374,7 +376,7 @@ def lncs_paper(authors: str = "plain") -> tuple[bytes, Truth]:
 Germany</p>
 <p style="text-align:center;font-size:9pt;margin-top:0;margin-bottom:0">{{meyer,vogel}}@tu-testing.de</p>
 <p style="text-align:center;font-size:9pt;margin-top:0"><sup>2</sup> Institute for Search, Berlin, Germany</p>
-<p style="font-size:9pt;margin-left:24pt;margin-right:24pt"><b>Abstract.</b> Scholarly search engines rank papers
+<p style="font-size:9pt;margin-left:24pt;margin-right:24pt"><b>{label}</b> Scholarly search engines rank papers
 by text alone. {body(5, 1)}</p>
 <p style="font-size:9pt;margin-left:24pt;margin-right:24pt"><b>Keywords:</b> ranking &#183; graph neural networks
 &#183; scholarly search</p>"""
@@ -725,6 +727,7 @@ def grid_paper() -> tuple[bytes, Truth]:
 
 PAPERS["grid"] = grid_paper
 PAPERS["acl-review"] = lambda: acl_paper(review=True)
+PAPERS["lncs-bold-label-no-stop"] = lambda: lncs_paper(label="Abstract")
 PAPERS["cvpr-big-teaser-labels"] = lambda: cvpr_paper(big_labels=True)
 # a benchmark paper: the benchmark's own section is its contribution, not an experiment
 PAPERS["aaai-benchmark"] = lambda: aaai_paper(method="The TableQA-Lite Benchmark")

@@ -205,7 +205,9 @@ def _find_abstract(lines: list[Line], limit: int) -> tuple[int, str] | None:
         if line.kind != "body":
             continue
         m = _ABSTRACT.match(line.text.strip())
-        if m and (not m.group("rest") or m.group("sep") or line.bold or line.caps):
+        # a run-in label is set apart by punctuation, bold (the label's own span will do) or capitals
+        if m and (not m.group("rest") or m.group("sep") or line.bold or line.caps
+                  or (line.spans and line.spans[0].bold and "bstract" in line.spans[0].text.lower())):
             return i, m.group("rest")
     return None
 
