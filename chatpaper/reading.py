@@ -22,7 +22,11 @@ PDF_LOCK = threading.Lock()
 
 
 def looks_like_path(text: str) -> bool:
-    return text.lower().endswith(".pdf") and not text.lower().startswith(("http:", "https:", "arxiv"))
+    """A local file (existing, or named *.pdf) rather than an arXiv ID or link."""
+    lowered = text.lower()
+    if lowered.startswith(("http:", "https:", "arxiv")):
+        return False
+    return lowered.endswith(".pdf") or Path(text).is_file()
 
 
 def read_pdf_bytes(path: Path, settings: Settings) -> bytes:

@@ -114,3 +114,11 @@ def test_digest_refuses_a_rate_that_is_not_positive(tmp_path):
                    tmp_path=tmp_path)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "--rpm: '-1' is not a positive number" in proc.stderr
+
+
+def test_a_local_file_without_pdf_suffix_is_read_as_a_file(tmp_path):
+    paper_file = tmp_path / "downloaded-paper"
+    paper_file.write_bytes(EXAMPLE.read_bytes())
+    proc = run_cli("parse", str(paper_file), "--out", str(tmp_path / "out"), tmp_path=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((tmp_path / "out" / "paper.json").read_text())["source"]["filename"] == "downloaded-paper"
