@@ -8,7 +8,7 @@ import pymupdf
 import pytest
 
 from chatpaper.pdf import parse_pdf
-from chatpaper.pdf.text import clean_chars
+from chatpaper.pdf.text import _font_style, clean_chars
 from chatpaper.settings import Settings
 from tests.pdf_factory import PAPERS
 
@@ -88,3 +88,17 @@ def test_figure_crops_hold_graphics_and_caption_but_no_body_text(generated):
         own = re.compile(r"\d+|Epoch|\([a-d]\)|Input|Photos|Relit|Output")
         stray = [w for w in inside if w not in caption and not own.fullmatch(w)]
         assert len(stray) <= 2, f"{fig.label}: body text in the crop: {stray[:12]}"
+
+
+@pytest.mark.parametrize(("font", "bold", "italic"), [
+    ("LinLibertineTB", True, False),  # ACM's bold
+    ("LinBiolinumTB", True, False),
+    ("LinLibertineTI", False, True),
+    ("LinLibertineT", False, False),
+    ("NimbusRomNo9L-Medi", True, False),
+    ("CMBX12", True, False),
+    ("Helvetica-Bd", True, False),
+    ("CMR10", False, False),
+])
+def test_bold_and_italic_from_font_names(font, bold, italic):
+    assert _font_style(font) == (bold, italic)

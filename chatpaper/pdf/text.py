@@ -16,8 +16,10 @@ import pymupdf
 
 # No images, ligatures expanded by MuPDF ("ﬁ" -> "fi"), text outside the page dropped.
 _TEXT_FLAGS = pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP
-_BOLD_FONT = re.compile(r"bold|medi|black|heavy|semibold|demi|\bbx|cmbx|-b$|sfbx|\.b$", re.I)
-_ITALIC_FONT = re.compile(r"ital|oblique|cmti|cmsl|-it$|sfti|slant", re.I)
+# Font-name conventions: "-Bold", "Medi", TeX's "CMBX", ACM's Linux Libertine/Biolinum "...TB" ("TBI")
+_BOLD_FONT = re.compile(r"bold|medi|black|heavy|semibold|demi|\bbx|cmbx|-b$|sfbx|\.b$|[-_]bd$|(libertine|biolinum)\w*tbi?$",
+                        re.I)
+_ITALIC_FONT = re.compile(r"ital|oblique|cmti|cmsl|-it$|sfti|slant|(libertine|biolinum)\w*t?b?i$", re.I)
 _MATH_FONT = re.compile(r"^(cmmi|cmsy|cmex|msam|msbm|txsy|txmi|rsfs|eufm|stix.*math)", re.I)
 
 
