@@ -20,7 +20,7 @@ import pymupdf
 from pymupdf import mupdf
 
 from chatpaper.models import Figure
-from chatpaper.pdf.text import clean_chars, fix_span_glyphs, join_lines
+from chatpaper.pdf.text import _font_style, clean_chars, fix_span_glyphs, join_lines
 
 # The same flags as chatpaper.pdf.text, so its page dicts can be passed in and reused.
 _TEXT_FLAGS = pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP
@@ -181,7 +181,7 @@ def _text_blocks(data: dict) -> list[_Block]:
             if width and _NUMBERS.fullmatch(text) and (x0 < 0.07 * width or x1 > 0.93 * width):
                 continue  # a review copy's line numbers in the margin are not part of any figure
             size = max(s["size"] for s in spans)
-            bold = bool(spans[0]["flags"] & 16) or "bold" in spans[0]["font"].lower()
+            bold = bool(spans[0]["flags"] & 16) or _font_style(spans[0]["font"])[0]  # "CMBX", "Medi" too
             lines.append((pymupdf.Rect(line["bbox"]), text, size, bold))
         if lines:
             blocks.append(_Block(pymupdf.Rect(b["bbox"]), lines))
