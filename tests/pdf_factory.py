@@ -207,14 +207,21 @@ def running_header(doc: pymupdf.Document, text: str, *, skip_first: bool = False
                          fontname="tiro")
 
 
-def line_numbers(doc: pymupdf.Document, *, left: float = 40, step: float = 12.0, start: int = 0) -> None:
-    """A review copy's line numbers down the left margin of every page."""
-    n = start
+def line_numbers(doc: pymupdf.Document, *, padded: bool = True) -> None:
+    """A review copy's line numbers as the `lineno` package sets them: on the baseline of each text line,
+    right-aligned 10 pt left of the text; "000", "001" ... or, not `padded`, 1, 2, ..."""
+    n = 0 if padded else 1
     for page in doc:
-        y = 80.0
-        while y < page.rect.height - 80:
-            page.insert_text((left, y), f"{n:03d}", fontsize=7, fontname="helv", color=(0.4, 0.4, 0.4))
-            y += step
+        rows: dict[float, float] = {}
+        for block in page.get_text("dict")["blocks"]:
+            for line in block.get("lines", ()):
+                if line["bbox"][0] >= 70 and line["bbox"][1] > 60:
+                    y = round(line["spans"][0]["origin"][1], 1)
+                    rows[y] = min(rows.get(y, 1e9), line["bbox"][0])
+        for y in sorted(rows):
+            label = f"{n:03d}" if padded else str(n)
+            x = min(rows[y], 82) - 10 - pymupdf.get_text_length(label, fontname="helv", fontsize=7)
+            page.insert_text((x, y), label, fontsize=7, fontname="helv", color=(0.4, 0.4, 0.4))
             n += 1
 
 
@@ -459,7 +466,7 @@ def ieee_paper() -> tuple[bytes, Truth]:
     return doc.tobytes(), truth
 
 
-def review_copy_paper() -> tuple[bytes, Truth]:
+def review_copy_paper(padded: bool = True) -> tuple[bytes, Truth]:
     """An anonymous review copy: running header on every page, line numbers in the margin, three-line title,
     "Anonymous Authors", sections in small sans caps, an unusual method name."""
     layout = Layout(css="body {font-family: serif; font-size: 10pt; text-align: justify} "
@@ -490,7 +497,7 @@ new ones. {body(5, 4)}</p>"""
     figs = place_figures(doc, layout, [("Figure 1:", "raster"), ("Figure 2:", "vector")])
     for page in doc:
         page.insert_text((160, 40), "Under review as a conference paper at ICLR 2026", fontsize=9, fontname="tiro")
-    line_numbers(doc)
+    line_numbers(doc, padded=padded)
     truth = Truth(title=title, authors=[], abstract_start="Compact language models forget",
                   sections=["Introduction", "Problem Setup", "Gradient Interference Probes", "Experiments",
                             "Concluding Remarks"],
@@ -727,6 +734,7 @@ def grid_paper() -> tuple[bytes, Truth]:
 
 PAPERS["grid"] = grid_paper
 PAPERS["acl-review"] = lambda: acl_paper(review=True)
+PAPERS["review-plain-numbers"] = lambda: review_copy_paper(padded=False)
 PAPERS["lncs-bold-label-no-stop"] = lambda: lncs_paper(label="Abstract")
 PAPERS["cvpr-big-teaser-labels"] = lambda: cvpr_paper(big_labels=True)
 # a benchmark paper: the benchmark's own section is its contribution, not an experiment

@@ -102,3 +102,34 @@ def test_figure_crops_hold_graphics_and_caption_but_no_body_text(generated):
 ])
 def test_bold_and_italic_from_font_names(font, bold, italic):
     assert _font_style(font) == (bold, italic)
+
+
+def test_line_numbers_set_before_each_line_are_not_glued_to_it(tmp_path):
+    """`lineno` writes each number just before its line: headings must still read "1 Introduction"."""
+    doc = pymupdf.open()
+    page, y, n = doc.new_page(), 72.0, 0
+
+    def line(text: str, size: float = 10, font: str = "tiro") -> None:
+        nonlocal page, y, n
+        if y > 720:
+            page, y = doc.new_page(), 72.0
+        label = f"{n:03d}"
+        page.insert_text((108 - 10 - pymupdf.get_text_length(label, fontsize=7), y), label, fontsize=7)
+        page.insert_text((108, y), text, fontsize=size, fontname=font)
+        y, n = y + size * 1.35, n + 1
+
+    line("Reading Review Copies Without Their Line Numbers", 16, "tibo")
+    line("Anonymous Authors", 11, "tibo")
+    line("Abstract", 11, "tibo")
+    for _ in range(4):
+        line("Line numbers sit on the baseline of every line of a paper under review.")
+    for title in ("1 Introduction", "2 Method", "3 Experiments", "4 Conclusion"):
+        line(title, 12, "tibo")
+        for _ in range(12):
+            line("This is running text of the paper, long enough to set the body size of the page.")
+    paper = parse_pdf(doc.tobytes(), out_dir=tmp_path, settings=Settings())
+    assert [(s.number, s.title) for s in paper.sections] == [
+        ("1", "Introduction"), ("2", "Method"), ("3", "Experiments"), ("4", "Conclusion")]
+    assert paper.title == "Reading Review Copies Without Their Line Numbers"
+    assert paper.abstract.startswith("Line numbers sit on the baseline")
+    assert not any(re.search(r"\b\d{3}\b", text) for text in paper.page_texts)

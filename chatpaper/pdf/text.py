@@ -198,6 +198,10 @@ def lines_from_dict(data: dict, page_no: int) -> list[Line]:
             if abs(dy) > 0.1 or dx < 0:
                 line.kind = "rotated"
             lines.append(line)
+    # line numbers first: set on each text line's baseline, they must not be glued to its text
+    columns = _mark_number_columns(lines)
+    if columns:
+        _drop_leading_numbers(lines, columns)
     return _merge_same_row(lines)
 
 
@@ -325,11 +329,12 @@ def build_doc_text(pages: list[list[Line]], page_sizes: list[tuple[float, float]
     return DocText(pages, page_sizes, body_size, body_left, body_right)
 
 
-def _mark_number_columns(page: list[Line]) -> None:
+def _mark_number_columns(page: list[Line]) -> list[tuple[float, float]]:
     """A review copy's line numbers wherever they stand (the gutter between columns too): a column of
-    bare numbers counting up in even steps down the page."""
+    bare numbers counting up in even steps down the page. Returns the columns' x ranges."""
     numbers = sorted((ln for ln in page if ln.kind == "body" and ln.text.strip().isdigit()
                       and len(ln.text.strip()) <= 4), key=lambda ln: ln.x0 + ln.x1)
+    found: list[tuple[float, float]] = []
     columns: list[list[Line]] = []
     for line in numbers:  # left- or right-aligned: the centres of one column lie within a digit's width
         if columns and (line.x0 + line.x1) - (columns[-1][-1].x0 + columns[-1][-1].x1) <= 2 * line.size:
@@ -345,6 +350,20 @@ def _mark_number_columns(page: list[Line]) -> None:
         if step > 0 and count >= 0.7 * (len(run) - 1):
             for line in run:
                 line.kind = "lineno"
+            found.append((min(ln.x0 for ln in run) - 1, max(ln.x1 for ln in run) + 1))
+    return found
+
+
+def _drop_leading_numbers(lines: list[Line], columns: list[tuple[float, float]]) -> None:
+    """A line number MuPDF joined to the start of its line (a large heading beside it) is cut off."""
+    for line in lines:
+        first = line.spans[0] if line.kind == "body" and len(line.spans) > 1 else None
+        if first is not None and first.text.strip().isdigit() and any(
+                x0 <= first.x0 and first.x1 <= x1 for x0, x1 in columns):
+            line.spans.pop(0)
+            line.text = clean_chars("".join(s.text for s in line.spans)).strip()
+            line.x0 = line.spans[0].x0
+            _set_style(line)
 
 
 def page_text(lines: list[Line]) -> str:
