@@ -562,24 +562,29 @@ helps is unclear. {body(5, 2)}</p>"""
     return doc.tobytes(), truth
 
 
-def cvpr_paper(big_labels: bool = False) -> tuple[bytes, Truth]:
+def cvpr_paper(big_labels: bool = False, one_lab: bool = False) -> tuple[bytes, Truth]:
     """CVPR review copy: two columns, "1. Introduction" with dots, line numbers in both margins, a teaser
     figure across the page above the abstract, authors with symbols on two rows (names that are also
-    words: "Ai", "Deep", "Page"). `big_labels`: a vector teaser whose labels are larger than the title."""
+    words: "Ai", "Deep", "Page"). `big_labels`: a vector teaser whose labels are larger than the title.
+    `one_lab`: one unnumbered affiliation line, so the teaser caption below it must not join it."""
     layout = Layout(width=612, height=792, margin_x=54, margin_top=72, columns=2, gutter=20,
                     css="body {font-family: serif; font-size: 10pt; text-align: justify} "
                         "h2 {font-size: 12pt; font-weight: bold; margin-top: 8pt; margin-bottom: 4pt} "
                         "h3 {font-size: 10pt; font-weight: bold; margin-top: 6pt}")
     title = "Neural Texture Fields for Relightable Object Capture"
     teaser = 200
+    affiliations = ('<p style="text-align:center;font-size:10pt;margin-bottom:0"><sup>1</sup>Vision Institute of '
+                    'Testing &nbsp; <sup>2</sup>Capture Lab &nbsp; <sup>3</sup>Render Corp.</p>')
+    if one_lab:
+        affiliations = '<p style="text-align:center;font-size:10pt;margin-bottom:0">Vision Institute of Testing</p>'
+
     front = f"""
 <p style="font-size:14pt;font-weight:bold;text-align:center">{title}</p>
 <p style="text-align:center;font-size:11pt;margin-bottom:0">Omar Farouk<sup>1&#8727;</sup> &nbsp; Petra Novak<sup>2&#8727;</sup>
 &nbsp; Quentin Moreau<sup>1</sup> &nbsp; Rina Takahashi<sup>3&#8224;</sup></p>
 <p style="text-align:center;font-size:11pt;margin-top:2pt">Ai Suzuki<sup>2</sup> &nbsp; Deep Mehta<sup>1</sup>
 &nbsp; Ada Page<sup>3</sup></p>
-<p style="text-align:center;font-size:10pt;margin-bottom:0"><sup>1</sup>Vision Institute of Testing
-&nbsp; <sup>2</sup>Capture Lab &nbsp; <sup>3</sup>Render Corp.</p>
+{affiliations}
 <div style="height:{teaser}px"></div>
 <p style="font-size:9pt">Figure 1. Objects captured under one light and relit under new ones by our texture fields.</p>
 """
@@ -737,6 +742,7 @@ PAPERS["acl-review"] = lambda: acl_paper(review=True)
 PAPERS["review-plain-numbers"] = lambda: review_copy_paper(padded=False)
 PAPERS["lncs-bold-label-no-stop"] = lambda: lncs_paper(label="Abstract")
 PAPERS["cvpr-big-teaser-labels"] = lambda: cvpr_paper(big_labels=True)
+PAPERS["cvpr-one-lab"] = lambda: cvpr_paper(one_lab=True)
 # a benchmark paper: the benchmark's own section is its contribution, not an experiment
 PAPERS["aaai-benchmark"] = lambda: aaai_paper(method="The TableQA-Lite Benchmark")
 # a paper about reviews is not a review; "End-..." starts a heading, not an algorithm's "end for"

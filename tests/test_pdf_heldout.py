@@ -36,6 +36,7 @@ def test_authors_and_first_affiliation(parsed):
     assert paper.authors == truth.authors
     if truth.affiliation:
         assert paper.affiliations[0] == truth.affiliation
+    assert not any(re.search(r"(Figure|Fig\.|Table)\s*\d", a) for a in paper.affiliations)  # a teaser's caption
 
 
 def test_abstract_start(parsed):

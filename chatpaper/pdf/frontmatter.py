@@ -39,7 +39,7 @@ _SKIP_ROW = re.compile(
     r"correspond(ence|ing)\s*(to\b|author|:)|equal\s+contribution|preprint\b|published\s+(as|in|at|by|on)\b|"
     r"under\s+review|paper\s+under|code\s*(:|is\b|and\s+(data|models?)\b|will\b|available\b|&)|https?:|www\.|"
     r"arxiv(\s*:|\s+preprint|\s+\d)|(in\s+)?proceedings\s+of\b|accepted\s+(at|to|in|for|by|as)\b|"
-    r"submitted\s+(to|at|for|on|in)\b|received\b[\s:]*(\d|on\b|in\b|" + _MONTHS + r")|key\s?words\b|index\s+terms)",
+    r"submitted\s+(to|at|for|on|in)\b|received\b[\s:]*(\d|on\b|in\b|" + _MONTHS + r")|key\s?words\b|index\s+terms|(fig\.|figure|table)\s*\d+\s*[.:|])",
     re.I,
 )
 # "Abstract", "ABSTRACT", small caps "A BSTRACT", Elsevier's letter-spaced "a b s t r a c t"
