@@ -626,9 +626,11 @@ def cvpr_paper(big_labels: bool = False, one_lab: bool = False) -> tuple[bytes, 
     return doc.tobytes(), truth
 
 
-def aaai_paper(first: str = "Introduction", method: str = "Hierarchical Prompt Tuning") -> tuple[bytes, Truth]:
+def aaai_paper(first: str = "Introduction", method: str = "Hierarchical Prompt Tuning",
+               keywords: bool = False) -> tuple[bytes, Truth]:
     """AAAI: two columns, unnumbered centred headings, the method named after itself, a closing
-    "Conclusion and Outlook", bold unnumbered subsections. `first` and `method` rename those sections."""
+    "Conclusion and Outlook", bold unnumbered subsections. `first` and `method` rename those sections;
+    `keywords` adds a "Keywords" label in the headings' style after the abstract."""
     layout = Layout(width=612, height=792, margin_x=54, margin_top=54, columns=2, gutter=20,
                     css="body {font-family: serif; font-size: 10pt; text-align: justify} "
                         "h2 {font-size: 11.5pt; font-weight: bold; text-align: center; margin-top: 8pt} "
@@ -645,6 +647,7 @@ victor@tableai.com, wzhang@esu.edu</p>"""
     main = (
         "<p style='text-align:center;font-weight:bold;font-size:11.5pt'>Abstract</p>"
         f"<p style='margin-left:10pt;margin-right:10pt'>Question answering over tables needs many labels. {body(6, 2)}</p>"
+        + ("<h2>Keywords</h2><p>tables, prompts, few-shot learning</p>" if keywords else "") +
         f"<h2>{first}</h2>" + _p(9) + _p(6, 4)
         + "<h2>Related Work</h2>" + _p(8, 1)
         + f"<h2>{method}</h2><p>We propose prompts at two levels, one for the table and one for "
@@ -789,6 +792,7 @@ much as infants learn speech. {body(5, 5)}</p>"""
 
 PAPERS["nature"] = nature_paper
 PAPERS["aaai-motivation"] = lambda: aaai_paper(first="Motivation")
+PAPERS["aaai-keywords"] = lambda: aaai_paper(keywords=True)
 PAPERS["aaai-long-heading"] = lambda: aaai_paper(
     method="Hierarchical Prompt Tuning with Shared Table and Question Prompts for Few-Shot Answering")
 

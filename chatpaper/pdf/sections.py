@@ -45,6 +45,8 @@ _UNNUMBERED_TOP = re.compile(
     r"methodology|approach|evaluation)$",
     re.I,
 )
+_FRONT_LABELS = re.compile(r"(abstract|key\s?words|index\s+terms|ccs\s+concepts|acm\s+reference\s+format|highlights|"
+                           r"graphical\s+abstract|general\s+terms|categories\s+and\s+subject\s+descriptors)\b", re.I)
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10,
           "XI": 11, "XII": 12, "XIII": 13, "XIV": 14, "XV": 15}
 
@@ -259,6 +261,8 @@ def _scan_unnumbered(doc: DocText, lines: list[Line], start: int, toc_pages: set
         if (line.kind != "body" or line.page in toc_pages or _style(line) != style or line.words > 12
                 or not _plausible_title(text) or not _starts_block(lines, i - 1)):
             continue
+        if _FRONT_LABELS.match(text):
+            continue  # "Keywords", "CCS Concepts" ... close the front matter, they are not sections
         text, consumed = _continue_title(lines, i, line, text)  # a long heading wraps
         i += consumed
         low = text.lower()
