@@ -274,7 +274,7 @@ def test_quartz_glyphs_depend_on_the_font():
 
 def test_join_lines_mends_hyphens_and_urls():
     assert join_lines(["a learning rate method dynami-", "cally adapts"]) == "a learning rate method dynamically adapts"
-    assert join_lines(["state-of-the-", "Art"]) == "state-of-the- Art"
+    assert join_lines(["state-of-the-", "Art"]) == "state-of-the-Art"  # a compound keeps its hyphen
     assert join_lines(["see https://github.com/", "owner/repo now"]) == "see https://github.com/owner/repo now"
 
 

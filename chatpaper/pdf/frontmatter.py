@@ -7,6 +7,7 @@ such row; the other rows before the abstract are affiliations.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from chatpaper.pdf.text import DocText, Line, clean_chars, join_lines
@@ -231,7 +232,7 @@ def extract_front_matter(doc: DocText, lines: list[Line], metadata_title: str = 
         idx, rest = found
         if lines[idx].page == 1:
             abstract_y = lines[idx].y0
-        fm.abstract, _ = _abstract_from(lines, idx, rest, doc.body_size)
+        fm.abstract, _ = _abstract_from(lines, idx, rest, doc.body_size, doc.vocab)
         # headings are searched from the label on: an abstract that overran must not hide them
         fm.body_start = idx + 1
     if title_bottom:
@@ -240,11 +241,12 @@ def extract_front_matter(doc: DocText, lines: list[Line], metadata_title: str = 
             region = _until_body(region, doc.body_size)
         fm.authors, fm.affiliations = _authors(region)
     if found is None:
-        fm.abstract, fm.body_start = _first_paragraph(lines, n_first, title_bottom, doc.body_size)
+        fm.abstract, fm.body_start = _first_paragraph(lines, n_first, title_bottom, doc.body_size, doc.vocab)
     return fm
 
 
-def _abstract_from(lines: list[Line], idx: int, rest: str, body_size: float) -> tuple[str, int]:
+def _abstract_from(lines: list[Line], idx: int, rest: str, body_size: float,
+                   vocab: Counter[str] | None = None) -> tuple[str, int]:
     label = lines[idx]
     collected = [rest] if rest else []
     j = idx + 1
@@ -264,10 +266,11 @@ def _abstract_from(lines: list[Line], idx: int, rest: str, body_size: float) -> 
             continue
         collected.append(text)
         j += 1
-    return join_lines(collected), j
+    return join_lines(collected, vocab), j
 
 
-def _first_paragraph(lines: list[Line], n_first: int, after_y: float, body_size: float) -> tuple[str, int]:
+def _first_paragraph(lines: list[Line], n_first: int, after_y: float, body_size: float,
+                     vocab: Counter[str] | None = None) -> tuple[str, int]:
     """No "Abstract" label: the first body paragraph below the title block.
 
     A paragraph, not a line: a block of at least 20 words, so that a long affiliation or e-mail row
@@ -282,7 +285,7 @@ def _first_paragraph(lines: list[Line], n_first: int, after_y: float, body_size:
         return "", 0
     chosen = next((idx for idx in candidates if sum(lines[j].words for j in idx) >= 20), candidates[0])
     start = next(j for j in chosen if lines[j].words >= 6)
-    return join_lines([lines[j].text for j in chosen if j >= start]), chosen[-1] + 1
+    return join_lines([lines[j].text for j in chosen if j >= start], vocab), chosen[-1] + 1
 
 
 def _until_body(region: list[Line], body_size: float) -> list[Line]:

@@ -20,7 +20,8 @@ from chatpaper.models import Figure, Paper, SourceInfo
 from chatpaper.pdf.frontmatter import FrontMatter, extract_front_matter
 from chatpaper.pdf.links import find_code_urls
 from chatpaper.pdf.sections import REFERENCES, assign_roles, build_sections, find_headings, heading_texts
-from chatpaper.pdf.text import DocText, Line, build_doc_text, join_lines, lines_from_dict, page_dict, page_text
+from chatpaper.pdf.text import (DocText, Line, build_doc_text, is_quartz, join_lines, lines_from_dict, page_dict,
+                                page_text)
 from chatpaper.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -88,13 +89,14 @@ def open_pdf(data: bytes, settings: Settings, name: str = "The PDF") -> tuple[py
 
 def _read_pages(doc: pymupdf.Document) -> tuple[list[list[Line]], list[tuple[float, float]], list[int], list[dict | None]]:
     pages, sizes, lost, dicts = [], [], [], []
+    quartz = is_quartz(doc)
     for number in range(doc.page_count):
         data = None
         try:
             page = doc.load_page(number)
             sizes.append((page.rect.width, page.rect.height))
             data = page_dict(page)
-            lines = lines_from_dict(data, number + 1)
+            lines = lines_from_dict(data, number + 1, quartz)
         except Exception:  # a broken page must not sink the paper
             log.info("page %d unreadable", number + 1, exc_info=True)
             if len(sizes) <= number:
@@ -181,7 +183,7 @@ def _parse_document(doc: pymupdf.Document, *, out_dir: Path, settings: Settings,
         log.info("sections failed", exc_info=True)
         sections = []
         warnings.append("The section headings could not be read from this PDF's layout; the page texts are complete.")
-    page_texts = [page_text(page) for page in text.pages]
+    page_texts = [page_text(page, text.vocab) for page in text.pages]
     paper = Paper(
         source=source,
         title=front.title,

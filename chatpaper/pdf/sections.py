@@ -469,7 +469,7 @@ def heading_texts(doc: DocText, lines: list[Line], headings: list[Heading]) -> l
     for k, h in enumerate(headings):
         stop = headings[k + 1].line_index if k + 1 < len(headings) else len(lines)
         texts.append(paragraphs([ln for ln in lines[h.end_index:stop] if ln.kind == "body" and ln.size >= floor],
-                                "\n\n"))
+                                "\n\n", doc.vocab))
     return texts
 
 

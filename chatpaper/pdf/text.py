@@ -70,9 +70,28 @@ class Line:
 
 # --------------------------------------------------------------------------- characters
 
-# Mac OS X Quartz re-saves TeX fonts with a broken glyph map; these are the stable cases.
+# Mac OS X Quartz re-saves TeX fonts with a broken glyph map: codes below 0x20 come out as Apple's
+# menu glyphs (0x02 "⇥", 0x0B "↵", 0x11 "⌘", 0x14 "\uf8ff", ...), so each TeX encoding needs its own table.
 _QUARTZ_TEXT = {"↵": "ff", "⇤": "*", "⌦": "Ω"}
-_QUARTZ_MATH = {"↵": "α", "✓": "θ", "✏": "ε", "⌘": "η", "⇢": "ρ", "⇥": "×", "⇤": "∗", "⌦": "Ω"}
+# OML (CMMI): Greek letters
+_QUARTZ_CMMI = {"⇥": "Θ", "⇤": "Λ", "⌦": "Ω", "↵": "α", "✏": "ε", "⇣": "ζ", "⌘": "η", "✓": "θ", "◆": "ι",
+                "\uf8ff": "κ", "⌫": "ν", "⇠": "ξ", "⇡": "π", "⇢": "ρ", "⎋": "σ", "⌧": "τ"}
+# OMS (CMSY): relations and operators; its printable codes also come out raw ("2" for "∈", "k" for "‖").
+# Only codes that are never a real CMSY character are mapped: no "{", "}", "|", "\\", "-", "," or ".".
+_QUARTZ_CMSY = {"⇥": "×", "⇤": "∗", "⌦": "⊗", "↵": "⊘", "✏": "•", "⇣": "≍", "⌘": "≡", "✓": "⊆", "◆": "⊇",
+                "\uf8ff": "≤", "⌫": "⪰", "⇠": "∼", "⇡": "≈", "⇢": "⊂", "⎋": "⊃", "⌧": "≪"}
+# Quartz only: other producers' CMSY spans can carry real ASCII (a leaked LaTeX source string)
+_QUARTZ_CMSY_RAW = {"!": "→", '"': "↑", "#": "↓", "$": "↔", "%": "↗", "&": "↘", "'": "≃", "(": "⇐", ")": "⇒",
+                "+": "⇓", "0": "′", "1": "∞", "2": "∈", "3": "∋", "4": "△", "5": "▽", "6": "\u0338", "7": "↦",
+                "8": "∀", "9": "∃", ":": "¬", ";": "∅", "<": "ℜ", "=": "ℑ", ">": "⊤", "?": "⊥", "@": "ℵ",
+                "[": "∪", "]": "⊎", "^": "∧", "_": "∨", "`": "⊢", "a": "⊣", "b": "⌊", "c": "⌋", "d": "⌈",
+                "e": "⌉", "f": "{", "g": "}", "h": "⟨", "i": "⟩", "j": "|", "k": "‖", "l": "↕", "m": "⇕",
+                "n": "\\", "o": "≀", "p": "√", "q": "⨿", "r": "∇", "s": "∫", "t": "⊔", "u": "⊓", "v": "⊑",
+                "w": "⊒", "x": "§", "y": "†", "z": "‡"}
+_NEGATED = {"=": "≠", "∈": "∉", "≡": "≢", "∼": "≁", "⊂": "⊄", "⊆": "⊈"}
+_NEGATION = re.compile("\u0338 ?([" + "".join(_NEGATED) + "])")
+_CMSY_FONT = re.compile(r"^(cmsy|cmbsy)", re.I)
+_CMMI_FONT = re.compile(r"^(cmmi|cmmib)", re.I)
 _LIGATURES = {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
 # Spacing accents printed before (TeX) or after their letter -> combining marks.
 _ACCENTS = {"´": "\u0301", "`": "\u0300", "¨": "\u0308", "ˆ": "\u0302", "˜": "\u0303", "¸": "\u0327",
@@ -80,15 +99,41 @@ _ACCENTS = {"´": "\u0301", "`": "\u0300", "¨": "\u0308", "ˆ": "\u0302", "˜":
 _ACCENT_BEFORE = re.compile(r"([´`¨ˆ˜ˇ˘˚˙])\s?([A-Za-zıȷ])")
 _ACCENT_AFTER = re.compile(r"([A-Za-z])([´¨ˆ˜ˇ˘˚¸])(?=\w)")
 _LIGATURE_RE = re.compile("|".join(_LIGATURES))
-_QUARTZ_RE = re.compile("[" + "".join(sorted(set(_QUARTZ_TEXT) | set(_QUARTZ_MATH))) + "]")
+_QUARTZ_RE = re.compile("[" + "".join(sorted(set(_QUARTZ_TEXT) | set(_QUARTZ_CMMI))) + "]")
+_TRANSLATIONS = {name: str.maketrans(table) for name, table in
+                 (("cmsy", _QUARTZ_CMSY), ("cmsy-raw", _QUARTZ_CMSY | _QUARTZ_CMSY_RAW), ("cmmi", _QUARTZ_CMMI),
+                  ("text", _QUARTZ_TEXT))}
+_font_tables: dict[str, str] = {}
 
 
-def fix_span_glyphs(text: str, font: str) -> str:
-    """Undo the glyph remapping of Quartz-resaved TeX fonts, by font family."""
-    table = _QUARTZ_MATH if _MATH_FONT.match(font) else _QUARTZ_TEXT
-    if any(ch in table for ch in text):
-        text = "".join(table.get(ch, ch) for ch in text)
+def _glyph_family(font: str) -> str:
+    """Which Quartz table a font needs, cached: font names repeat on every line."""
+    family = _font_tables.get(font)
+    if family is None:
+        if _CMSY_FONT.match(font):
+            family = "cmsy"
+        elif _CMMI_FONT.match(font) or _MATH_FONT.match(font):
+            family = "cmmi"
+        else:
+            family = "text"
+        _font_tables[font] = family
+    return family
+
+
+def fix_span_glyphs(text: str, font: str, quartz: bool = False) -> str:
+    """Undo the glyph remapping of Quartz-resaved TeX fonts, by font family; `quartz` (the producer says
+    so) also maps CMSY's raw printable codes ("2" -> "∈"), which only its math-symbol font has."""
+    family = _glyph_family(font)
+    if family == "cmsy" and quartz:
+        text = text.translate(_TRANSLATIONS["cmsy-raw"])
+    elif not text.isascii() and _QUARTZ_RE.search(text):
+        text = text.translate(_TRANSLATIONS[family])
     return text
+
+
+def fix_negations(text: str) -> str:
+    """CMSY's negation slash is set before its relation: "6=" -> "≠"."""
+    return _NEGATION.sub(lambda m: _NEGATED[m.group(1)], text)
 
 
 def _combine_accent(match: re.Match) -> str:
@@ -112,14 +157,63 @@ def clean_chars(text: str) -> str:
     return text
 
 
-_HYPHEN_END = re.compile(r"[A-Za-z]-$")
+_HYPHEN_END = re.compile(r"[^\W\d_]-$")
 _SPACES = re.compile(r"\s+")
 _PAGE_NUMBER = re.compile(r"[\d\s\-–—/ivxIVX.]+|page \d+.*", re.I)
 # a URL cut at the line end: after a path separator, or before its host is complete
 _URL_OPEN = re.compile(r"(https?://|www\.)\S*[/_\-~#=?&]$|(https?://)?www\.$|https?://[^/\s]*\.$")
+_WORD = re.compile(r"[^\W_][\w]*(?:-[^\W_][\w]*)*")
+_LAST_WORD = re.compile(r"([^\W_][\w]*(?:-[^\W_][\w]*)*)-$")
+_FIRST_WORD = re.compile(r"[^\W_][\w]*(?:-[^\W_][\w]*)*")
+# complete words that start compounds rather than being cut off by hyphenation ("non-linear", "self-attention")
+_COMPOUND_HEADS = frozenset({"non", "self", "well"})
+# suspended hyphens: "first- and second-order"
+_SUSPENDED = frozenset({"and", "or", "to", "nor"})
 
 
-def join_lines(lines: list[str]) -> str:
+def build_vocabulary(texts) -> Counter[str]:
+    """Words as the document spells them inside its lines, where no line break can have split them."""
+    vocab: Counter[str] = Counter()
+    for text in texts:
+        if "-" in text:  # a line-end hyphen is not a spelling
+            text = text.rstrip().removesuffix("-")
+        for word in _WORD.findall(text):
+            word = word.lower()
+            vocab[word] += 1
+            if "-" in word:  # "text-to-image" also attests its pairs "text-to" and "to-image"
+                parts = word.split("-")
+                for a, b in zip(parts, parts[1:]):
+                    vocab[f"{a}-{b}"] += 1
+    return vocab
+
+
+def mend_hyphen(left: str, right: str, vocab: Counter[str] | None = None) -> str | None:
+    """How a line ending in "xxx-" meets a line starting "yyy": "" (a hyphenated word: drop the hyphen),
+    "-" (a compound: keep it, no space) or None (not a line-break hyphen: join with a space)."""
+    head = _LAST_WORD.search(left)
+    tail = _FIRST_WORD.match(right)
+    if head is None or tail is None:
+        return None
+    first, rest = head.group(1), tail.group(0)
+    if rest.lower() in _SUSPENDED:
+        return None
+    last = first.rsplit("-", 1)[-1]
+    if vocab:
+        # the document's own spelling decides: "text-to-image" vs "text-toimage", "ADAGRAD" vs "ADA-GRAD"
+        for a in (first, last) if last != first else (first,):
+            a, b = a.lower(), rest.split("-", 1)[0].lower()
+            hyphened, joined = vocab.get(f"{a}-{b}", 0), vocab.get(a + b, 0)
+            if hyphened or joined:
+                return "-" if hyphened > joined else ""
+    # TeX never hyphenates inside a word that already has a hyphen: the break is at that hyphen
+    if "-" in first or "-" in rest:
+        return "-"
+    if not rest[0].islower() or last.lower() in _COMPOUND_HEADS:
+        return "-"
+    return ""
+
+
+def join_lines(lines: list[str], vocab: Counter[str] | None = None) -> str:
     """Join text lines into one paragraph, mending words hyphenated across line breaks."""
     out: list[str] = []
     for raw in lines:
@@ -127,8 +221,8 @@ def join_lines(lines: list[str]) -> str:
         if not text:
             continue
         last = out[-1] if out else ""
-        if last.endswith("-") and text[:1].islower() and _HYPHEN_END.search(last):
-            out[-1] = last[:-1] + text
+        if last.endswith("-") and _HYPHEN_END.search(last) and (glue := mend_hyphen(last, text, vocab)) is not None:
+            out[-1] = last[:-1] + glue + text
         elif ("http" in last or "www." in last) and _URL_OPEN.search(last):
             out[-1] = out[-1] + text  # a URL broken at the line end
         else:
@@ -157,11 +251,16 @@ def page_dict(page: pymupdf.Page) -> dict:
 
 def extract_page_lines(page: pymupdf.Page, page_no: int) -> list[Line]:
     """Every text line of one page with its dominant size and weight, in content order."""
-    return lines_from_dict(page_dict(page), page_no)
+    return lines_from_dict(page_dict(page), page_no, quartz=is_quartz(page.parent))
 
 
-def lines_from_dict(data: dict, page_no: int) -> list[Line]:
-    """Lines of a `page_dict`, in content order."""
+def is_quartz(doc: pymupdf.Document) -> bool:
+    """Re-saved by macOS Quartz, whose TeX math fonts lose their glyph names."""
+    return "quartz" in ((doc.metadata or {}).get("producer") or "").lower()
+
+
+def lines_from_dict(data: dict, page_no: int, quartz: bool = False) -> list[Line]:
+    """Lines of a `page_dict`, in content order; `quartz`: see `fix_span_glyphs`."""
     lines: list[Line] = []
     for bno, block in enumerate(data["blocks"]):
         for raw in block.get("lines", ()):
@@ -174,8 +273,8 @@ def lines_from_dict(data: dict, page_no: int) -> list[Line]:
                 size = round(s["size"], 1)
                 font = s["font"]
                 base = s["origin"][1]
-                if not text.isascii() and _QUARTZ_RE.search(text):
-                    text = fix_span_glyphs(text, font)
+                if (not text.isascii() and _QUARTZ_RE.search(text)) or (quartz and _glyph_family(font) == "cmsy"):
+                    text = fix_span_glyphs(text, font, quartz)
                 # justified lines come one span per word: fold same-style neighbours into one
                 if prev is not None and prev.size == size and prev.font == font and prev.origin_y == base:
                     prev.text += text
@@ -188,7 +287,11 @@ def lines_from_dict(data: dict, page_no: int) -> list[Line]:
                 spans.append(prev)
             if not spans:
                 continue
+            if len(spans) > 1:
+                spans = _drop_footnote_marks(spans)
             text = clean_chars("".join([s.text for s in spans]))
+            if "\u0338" in text:
+                text = fix_negations(text)
             if not text or text.isspace():
                 continue
             x0, y0, x1, y1 = raw["bbox"]
@@ -203,6 +306,38 @@ def lines_from_dict(data: dict, page_no: int) -> list[Line]:
     if columns:
         _drop_leading_numbers(lines, columns)
     return _merge_same_row(lines)
+
+
+_MARK_TEXT = re.compile(r"\s*[\d*∗†‡§¶,]+\s*")
+# what a footnote mark follows: a prose span ending in a word or punctuation, not a math operator ("log2")
+_MARK_AFTER = re.compile(r"(?<![\w-])(?!(?:log|exp|max|min|sup|inf|lim|sin|cos|tan|det|arg|mod)\b)"
+                         r"[^\W\d_]{2,}[.,;:)\]%”’'\"]*$|[.,;:)\]%”’'\"]$")
+_PROSE = re.compile(r"[^\W\d_]{3}")
+
+
+def _marks_after(text: str) -> bool:
+    """Whether a footnote mark may follow this span: sentence punctuation, or a prose word (and its
+    closing bracket or quote); never a lone ")" that closes a formula."""
+    return text[-1:] in ".,;:" or bool(_PROSE.search(text) and _MARK_AFTER.search(text))
+
+
+def _drop_footnote_marks(spans: list[Span]) -> list[Span]:
+    """Footnote marks (small, raised digits or daggers after a word or punctuation) are left out, so
+    "51.8%.5 This" reads "51.8%. This"; math exponents ("(x-a)2", "log2") stay."""
+    main = max(spans, key=lambda s: len(s.text))
+    small, raised = 0.8 * main.size, main.origin_y - 0.2 * main.size
+    if all(s.size > small for s in spans):
+        return spans
+    out: list[Span] = []
+    for k, s in enumerate(spans):
+        if (out and s.size <= small and s.origin_y < raised and _MARK_TEXT.fullmatch(s.text)
+                and _glyph_family(out[-1].font) == "text" and _marks_after(out[-1].text)
+                and (k + 1 == len(spans) or spans[k + 1].text[:1] in " .,;:)]")):
+            if s.text[-1:].isspace() and not out[-1].text[-1:].isspace():
+                out[-1].text += " "
+            continue
+        out.append(s)
+    return out
 
 
 def _set_style(line: Line) -> None:
@@ -274,6 +409,7 @@ class DocText:
     body_size: float
     body_left: float
     body_right: float
+    vocab: Counter[str] = field(default_factory=Counter)
 
     def body_lines(self):
         for page in self.pages:
@@ -326,7 +462,8 @@ def build_doc_text(pages: list[list[Line]], page_sizes: list[tuple[float, float]
             elif stripped.isdigit() and len(stripped) <= 4 and (line.x1 < body_left - 2 or line.x0 > body_right + 2):
                 line.kind = "lineno"
         _mark_number_columns(page)
-    return DocText(pages, page_sizes, body_size, body_left, body_right)
+    vocab = build_vocabulary(line.text for page in pages for line in page if line.kind == "body")
+    return DocText(pages, page_sizes, body_size, body_left, body_right, vocab)
 
 
 def _mark_number_columns(page: list[Line]) -> list[tuple[float, float]]:
@@ -366,12 +503,12 @@ def _drop_leading_numbers(lines: list[Line], columns: list[tuple[float, float]])
             _set_style(line)
 
 
-def page_text(lines: list[Line]) -> str:
+def page_text(lines: list[Line], vocab: Counter[str] | None = None) -> str:
     """Clean text of one page: body lines only, one paragraph per text block."""
-    return paragraphs([ln for ln in lines if ln.kind == "body"])
+    return paragraphs([ln for ln in lines if ln.kind == "body"], vocab=vocab)
 
 
-def paragraphs(lines: list[Line], sep: str = "\n") -> str:
+def paragraphs(lines: list[Line], sep: str = "\n", vocab: Counter[str] | None = None) -> str:
     """Lines grouped by text block into mended paragraphs; a word hyphenated across blocks is rejoined."""
     out: list[str] = []
     current: list[str] = []
@@ -379,16 +516,17 @@ def paragraphs(lines: list[Line], sep: str = "\n") -> str:
     for line in lines:
         key = (line.page, line.block)
         if block is not None and key != block and current:
-            out.append(join_lines(current))
+            out.append(join_lines(current, vocab))
             current = []
         block = key
         current.append(line.text)
     if current:
-        out.append(join_lines(current))
+        out.append(join_lines(current, vocab))
     merged: list[str] = []
     for text in out:
-        if merged and _HYPHEN_END.search(merged[-1]) and text[:1].islower():
-            merged[-1] = merged[-1][:-1] + text
+        if merged and _HYPHEN_END.search(merged[-1]) and text[:1].islower() and (
+                glue := mend_hyphen(merged[-1], text, vocab)) is not None:
+            merged[-1] = merged[-1][:-1] + glue + text
         elif text:
             merged.append(text)
     return sep.join(merged)
