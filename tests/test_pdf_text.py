@@ -4,8 +4,19 @@ from __future__ import annotations
 import pymupdf
 import pytest
 
-from chatpaper.pdf.text import (build_doc_text, build_vocabulary, extract_page_lines, fix_negations, fix_span_glyphs,
-                                is_quartz, join_lines, lines_from_dict, mend_hyphen, page_dict, page_text)
+from chatpaper.pdf.text import (
+    build_doc_text,
+    build_vocabulary,
+    extract_page_lines,
+    fix_negations,
+    fix_span_glyphs,
+    is_quartz,
+    join_lines,
+    lines_from_dict,
+    mend_hyphen,
+    page_dict,
+    page_text,
+)
 from tests.conftest import corpus_pdf
 
 # --------------------------------------------------------------------------- hyphens
@@ -82,6 +93,10 @@ def test_a_raised_mark_after_a_word_is_left_out_but_an_exponent_after_a_bracket_
     assert "log2" in _line_with_mark("the log", "2", "(n) bound").replace(" ", "")
 
 
+def test_a_symbol_named_in_the_text_stays():
+    assert "with *." in _line_with_mark("results marked with ", "*", ".")
+
+
 # --------------------------------------------------------------------------- Quartz math glyphs
 
 
@@ -125,6 +140,7 @@ def _corpus_text(name: str) -> str:
     ("2406.05946.pdf", ["51.8%. This"], ["51.8%.5"]),
     ("dropout-a-simple-way-to-prevent-neural-networks-from-overfitting.pdf", ["l ∈ {1, . . . , L}"], ["l 2 {1"]),
     ("1410.0342.pdf", ["Aij ∈ {−1, 1}"], ["Aij 2 {"]),
+    ("1704.08729.pdf", ["Benetos and Weyde [6]."], ["[6] 1 ."]),
 ])
 def test_corpus_text_is_clean(name, present, absent):
     text = _corpus_text(name)

@@ -11,6 +11,7 @@ import statistics
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import pymupdf
 
@@ -182,7 +183,7 @@ def build_vocabulary(texts) -> Counter[str]:
             vocab[word] += 1
             if "-" in word:  # "text-to-image" also attests its pairs "text-to" and "to-image"
                 parts = word.split("-")
-                for a, b in zip(parts, parts[1:]):
+                for a, b in pairwise(parts):
                     vocab[f"{a}-{b}"] += 1
     return vocab
 
@@ -329,14 +330,32 @@ def _drop_footnote_marks(spans: list[Span]) -> list[Span]:
     if all(s.size > small for s in spans):
         return spans
     out: list[Span] = []
-    for k, s in enumerate(spans):
-        if (out and s.size <= small and s.origin_y < raised and _MARK_TEXT.fullmatch(s.text)
-                and _glyph_family(out[-1].font) == "text" and _marks_after(out[-1].text)
-                and (k + 1 == len(spans) or spans[k + 1].text[:1] in " .,;:)]")):
-            if s.text[-1:].isspace() and not out[-1].text[-1:].isspace():
-                out[-1].text += " "
+    k = 0
+    while k < len(spans):
+        s = spans[k]
+        k += 1
+        prev = None
+        if s.size <= small and s.origin_y < raised and _MARK_TEXT.fullmatch(s.text):
+            prev = next((p for p in reversed(out) if p.text.strip()), None)
+        if not (prev is not None and _glyph_family(prev.font) == "text" and _marks_after(prev.text.rstrip())
+                # after a space only a citation's mark ("[6] 1"): "marked with †." names the symbol
+                and (not (prev.text[-1:].isspace() or out[-1] is not prev) or prev.text.rstrip()[-1:] in ")]")):
+            out.append(s)
             continue
-        out.append(s)
+        # the spaces typeset around the mark go with it ("Weyde [6] 1 ." reads "Weyde [6].")
+        after = k
+        while after < len(spans) and not spans[after].text.strip() and spans[after].origin_y < raised:
+            after += 1
+        following = spans[after].text if after < len(spans) else ""
+        spaced = s.text[-1:].isspace() or after > k
+        if not (following[:1] in ("", " ", ".", ",", ";", ":", ")", "]") or spaced):
+            out.append(s)  # glued to a following word: an exponent or a subscript ("x2y")
+            continue
+        while out and out[-1] is not prev and (out[-1].size <= small or out[-1].origin_y < raised):
+            out.pop()
+        k = after
+        if spaced and following[:1] not in ("", " ", ".", ",", ";", ":", ")", "]") and not prev.text[-1:].isspace():
+            prev.text += " "
     return out
 
 
