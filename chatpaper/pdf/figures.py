@@ -20,7 +20,7 @@ import pymupdf
 from pymupdf import mupdf
 
 from chatpaper.models import Figure
-from chatpaper.pdf.text import _font_style, clean_chars, fix_span_glyphs, join_lines
+from chatpaper.pdf.text import _font_style, clean_chars, fix_span_glyphs, is_quartz, join_lines
 
 # The same flags as chatpaper.pdf.text, so its page dicts can be passed in and reused.
 _TEXT_FLAGS = pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP
@@ -70,11 +70,12 @@ def extract_figures(doc: pymupdf.Document, out_dir: Path, *, dpi: int = 150,
     """
     found: list[_Found] = []
     textless: list[_Found] = []
+    quartz = is_quartz(doc)  # captions get the same glyph repairs as the page text
     for index in range(len(doc)):
         try:
             page = doc[index]
             data = page_dicts[index] if page_dicts is not None and index < len(page_dicts) else None
-            blocks = _text_blocks(data or page.get_text("dict", flags=_TEXT_FLAGS))
+            blocks = _text_blocks(data or page.get_text("dict", flags=_TEXT_FLAGS), quartz)
             captions = _captions(blocks)
             if not captions:
                 continue
@@ -164,7 +165,7 @@ def _write_png(path: Path, width: int, height: int, n: int, stride: int, samples
 _NUMBERS = re.compile(r"\d{1,4}(\s+\d{1,4})*")
 
 
-def _text_blocks(data: dict) -> list[_Block]:
+def _text_blocks(data: dict, quartz: bool = False) -> list[_Block]:
     blocks: list[_Block] = []
     width = data.get("width") or 0.0
     for b in data["blocks"]:
@@ -176,7 +177,7 @@ def _text_blocks(data: dict) -> list[_Block]:
             if not spans:
                 continue
             # the same glyph repairs as the text reader, so captions read like the page text
-            text = clean_chars("".join(fix_span_glyphs(s["text"], s["font"]) for s in line["spans"])).strip()
+            text = clean_chars("".join(fix_span_glyphs(s["text"], s["font"], quartz) for s in line["spans"])).strip()
             x0, x1 = line["bbox"][0], line["bbox"][2]
             if width and _NUMBERS.fullmatch(text) and (x0 < 0.07 * width or x1 > 0.93 * width):
                 continue  # a review copy's line numbers in the margin are not part of any figure
