@@ -466,3 +466,75 @@ def test_a_passive_voice_proposal_counts_as_what_the_paper_proposes():
     d = extract_digest(make_paper(pages=[page1, PAGE2, PAGE3]))
     proposing = {d.summary.one_line.text, d.summary.proposed_method.text}
     assert "A sparse coding network for tagging images in a single pass is proposed and evaluated." in proposing
+
+
+SURVEY_PAGE1 = """Tagging Photos: A Survey and a Challenge
+Ada Lovelace
+Abstract
+Photo tagging helps people search their growing personal photo collections.
+In this paper we review research on automatic photo tagging in the wild.
+We also present a public data challenge with two new annotated datasets of holiday photos.
+1 Introduction
+Automatic tagging has become an important tool for managing large photo collections.
+2 Tagging systems
+[12] proposed a random forest tagger that votes over colour histograms of each photo.
+Smith et al. [4] used a deep network trained on web images to tag holiday photos.
+They train the network with a ranking loss over pairs of tags for every photo.
+The tagger developed by Jones [7] clusters the photos by time before tagging them.
+"""
+SURVEY_PAGE2 = """3 The challenge
+We evaluate eleven submitted taggers on both datasets and compare them with a simple baseline.
+4 Conclusion
+We have reviewed photo tagging and introduced a challenge to drive species-agnostic progress.
+References
+[1] A. Author. A paper about tagging. In Proc. of Things, 2020.
+"""
+
+
+def _survey_paper() -> Paper:
+    sections = [
+        Section(title="Introduction", number="1", level=1, page=1, role="introduction"),
+        Section(title="Tagging systems", number="2", level=1, page=1, role=None),
+        Section(title="The challenge", number="3", level=1, page=2, role=None),
+        Section(title="Conclusion", number="4", level=1, page=2, role="conclusion"),
+        Section(title="References", number=None, level=1, page=2, role="references"),
+    ]
+    return make_paper(pages=[SURVEY_PAGE1, SURVEY_PAGE2], sections=sections, figures=[],
+                      title="Tagging Photos: A Survey and a Challenge")
+
+
+def test_a_surveys_steps_are_what_it_does_not_the_methods_it_reviews():
+    paper = _survey_paper()
+    assert paper.section("method") is None
+    d = extract_digest(paper)
+    assert_faithful(paper, d)
+    steps = [p.text for p in d.methods.steps]
+    assert not any(t.startswith(("[12]", "Smith et al.", "They ", "The tagger developed")) for t in steps), steps
+    assert any(t.startswith(("In this paper we review", "We also present", "We evaluate")) for t in steps), steps
+
+
+def test_innovation_is_a_novelty_claim_and_workload_the_experimental_effort():
+    page1 = PAGE1.replace("We show that sparse codes", "Extensive comparisons on many benchmarks were reported by "
+                          "Lee [3] and Kim [4].\nTo our knowledge, TinyNet is the first phone tagger built on "
+                          "sparse codes.\nWe show that sparse codes")
+    page3 = PAGE3.replace("We evaluate TinyNet on the PhotoTags and OpenTags benchmarks with five random seeds.",
+                          "TinyNet was trained on 1.2 million photos from 500 categories.")
+    page3 = page3.replace("4 Conclusion\n", "4 Conclusion\nOur work makes three main contributions.\n")
+    paper = make_paper(pages=[page1, PAGE2, page3])
+    d = extract_digest(paper)
+    assert_faithful(paper, d)
+    # Not the announcement of contributions, nor someone else's extensive comparisons.
+    assert d.conclusion.innovation.text.startswith("To our knowledge, TinyNet is the first"), d.conclusion.innovation
+    assert d.conclusion.workload.text.startswith("TinyNet was trained on 1.2 million photos"), d.conclusion.workload
+
+
+@needs_corpus
+def test_the_bird_detection_survey_steps_never_describe_the_reviewed_systems(tmp_path_factory):
+    from chatpaper.llm.offline import foreign
+
+    paper = parse("1608.03417.pdf", tmp_path_factory)
+    steps = [p.text for p in extract_digest(paper).methods.steps]
+    assert steps
+    assert not any(foreign(t) for t in steps), steps
+    assert not any(re.match(r"^(?:\[\d|[A-Z][\w\-]+ et al\.|They\b|Their\b)", t) for t in steps), steps
+    assert any(re.search(r"\bwe (?:review|present|introduce)\b", t, re.I) for t in steps), steps

@@ -129,18 +129,25 @@ SIGNIFICANCE = _cues(
 )
 INNOVATION = _cues(
     (r"\bnovel\b|\bfor the first time\b|\bthe first (?:\w+ )?(?:method|work|approach|framework|model|attempt|"
-     r"study|system|algorithm|to)\b", 3.0),
+     r"study|system|algorithm|to)\b|\bwe are the first\b|\bto (?:the best of )?our knowledge\b", 3.0),
     (r"\bnew\b", 1.5),
-    (r"\bunlike\b|\bkey (?:idea|insight|observation)\b|\bmain idea\b|\bcore idea\b|\bcontributions?\b|\bpropos\w*\b|\bintroduc\w*\b", 2.0),
-    (r"\bsimple\b|\binstead\b|\bwithout (?:requiring|the need|any)\b|\bonly\b|\bdirectly\b", 1.0),
+    (r"\bunlike\b|\bin contrast to (?:previous|prior|existing|most|other)\b|\bkey (?:idea|insight|observation)\b|"
+     r"\bmain idea\b|\bcore idea\b|\bcontributions?\b|\bwe (?:propose|introduce|present)\b", 2.0),
+    (r"\bpropos\w*\b|\bintroduc\w*\b", 1.0),
+    (r"\bsimple\b|\binstead\b|\bwithout (?:requiring|the need|any)\b|\bdirectly\b", 0.5),
 )
+_COUNTED = (r"(?:datasets?|benchmarks?|tasks?|languages|species|apis|images|videos|recordings|samples|examples|"
+            r"instructions|sentences|tokens|hours|gpus?|experiments|runs|models|parameters|epochs|categories|classes)")
 WORKLOAD = _cues(
     (r"\bextensive(?:ly)?\b|\bablations?\b|\bcomprehensive\b", 3.0),
     (r"\bwe (?:conduct|perform|run|carry out|evaluate|test|train|benchmark|compare|collect|construct|release)\w*",
      3.0),
-    (r"\bdatasets?\b|\bbenchmarks?\b|\bexperiments? on\b|\bgpus?\b|\bhours\b|\btrained on\b|\bimplement\w*\b|"
-     r"\bcode\b|\bfuture work\b|\bevaluated on\b|\bcorpus\b|\bsamples\b", 2.0),
-    (r"\btasks?\b|\barchitectures\b|\bsettings\b|\bvariety\b|\bwide range\b|\bscale\b", 1.0),
+    # Scale: "16,000 APIs", "six PI benchmarks", "several hundred hours".
+    (r"\b(?:\d[\d,.]*\+?\s?(?:k|m|b|million|billion|thousand)?|two|three|four|five|six|seven|eight|nine|ten|dozens? of|"
+     r"several|multiple|hundreds? of|thousands? of|millions? of)\s(?:\w+[\s-]){0,2}" + _COUNTED + r"\b", 2.0),
+    (r"\bdatasets?\b|\bbenchmarks?\b|\bexperiments? on\b|\bgpus?\b|\bhours\b|\btrained on\b|"
+     r"\bevaluated on\b|\bcorpus\b|\bsamples\b", 2.0),
+    (r"\btasks?\b|\barchitectures\b|\bsettings\b|\bvariety\b|\bwide range\b|\bscale\b|\bimplement\w*\b", 1.0),
 )
 METHOD = _cues(
     (r"\bconsists? of\b|\bcomposed of\b|\bbased on\b|\bwe (?:first|then|use|apply|compute|define|train|model)\b", 2.0),
@@ -153,7 +160,7 @@ BACKGROUND = _cues(
      r"\bplay\w* an? \w+ role\b|\bkey\b|\bfundamental\b|\bpopular\b|\bincreasing\w*\b", 1.5),
     (r"\bis an?\b|\bare\b|\bmany\b|\bcommon\w*\b|\boften\b|\btypically\b|\bimportant\b", 0.5),
 )
-_CITED = re.compile(r"\[\d+(?:[,–\-]\s*\d+)*\]|\([A-Z][A-Za-z\-]+(?: et al\.)?,? (?:19|20)\d\d[a-z]?[;)]")
+_CITED = re.compile(r"\[[A-Z][A-Za-z]+\d\d|\[\d+(?:[,–\-]\s*\d+)*\]|\([A-Z][A-Za-z\-]+(?: et al\.)?,? (?:19|20)\d\d[a-z]?[;)]")
 _WE = re.compile(r"\b(?:we|our)\b", re.I)
 # A sentence whose subject is someone else's work: "[30] use a random forest ...", "Towsey et al. [19] provide ...".
 _OTHERS_SUBJECT = re.compile(
@@ -470,8 +477,70 @@ def _opening(p: _Picker, roles: tuple[str, ...]) -> Sentence | None:
 MAX_STEPS = 10
 
 
+_SURVEY_TITLE = re.compile(r"\b(?:survey|review|overview|tutorial)\b", re.I)
+_SURVEY_CLAIM = re.compile(r"\bwe (?:review|survey|summari[sz]e|give an overview|provide an overview)\b|"
+                           r"\bth(?:is|e present) (?:survey|review|overview|tutorial)\b", re.I)
+# What a survey itself does: reviews, a challenge or data set it presents, what it evaluates or compares.
+OWN_WORK = _cues(
+    (r"\bwe (?:review|survey|present|introduce|propose|describe|discuss|evaluate|compare|analy[sz]e|release|"
+     r"organi[sz]e|run|launch|collect|design|report|summari[sz]e|identify|outline|provide|conclude)\b", 3.0),
+    (rf"\b(?:in )?th(?:is|e present) (?:survey|review|challenge|{_PAPER[3:-1]})\b|\bour (?:challenge|dataset|"
+     r"data|survey|review|evaluation|analysis|results)\b", 2.0),
+    (r"\bchallenge\b|\bdatasets?\b|\bbenchmarks?\b|\bbaselines?\b", 1.0),
+)
+# A sentence about someone else's system in the third person: "They train a classifier ...", "Their method ...".
+_THIRD_PERSON = re.compile(r"^(?:They|Their|Them|These authors|The authors|Its authors|His|Her|He|She)\b")
+
+
+def is_survey(paper: Paper, text: PaperText) -> bool:
+    """A survey or review: its title says so, or its abstract does ("we review ...", "this survey")."""
+    if _SURVEY_TITLE.search(paper.title):
+        return True
+    return any(_SURVEY_CLAIM.search(s.text) for s in text.sentences if s.role == "front" and s.quality > 0)
+
+
+def foreign(text: str) -> bool:
+    """Another work's method: credited to it, led by its citation, in the third person, or cited and not "we"."""
+    return (about_others(text) or bool(_THIRD_PERSON.match(text))
+            or (bool(_CITED.search(text)) and not _OURS.search(text.lower())))
+
+
+def _own_steps(p: _Picker) -> list[Point]:
+    """A survey's steps: what THIS paper does (reviews, presents a challenge, evaluates), in reading order."""
+    scored = []
+    for s in p.good:
+        c = p.scores[s.index]
+        if not c.ours or foreign(s.text) or _says_nothing(s) or s.quality < 0.3:
+            continue
+        value = score(c.lower, OWN_WORK)
+        if value >= 3.0:
+            scored.append((value * (0.5 + 0.5 * s.quality), s))
+    best = sorted(scored, key=lambda item: -item[0])
+    chosen: list[Sentence] = []
+    for _, s in best:
+        if len(chosen) >= 6:
+            break
+        if not p.is_duplicate(s):
+            chosen.append(p.take(s))  # type: ignore[arg-type]
+    if len(chosen) < 3:  # fields already quote the best ones: reuse rather than describe the works reviewed
+        for _, s in best:
+            if len(chosen) >= 3:
+                break
+            if s not in chosen:
+                chosen.append(s)
+    chosen.sort(key=lambda s: s.index)
+    return [_point(s) for s in chosen]
+
+
 def _methods(p: _Picker, paper: Paper) -> MethodsStage:
+    if is_survey(paper, p.text):
+        steps = _own_steps(p)
+        if steps:
+            return MethodsStage(steps=steps)
+    no_method = paper.section("method") is None
     groups = _method_groups(p, paper)
+    if no_method:  # the body may describe the works the paper builds on: never as its method
+        groups = [[s for s in group if not foreign(s.text)] for group in groups]
     steps: list[Point] = []
     for group in groups:
         s = _lead(p, group)
@@ -615,12 +684,12 @@ def _conclusion(p: _Picker) -> ConclusionStage:
         lambda: p.best({"front": 1.0, "introduction": 0.6}, _of_own_work, minimum=2.0, allow_used=True),
     )
     innovation = p.pick(
-        # Never someone else's idea ("an HMM initially proposed by Poliner et al.") as this paper's innovation.
-        lambda: p.best({"conclusion": 1.2, "discussion": 1.0, "front": 1.0, "introduction": 0.9},
-                       lambda s, c: (c.innovation + 0.5 * c.propose) * (1.0 if c.ours else 0.4), minimum=2.0,
-                       others=0.0),
+        # The paper's own novelty claim; never someone else's idea ("an HMM initially proposed by Poliner et al.").
+        lambda: p.best({"conclusion": 1.2, "front": 1.1, "introduction": 1.0, "discussion": 0.9, "method": 0.5},
+                       lambda s, c: _novelty(s, c) if c.innovation >= 1.5 else 0.0, minimum=2.0, others=0.0),
         lambda: p.best({"front": 1.0, "introduction": 1.0, "conclusion": 1.0, "method": 0.8},
-                       lambda s, c: (c.innovation + c.propose) if c.ours else 0.0, minimum=0.5, others=0.0),
+                       lambda s, c: (c.innovation + c.propose) if c.ours and c.innovation > 0 else 0.0, minimum=0.5,
+                       others=0.0),
         lambda: p.best({"*": 1.0}, lambda s, c: c.innovation, others=0.0),
         lambda: p.first(p.by_role("method")),
     )
@@ -630,9 +699,9 @@ def _conclusion(p: _Picker) -> ConclusionStage:
         lambda: p.best({"*": 1.0}, lambda s, c: c.result),
     )
     workload = p.pick(
-        lambda: p.best({"experiments": 1.0, "conclusion": 1.0, "discussion": 1.0, "front": 1.0,
-                        "introduction": 0.7, "*": 0.3}, lambda s, c: c.workload * (1.0 if c.ours else 0.6),
-                       minimum=2.0),
+        # The experimental effort the authors report, in their own summary parts first.
+        lambda: p.best({"front": 1.2, "conclusion": 1.1, "introduction": 1.0, "experiments": 0.9, "discussion": 0.9,
+                        "*": 0.3}, lambda s, c: c.workload * _own_factor(c), minimum=2.0, others=0.0),
         lambda: p.first(p.by_role("experiments")),
         lambda: p.best({"*": 1.0}, lambda s, c: c.workload),
     )
@@ -642,6 +711,26 @@ def _conclusion(p: _Picker) -> ConclusionStage:
         performance=_point(performance),
         workload=_point(workload),
     )
+
+
+# "Our work has three main contributions.": announces the claims without making one.
+_ANNOUNCES = re.compile(r"\bcontributions?\s*(?:are|is|include)?\s*[.:]$|\bas follows\b", re.I)
+
+
+def _own_factor(c: _Scores) -> float:
+    """1 for the authors' own words; less for a sentence that reports cited work."""
+    if c.ours:
+        return 1.0
+    return 0.25 if _CITED.search(c.text) else 0.6
+
+
+def _novelty(s: Sentence, c: _Scores) -> float:
+    value = (c.innovation + 0.5 * c.propose) * _own_factor(c)
+    if _CITED.search(s.text):
+        value *= 0.6  # a claim leaning on a citation is usually about the cited work
+    if _ANNOUNCES.search(s.text):
+        value *= 0.3
+    return value
 
 
 def _of_own_work(s: Sentence, c: _Scores) -> float:
@@ -918,7 +1007,7 @@ class OfflineProvider(Provider):
     extractive = True
     default_model = None
     context_window = 10**9  # it reads the whole paper: no prompt, no budget
-    version = "7"  # of the extraction rules; part of the chain's cache key
+    version = "9"  # of the extraction rules; part of the chain's cache key
 
     _CACHE_SIZE = 8
 
