@@ -163,7 +163,9 @@ def test_captions_references_and_front_matter_are_never_quoted():
 
 def test_fields_do_not_repeat_each_other_when_the_paper_has_enough_sentences():
     d = extract_digest(make_paper())
-    singles = [p.text for name, p in all_points(d) if name != "takeaway"]
+    # Except that the innovation restates the one-line claim when it is the paper's only novelty claim.
+    assert d.conclusion.innovation == d.summary.one_line
+    singles = [p.text for name, p in all_points(d) if name not in ("takeaway", "innovation")]
     assert len(singles) == len(set(singles))
     takeaways = {p.text for p in d.summary.key_takeaways}
     assert not takeaways & set(singles) - {d.summary.one_line.text}
@@ -525,6 +527,7 @@ def test_innovation_is_a_novelty_claim_and_workload_the_experimental_effort():
     assert_faithful(paper, d)
     # Not the announcement of contributions, nor someone else's extensive comparisons.
     assert d.conclusion.innovation.text.startswith("To our knowledge, TinyNet is the first"), d.conclusion.innovation
+    assert d.conclusion.innovation != d.summary.one_line  # a fresh claim of its own: no repeat
     assert d.conclusion.workload.text.startswith("TinyNet was trained on 1.2 million photos"), d.conclusion.workload
 
 

@@ -132,7 +132,7 @@ INNOVATION = _cues(
      r"study|system|algorithm|to)\b|\bwe are the first\b|\bto (?:the best of )?our knowledge\b", 3.0),
     (r"\bnew\b", 1.5),
     (r"\bunlike\b|\bin contrast to (?:previous|prior|existing|most|other)\b|\bkey (?:idea|insight|observation)\b|"
-     r"\bmain idea\b|\bcore idea\b|\bcontributions?\b|\bwe (?:propose|introduce|present)\b", 2.0),
+     r"\bmain idea\b|\bcore idea\b|\bcontributions?\b|\bwe (?:propose|introduce|present (?:a|an)\b)", 2.0),
     (r"\bpropos\w*\b|\bintroduc\w*\b", 1.0),
     (r"\bsimple\b|\binstead\b|\bwithout (?:requiring|the need|any)\b|\bdirectly\b", 0.5),
 )
@@ -686,11 +686,19 @@ def _conclusion(p: _Picker) -> ConclusionStage:
     innovation = p.pick(
         # The paper's own novelty claim; never someone else's idea ("an HMM initially proposed by Poliner et al.").
         lambda: p.best({"conclusion": 1.2, "front": 1.1, "introduction": 1.0, "discussion": 0.9, "method": 0.5},
-                       lambda s, c: _novelty(s, c) if c.innovation >= 1.5 else 0.0, minimum=2.0, others=0.0),
-        lambda: p.best({"front": 1.0, "introduction": 1.0, "conclusion": 1.0, "method": 0.8},
-                       lambda s, c: (c.innovation + c.propose) if c.ours and c.innovation > 0 else 0.0, minimum=0.5,
+                       lambda s, c: _novelty(s, c) if c.innovation >= 1.5 and c.ours else 0.0, minimum=2.0,
                        others=0.0),
-        lambda: p.best({"*": 1.0}, lambda s, c: c.innovation, others=0.0),
+        lambda: p.best({"front": 1.0, "introduction": 1.0, "conclusion": 1.0, "method": 0.8},
+                       lambda s, c: _novelty(s, c) + 0.5 * c.propose if c.ours and c.innovation >= 1.0 else 0.0,
+                       minimum=2.0, others=0.0),
+        # The paper's only strong claim, already quoted (often as the one-line summary), beats a weak fresh one.
+        lambda: p.best({"conclusion": 1.2, "front": 1.1, "introduction": 1.0, "discussion": 0.9},
+                       lambda s, c: _novelty(s, c) if c.innovation >= 3.0 and c.ours else 0.0, minimum=3.0,
+                       others=0.0, allow_used=True),
+        lambda: p.best({"front": 1.0, "introduction": 1.0, "conclusion": 1.0, "method": 0.8},
+                       lambda s, c: _novelty(s, c) + 0.5 * c.propose if c.ours and c.innovation > 0 else 0.0,
+                       minimum=0.5, others=0.0),
+        lambda: p.best({"*": 1.0}, _novelty, others=0.0),
         lambda: p.first(p.by_role("method")),
     )
     performance = p.pick(
@@ -703,7 +711,7 @@ def _conclusion(p: _Picker) -> ConclusionStage:
         lambda: p.best({"front": 1.2, "conclusion": 1.1, "introduction": 1.0, "experiments": 0.9, "discussion": 0.9,
                         "*": 0.3}, lambda s, c: c.workload * _own_factor(c), minimum=2.0, others=0.0),
         lambda: p.first(p.by_role("experiments")),
-        lambda: p.best({"*": 1.0}, lambda s, c: c.workload),
+        lambda: p.best({"*": 1.0}, lambda s, c: c.workload * _own_factor(c)),
     )
     return ConclusionStage(
         significance=_point(significance),
@@ -1007,7 +1015,7 @@ class OfflineProvider(Provider):
     extractive = True
     default_model = None
     context_window = 10**9  # it reads the whole paper: no prompt, no budget
-    version = "9"  # of the extraction rules; part of the chain's cache key
+    version = "12"  # of the extraction rules; part of the chain's cache key
 
     _CACHE_SIZE = 8
 
