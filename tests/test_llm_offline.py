@@ -536,8 +536,25 @@ def test_the_bird_detection_survey_steps_never_describe_the_reviewed_systems(tmp
     from chatpaper.llm.offline import foreign
 
     paper = parse("1608.03417.pdf", tmp_path_factory)
-    steps = [p.text for p in extract_digest(paper).methods.steps]
+    d = extract_digest(paper)
+    steps = [p.text for p in d.methods.steps]
+    # Nor are the survey's innovation and workload the reviewed studies' ("Surveying studies have evaluated ... [6]").
+    assert not foreign(d.conclusion.innovation.text) and not foreign(d.conclusion.workload.text)
     assert steps
     assert not any(foreign(t) for t in steps), steps
     assert not any(re.match(r"^(?:\[\d|[A-Z][\w\-]+ et al\.|They\b|Their\b)", t) for t in steps), steps
     assert any(re.search(r"\bwe (?:review|present|introduce)\b", t, re.I) for t in steps), steps
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("[12] proposed a random forest tagger for photos.", True),
+    ("Smith et al. [4] used a deep network trained on web images.", True),
+    ("They train the network with a ranking loss over pairs of tags.", True),
+    ("Surveying studies have evaluated the detection performance of humans [6, 33].", True),
+    ("We train the network with a ranking loss, as in [4].", False),
+    ("The decoder predicts each tag from the pooled sparse codes.", False),
+])
+def test_foreign_tells_another_works_method_from_this_papers(text, expected):
+    from chatpaper.llm.offline import foreign
+
+    assert foreign(text) is expected

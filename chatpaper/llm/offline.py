@@ -710,7 +710,9 @@ def _conclusion(p: _Picker) -> ConclusionStage:
         # The experimental effort the authors report, in their own summary parts first.
         lambda: p.best({"front": 1.2, "conclusion": 1.1, "introduction": 1.0, "experiments": 0.9, "discussion": 0.9,
                         "*": 0.3}, lambda s, c: c.workload * _own_factor(c), minimum=2.0, others=0.0),
-        lambda: p.first(p.by_role("experiments")),
+        # The authors' own effort already quoted elsewhere beats someone else's.
+        lambda: p.best({"*": 1.0}, lambda s, c: c.workload if c.ours else 0.0, minimum=3.0, allow_used=True),
+        lambda: p.first(s for s in p.by_role("experiments") if not foreign(s.text)),
         lambda: p.best({"*": 1.0}, lambda s, c: c.workload * _own_factor(c)),
     )
     return ConclusionStage(
@@ -721,6 +723,8 @@ def _conclusion(p: _Picker) -> ConclusionStage:
     )
 
 
+# "It is an open question whether ...": a question for others, not this paper's claim.
+_OPEN = re.compile(r"\bopen (?:question|problem)\b|\bwhether\b|\bfuture work\b")
 # "Our work has three main contributions.": announces the claims without making one.
 _ANNOUNCES = re.compile(r"\bcontributions?\s*(?:are|is|include)?\s*[.:]$|\bas follows\b", re.I)
 
@@ -736,7 +740,7 @@ def _novelty(s: Sentence, c: _Scores) -> float:
     value = (c.innovation + 0.5 * c.propose) * _own_factor(c)
     if _CITED.search(s.text):
         value *= 0.6  # a claim leaning on a citation is usually about the cited work
-    if _ANNOUNCES.search(s.text):
+    if _ANNOUNCES.search(s.text) or _OPEN.search(c.lower):
         value *= 0.3
     return value
 
@@ -1015,7 +1019,7 @@ class OfflineProvider(Provider):
     extractive = True
     default_model = None
     context_window = 10**9  # it reads the whole paper: no prompt, no budget
-    version = "12"  # of the extraction rules; part of the chain's cache key
+    version = "14"  # of the extraction rules; part of the chain's cache key
 
     _CACHE_SIZE = 8
 
