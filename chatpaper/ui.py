@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, Any
 
 from chatpaper.errors import ChatPaperError, InvalidSourceError, PdfError, ProviderError
 from chatpaper.models import (
-    ArxivMetadata,
     ConclusionStage,
     Digest,
     DigestFigure,
@@ -139,13 +138,6 @@ def format_pages(pages: list[int]) -> str:
 
 def format_point(point: Point | None) -> str:
     return escape_md(point.text) + format_pages(point.pages) if point else "—"
-
-
-def header_from_metadata(meta: ArxivMetadata) -> Header:
-    """The header arXiv alone gives, shown while the PDF downloads (the parsed paper adds the affiliation)."""
-    return Header(title=meta.title, authors=meta.authors, abstract=meta.abstract, comment=meta.comment,
-                  published=meta.published, arxiv_url=f"https://arxiv.org/abs/{meta.versioned_id}",
-                  pdf_url=f"https://arxiv.org/pdf/{meta.versioned_id}")
 
 
 def format_header(header: Header) -> str:
@@ -475,7 +467,7 @@ def run_summary(
         progress(0.0, "Reading the paper")
         yield view
         source, folder, filename = resolve_source(arxiv_text, upload, settings)
-        from chatpaper.chain import build_header, choose_figures, iter_digest  # noqa: PLC0415
+        from chatpaper.chain import build_header, choose_figures, header_from_metadata, iter_digest  # noqa: PLC0415
         from chatpaper.llm.registry import get_provider  # noqa: PLC0415
 
         if isinstance(source, str):  # arXiv: show what arXiv says while the PDF downloads and parses

@@ -6,7 +6,7 @@
 from chatpaper.chain.budget import BudgetPlan, count_tokens, plan_budget
 from chatpaper.chain.cache import CacheKey, DigestCache
 from chatpaper.chain.figures import choose_figures
-from chatpaper.chain.pipeline import STAGE_MODELS, build_header, iter_digest, summarize
+from chatpaper.chain.pipeline import STAGE_MODELS, build_header, header_from_metadata, iter_digest, summarize
 from chatpaper.chain.prompts import PROMPT_VERSION, STAGES
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "CacheKey",
     "DigestCache",
     "build_header",
+    "header_from_metadata",
     "choose_figures",
     "count_tokens",
     "iter_digest",

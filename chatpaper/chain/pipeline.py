@@ -34,6 +34,7 @@ from chatpaper.chain.prompts import (
 from chatpaper.errors import ChatPaperError
 from chatpaper.llm.base import LLMRequest, Provider
 from chatpaper.models import (
+    ArxivMetadata,
     ConclusionStage,
     Digest,
     Header,
@@ -74,29 +75,37 @@ def _https(url: str | None) -> str | None:
     return re.sub(r"^http://(export\.)?arxiv\.org", "https://arxiv.org", url) if url else url
 
 
+def header_from_metadata(meta: ArxivMetadata) -> Header:
+    """What arXiv alone says: shown while the PDF downloads; `build_header` adds the paper's part."""
+    return Header(
+        title=_clean(meta.title),
+        authors=[_clean(a) for a in meta.authors],
+        arxiv_url=_https(meta.abs_url) or f"https://arxiv.org/abs/{meta.versioned_id}",
+        pdf_url=_https(meta.pdf_url) or f"https://arxiv.org/pdf/{meta.versioned_id}",
+        abstract=_clean(meta.abstract),
+        comment=_clean(meta.comment) or None,
+        published=meta.published,
+    )
+
+
 def build_header(paper: Paper) -> Header:
     """Title, authors, first author's affiliation, links: from arXiv metadata when present, else the PDF."""
-    meta = paper.metadata
-    arxiv_id = meta.versioned_id if meta else None
-    if not arxiv_id and paper.source.arxiv_id:
-        version = paper.source.version
-        arxiv_id = f"{paper.source.arxiv_id}v{version}" if version else paper.source.arxiv_id
-    arxiv_id = arxiv_id or paper.arxiv_stamp  # an uploaded arXiv PDF still links to its abstract page
-    arxiv_url = _https(meta.abs_url if meta and meta.abs_url else None) or (
-        f"https://arxiv.org/abs/{arxiv_id}" if arxiv_id else None)
-    pdf_url = _https(meta.pdf_url if meta and meta.pdf_url else None) or (
-        f"https://arxiv.org/pdf/{arxiv_id}" if arxiv_id else None)
-    return Header(
-        title=_clean(meta.title if meta and meta.title else paper.title),
-        authors=[_clean(a) for a in (meta.authors if meta and meta.authors else paper.authors)],
-        affiliation=_clean(paper.affiliations[0]) if paper.affiliations else None,
-        arxiv_url=arxiv_url,
-        pdf_url=pdf_url,
-        code_url=paper.code_urls[0] if paper.code_urls else None,
-        abstract=_clean(meta.abstract if meta and meta.abstract else paper.abstract),
-        comment=_clean(meta.comment) or None if meta else None,
-        published=meta.published if meta else None,
-    )
+    if paper.metadata is not None:
+        header = header_from_metadata(paper.metadata)
+    else:
+        arxiv_id = paper.source.arxiv_id
+        if arxiv_id and paper.source.version:
+            arxiv_id = f"{arxiv_id}v{paper.source.version}"
+        arxiv_id = arxiv_id or paper.arxiv_stamp  # an uploaded arXiv PDF still links to its abstract page
+        header = Header(title="", arxiv_url=f"https://arxiv.org/abs/{arxiv_id}" if arxiv_id else None,
+                        pdf_url=f"https://arxiv.org/pdf/{arxiv_id}" if arxiv_id else None)
+    return header.model_copy(update={
+        "title": header.title or _clean(paper.title),
+        "authors": header.authors or [_clean(a) for a in paper.authors],
+        "abstract": header.abstract or _clean(paper.abstract),
+        "affiliation": _clean(paper.affiliations[0]) if paper.affiliations else None,
+        "code_url": paper.code_urls[0] if paper.code_urls else None,
+    })
 
 
 # --------------------------------------------------------------------------- one stage
