@@ -41,6 +41,3 @@ class PdfError(ChatPaperError):
 class ProviderError(ChatPaperError):
     """The LLM provider failed: missing key, auth, rate limit, timeout, bad reply."""
 
-
-class StageError(ChatPaperError):
-    """One stage of the chain failed after its retries; the others still stand."""

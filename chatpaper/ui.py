@@ -366,7 +366,7 @@ def write_downloads(digest: Digest, paper: Paper, run_dir: Path) -> list[Path]:
                 pass  # no symlinks (e.g. Windows without rights): figures become captions in the .md
 
         out = []
-        for path in write_digest(digest, paper, scratch):
+        for path in write_digest(digest, scratch):
             if path.is_file():
                 target = run_dir / f"{path.stem}-{variant}{path.suffix}"
                 os.replace(path, target)
@@ -746,8 +746,7 @@ def launch(app: gr.Blocks, settings: Settings | None = None, **kwargs: Any):
 
     settings = settings or getattr(app, "chatpaper_settings", None) or Settings()
     runs = runs_dir(settings)
-    runs.mkdir(parents=True, exist_ok=True)
-    app.queue(default_concurrency_limit=settings.max_concurrency, max_size=settings.max_queue)
+    runs.mkdir(parents=True, exist_ok=True)  # the queue limits were set by create_app
     port = os.environ.get("GRADIO_SERVER_PORT")
     options: dict[str, Any] = {
         "server_name": os.environ.get("GRADIO_SERVER_NAME"),

@@ -187,7 +187,7 @@ def test_write_digest_writes_both_files_and_drops_links_to_missing_figures(paper
     (out / "figures").mkdir(parents=True)
     (out / "figures" / "p3-figure-2.png").write_bytes(b"\x89PNG\r\n\x1a\n")  # figure 1's PNG is absent
     digest = digest_for(paper, settings)
-    paths = write_digest(digest, paper, out)
+    paths = write_digest(digest, out)
     assert [p.name for p in paths] == ["digest.md", "digest.json"]
     md = paths[0].read_text(encoding="utf-8")
     assert "](figures/p3-figure-2.png)" in md

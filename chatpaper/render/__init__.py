@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chatpaper.models import Digest, Paper
+from chatpaper.models import Digest
 from chatpaper.render.json import load_json, render_json
 from chatpaper.render.markdown import provenance_line, render_markdown
 
 __all__ = ["load_json", "provenance_line", "render_json", "render_markdown", "write_digest"]
 
 
-def write_digest(digest: Digest, paper: Paper | None, out_dir: Path) -> list[Path]:
+def write_digest(digest: Digest, out_dir: Path) -> list[Path]:
     """Write out_dir/digest.md and out_dir/digest.json; figure links whose PNG is missing become captions only.
 
     The figures themselves are already in out_dir/figures/ (written by read_paper).
