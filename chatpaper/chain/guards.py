@@ -56,31 +56,28 @@ def parse_reply(text: str, model: type[BaseModel]) -> tuple[BaseModel | None, Is
 # --------------------------------------------------------------------------- walking a stage
 
 
-def iter_texts(result: BaseModel, prefix: str = "") -> Iterator[tuple[str, str]]:
-    """(field path, text) for every string in a stage result, Point texts included."""
+def _fields(result: BaseModel, prefix: str = "") -> Iterator[tuple[str, object]]:
+    """(field path, value) for each field of a stage result, list fields item by item."""
     for name, value in result:
         path = f"{prefix}{name}"
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                yield f"{path}[{i}]", item
+        else:
+            yield path, value
+
+
+def iter_texts(result: BaseModel, prefix: str = "") -> Iterator[tuple[str, str]]:
+    """(field path, text) for every string in a stage result, Point texts included."""
+    for path, value in _fields(result, prefix):
         if isinstance(value, str):
             yield path, value
         elif isinstance(value, BaseModel):
             yield from iter_texts(value, path + ".")
-        elif isinstance(value, list):
-            for i, item in enumerate(value):
-                if isinstance(item, str):
-                    yield f"{path}[{i}]", item
-                elif isinstance(item, BaseModel):
-                    yield from iter_texts(item, f"{path}[{i}].")
 
 
-def iter_points(result: BaseModel, prefix: str = "") -> Iterator[tuple[str, Point]]:
-    for name, value in result:
-        path = f"{prefix}{name}"
-        if isinstance(value, Point):
-            yield path, value
-        elif isinstance(value, list):
-            for i, item in enumerate(value):
-                if isinstance(item, Point):
-                    yield f"{path}[{i}]", item
+def iter_points(result: BaseModel) -> Iterator[tuple[str, Point]]:
+    return ((path, value) for path, value in _fields(result) if isinstance(value, Point))
 
 
 # --------------------------------------------------------------------------- placeholders
