@@ -42,7 +42,11 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
     paper = read_paper(args.source, out_dir=out, settings=settings)
     digest = summarize(paper, provider=provider, lang=args.lang, settings=settings,
                        on_update=(lambda d, stage: print(f"  {stage} done", file=sys.stderr)))
+    from chatpaper.chain.distinct import not_distinct_notice
+
     paths = write_digest(digest, out)
+    if notice := not_distinct_notice(digest):  # also at the top of digest.md
+        print(notice, file=sys.stderr)
     for record in digest.provenance.stages:
         if record.error:
             print(f"warning: stage {record.name} failed: {record.error}", file=sys.stderr)

@@ -176,6 +176,16 @@ class DigestFigure(_Model):
     role: Literal["teaser", "method", "results", "other"] = "other"
 
 
+class Attempt(_Model):
+    """One call of a stage: the first try or a corrective retry."""
+
+    fields: list[str] = Field(default_factory=list, description="The fields asked for (all of the stage's on a first try)")
+    input_tokens: int = 0
+    cached_input_tokens: int = Field(0, description="Input tokens the server read from its prefix cache")
+    output_tokens: int = 0
+    seconds: float = 0.0
+
+
 class StageRecord(_Model):
     name: str
     status: Literal["ok", "cached", "failed", "skipped"] = "ok"
@@ -184,6 +194,10 @@ class StageRecord(_Model):
     output_tokens: int = 0
     error: str | None = None
     warnings: list[str] = Field(default_factory=list)
+    attempts: list[Attempt] = Field(default_factory=list)
+    not_distinct: list[str] = Field(
+        default_factory=list, description="Fields the model's reply did not fill distinctly, marked or dropped")
+    raw_reply: str | None = Field(None, description="The model's reply before marking, kept when fields were marked")
 
 
 class Provenance(_Model):

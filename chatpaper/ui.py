@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from chatpaper.chain.distinct import is_mark, not_distinct_notice
 from chatpaper.errors import ChatPaperError, InvalidSourceError, PdfError, ProviderError
 from chatpaper.models import (
     ConclusionStage,
@@ -137,6 +138,8 @@ def format_pages(pages: list[int]) -> str:
 
 
 def format_point(point: Point | None) -> str:
+    if point is not None and is_mark(point.text):  # not distinct in the model's reply: a mark, not content
+        return f"*{escape_md(point.text)}*"
     return escape_md(point.text) + format_pages(point.pages) if point else "—"
 
 
@@ -516,7 +519,8 @@ def run_summary(
                 if failures:
                     view.error = redact(failure_sentence(failures), api_key)
                 view.status = "\n\n".join(filter(None, [
-                    f"⚠️ {escape_md(view.error)}" if failures else f"✅ Done in {seconds:.1f} s.", notice]))
+                    f"⚠️ {escape_md(view.error)}" if failures else f"✅ Done in {seconds:.1f} s.",
+                    escape_md(not_distinct_notice(digest) or ""), notice]))
                 view.final = True
                 progress(1.0, "Done")
             else:

@@ -284,8 +284,10 @@ def test_bare_numbers_and_a_runaway_list_are_retried_then_trimmed(paper, setting
 
     correction = provider.requests_for("summary")[1].history[1][1]
     assert "has no words" in correction and "24 items" in correction
-    assert len(digest.summary.key_takeaways) == 8
     assert any("cut from 24 to 8" in w for w in record(digest, "summary").warnings)
+    # Bare numbers say nothing: the eight kept items are dropped as not distinct, never shown as points.
+    assert digest.summary.key_takeaways == []
+    assert record(digest, "summary").not_distinct == [f"key_takeaways[{i}]" for i in range(8)]
 
 
 def test_the_title_echoed_in_every_field_is_caught():

@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from chatpaper.chain import guards
 from chatpaper.chain.budget import BudgetPlan, count_tokens, plan_budget
 from chatpaper.chain.cache import CacheKey, DigestCache
+from chatpaper.chain.distinct import mark_repeats
 from chatpaper.chain.figures import choose_figures
 from chatpaper.chain.prompts import (
     PROMPT_VERSION,
@@ -151,8 +152,8 @@ def _hard_issues(run: _Run, stage: str, result: BaseModel) -> list[guards.Issue]
 
 
 def _finish(run: _Run, result: BaseModel, record: StageRecord, issues: list[guards.Issue],
-            *, extractive: bool = False) -> BaseModel:
-    """Keep the result: drop pages outside the paper, record every remaining fault as a warning."""
+            *, extractive: bool = False, raw_reply: str | None = None) -> BaseModel:
+    """Keep the result: drop pages outside the paper, mark copies, record every remaining fault as a warning."""
     for issue in issues:
         if issue.kind == "pages":
             continue  # fixed below by dropping the pages
@@ -167,6 +168,11 @@ def _finish(run: _Run, result: BaseModel, record: StageRecord, issues: list[guar
     if not extractive:
         soft += guards.check_numbers(result, run.numbers)
     record.warnings.extend(i.message for i in soft)
+    result, marked = mark_repeats(result, run.lang, run.header.title)
+    if marked:
+        record.not_distinct = marked
+        record.raw_reply = raw_reply
+        record.warnings.append(f"Not distinct in the model's reply, shown once at their first place: {', '.join(marked)}.")
     return result
 
 
@@ -181,7 +187,7 @@ def _run_llm_stage(run: _Run, stage: str) -> StageOutcome:
         timeout_seconds=run.settings.llm_timeout_seconds,
     )
     record = StageRecord(name=stage)
-    candidates: list[tuple[BaseModel, list[guards.Issue]]] = []
+    candidates: list[tuple[BaseModel, list[guards.Issue], str]] = []
     history: list[tuple[str, str]] = []
     retried: set[str] = set()
     error: str | None = None
@@ -203,7 +209,7 @@ def _run_llm_stage(run: _Run, stage: str) -> StageOutcome:
         result, json_issue = guards.parse_reply(response.text, model)
         issues = [json_issue] if json_issue else _hard_issues(run, stage, result)
         if result is not None:
-            candidates.append((result, issues))
+            candidates.append((result, issues, response.text))
         fresh = [i for i in issues if i.retry and i.kind not in retried]
         if not fresh or attempt + 1 == MAX_ATTEMPTS:
             if json_issue and result is None and not candidates:
@@ -219,10 +225,10 @@ def _run_llm_stage(run: _Run, stage: str) -> StageOutcome:
         return StageOutcome(None, record)
     # The latest reply wins unless an earlier one had fewer faults.
     best_index = min(range(len(candidates)), key=lambda i: (len(candidates[i][1]), -i))
-    result, issues = candidates[best_index]
+    result, issues, raw = candidates[best_index]
     if error:
         record.warnings.append(f"The corrective retry failed: {error}")
-    return StageOutcome(_finish(run, result, record, issues), record)
+    return StageOutcome(_finish(run, result, record, issues, raw_reply=raw), record)
 
 
 def _run_extractive_stage(run: _Run, stage: str) -> StageOutcome:

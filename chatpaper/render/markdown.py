@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from chatpaper.chain.distinct import is_mark, not_distinct_notice
 from chatpaper.chain.prompts import base_lang
 from chatpaper.models import Digest, Point, StageRecord
 
@@ -51,6 +52,8 @@ def _pages(pages: list[int]) -> str:
 
 
 def _point(point: Point) -> str:
+    if is_mark(point.text):  # a field the model did not fill distinctly: a mark, never content
+        return f"*{point.text}*"
     return _text(point.text) + _pages(point.pages)
 
 
@@ -175,6 +178,8 @@ def render_markdown(digest: Digest, *, heading_level: int = 2, include_abstract:
         out += [links, ""]
     if digest.provenance.extractive:
         out += [f"> {lab['extractive']}", ""]
+    if notice := not_distinct_notice(digest):
+        out += [f"> {notice}", ""]
 
     s = digest.summary
     if s is not None:

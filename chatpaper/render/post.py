@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from chatpaper.models import Digest, Point
+from chatpaper.chain.distinct import is_mark, not_distinct_notice
 from chatpaper.render.markdown import caption_body, labels
 
 BlogEngine = Literal["hexo", "markdown"]
@@ -196,6 +197,8 @@ def numbered_report(digest: Digest) -> str:
 
 
 def _point(point: Point) -> str:
+    if is_mark(point.text):
+        return f"*{point.text}*"
     pages = f" [p. {', '.join(map(str, point.pages))}]" if point.pages else ""
     return _one_line(point.text) + pages
 
@@ -228,6 +231,8 @@ def paper_block(paper: PostPaper, lang: str) -> str:
     parts += [pdf_line, ""]
     if paper.warnings:  # e.g. pages a repaired PDF lost: the digest below rests on the rest
         parts += [f"> ⚠️ {_one_line(w)}" for w in paper.warnings] + [""]
+    if notice := not_distinct_notice(d):
+        parts += [f"> {notice}", ""]
     if d.summary:
         parts += ["**Summary**", _point(d.summary.one_line), "", "**Key Takeaways**"]
         parts += [f"- {_point(p)}" for p in d.summary.key_takeaways]
