@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from chatpaper.errors import ChatPaperError
+from chatpaper.errors import ChatPaperError, for_cli
 from chatpaper.settings import Settings
 
 
@@ -31,7 +31,7 @@ def _parse(args: argparse.Namespace, settings: Settings) -> int:
 
 def _summarize(args: argparse.Namespace, settings: Settings) -> int:
     from chatpaper.chain import summarize
-    from chatpaper.llm.registry import get_provider
+    from chatpaper.llm.registry import describe_provider, get_provider
     from chatpaper.reading import read_paper
     from chatpaper.render import write_digest
 
@@ -39,6 +39,7 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
     out.mkdir(parents=True, exist_ok=True)
     # Resolve the provider first: a missing key should fail before any download or parse.
     provider = get_provider(args.provider, model=args.model, settings=settings)
+    print(describe_provider(provider), file=sys.stderr)
     paper = read_paper(args.source, out_dir=out, settings=settings)
     digest = summarize(paper, provider=provider, lang=args.lang, settings=settings,
                        on_update=(lambda d, stage: print(f"  {stage} done", file=sys.stderr)))
@@ -49,7 +50,7 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
         print(notice, file=sys.stderr)
     for record in digest.provenance.stages:
         if record.error:
-            print(f"warning: stage {record.name} failed: {record.error}", file=sys.stderr)
+            print(f"warning: stage {record.name} failed: {for_cli(record.error)}", file=sys.stderr)
     print(f"{paper.title} -> " + ", ".join(str(p) for p in paths))
     return 0
 
@@ -98,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     dig = sub.add_parser("digest", help="a topic's new arXiv papers -> one blog post")
     dig.add_argument("--query", help='topic, e.g. "Diffusion Models"')
+    dig.add_argument("--title", help="the post's title (default: the topic)")
     dig.add_argument("--categories", help="comma-separated arXiv categories, e.g. cs.CV,cs.LG")
     dig.add_argument("--days", type=int, default=1)
     dig.add_argument("--max", type=int, default=20)
@@ -141,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
                 setattr(args, name, getattr(settings, name))
         return args.run(args, settings)
     except ChatPaperError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {for_cli(str(exc))}", file=sys.stderr)
         return 1
     except OSError as exc:  # e.g. an --out or cache folder that cannot be created or written
         where = f" ({exc.filename})" if exc.filename else ""

@@ -229,6 +229,11 @@ def post_date(request: DigestRequest, jobs: list[PaperJob], now: datetime | None
     return datetime(today.year, today.month, today.day)
 
 
+# A post of given papers (a folder, IDs) with no topic or --title: a title in the post's language,
+# not the folder's name ("pdfdir").
+_UNTITLED = {"zh": "论文速览", "en": "Paper digest"}
+
+
 def post_topic(request: DigestRequest) -> str:
     if request.topic:
         return request.topic
@@ -236,9 +241,7 @@ def post_topic(request: DigestRequest) -> str:
         return request.query
     if request.categories:
         return ", ".join(request.categories)
-    if request.pdf_dir:
-        return Path(request.pdf_dir).name or "Papers"
-    return "arXiv papers"
+    return _UNTITLED["zh" if request.lang.lower().startswith("zh") else "en"]
 
 
 # --------------------------------------------------------------------------- one paper
@@ -500,6 +503,7 @@ def request_from_args(args: argparse.Namespace, settings: Settings) -> DigestReq
     categories = [c.strip() for c in (args.categories or "").split(",") if c.strip()]
     return DigestRequest(
         query=args.query,
+        topic=(getattr(args, "title", None) or "").strip() or None,
         categories=categories,
         days=args.days,
         max_results=args.max,
@@ -517,15 +521,17 @@ def request_from_args(args: argparse.Namespace, settings: Settings) -> DigestReq
 
 def run_digest_command(args: argparse.Namespace, settings: Settings) -> int:
     """`python -m chatpaper digest ...`: write the post, print its path; failures go to stderr."""
-    from chatpaper.llm.registry import get_provider  # noqa: PLC0415
+    from chatpaper.errors import for_cli  # noqa: PLC0415
+    from chatpaper.llm.registry import describe_provider, get_provider  # noqa: PLC0415
 
     request = request_from_args(args, settings)
     provider = get_provider(args.provider, model=args.model, settings=settings)
+    print(describe_provider(provider), file=sys.stderr)
     run = run_digest(request, settings=settings, provider=provider)
     if run.total == 0 and not run.failures:
         print("No papers matched; widen --days, change --query/--categories, or check the IDs.", file=sys.stderr)
         return 0
     for failure in run.failures:
-        print(f"failed: {failure.source}: {failure.reason}", file=sys.stderr)
+        print(f"failed: {failure.source}: {for_cli(failure.reason)}", file=sys.stderr)
     print(f"{run.post_path} ({run.written} of {run.total + run.unresolved} papers)")
     return 0 if run.written else 1

@@ -4,6 +4,25 @@ Callers show `str(error)` to users; tracebacks are for logs only.
 """
 from __future__ import annotations
 
+import re
+
+# Visitor wording -> command-line wording: the same error, told to whoever caused it.
+_CLI_WORDING: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"upload the paper's PDF file(?: again)?|upload the paper as a PDF"), "give the path of the paper's PDF file"),
+    (re.compile(r"upload a smaller PDF"), "use a smaller PDF"),
+    (re.compile(r"upload a \.pdf file or paste an arXiv ID"), "give a .pdf file or an arXiv ID"),
+    (re.compile(r"upload the PDF(?: itself| yourself)?(?: instead)?"), "download the PDF and give its path instead"),
+    (re.compile(r",? or paste a (?:valid )?key"), ""),
+    (re.compile(r"paste a key, or "), "or "),
+)
+
+
+def for_cli(message: str) -> str:
+    """An error sentence worded for the command line: no "upload" or "paste" (those are the app's)."""
+    for pattern, replacement in _CLI_WORDING:
+        message = pattern.sub(replacement, message)
+    return message
+
 
 class ChatPaperError(Exception):
     """Base class. `retryable` says whether trying the same thing later may succeed."""

@@ -186,6 +186,7 @@ def hand_digest(n: int, *, authors: list[str] | None = None, figures: int = 4) -
             authors=["Ada Lovelace", "Alan Turing"] if authors is None else authors,
             affiliation="Analytical Engine Society",
             arxiv_url=f"https://arxiv.org/abs/2405.1000{n}v1",
+            pdf_url=f"https://arxiv.org/pdf/2405.1000{n}v1",
             abstract=f"Abstract of paper {n}.\nIt has two lines.",
             comment="12 pages, 4 figures",
         ),
@@ -262,10 +263,11 @@ def test_each_paper_block_follows_the_seed_shape():
     assert len(blocks) == 2
     for n, block in enumerate(blocks, 1):
         assert block.startswith(f"Paper {n}: a study of things\n")
-        assert "**Authors:Ada Lovelace, Alan Turing**" in block
+        assert "**Authors:** Ada Lovelace, Alan Turing\n" in block
         assert f"Abstract of paper {n}. It has two lines." in block
-        assert f"[PDF](https://arxiv.org/abs/2405.1000{n}v1) 12 pages, 4 figures" in block
-        summary = block.split("**Summary**\n", 1)[1]
+        assert (f"[PDF](https://arxiv.org/pdf/2405.1000{n}v1) · [arXiv abstract](https://arxiv.org/abs/2405.1000{n}v1)"
+                " 12 pages, 4 figures") in block
+        summary = block.split("**Summary**\n\n", 1)[1]
         assert summary.startswith(f"Paper {n} studies things. [p. 1]\n")
         report = re.findall(r"^(\d+)\. (\w+)", block, re.M)  # the numbered report, Title ... Conclusion
         assert [int(i) for i, _ in report] == list(range(1, 9))
@@ -283,7 +285,7 @@ def test_each_paper_block_follows_the_seed_shape():
 
 def test_authors_not_found_are_said_plainly_never_as_no_authors_listed():
     post = render_post(META, [hand_post_paper(1, authors=[])])
-    assert "**Authors:not found in the PDF**" in post  # the same words as the report's "Authors:" item
+    assert "**Authors:** not found in the PDF" in post  # the same words as the report's "Authors:" item
     assert "no authors listed" not in post.lower()
 
 
@@ -301,6 +303,32 @@ def test_plain_markdown_engine_has_no_yaml_front_matter():
     assert not post.startswith("---")
     assert post.startswith("# Diffusion Models\n")
     assert "## Paper 1: a study of things" in post
+    assert len(re.findall(r"^# ", post, re.M)) == 1  # one H1: the title; the date line is not a second
+
+
+def test_bold_labels_stand_apart_from_their_text():
+    block = render_post(META, [hand_post_paper(1)])
+    assert "**Summary**\n\nPaper 1 studies things." in block
+    assert "**Key Takeaways**\n\n- Takeaway 1" in block
+    assert "**Authors:** Ada Lovelace, Alan Turing\n" in block  # only the label bold, a space after it
+
+
+def test_a_chinese_post_has_chinese_labels_and_keeps_the_seed_lines():
+    zh_paper = hand_post_paper(1)
+    zh_paper.digest.lang = "zh"
+    post = render_post(META.model_copy(update={"lang": "zh", "blog": "markdown"}), [zh_paper])
+    for english in ("**Authors", "**Summary**", "**Key Takeaways**", "[PDF]", "Papers: ", "arXiv abstract"):
+        assert english not in post, english
+    assert "**作者：** Ada Lovelace" in post and "**总结**\n\n" in post and "**要点**\n\n" in post
+    assert "[论文 PDF](https://arxiv.org/pdf/2405.10001v1) · [arXiv 摘要页](https://arxiv.org/abs/2405.10001v1)" in post
+    assert "点此查看论文截图" in post  # the seed's own fixed line
+
+
+def test_the_pdf_link_goes_to_the_pdf_and_the_abstract_page_has_its_own():
+    post = render_post(META, [hand_post_paper(1)])
+    assert "[PDF](https://arxiv.org/pdf/2405.10001v1)" in post
+    assert "[arXiv abstract](https://arxiv.org/abs/2405.10001v1)" in post
+    assert "[PDF](https://arxiv.org/abs/" not in post
 
 
 def test_same_digests_render_the_same_bytes_whatever_the_run_timings():
@@ -408,16 +436,16 @@ def test_the_feed_becomes_one_post_in_the_seed_format(tmp_path, settings, arxiv_
     assert list(blocks) == [title for _, title, _ in FEED_PAPERS]  # newest first, one block each
     for arxiv_id, title, authors in FEED_PAPERS:
         block = blocks[title]
-        assert f"**Authors:{', '.join(authors)}**" in block
-        assert f"[PDF](https://arxiv.org/abs/{arxiv_id}v1)" in block
-        assert "**Summary**\nThe paper proposes a method" in block
-        assert len(re.findall(r"^- ", block.split("**Key Takeaways**")[1].split("\n\n")[0], re.M)) in range(5, 9)
+        assert f"**Authors:** {', '.join(authors)}\n" in block
+        assert f"[PDF](https://arxiv.org/pdf/{arxiv_id}v1) · [arXiv abstract](https://arxiv.org/abs/{arxiv_id}v1)" in block
+        assert "**Summary**\n\nThe paper proposes a method" in block
+        assert len(re.findall(r"^- ", block.split("**Key Takeaways**\n\n")[1].split("\n\n")[0], re.M)) in range(5, 9)
         images = re.findall(r'<img src="([^"]+)"', block)
         assert len(images) <= 6
         for src in images:
             assert src.startswith(f"images/{arxiv_id}v1/") and (result.post_dir / src).is_file()
     assert len(re.findall(r'<img src="', blocks[FEED_PAPERS[0][1]])) >= 3  # ADADELTA prints 4 figures
-    assert "[PDF](https://arxiv.org/abs/1503.02531v1) NIPS 2014 Deep Learning Workshop" in post
+    assert "[arXiv abstract](https://arxiv.org/abs/1503.02531v1) NIPS 2014 Deep Learning Workshop" in post
     assert "could not be processed" not in post
     assert "[4/4]" in progress and re.search(r"\[1/4\] ADADELTA.*: done \(\d+\.\d+s\)", progress)
 
@@ -429,7 +457,7 @@ def test_a_failing_paper_is_listed_at_the_end_and_the_others_are_kept(tmp_path, 
     post = result.markdown
     assert list(paper_blocks(post)) == [FEED_PAPERS[0][1], FEED_PAPERS[1][1]]
     adadelta = paper_blocks(post)[FEED_PAPERS[0][1]]
-    assert "**Summary**\nThe paper proposes a method" in adadelta  # the stages that worked are kept
+    assert "**Summary**\n\nThe paper proposes a method" in adadelta  # the stages that worked are kept
     assert "timed out on this stage" in adadelta  # the report says which part is missing
     failed = post.split("## Papers that could not be processed", 1)[1]
     assert re.search(r"^- \*\*ADADELTA.*\(1212\.5701v1\): only partly summarised \(methods failed\)", failed, re.M)
@@ -513,7 +541,7 @@ def test_cli_digests_given_ids_offline_into_plain_markdown(tmp_path, monkeypatch
     assert post.startswith("# Optimisers\n")
     assert "extractive, no LLM" in post
     assert "## ADADELTA: An Adaptive Learning Rate Method" in post
-    assert "**Authors:Matthew D. Zeiler**" in post
+    assert "**Authors:** Matthew D. Zeiler" in post
     assert re.search(r"^- \*\*9912\.99999\*\*: .+", post, re.M)  # unknown ID: listed (once), not fatal
     assert "[1/1] ADADELTA" in err and "Traceback" not in err
 
@@ -582,8 +610,8 @@ def test_a_folder_of_pdfs_offline_needs_no_network_and_no_corpus(tmp_path, setti
     assert keys == SEED_KEYS and fm["title"] == "Examples" and str(fm["date"]) == "2026-01-02 03:04:05"
     assert "extractive, no LLM" in body and "\n# 2026-01-02 更新\n" in body
     assert result.written == 1 and [f.source for f in result.failures] == ["broken.pdf"]
-    assert "PDF: example.pdf" in body and str(tmp_path) not in result.markdown  # no local paths in the post
-    assert "**Authors:Ada Example, Ben Sample**" in body  # the example's author line is read as authors
+    assert "论文 PDF：example.pdf" in body and str(tmp_path) not in result.markdown  # no local paths in the post
+    assert "**作者：** Ada Example, Ben Sample" in body  # the example's author line is read as authors
     assert "作者：Ada Example, Ben Sample" in body and "作者：无" not in body
     for src in re.findall(r'<img src="([^"]+)"', body):
         assert (result.post_dir / src).is_file()

@@ -122,3 +122,45 @@ def test_a_local_file_without_pdf_suffix_is_read_as_a_file(tmp_path):
     proc = run_cli("parse", str(paper_file), "--out", str(tmp_path / "out"), tmp_path=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert json.loads((tmp_path / "out" / "paper.json").read_text())["source"]["filename"] == "downloaded-paper"
+
+
+def test_summarize_says_on_stderr_which_provider_writes_the_result(tmp_path):
+    proc = run_cli("summarize", str(EXAMPLE), "--lang", "en", "--out", str(tmp_path / "o"), tmp_path=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.splitlines()[0] == "offline: extractive, no LLM; set GEMINI_API_KEY for written summaries"
+    assert "offline" not in proc.stdout  # stdout stays the result's paths
+
+
+def test_digest_says_on_stderr_which_provider_writes_the_post(tmp_path):
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    (papers / "example.pdf").write_bytes(EXAMPLE.read_bytes())
+    proc = run_cli("digest", "--pdf-dir", str(papers), "--lang", "en", "--out", str(tmp_path / "posts"),
+                   tmp_path=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "offline: extractive, no LLM" in proc.stderr.splitlines()[0]
+
+
+def test_cli_errors_speak_of_paths_not_uploads(tmp_path):
+    empty = tmp_path / "empty.pdf"
+    empty.write_bytes(b"")
+    proc = run_cli("parse", str(empty), "--out", str(tmp_path / "o"), tmp_path=tmp_path)
+    assert_one_sentence_error(proc, "empty.pdf", "path")
+    assert "upload" not in proc.stderr.lower()
+
+
+def test_cli_openai_error_names_the_documented_variable_and_no_paste(tmp_path):
+    proc = run_cli("summarize", str(EXAMPLE), "--provider", "openai", "--out", str(tmp_path / "o"),
+                   tmp_path=tmp_path)
+    assert_one_sentence_error(proc, "OPENAI_API_KEY", "CHATPAPER_OPENAI_BASE_URL")
+    assert "paste" not in proc.stderr
+
+
+def test_for_cli_rewords_every_visitor_phrase_the_library_uses():
+    from chatpaper.errors import for_cli
+
+    assert for_cli("No Gemini API key was given; set GEMINI_API_KEY or paste a key.") == (
+        "No Gemini API key was given; set GEMINI_API_KEY.")
+    assert "upload" not in for_cli("Only arXiv links are read, not \"x\"; give e.g. 2405.15619, or upload the PDF itself.")
+    assert for_cli("x.pdf is empty; upload the paper's PDF file again.") == (
+        "x.pdf is empty; give the path of the paper's PDF file.")

@@ -40,7 +40,8 @@ def resolve_openai_key(api_key: str | None = None, base_url: str | None = None) 
     if base_url:
         return LOCAL_SERVER_KEY
     raise ProviderError(
-        "No OpenAI API key was given; set OPENAI_API_KEY, paste a key, or set OPENAI_BASE_URL for a local server."
+        "No OpenAI API key was given; set OPENAI_API_KEY, paste a key, "
+        "or set CHATPAPER_OPENAI_BASE_URL for a local server."
     )
 
 
@@ -210,7 +211,7 @@ class OpenAICompatProvider(Provider):
             )
         if isinstance(exc, openai.APIConnectionError):
             return ProviderError(
-                f"{host} could not be reached; check that the server is running and OPENAI_BASE_URL is right.",
+                f"{host} could not be reached; check that the server is running and CHATPAPER_OPENAI_BASE_URL is right.",
                 retryable=True,
             )
         if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):

@@ -129,6 +129,13 @@ def get_provider(
     return factory(**_accepted(factory, kwargs))
 
 
+def describe_provider(provider: Provider) -> str:
+    """One line saying who writes the result (the CLI prints it on stderr, the app shows its notice)."""
+    if provider.extractive:
+        return f"{provider.name}: extractive, no LLM; set GEMINI_API_KEY for written summaries"
+    return f"{provider.name}: {provider.model or 'the default model'}"
+
+
 def _choose(name: str | None, *, settings: Settings, api_key: str | None, base_url: str | None) -> str:
     for candidate in (name, settings.provider):
         key = (candidate or "auto").strip().lower()

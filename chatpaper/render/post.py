@@ -73,6 +73,9 @@ _TEXT = {
         "partial": "仅部分完成（{stages} 失败）：{error}",
         "pending": "*还有 {n} 篇论文正在处理……*",
         "no_summary": "（摘要未能生成）",
+        "pdf": "论文 PDF",
+        "abs": "arXiv 摘要页",
+        "papers": "本期论文：",
     },
     "en": {
         "notice": "> ⚠️ Everything summarised below was written by {who}; it may contain mistakes, so check "
@@ -88,6 +91,9 @@ _TEXT = {
         "partial": "only partly summarised ({stages} failed): {error}",
         "pending": "*{n} more papers in progress…*",
         "no_summary": "(no summary could be produced)",
+        "pdf": "PDF",
+        "abs": "arXiv abstract",
+        "papers": "Papers: ",
     },
 }
 
@@ -143,10 +149,10 @@ def front_matter(meta: PostMeta, papers: list[PostPaper]) -> str:
     titles = [_one_line(p.digest.header.title) for p in papers]
     cover = next((p.figures[0].src for p in papers if p.figures), "")  # the first paper's, else the next
     date = meta.date.strftime("%Y-%m-%d %H:%M:%S")
-    if meta.blog == "markdown":
+    if meta.blog == "markdown":  # the post's one H1; the date line below it is not a second one
         lines = [f"# {meta.topic}", "", f"*{date} · {meta.author}*", ""]
         if titles:
-            lines += ["Papers: " + "; ".join(titles), ""]
+            lines += [_text(meta.lang)["papers"] + "; ".join(titles), ""]
         return "\n".join(lines)
     tags = [meta.topic] + [t for t in meta.tags if t != meta.topic]
     lines = [
@@ -172,7 +178,10 @@ def opening(meta: PostMeta) -> str:
     # The notice names who wrote the post, an extractive provider too (it has no model worth naming).
     notice = (t["notice_offline"].format(who=meta.provider) if meta.extractive
               else t["notice"].format(who=who_wrote_it(meta)))
-    return "\n".join([notice, t["notice_pages"], "", t["updated"].format(date=meta.date.strftime("%Y-%m-%d")), ""])
+    updated = t["updated"].format(date=meta.date.strftime("%Y-%m-%d"))
+    if meta.blog == "markdown":  # the title block holds the post's H1 ("# topic"): this one is a sub-heading
+        updated = "#" + updated
+    return "\n".join([notice, t["notice_pages"], "", updated, ""])
 
 
 _REPORT_LINE = re.compile(r"^(?:\d+\. |    - )")
@@ -216,29 +225,37 @@ def figures_block(figures: list[PostFigure], lang: str) -> str:
     return "\n".join(lines)
 
 
-def paper_block(paper: PostPaper, lang: str) -> str:
-    """`## title`, authors, abstract, PDF link + comment, Summary, Key Takeaways, report, figures."""
+def links_line(header, source_name: str, lang: str) -> str:
+    """The PDF link (to the PDF itself) and the abstract page's own link, in the post's language."""
     t = _text(lang)
+    links = [f"[{t['pdf']}]({header.pdf_url})" if header.pdf_url else "",
+             f"[{t['abs']}]({header.arxiv_url})" if header.arxiv_url else ""]
+    colon = "：" if lang.lower().startswith("zh") else ": "
+    line = " · ".join(x for x in links if x) or f"{t['pdf']}{colon}{source_name}"
+    return line + (" " + _one_line(header.comment) if header.comment else "")
+
+
+def paper_block(paper: PostPaper, lang: str) -> str:
+    """`## title`, authors, abstract, PDF and abstract links + comment, Summary, Key Takeaways, report, figures."""
+    t, lab = _text(lang), labels(lang)
     d, h = paper.digest, paper.digest.header
-    authors = ", ".join(h.authors) if h.authors else labels(lang)["not_found"]  # the report's own words
-    link = h.arxiv_url or h.pdf_url
-    pdf_line = f"[PDF]({link})" if link else f"PDF: {d.source.filename or d.source.key}"
-    if h.comment:
-        pdf_line += " " + _one_line(h.comment)
-    parts = [f"## {_one_line(h.title)}", "", f"**Authors:{authors}**", ""]
+    colon = "：" if lang.lower().startswith("zh") else ":"
+    authors = ", ".join(h.authors) if h.authors else lab["not_found"]  # the report's own words
+    parts = [f"## {_one_line(h.title)}", "", f"**{lab['authors']}{colon}** {authors}", ""]
     if h.abstract.strip():
         parts += [_one_line(h.abstract), ""]
-    parts += [pdf_line, ""]
+    parts += [links_line(h, d.source.filename or d.source.key, lang), ""]
     if paper.warnings:  # e.g. pages a repaired PDF lost: the digest below rests on the rest
         parts += [f"> ⚠️ {_one_line(w)}" for w in paper.warnings] + [""]
     if notice := not_distinct_notice(d):
         parts += [f"> {notice}", ""]
+    # A label in bold and its text are separate paragraphs (Markdown would glue them into one line).
     if d.summary:
-        parts += ["**Summary**", _point(d.summary.one_line), "", "**Key Takeaways**"]
+        parts += [f"**{lab['summary']}**", "", _point(d.summary.one_line), "", f"**{lab['takeaways']}**", ""]
         parts += [f"- {_point(p)}" for p in d.summary.key_takeaways]
         parts.append("")
     else:
-        parts += ["**Summary**", t["no_summary"], ""]
+        parts += [f"**{lab['summary']}**", "", t["no_summary"], ""]
     parts += [numbered_report(d), ""]
     block = figures_block(paper.figures, lang)
     if block:
