@@ -1,10 +1,11 @@
 """Read every corpus PDF in one process through parse_pdf (figures included) and score it.
 
-Prints the same figures as ../shared/tools/score_parse.py's SUMMARY (computed in-process with its
-score_one), pages per second including the figure PNGs, and the ratio of that speed to bare
-`page.get_text("dict")` over the same pages, measured in the same run.
+Reads both manifests (manifest.json and manifest-zh.json) and prints, for all papers and for each
+language (zh / en), the same figures as ../shared/tools/score_parse.py's SUMMARY (computed
+in-process with its score_one) and pages per second including the figure PNGs; then the ratio of
+that speed to bare `page.get_text("dict")` over the same pages, measured in the same run.
 
-    .venv/bin/python benchmarks/bench_parse.py [--verbose]
+    .venv/bin/python benchmarks/bench_parse.py [--verbose] [--lang zh|en]
 
 Skips cleanly (exit 0) where ../shared/corpus is absent.
 """
@@ -36,6 +37,7 @@ def load_scorer():
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--verbose", action="store_true", help="one row per paper")
+    ap.add_argument("--lang", choices=("zh", "en"), help="only the papers in this language")
     args = ap.parse_args()
     if not (CORPUS / "manifest.json").exists() or not SCORER.exists():
         print(f"skipped: {CORPUS} or {SCORER} is absent (a user's clone); nothing to measure.")
@@ -48,29 +50,43 @@ def main() -> int:
     import pymupdf
 
     scorer = load_scorer()
-    manifest = json.loads((CORPUS / "manifest.json").read_text())
+    manifest = []
+    for name in ("manifest.json", "manifest-zh.json"):
+        if (CORPUS / name).exists():
+            manifest += json.loads((CORPUS / name).read_text())
+    if args.lang:
+        manifest = [gold for gold in manifest if gold.get("language", "en") == args.lang]
     pdfs = [CORPUS / "pdfs" / gold["file"] for gold in manifest]
     for pdf in pdfs:
         pdf.read_bytes()  # warm the file cache for both passes alike
     settings = Settings()
 
     rows, failures, pages, figures = [], [], 0, 0
+    per_lang: dict[str, dict] = {}
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench_parse_") as tmp:
         for gold, pdf in zip(manifest, pdfs):
             out = Path(tmp) / pdf.stem
+            lang = per_lang.setdefault(gold.get("language", "en"), {"rows": [], "pages": 0, "seconds": 0.0})
+            began = time.perf_counter()
             try:
                 paper = parse_pdf(pdf, out_dir=out, settings=settings)
                 data = json.loads(paper.model_dump_json(exclude={"page_texts"}))
                 pages += paper.pages
+                lang["pages"] += paper.pages
                 figures += len(list((out / "figures").glob("*.png"))) if (out / "figures").exists() else 0
             except PdfError as exc:
                 failures.append((gold["file"], str(exc)))
                 data = {}
+            lang["seconds"] += time.perf_counter() - began
             row = scorer.score_one(gold, data)
             rows.append(row)
+            lang["rows"].append(row)
             if args.verbose:
                 print(f"{gold['file'][:32]:32} " + " ".join(scorer.fmt(row[c]).rjust(8) for c in COLUMNS))
+                if data:
+                    print("   sections:", [s["title"] for s in data["sections"] if s["level"] == 1])
+                    print("   gold    :", gold.get("sections"))
     parse_seconds = time.perf_counter() - start
 
     def bare_pass(**kwargs) -> float:
@@ -88,10 +104,18 @@ def main() -> int:
 
     for name, why in failures:
         print(f"FAILED {name}: {why}")
-    summary = {c: scorer.mean([r[c] for r in rows]) for c in COLUMNS}
-    line = " ".join(f"{c}={summary[c]:.2f}" for c in COLUMNS if summary[c] is not None)
+
+    def summary_line(some: list[dict]) -> str:
+        summary = {c: scorer.mean([r[c] for r in some]) for c in COLUMNS}
+        return " ".join(f"{c}={summary[c]:.2f}" for c in COLUMNS if summary[c] is not None)
+
     speed = pages / parse_seconds
-    print(f"SUMMARY papers={len(rows)} failed={len(failures)} {line} pages_per_s={speed:.1f}")
+    print(f"SUMMARY papers={len(rows)} failed={len(failures)} {summary_line(rows)} pages_per_s={speed:.1f}")
+    for code in sorted(per_lang, reverse=True):  # zh first: most readers read Chinese
+        lang = per_lang[code]
+        lang_speed = lang["pages"] / lang["seconds"] if lang["seconds"] else 0.0
+        print(f"SUMMARY[{code}] papers={len(lang['rows'])} {summary_line(lang['rows'])} "
+              f"pages={lang['pages']} pages_per_s={lang_speed:.1f}")
     print(f"parse: {pages} pages in {parse_seconds:.1f} s = {speed:.1f} pages/s ({figures} figure PNGs); "
           f"bare get_text('dict'): {bare:.0f} pages/s; ratio {speed / bare:.2f}")
     print(f"bare get_text('dict', flags=TEXTFLAGS_TEXT) (no images): {bare_text:.0f} pages/s; "

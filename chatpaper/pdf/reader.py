@@ -161,6 +161,9 @@ def _parse_document(doc: pymupdf.Document, *, out_dir: Path, settings: Settings,
         warnings[0] = (f"{name} was damaged; MuPDF repaired it but pages {_page_ranges(lost)} came out blank, "
                        "so their text is lost.")
     text = build_doc_text(pages, sizes)
+    if text.repaired_glyphs:
+        warnings.append(f"{name}'s text layer maps some characters to the wrong glyphs (a known fault of some "
+                        "Chinese typesetting); they were repaired, so check quotes against the page.")
     lines = [ln for page in text.pages for ln in page]
     try:
         meta_title = (doc.metadata or {}).get("title") or ""
@@ -177,7 +180,7 @@ def _parse_document(doc: pymupdf.Document, *, out_dir: Path, settings: Settings,
         headings = find_headings(text, lines, front.body_start)
         _mark_references(lines, headings)
         texts = heading_texts(text, lines, headings)
-        assign_roles(headings, front.title, texts)
+        assign_roles(headings, front.title, texts, front.abstract)
         sections = build_sections(headings, texts)
     except Exception:
         log.info("sections failed", exc_info=True)

@@ -11,15 +11,24 @@ import re
 from dataclasses import dataclass
 
 from chatpaper.models import Section
-from chatpaper.pdf.text import DocText, Line, paragraphs
+from chatpaper.pdf.text import DocText, Line, is_cjk, paragraphs
 
 _NUMBERED = re.compile(
     r"^(?:(?:appendix|supplementary\s+material)\s+)?(?P<num>\d{1,2}(?:\.\d{1,2}){0,3}|[IVX]{1,5}|[A-H](?:\.\d{1,2}){0,2})"
-    r"(?P<dot>[.:)]?)\s+(?P<title>\S.*)$",
+    r"(?P<dot>[.:)、．]?)(?:\s+|(?=[\u3400-\u9fff]))(?P<title>\S.*)$",
     re.I,
 )
+# Chinese numbering: "第1章 绪论" / "第一章", "一、引言" (level 1) and "（一）" (level 2)
+_CJK_DIGITS = "〇零一二三四五六七八九十"
+_CHAPTER = re.compile(rf"^第\s*(?P<num>[0-9{_CJK_DIGITS}]{{1,3}})\s*[章部篇]\s*(?P<title>\S.*)$")
+_CJK_TOP = re.compile(rf"^(?P<num>[{_CJK_DIGITS}]{{1,3}})\s*[、.．]\s*(?P<title>\S.*)$")
+_CJK_SUB = re.compile(rf"^[（(](?P<num>[{_CJK_DIGITS}]{{1,3}})[）)]\s*(?P<title>\S.*)$")
+# Chinese section names
+_ZH_INTRO = r"引言|绪论|前言|导言|简介|概述|概论"
+_ZH_CONCLUSION = r"结论|结语|结束语|总结|小结|结论与展望|总结与展望|结论与讨论|总结与讨论|结语与展望"
 # The reference list's heading, whatever the style calls it
-REFERENCES = re.compile(r"references|bibliography|literature\s+cited|works\s+cited|reference\s+list", re.I)
+REFERENCES = re.compile(r"references|bibliography|literature\s+cited|works\s+cited|reference\s+list|参考文献|参考资料",
+                        re.I)
 _APPENDIX_PREFIX = re.compile(r"^appendix\s+(?P<num>[A-H])\b[.:]?\s*(?P<title>.*)$", re.I)
 # Captions, theorem-like labels and algorithm lines: numbered and bold, but not headings
 _NOT_TITLE = re.compile(
@@ -36,16 +45,18 @@ _KNOWN = re.compile(
     r"references|bibliography|literature\s+cited|works\s+cited|reference\s+list|appendi(x|ces)|broader\s+impacts?.*|"
     r"supplementary\s+materials?|conclusions?\s+and\s+.*|"
     r"limitations\s+and\s+.*|(ethics|reproducibility|impact|data\s+availability|code\s+availability)(\s+statement)?|"
-    r"ethical\s+(considerations?|statement|implications)|societal\s+impacts?|author\s+contributions?)$",
+    r"ethical\s+(considerations?|statement|implications)|societal\s+impacts?|author\s+contributions?|"
+    rf"摘要|{_ZH_INTRO}|{_ZH_CONCLUSION}|参考文献|致谢|附录.*|展望)$",
     re.I,
 )
 # Any heading name an unnumbered paper may use for its top-level sections
 _UNNUMBERED_TOP = re.compile(
     r"^(introduction|related\s+work|background|conclusions?|discussion|experiments?|results|methods?|"
-    r"methodology|approach|evaluation)$",
+    r"methodology|approach|evaluation|"
+    rf"{_ZH_INTRO}|相关工作|研究背景|背景|{_ZH_CONCLUSION}|讨论|实验|实验结果|方法|模型)$",
     re.I,
 )
-_FRONT_LABELS = re.compile(r"(abstract|key\s?words|index\s+terms|ccs\s+concepts|acm\s+reference\s+format|highlights|"
+_FRONT_LABELS = re.compile(r"(摘要|关键词|关键字|中图分类号|abstract|key\s?words|index\s+terms|ccs\s+concepts|acm\s+reference\s+format|highlights|"
                            r"graphical\s+abstract|general\s+terms|categories\s+and\s+subject\s+descriptors)\b", re.I)
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10,
           "XI": 11, "XII": 12, "XIII": 13, "XIV": 14, "XV": 15}
@@ -75,10 +86,13 @@ def _distinct(line: Line, body_size: float) -> bool:
 def _plausible_title(title: str) -> bool:
     title = title.strip()
     letters = sum(ch.isalpha() for ch in title)
-    if letters < 3 or len(title.split()) > 16 or _NOT_TITLE.match(title):
+    cjk = sum(is_cjk(ch) for ch in title)
+    if (letters < 3 and cjk < 2) or len(title.split()) > 16 or cjk > 30 or _NOT_TITLE.match(title):
         return False
+    if cjk and re.search(r"[。；]|[，,].*[，,]", title):
+        return False  # a sentence, not a heading
     first = title[0]
-    if not (first.isupper() or first.isdigit() or first in "“\"'‘("):
+    if not (first.isupper() or first.isdigit() or first in "“\"'‘(" or is_cjk(first)):
         return False
     if re.search(r"[=<>≤≥∑∈]|\.\s*\.\s*\.", title):
         return False
@@ -94,9 +108,9 @@ def _plausible_title(title: str) -> bool:
 
 def _is_toc_page(lines: list[Line]) -> bool:
     """A table of contents: dot leaders, or a "Contents" title over lines ending in page numbers."""
-    leaders = sum(bool(re.search(r"(\.\s*){5,}", ln.text)) for ln in lines)
+    leaders = sum(bool(re.search(r"(\.\s*){5,}|…{3,}|(·\s*){5,}", ln.text)) for ln in lines)
     numbered_ends = sum(bool(re.search(r"\s\d{1,3}$", ln.text.strip())) for ln in lines)
-    titled = any(re.fullmatch(r"(table of )?contents", ln.text.strip(), re.I) for ln in lines)
+    titled = any(re.fullmatch(r"(table of )?contents|目\s*录|目\s*次", ln.text.strip(), re.I) for ln in lines)
     return leaders >= 5 or (titled and numbered_ends >= 8)
 
 
@@ -193,12 +207,23 @@ def _scan(doc: DocText, lines: list[Line], start: int, toc_pages: set[int], seq:
         # italic counts only for numbered lines: IEEE's "A. Subsection" is set in italics
         if not (_distinct(line, body) or (line.italic and line.words <= 12 and _NUMBERED.match(line.text.strip()))):
             continue
-        text = line.text.strip()
+        text = heading_text(line.text)
         number = None
         title = text
         level = 1
-        m = _APPENDIX_PREFIX.match(text)
-        if m and m.group("title"):
+        cjk = _cjk_number(text, seq)
+        m = None if cjk else _APPENDIX_PREFIX.match(text)
+        if cjk:
+            if not _plausible_title(cjk[1]):
+                continue
+            if headings and cjk[0] == "1" and re.match(_ZH_INTRO, cjk[1]):
+                headings, top_sizes, top_style = [], [], None  # what came before the introduction was front matter
+                seq = _Sequence(relaxed=seq.relaxed)
+            ok, level = seq.accept(cjk[0], appendix_zone)
+            if not ok:
+                continue
+            number, title = cjk[0], cjk[1]
+        elif m and m.group("title"):
             number, title = m.group("num").upper(), m.group("title")
             ok, level = seq.accept(number, True)
             if not ok:
@@ -212,7 +237,8 @@ def _scan(doc: DocText, lines: list[Line], start: int, toc_pages: set[int], seq:
                       or _distinct_caps(m.group("title"))) and not re.fullmatch(r"[a-h]", m.group("num")):
                 if not _plausible_title(m.group("title")):
                     continue
-                if headings and m.group("num") in ("1", "I") and re.match(r"introduction", m.group("title"), re.I):
+                if headings and m.group("num") in ("0", "1", "I") and re.match(rf"introduction|{_ZH_INTRO}",
+                                                                              m.group("title"), re.I):
                     # whatever looked like sections before the introduction was front matter
                     headings, top_sizes, top_style = [], [], None
                     seq = _Sequence(relaxed=seq.relaxed)
@@ -246,7 +272,8 @@ def _scan(doc: DocText, lines: list[Line], start: int, toc_pages: set[int], seq:
 def _scan_unnumbered(doc: DocText, lines: list[Line], start: int, toc_pages: set[int]) -> list[Heading]:
     """Papers without section numbers: headings share the style of their "Introduction"."""
     anchor = next((ln for ln in lines[start:] if ln.kind == "body" and ln.page not in toc_pages
-                   and _UNNUMBERED_TOP.match(ln.text.strip().rstrip(".:")) and _distinct(ln, doc.body_size)), None)
+                   and _UNNUMBERED_TOP.match(heading_text(ln.text).rstrip(".:：")) and _distinct(ln, doc.body_size)),
+                  None)
     if anchor is None:
         return []
     style = _style(anchor)
@@ -261,6 +288,7 @@ def _scan_unnumbered(doc: DocText, lines: list[Line], start: int, toc_pages: set
         if (line.kind != "body" or line.page in toc_pages or _style(line) != style or line.words > 12
                 or not _plausible_title(text) or not _starts_block(lines, i - 1)):
             continue
+        text = heading_text(text)
         if _FRONT_LABELS.match(text):
             continue  # "Keywords", "CCS Concepts" ... close the front matter, they are not sections
         text, consumed = _continue_title(lines, i, line, text)  # a long heading wraps
@@ -322,42 +350,92 @@ def _continue_title(lines: list[Line], i: int, first: Line, title: str) -> tuple
 
 
 def _tidy(title: str) -> str:
-    title = re.sub(r"\s+", " ", title).strip()
-    return title.rstrip(" .:")
+    title = heading_text(title)
+    return title.rstrip(" .:：")
+
+
+# spaces set between CJK characters (letter-spaced "建\u3000\u3000模", "参 考 文 献"), not between words
+_CJK_GAP = re.compile(r"(?<=[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef])\s+(?=[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef])")
+_SPACED_NUMBER = re.compile(r"^(\d{1,2})\.\s(?=\d{1,2}\s)")  # "2. 1 情绪分类" from Word's numbering
+
+
+def heading_text(text: str) -> str:
+    """A heading line's text, with the spacing Chinese layouts put inside headings and numbers taken out."""
+    text = re.sub(r"\s+", " ", text).strip()
+    if text.isascii():
+        return text
+    text = _CJK_GAP.sub("", text)
+    text = _SPACED_NUMBER.sub(r"\1.", text)
+    # "1 　引言" had an ideographic space after the number; "1引言" none: one plain space either way
+    return re.sub(r"^(\d{1,2}(?:\.\d{1,2}){0,3}[.、．]?)\s*(?=[\u3400-\u9fff])", r"\1 ", text)
+
+
+def _cjk_digits(num: str) -> int | None:
+    """"3", "三", "十二", "二十" -> the number."""
+    if num.isdigit():
+        return int(num)
+    values = {ch: k for k, ch in enumerate("零一二三四五六七八九")} | {"〇": 0}
+    if "十" in num:
+        tens, _, ones = num.partition("十")
+        if (tens and tens not in values) or (ones and ones not in values):
+            return None
+        return (values[tens] if tens else 1) * 10 + (values[ones] if ones else 0)
+    if len(num) == 1 and num in values:
+        return values[num]
+    return None
+
+
+def _cjk_number(text: str, seq: "_Sequence") -> tuple[str, str] | None:
+    """(arabic number, title) of a heading numbered the Chinese way, or None."""
+    for pattern in (_CHAPTER, _CJK_TOP):
+        m = pattern.match(text)
+        if m and (n := _cjk_digits(m.group("num"))) is not None:
+            return str(n), m.group("title").strip()
+    m = _CJK_SUB.match(text)
+    if m and seq.kind == "arabic" and seq.top and (n := _cjk_digits(m.group("num"))) is not None:
+        return f"{seq.top}.{n}", m.group("title").strip()
+    return None
 
 
 # --------------------------------------------------------------------------- roles
 
 _ROLE_PATTERNS = [
-    ("references", r"^(references|bibliography|literature\s+cited|works\s+cited|reference\s+list)$"),
-    ("introduction", r"^introduction\b|^overview$"),
-    ("motivation", r"^(an?\s+)?motivati(on|ng)\b"),  # why the problem matters, before the method
-    ("related_work", r"related\s+work|prior\s+work|previous\s+work|literature|^background\b"),
-    ("conclusion", r"conclu"),
-    ("acknowledgments", r"^acknowledge?ments?\b"),  # "Acknowledgments and Disclosure of Funding" too
+    ("references", r"^(references|bibliography|literature\s+cited|works\s+cited|reference\s+list|参考文献|参考资料)$"),
+    ("introduction", rf"^introduction\b|^overview$|^({_ZH_INTRO})$"),
+    ("motivation", r"^(an?\s+)?motivati(on|ng)\b|^研究动机"),  # why the problem matters, before the method
+    ("related_work", r"related\s+work|prior\s+work|previous\s+work|literature|^background\b|"
+                     r"相关工作|相关研究|研究现状|国内外研究|文献综述|^研究背景|^背景"),
+    ("conclusion", rf"conclu|^({_ZH_CONCLUSION})"),
+    ("acknowledgments", r"^acknowledge?ments?\b|^致谢"),  # "Acknowledgments and Disclosure of Funding" too
     ("limitations", r"^limitations?$"),
     # back-matter statements close many papers after their conclusion
     ("statement", r"^(broader\s+impacts?|societal\s+impacts?|ethic(s|al)|impact\s+statement|reproducibility|"
                   r"author\s+contributions?|funding|(data|code)\s+availability|competing\s+interests|declaration)"),
     # "Benchmarking ...", "Benchmark Results"; but "The X Benchmark" is a benchmark paper's contribution
     ("experiments", r"experiment|evaluation|results|empirical|^benchmarks?$|benchmarking|"
-                    r"benchmarks?\s+(results|evaluation|comparisons?|performance)"),
+                    r"benchmarks?\s+(results|evaluation|comparisons?|performance)|"
+                    # "实验原理" (the principle an experiment rests on) is a method, not the experiments
+                    r"^(?!.*原理).*(实验|性能评估|评估|评测|仿真结果|结果与分析|结果分析)"),
     # "System Model" (IEEE), "Problem Setup": the setting the method works in, not the method
     ("preliminaries", r"^preliminar|^notation|^problem\s+(setup|formulation|statement|definition)|^preparation|"
-                      r"^(system|signal|channel|data|observation|network)\s+models?$|^(setup|setting)\b"),
-    ("discussion", r"^discussion\b|^summary\b|^future\s+work|remarks$|outlook$|^closing\b"),
+                      r"^(system|signal|channel|data|observation|network)\s+models?$|^(setup|setting)\b|"
+                      r"^(预备知识|基础知识|背景知识|问题定义|问题描述|问题形式化)"),
+    ("discussion", r"^discussion\b|^summary\b|^future\s+work|remarks$|outlook$|^closing\b|^讨论|^展望|^未来工作"),
+    ("appendix", r"^附录"),
 ]
 _METHOD_WORDS = re.compile(
     r"\b(method|methods|methodology|approach|algorithm|framework|architecture|proposed|our\s+model|model|"
-    r"system\s+architecture|technique|design)\b",
+    r"system\s+architecture|technique|design)\b|方法|模型|算法|框架|架构|设计|方案|原理",
     re.I,
 )
 
 
-def assign_roles(headings: list[Heading], paper_title: str = "", texts: list[str] | None = None) -> None:
+def assign_roles(headings: list[Heading], paper_title: str = "", texts: list[str] | None = None,
+                 abstract: str = "") -> None:
     """Roles from titles and position; exactly one level-1 method and conclusion when they exist.
 
-    `texts` (each heading's own text) lets the method fallback prefer the section that proposes.
+    `texts` (each heading's own text) lets the method fallback prefer the section that proposes;
+    an `abstract` that only reviews or compares others' work leaves the method unmarked.
     """
     for h in headings:
         if h.role == "appendix":
@@ -369,7 +447,7 @@ def assign_roles(headings: list[Heading], paper_title: str = "", texts: list[str
                 break
     top = [h for h in headings if h.level == 1 and h.role != "appendix"]
     _assign_conclusion(top)
-    _assign_method(top, paper_title, _tree_texts(headings, texts) if texts else {})
+    _assign_method(top, paper_title, _tree_texts(headings, texts) if texts else {}, abstract)
     # subsections inherit their parent's role
     parent: Heading | None = None
     for h in headings:
@@ -393,16 +471,25 @@ def _assign_conclusion(top: list[Heading]) -> None:
         chosen.role = "conclusion"
 
 
-_STRONG_METHOD = re.compile(r"\b(proposed|our|method|methods|methodology|approach|framework|algorithm)\b", re.I)
+_STRONG_METHOD = re.compile(r"\b(proposed|our|method|methods|methodology|approach|framework|algorithm)\b|"
+                            r"本文|提出|方法|算法", re.I)
 # "A Survey of ...", "...: A Review", "An Overview of ...", not "Code Review Generation"
 _SURVEY = re.compile(r"^(a\s+|an\s+)?(\w+\s+)?(survey|review|overview|tutorial)\s+(of|on)\b|"
                      r"\b(a|an)\s+(\w+\s+)?(survey|review|overview|tutorial)\b|:\s*(survey|review|overview|tutorial)\b",
                      re.I)
+# An abstract that only reviews, benchmarks or compares others' work: the paper has no method of its own
+_REVIEWS = re.compile(
+    r"\b(this|the\s+present|our)\s+(paper|article|work|survey|review)\s+(reviews|surveys|summari[sz]es|compares|"
+    r"benchmarks)\b|\bwe\s+(review|survey|benchmark|systematically\s+compare)\b|\bposition\s+paper\b|"
+    r"本文(将)?(会)?(回顾|综述|梳理|总结了?)|综述了|(横向)?对比(了)?(它们|各种|不同|现有)",
+    re.I,
+)
 _LATE_METHODS = re.compile(r"((materials|data|online)\s+and\s+)?(materials\s+and\s+)?(online\s+)?methods?|methodology",
                            re.I)
 _PROPOSES = re.compile(
     r"\b(we\s+(propose|present|introduce|describe|develop|design)|our\s+(proposed\s+)?(method|approach|model|"
-    r"framework|algorithm|technique|system)|(the\s+)?proposed\s+(method|approach|model|framework|algorithm))\b",
+    r"framework|algorithm|technique|system)|(the\s+)?proposed\s+(method|approach|model|framework|algorithm))\b|"
+    r"(本文|我们)(所)?(提出|设计|采用|给出|构建)|提出(了)?一种|本文(的)?(方法|算法|模型)",
     re.I,
 )
 
@@ -420,12 +507,14 @@ def _tree_texts(headings: list[Heading], texts: list[str]) -> dict[int, str]:
     return out
 
 
-def _assign_method(top: list[Heading], paper_title: str, tree: dict[int, str]) -> None:
+def _assign_method(top: list[Heading], paper_title: str, tree: dict[int, str], abstract: str = "") -> None:
     for h in top:
         if h.role == "method":
             h.role = None
-    if _SURVEY.search(paper_title):
+    if _SURVEY.search(paper_title) or "综述" in paper_title:
         return  # a survey reviews others' methods and has none of its own
+    if _REVIEWS.search(abstract) and not _PROPOSES.search(abstract):
+        return  # a review, benchmark or comparison: mark none rather than the nearest guess
     intro = next((i for i, h in enumerate(top) if h.role == "introduction"), None)
     if intro is None and top and (top[0].number in ("1", "I") or (top[0].number is None and top[0].page <= 2)):
         intro = 0  # a first section under another name ("Motivation", "The Problem") introduces the paper

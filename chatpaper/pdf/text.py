@@ -55,10 +55,15 @@ class Line:
     block: int = 0
     spans: list[Span] = field(default_factory=list)
     kind: str = "body"  # body | header | footer | lineno | rotated
+    repaired: bool = False  # some glyphs were mapped back from a broken text layer
 
     @property
     def words(self) -> int:
-        return len(self.text.split())
+        """Words, where two CJK characters count as one (CJK text has no spaces between its words)."""
+        text = self.text
+        if text.isascii():
+            return len(text.split())
+        return word_count(text)
 
     @property
     def caps(self) -> bool:
@@ -70,6 +75,28 @@ class Line:
 
 
 # --------------------------------------------------------------------------- characters
+
+# Han, kana, hangul and the CJK symbols and full-width forms: scripts set without spaces between words
+CJK_CHAR = re.compile(r"[\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3400-\u4dbf"
+                      r"\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]")
+_CJK_IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def is_cjk(ch: str) -> bool:
+    """One character of a script (or punctuation) set without spaces between words; not the ideographic space."""
+    return bool(ch) and ch != "\u3000" and bool(CJK_CHAR.match(ch))
+
+
+def cjk_share(text: str) -> float:
+    """Share of the visible characters that are Han, kana or hangul."""
+    visible = len(text) - sum(ch.isspace() for ch in text)
+    return len(_CJK_IDEOGRAPH.findall(text)) / visible if visible else 0.0
+
+
+def word_count(text: str) -> int:
+    """Space-separated words of Latin text plus one word per two CJK characters."""
+    cjk = len(CJK_CHAR.findall(text))
+    return len(CJK_CHAR.sub(" ", text).split()) + (cjk + 1) // 2
 
 # Mac OS X Quartz re-saves TeX fonts with a broken glyph map: codes below 0x20 come out as Apple's
 # menu glyphs (0x02 "⇥", 0x0B "↵", 0x11 "⌘", 0x14 "\uf8ff", ...), so each TeX encoding needs its own table.
@@ -158,7 +185,8 @@ def clean_chars(text: str) -> str:
     return text
 
 
-_HYPHEN_END = re.compile(r"[^\W\d_]-$")
+# a word broken at the line end: alphabetic scripts only (CJK is broken anywhere, with no hyphen)
+_HYPHEN_END = re.compile(r"[A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff]-$")
 _SPACES = re.compile(r"\s+")
 _PAGE_NUMBER = re.compile(r"[\d\s\-–—/ivxIVX.]+|page \d+.*", re.I)
 # a URL cut at the line end: after a path separator, or before its host is complete
@@ -226,6 +254,8 @@ def join_lines(lines: list[str], vocab: Counter[str] | None = None) -> str:
             out[-1] = last[:-1] + glue + text
         elif ("http" in last or "www." in last) and _URL_OPEN.search(last):
             out[-1] = out[-1] + text  # a URL broken at the line end
+        elif last and (is_cjk(last[-1]) or is_cjk(text[0])):
+            out[-1] = last + text  # CJK lines break anywhere: no space between the two lines
         else:
             out.append(text)
     return _SPACES.sub(" ", " ".join(out)).strip()
@@ -235,14 +265,66 @@ def join_lines(lines: list[str], vocab: Counter[str] | None = None) -> str:
 
 
 _font_styles: dict[str, tuple[bool, bool]] = {}
+# Chinese journals set headings in a heavy CJK face at body size: 黑体 (SimHei, STHeiti, 方正黑体 "FZHTK")
+_HEAVY_CJK_FONT = re.compile(r"黑体|simhei|heiti|^(\w+\+)?(fzht|fzhei|fzdh|fzxbs)|(?<!ya)hei(ti)?[-_ ]?(sc|tc|std)?$|小标宋", re.I)
+# Fonts that hold CJK glyphs; their spans are never shifted Latin (see `shifted_latin`)
+_CJK_FONT = re.compile(r"[\u3400-\u9fff]|sim|song|hei|kai|fang|ming|gb|cjk|han|^(\w+\+)?(st|fz)|yahei|dengxian|"
+                       r"mincho|gothic|batang|gulim|dotum|uming|ukai|wenquanyi|hiragino|koz|ryumin|unicode|caj|china",
+                       re.I)
+
+
+def font_name(font: str) -> str:
+    """A font name as its maker wrote it: Chinese names often arrive as GBK or UTF-8 bytes read as Latin-1."""
+    if font.isascii():
+        return font
+    try:
+        raw = font.encode("latin-1")
+    except UnicodeEncodeError:
+        return font
+    for encoding in ("utf-8", "gbk"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return font
 
 
 def _font_style(font: str) -> tuple[bool, bool]:
     """(bold, italic) from a font name, cached: names repeat on every line."""
     style = _font_styles.get(font)
     if style is None:
-        style = _font_styles[font] = (bool(_BOLD_FONT.search(font)), bool(_ITALIC_FONT.search(font)))
+        name = font_name(font)
+        bold = bool(_BOLD_FONT.search(name) or _HEAVY_CJK_FONT.search(name))
+        style = _font_styles[font] = (bold, bool(_ITALIC_FONT.search(name)))
     return style
+
+
+_cjk_fonts: dict[str, bool] = {}
+
+
+def shifted_latin(text: str, font: str) -> str | None:
+    """Latin text that a broken ToUnicode map shifted into one block of CJK code points.
+
+    Some Chinese TeX setups map each ASCII code c of a Latin font (CMR10, ...) to U+XX00 + c, so "(1)"
+    reads "輨輱輩". A span of a non-CJK font whose characters all sit in one such 256-code block, each
+    at an ASCII position, is mapped back; None when the span is anything else.
+    """
+    block = None
+    for ch in text:
+        code = ord(ch)
+        if ch == " ":
+            continue
+        if code < 0x3400 or not 0x20 < (code & 0xFF) < 0x7F or (block is not None and code >> 8 != block):
+            return None
+        block = code >> 8
+    if block is None:
+        return None
+    cjk_font = _cjk_fonts.get(font)
+    if cjk_font is None:
+        cjk_font = _cjk_fonts[font] = bool(_CJK_FONT.search(font_name(font)))
+    if cjk_font:
+        return None
+    return "".join(ch if ch == " " else chr(ord(ch) & 0xFF) for ch in text)
 
 
 def page_dict(page: pymupdf.Page) -> dict:
@@ -267,6 +349,7 @@ def lines_from_dict(data: dict, page_no: int, quartz: bool = False) -> list[Line
         for raw in block.get("lines", ()):
             spans: list[Span] = []
             prev = None
+            repaired = False
             for s in raw["spans"]:
                 text = s["text"]
                 if not text:
@@ -276,6 +359,8 @@ def lines_from_dict(data: dict, page_no: int, quartz: bool = False) -> list[Line
                 base = s["origin"][1]
                 if (not text.isascii() and _QUARTZ_RE.search(text)) or (quartz and _glyph_family(font) == "cmsy"):
                     text = fix_span_glyphs(text, font, quartz)
+                elif not text.isascii() and (latin := shifted_latin(text, font)) is not None:
+                    text, repaired = latin, True
                 # justified lines come one span per word: fold same-style neighbours into one
                 if prev is not None and prev.size == size and prev.font == font and prev.origin_y == base:
                     prev.text += text
@@ -296,7 +381,7 @@ def lines_from_dict(data: dict, page_no: int, quartz: bool = False) -> list[Line
             if not text or text.isspace():
                 continue
             x0, y0, x1, y1 = raw["bbox"]
-            line = Line(page_no, x0, y0, x1, y1, text, block=bno, spans=spans)
+            line = Line(page_no, x0, y0, x1, y1, text, block=bno, spans=spans, repaired=repaired)
             _set_style(line)
             dx, dy = raw["dir"]
             if abs(dy) > 0.1 or dx < 0:
@@ -385,7 +470,9 @@ def _set_style(line: Line) -> None:
 
 
 def _is_caps(text: str) -> bool:
-    return text.isupper() and sum(ch.isalpha() for ch in text) >= 3
+    # CJK characters have no case: "随机欠采样+LSTM" is not set in capitals
+    return (text.isupper() and sum(ch.isalpha() for ch in text) >= 3
+            and (text.isascii() or not _CJK_IDEOGRAPH.search(text)))
 
 
 _NUMBER_TOKEN = re.compile(r"^(\d+(\.\d+)*\.?|[IVXLC]+\.|[A-H](\.\d+)*\.?|Appendix)$")
@@ -399,8 +486,11 @@ def _merge_same_row(lines: list[Line]) -> list[Line]:
         if prev and prev.kind == line.kind == "body" and _same_row(prev, line):
             gap = line.x0 - prev.x1
             number_first = bool(_NUMBER_TOKEN.match(prev.text.strip()))
-            if -1 <= gap < (2.2 if number_first else 0.9) * max(prev.size, line.size):
-                sep = "" if prev.text.endswith(" ") or line.text.startswith(" ") else " "
+            # letter-spaced CJK labels and headings come in pieces: "摘" "要", "1 引" "言"
+            spaced_cjk = (len(prev.text.strip()) <= 4 and is_cjk(prev.text.rstrip()[-1:])
+                          and is_cjk(line.text.lstrip()[:1]))
+            if -1 <= gap < (2.2 if number_first or spaced_cjk else 0.9) * max(prev.size, line.size):
+                sep = "" if prev.text.endswith(" ") or line.text.startswith(" ") or spaced_cjk else " "
                 prev.text = prev.text + sep + line.text
                 prev.x1 = max(prev.x1, line.x1)
                 prev.y0, prev.y1 = min(prev.y0, line.y0), max(prev.y1, line.y1)
@@ -429,6 +519,7 @@ class DocText:
     body_left: float
     body_right: float
     vocab: Counter[str] = field(default_factory=Counter)
+    repaired_glyphs: bool = False  # a broken text layer's glyphs were mapped back (see repair_stray_glyphs)
 
     def body_lines(self):
         for page in self.pages:
@@ -452,6 +543,7 @@ def build_doc_text(pages: list[list[Line]], page_sizes: list[tuple[float, float]
             if line.kind == "body":
                 sizes[round(line.size * 2) / 2] += len(line.text)
     body_size = sizes.most_common(1)[0][0] if sizes else 10.0
+    _unbold_heavy_body(pages, body_size)
     for page in pages:
         for line in page:
             if line.kind == "body" and abs(line.size - body_size) <= 0.6 and line.words >= 4:
@@ -481,8 +573,61 @@ def build_doc_text(pages: list[list[Line]], page_sizes: list[tuple[float, float]
             elif stripped.isdigit() and len(stripped) <= 4 and (line.x1 < body_left - 2 or line.x0 > body_right + 2):
                 line.kind = "lineno"
         _mark_number_columns(page)
+    stray = repair_stray_glyphs(pages)
     vocab = build_vocabulary(line.text for page in pages for line in page if line.kind == "body")
-    return DocText(pages, page_sizes, body_size, body_left, body_right, vocab)
+    return DocText(pages, page_sizes, body_size, body_left, body_right, vocab,
+                   repaired_glyphs=stray or any(line.repaired for page in pages for line in page))
+
+
+# Founder-typeset Chinese journals map the space to "摇" and the hyphen to "鄄" in their text layer
+_STRAY_GLYPHS = {"摇": " ", "鄄": "-"}
+# "摇" is a real (rare) verb: the mapping is believed only where most of its uses sit beside Latin or digits
+_STRAY_CONTEXT = re.compile(r"(?<=[A-Za-z0-9.,;:)\]摇])摇|摇(?=[A-Za-z0-9(\[摇])")
+_STRAY_MIN = 5
+
+
+def repair_stray_glyphs(pages: list[list[Line]]) -> bool:
+    """Detect the document-wide space/hyphen glyph mapping and undo it; True when repaired."""
+    total = in_context = 0
+    for page in pages:
+        for line in page:
+            if "摇" in line.text:
+                total += line.text.count("摇")
+                in_context += len(_STRAY_CONTEXT.findall(line.text))
+    if in_context < _STRAY_MIN or in_context < 0.8 * total:
+        return False
+    table = str.maketrans(_STRAY_GLYPHS)
+    for page in pages:
+        for line in page:
+            if "摇" in line.text or "鄄" in line.text:
+                line.text = _SPACES.sub(" ", line.text.translate(table))
+                for span in line.spans:
+                    span.text = span.text.translate(table)
+    return True
+
+
+def _unbold_heavy_body(pages: list[list[Line]], body_size: float) -> None:
+    """A heavy CJK face (黑体) marks headings only where the body is set in another face: when it is the
+    body's own font, its spans are not bold."""
+    fonts: Counter[str] = Counter()
+    for page in pages[:6]:
+        for line in page:
+            if line.kind == "body" and abs(line.size - body_size) <= 0.6:
+                for span in line.spans:
+                    fonts[span.font] += len(span.text)
+    if not fonts:
+        return
+    font = fonts.most_common(1)[0][0]
+    name = font_name(font)
+    if not _HEAVY_CJK_FONT.search(name) or _BOLD_FONT.search(name):
+        return
+    for page in pages:
+        for line in page:
+            if any(span.font == font and span.bold for span in line.spans):
+                for span in line.spans:
+                    if span.font == font:
+                        span.bold = False
+                _set_style(line)
 
 
 def _mark_number_columns(page: list[Line]) -> list[tuple[float, float]]:

@@ -1,0 +1,173 @@
+"""Chinese papers (issue 9): CJK line joining, broken text layers, Chinese headings and their roles."""
+from __future__ import annotations
+
+import pymupdf
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chatpaper.pdf import parse_pdf
+from chatpaper.pdf.sections import heading_text
+from chatpaper.pdf.text import _font_style, _is_caps, font_name, is_cjk, join_lines, shifted_latin, word_count
+from chatpaper.settings import Settings
+from tests.cjk_factory import cjk_pdf, journal_paper, zh_body
+
+
+def parse(data: bytes, tmp_path):
+    return parse_pdf(data, out_dir=tmp_path, settings=Settings())
+
+
+def top(paper) -> list[tuple[str | None, str, str | None]]:
+    return [(s.number, s.title, s.role) for s in paper.sections if s.level == 1]
+
+
+# --------------------------------------------------------------------------- text
+
+CJK_TEXT = st.text(alphabet=st.sampled_from("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成"
+                                            "，。；：（）、“”"), min_size=1, max_size=12)
+LATIN = st.text(alphabet=st.sampled_from("abcXYZ019-.("), min_size=1, max_size=8)
+LINE = st.one_of(CJK_TEXT, LATIN, st.tuples(CJK_TEXT, LATIN).map("".join), st.tuples(LATIN, CJK_TEXT).map("".join))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(LINE, min_size=2, max_size=8))
+def test_joining_lines_never_puts_a_space_between_two_cjk_characters(lines):
+    # the lines hold no spaces, so every space in the paragraph was put there by the join
+    joined = join_lines(lines)
+    for k in range(1, len(joined) - 1):
+        if joined[k] == " ":
+            assert not (is_cjk(joined[k - 1]) or is_cjk(joined[k + 1])), joined
+    assert joined.replace(" ", "").replace("-", "") == "".join(lines).replace("-", "")
+
+
+def test_cjk_lines_join_without_spaces_and_keep_full_width_punctuation():
+    assert join_lines(["情绪分类方法研究是自然语言处理问题中的重", "要研究问题之一。然而，已有的"]) == \
+        "情绪分类方法研究是自然语言处理问题中的重要研究问题之一。然而，已有的"
+    assert join_lines(["提出了一种基于多通道LSTM", "神经网络的方法"]) == "提出了一种基于多通道LSTM神经网络的方法"
+    assert join_lines(["English text and", "more words"]) == "English text and more words"
+
+
+def test_the_line_end_hyphen_rule_does_not_apply_after_cjk():
+    # a hyphen after a CJK character is printed punctuation, not a word broken at the line end
+    assert join_lines(["采用了编码器-", "解码器结构"]) == "采用了编码器-解码器结构"
+
+
+def test_two_cjk_characters_count_as_one_word():
+    assert word_count("自然语言处理") == 3
+    assert word_count("基于LSTM 的方法") == 4  # LSTM and three for five characters
+
+
+def test_cjk_text_with_an_acronym_is_not_set_in_capitals():
+    assert not _is_caps("随机欠采样+ 多通道LSTM 神经网络")
+    assert _is_caps("INTRODUCTION")
+
+
+def test_chinese_font_names_read_as_latin1_are_decoded_and_heiti_is_heavy():
+    assert font_name("é»\x91ä½\x93") == "黑体"  # UTF-8 bytes read as Latin-1
+    assert font_name("ºÚÌå") == "黑体"  # GBK bytes read as Latin-1
+    assert _font_style("é»\x91ä½\x93")[0] and _font_style("SimHei")[0] and _font_style("FZHTK--GBK1-0")[0]
+    assert not _font_style("å®\x8bä½\x93")[0]  # 宋体, the body face
+    assert not _font_style("MicrosoftYaHei")[0]
+
+
+def test_latin_shifted_into_a_cjk_block_is_mapped_back_only_for_latin_fonts():
+    # a TeX font whose ToUnicode map adds U+8F00 to every code: "(1)" reads "輨輱輩"
+    assert shifted_latin("輨輱輩", "CMR10") == "(1)"
+    assert shifted_latin("轑轵轅轲轡", "CMR9") == "QuEra"
+    assert shifted_latin("哈佛大学", "CMR10") is None  # not one block: real Chinese
+    assert shifted_latin("輨輱輩", "SimSun") is None  # a CJK font's own characters
+
+
+def test_heading_spacing_is_taken_out():
+    assert heading_text("2 \u3000建\u3000\u3000模") == "2 建模"
+    assert heading_text("2. 1 \u3000人体骨骼模型") == "2.1 人体骨骼模型"
+    assert heading_text("参 考 文 献") == "参考文献"
+    assert heading_text("1引言") == "1 引言"
+
+
+def test_stray_space_and_hyphen_glyphs_are_repaired_with_a_warning(tmp_path):
+    # some Chinese journals' text layers map the space to "摇" and the hyphen to "鄄"
+    body = "我们使用了Adam摇optimizer和long鄄short摇term摇memory网络，在ImageNet摇2012上训练。"
+    data = cjk_pdf([("title", "一种文本分类方法"), ("heading", "1 引言"), ("body", body * 3),
+                    ("heading", "2 方法"), ("body", zh_body(4)), ("heading", "3 结论"), ("body", zh_body(2))])
+    paper = parse(data, tmp_path)
+    text = "".join(paper.page_texts)
+    assert "摇" not in text and "Adam optimizer" in text and "long-short term memory" in text
+    assert any("wrong glyphs" in w for w in paper.warnings)
+
+
+def test_a_real_yao_is_left_alone(tmp_path):
+    data = cjk_pdf([("title", "摇摆机器人的控制方法"), ("heading", "1 引言"), ("body", "摇摆运动是一种常见运动。" * 8)])
+    paper = parse(data, tmp_path)
+    assert "摇摆" in "".join(paper.page_texts) and not any("wrong glyphs" in w for w in paper.warnings)
+
+
+# --------------------------------------------------------------------------- headings
+
+
+def test_journal_headings_numbers_and_roles(tmp_path):
+    paper = parse(cjk_pdf(journal_paper(), header="中文信息学报"), tmp_path)
+    assert top(paper) == [("1", "引言", "introduction"), ("2", "相关工作", "related_work"),
+                          ("3", "基于多通道注意力的分类方法", "method"), ("4", "实验", "experiments"),
+                          ("5", "结束语", "conclusion")]
+    subs = [(s.number, s.title, s.level) for s in paper.sections if s.level == 2]
+    assert subs == [("3.1", "模型结构", 2), ("3.2", "训练过程", 2)]
+    assert "参考文献" not in [s.title for s in paper.sections]  # the references end the body
+    intro = paper.sections[0].text
+    assert " " not in intro and intro.startswith("近年来，深度学习方法")
+
+
+def _paper_with(headings: list[str]) -> bytes:
+    items: list[tuple[str, str]] = [("title", "一种新的图像分割算法研究"), ("body", zh_body(2))]
+    for k, h in enumerate(headings):
+        items += [("heading", h), ("body", zh_body(4, k))]
+    return cjk_pdf(items)
+
+
+@pytest.mark.parametrize("forms, want", [
+    (["第1章 绪论", "第2章 相关研究", "第3章 本文算法", "第4章 实验结果与分析", "第5章 总结与展望"],
+     ["绪论", "相关研究", "本文算法", "实验结果与分析", "总结与展望"]),
+    (["第一章 绪论", "第二章 图像分割模型", "第三章 实验", "第四章 结论"], ["绪论", "图像分割模型", "实验", "结论"]),
+    (["一、引言", "二、研究方法", "三、实验分析", "四、结语"], ["引言", "研究方法", "实验分析", "结语"]),
+    (["引　言", "算法设计", "实验设计", "结　论"], ["引言", "算法设计", "实验设计", "结论"]),
+    (["0 引言", "1 相关工作", "2 算法设计", "3 实验", "4 总结"], ["引言", "相关工作", "算法设计", "实验", "总结"]),
+])
+def test_each_chinese_heading_form_gives_the_top_level_sections(tmp_path, forms, want):
+    paper = parse(_paper_with(forms), tmp_path)
+    assert [t for _, t, _ in top(paper)] == want
+    roles = {t: r for _, t, r in top(paper)}
+    assert roles[want[0]] == "introduction" and roles[want[-1]] == "conclusion"
+    assert [r for r in roles.values()].count("method") == 1
+
+
+def test_chinese_subsections_numbered_in_parentheses(tmp_path):
+    items = [("title", "一种新的图像分割算法研究"), ("body", zh_body(2)),
+             ("heading", "一、引言"), ("body", zh_body(3)),
+             ("heading", "二、研究方法"), ("body", zh_body(2)),
+             ("subheading", "（一）数据采集"), ("body", zh_body(2)),
+             ("subheading", "（二）模型构建"), ("body", zh_body(2)),
+             ("heading", "三、结论"), ("body", zh_body(2))]
+    paper = parse(cjk_pdf(items), tmp_path)
+    assert [(s.number, s.title, s.level) for s in paper.sections] == [
+        ("1", "引言", 1), ("2", "研究方法", 1), ("2.1", "数据采集", 2), ("2.2", "模型构建", 2), ("3", "结论", 1)]
+
+
+def test_a_table_of_contents_gives_no_sections(tmp_path):
+    toc = [("body", f"第{k}章 {name}{'.' * 30}{k * 3}") for k, name in enumerate(["绪论", "方法", "实验", "结论"], 1)]
+    items = [("title", "纳米材料实验研究"), ("heading", "目　录"), *toc, ("page", "")]
+    for k, name in enumerate(["绪论", "实验原理", "实验过程与结果", "总结与展望"], 1):
+        items += [("heading", f"第{k}章 {name}"), ("body", zh_body(5, k))]
+    paper = parse(cjk_pdf(items), tmp_path)
+    assert [t for _, t, _ in top(paper)] == ["绪论", "实验原理", "实验过程与结果", "总结与展望"]
+    assert all(s.page == 2 for s in paper.sections)
+    assert dict((t, r) for _, t, r in top(paper))["实验原理"] == "method"  # a principle is not the experiments
+
+
+def test_a_review_has_no_method_section(tmp_path):
+    items = [("title", "自动微分及其在物理模拟中的应用"),
+             ("front", "摘要：本文将会回顾自动微分技术在物理模拟中的几种方法，并横向对比它们的优势和劣势。" + zh_body(2)),
+             ("heading", "1 引言"), ("body", zh_body(4)), ("heading", "2 自动微分方法"), ("body", zh_body(4)),
+             ("heading", "3 应用"), ("body", zh_body(4))]
+    paper = parse(cjk_pdf(items), tmp_path)
+    assert [t for _, t, _ in top(paper)] == ["引言", "自动微分方法", "应用"]
+    assert paper.section("method") is None
