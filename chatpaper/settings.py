@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     max_pdf_bytes: int = 50 * 1024 * 1024
     max_pages: int = 300
     figure_dpi: int = 150
+    # What one paper's figures may cost (a 3 KB PDF can ask for a 1 GB pixmap per crop). Defaults leave
+    # every real paper alone: a full A3 page at 150 dpi is 4.4 megapixels, A0 is 8.0 million pt².
+    max_figure_pixels: int = Field(8_000_000, gt=0, description="Pixels per figure PNG; larger crops get a lower dpi")
+    max_page_area: float = Field(10_000_000.0, gt=0, description="pt²; figures on larger pages get no PNG")
+    figure_time_budget_seconds: float = Field(60.0, ge=0, description="Figure rendering per paper; then captions only")
 
     # arXiv: be polite (their API terms ask for >= 3 s between calls) and never hang.
     arxiv_delay_seconds: float = 3.0

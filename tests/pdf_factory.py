@@ -840,3 +840,26 @@ def acm_paper() -> tuple[bytes, Truth]:
 
 
 PAPERS["acm"] = acm_paper
+
+
+# --------------------------------------------------------------------------- hostile inputs
+
+HUGE_SIDE = 14_400.0  # points: the largest page side PDF viewers accept (200 inches)
+
+
+def huge_figure_pdf(pages: int = 1, side: float = HUGE_SIDE) -> bytes:
+    """A tiny PDF that is costly to render: pages of side x side points, each with one vector chart
+    filling most of it and a "Figure N" caption right under it, plus a paragraph so it is not a scan."""
+    doc = pymupdf.open()
+    for n in range(1, pages + 1):
+        page = doc.new_page(width=side, height=side)
+        page.insert_textbox(pymupdf.Rect(72, 72, 540, 200), f"A Very Large Page {n}. " + body(4, offset=2 * n),
+                            fontsize=10)  # each page its own text: the same lines on every page are a running header
+        # 0.6 of the side: not a page background (> 0.8 of its area), and at 150 dpi just under MuPDF's
+        # own pixmap limit (2**30 bytes), so an uncapped renderer really does allocate ~1 GB per crop
+        chart = pymupdf.Rect(72, 220, 72 + 0.6 * side, min(220 + 0.6 * side, side - 80))
+        vector_plot(page, chart)
+        page.insert_text((72, chart.y1 + 40), f"Figure {n}: Accuracy per epoch on a very large page.", fontsize=10)
+    data = doc.tobytes(garbage=3, deflate=True)
+    doc.close()
+    return data

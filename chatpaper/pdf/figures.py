@@ -8,8 +8,10 @@ fast compression level.
 """
 from __future__ import annotations
 
+import math
 import re
 import struct
+import time
 import zlib
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -32,6 +34,7 @@ _SUBCAPTION = re.compile(r"^\s*\([a-h]\)\s")
 _MAX_GAP = 24.0  # points of white space allowed between parts of one figure
 _FIRST_GAP = 60.0  # ... and between the caption and the figure
 _PAD = 2.0  # points of margin around a crop
+_clock = time.monotonic  # the figure time budget's clock (tests step it)
 
 
 @dataclass(eq=False)
@@ -61,17 +64,38 @@ class _Found:
     kind: str
 
 
+@dataclass(frozen=True)
+class RenderLimits:
+    """What one paper's figure PNGs may cost (Settings: max_figure_pixels, max_page_area,
+    figure_time_budget_seconds). A crop over `max_pixels` is rendered at a lower dpi; a page over
+    `max_page_area` (pt²) and every figure after `seconds` keep their caption but get no PNG."""
+
+    max_pixels: int = 8_000_000
+    max_page_area: float = 10_000_000.0
+    seconds: float = 60.0
+
+
 def extract_figures(doc: pymupdf.Document, out_dir: Path, *, dpi: int = 150,
-                    page_dicts: Sequence[dict | None] | None = None) -> list[Figure]:
+                    page_dicts: Sequence[dict | None] | None = None, limits: RenderLimits | None = None,
+                    warnings: list[str] | None = None) -> list[Figure]:
     """Every captioned figure of `doc`, its PNG (figure and caption) written to out_dir/figures/.
 
     `page_dicts[i]`, when given, is `doc[i].get_text("dict", flags=TEXT_PRESERVE_WHITESPACE |
-    TEXT_MEDIABOX_CLIP)` already made by the caller; it saves extracting the text twice.
+    TEXT_MEDIABOX_CLIP)` already made by the caller; it saves extracting the text twice. What the
+    `limits` cost (a lower dpi, figures without a PNG) is said in sentences appended to `warnings`.
     """
+    limits = limits or RenderLimits()
+    warnings = warnings if warnings is not None else []
+    deadline = _clock() + limits.seconds
     found: list[_Found] = []
     textless: list[_Found] = []
     quartz = is_quartz(doc)  # captions get the same glyph repairs as the page text
     for index in range(len(doc)):
+        if _clock() > deadline:
+            warnings.append(f"Figures were looked for on {index} of {len(doc)} pages only: the {limits.seconds:g}-"
+                            "second budget for figures ran out (CHATPAPER_FIGURE_TIME_BUDGET_SECONDS); "
+                            "the text is complete.")
+            break
         try:
             page = doc[index]
             data = page_dicts[index] if page_dicts is not None and index < len(page_dicts) else None
@@ -93,7 +117,7 @@ def extract_figures(doc: pymupdf.Document, out_dir: Path, *, dpi: int = 150,
             elif cap.starts_block:
                 textless.append(_Found(index, cap, _text_region(cap, blocks), "vector"))
     found = _one_per_number(found, textless)
-    return _save_all(doc, found, out_dir, dpi)
+    return _save_all(doc, found, out_dir, dpi, limits, deadline, warnings)
 
 
 def _one_per_number(found: list[_Found], textless: list[_Found]) -> list[_Found]:
@@ -115,32 +139,82 @@ def _one_per_number(found: list[_Found], textless: list[_Found]) -> list[_Found]
     return out
 
 
-def _save_all(doc: pymupdf.Document, found: list[_Found], out_dir: Path, dpi: int) -> list[Figure]:
+def _save_all(doc: pymupdf.Document, found: list[_Found], out_dir: Path, dpi: int, limits: RenderLimits,
+              deadline: float, warnings: list[str]) -> list[Figure]:
     figures: list[Figure] = []
     folder = out_dir / "figures"
     folder.mkdir(parents=True, exist_ok=True)
+    big_pages: dict[int, tuple[float, float]] = {}  # 1-based page -> its size, over max_page_area
+    scaled: list[tuple[str, float]] = []  # (label, the dpi it got) of crops over max_pixels
+    late = 0  # figures left without a PNG when the time budget ran out
     with ThreadPoolExecutor(max_workers=1) as pool:
         writes: list[Future] = []
         for f in found:
             page = doc[f.index]
             clip = (f.region | f.caption.rect) + (-_PAD, -_PAD, _PAD, _PAD)
             clip &= _unrotated(page)
+            label = f"Figure {f.caption.number}"
             name = f"p{f.index + 1}-figure-{f.caption.number}.png"
             image: str | None = f"figures/{name}"
-            try:
-                pix = page.get_pixmap(clip=clip * page.rotation_matrix if page.rotation else clip, dpi=dpi)
-                if len(writes) >= 2:  # at most two rendered figures wait in memory
-                    writes.pop(0).result()
-                writes.append(pool.submit(_write_png, folder / name, pix.width, pix.height, pix.n,
-                                          pix.stride, pix.samples, dpi))
-            except Exception:  # noqa: BLE001 - an unrenderable page still gets its caption
+            zoom = dpi / 72
+            if page.rect.width * page.rect.height > limits.max_page_area:
+                big_pages[f.index + 1] = (page.rect.width, page.rect.height)
                 image = None
-            figures.append(Figure(label=f"Figure {f.caption.number}", page=f.index + 1, caption=f.caption.text,
+            elif _clock() > deadline:
+                late += 1
+                image = None
+            elif _pixels(clip, zoom) > limits.max_pixels:
+                zoom = math.sqrt(limits.max_pixels / max(1.0, clip.width * clip.height))
+                while _pixels(clip, zoom) > limits.max_pixels:  # MuPDF rounds the pixmap outwards
+                    zoom *= 0.995
+                scaled.append((label, zoom * 72))
+            if image is not None:
+                try:
+                    matrix = pymupdf.Matrix(zoom, zoom)
+                    pix = page.get_pixmap(clip=clip * page.rotation_matrix if page.rotation else clip, matrix=matrix)
+                    if len(writes) >= 2:  # at most two rendered figures wait in memory
+                        writes.pop(0).result()
+                    writes.append(pool.submit(_write_png, folder / name, pix.width, pix.height, pix.n,
+                                              pix.stride, pix.samples, round(zoom * 72)))
+                    del pix
+                except Exception:  # noqa: BLE001 - an unrenderable page still gets its caption
+                    image = None
+            figures.append(Figure(label=label, page=f.index + 1, caption=f.caption.text,
                                   bbox=(round(clip.x0, 2), round(clip.y0, 2), round(clip.x1, 2), round(clip.y1, 2)),
                                   image=image, kind=f.kind))
         for write in writes:
             write.result()
+    warnings.extend(_limit_warnings(big_pages, scaled, late, dpi, limits))
     return figures
+
+
+def _pixels(clip: pymupdf.Rect, zoom: float) -> int:
+    box = (clip * pymupdf.Matrix(zoom, zoom)).irect  # the pixmap MuPDF will allocate for this clip
+    return box.width * box.height
+
+
+def _limit_warnings(big_pages: dict[int, tuple[float, float]], scaled: list[tuple[str, float]], late: int,
+                    dpi: int, limits: RenderLimits) -> list[str]:
+    """One sentence per limit that cost something: what was lost, and the setting that decides it."""
+    out = []
+    if big_pages:
+        from chatpaper.pdf.reader import page_ranges  # noqa: PLC0415 - the reader imports this module
+
+        w, h = next(iter(big_pages.values()))
+        many = len(big_pages) > 1
+        size = "are" if many else f"is {w:.0f} × {h:.0f} pt,"
+        out.append(f"Page{'s' if many else ''} {page_ranges(sorted(big_pages))} {size} over the "
+                   f"{limits.max_page_area:,.0f} pt² a page may be for its figures to be rendered "
+                   f"(CHATPAPER_MAX_PAGE_AREA); {'their' if many else 'its'} figures are listed by caption only.")
+    if scaled:
+        labels = ", ".join(label for label, _ in scaled)
+        lowest = min(d for _, d in scaled)
+        out.append(f"{labels} {'were' if len(scaled) > 1 else 'was'} rendered at {lowest:.0f} dpi rather than {dpi} "
+                   f"to stay under {limits.max_pixels / 1e6:g} megapixels per image (CHATPAPER_MAX_FIGURE_PIXELS).")
+    if late:
+        out.append(f"{late} figure{'s' if late > 1 else ''} got no image: the {limits.seconds:g}-second budget for "
+                   "rendering figures ran out (CHATPAPER_FIGURE_TIME_BUDGET_SECONDS); the text is complete.")
+    return out
 
 
 def _write_png(path: Path, width: int, height: int, n: int, stride: int, samples: bytes, dpi: int) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pymupdf
 
 from chatpaper import __version__
-from chatpaper.errors import PdfError
+from chatpaper.errors import ChatPaperError, PdfError
 from chatpaper.models import Figure, Paper, SourceInfo
 from chatpaper.pdf.frontmatter import FrontMatter, extract_front_matter
 from chatpaper.pdf.links import find_code_urls
@@ -109,7 +109,7 @@ def _read_pages(doc: pymupdf.Document) -> tuple[list[list[Line]], list[tuple[flo
     return pages, sizes, lost, dicts
 
 
-def _page_ranges(numbers: list[int]) -> str:
+def page_ranges(numbers: list[int]) -> str:
     ranges, start = [], None
     for k, n in enumerate(numbers):
         if start is None:
@@ -158,7 +158,7 @@ def _parse_document(doc: pymupdf.Document, *, out_dir: Path, settings: Settings,
     if _is_scanned(pages):
         raise PdfError(f"{name} is a scanned PDF, no text to read; run OCR on it (e.g. ocrmypdf) and try again.")
     if warnings and lost:
-        warnings[0] = (f"{name} was damaged; MuPDF repaired it but pages {_page_ranges(lost)} came out blank, "
+        warnings[0] = (f"{name} was damaged; MuPDF repaired it but pages {page_ranges(lost)} came out blank, "
                        "so their text is lost.")
     text = build_doc_text(pages, sizes)
     if text.repaired_glyphs:
@@ -206,10 +206,13 @@ def _parse_document(doc: pymupdf.Document, *, out_dir: Path, settings: Settings,
 
     figures: list[Figure] = []
     try:
-        from chatpaper.pdf.figures import extract_figures  # noqa: PLC0415
+        from chatpaper.pdf.figures import RenderLimits, extract_figures  # noqa: PLC0415
 
-        figures = extract_figures(doc, out_dir, dpi=settings.figure_dpi, page_dicts=dicts)
-    except PdfError:
+        limits = RenderLimits(max_pixels=settings.max_figure_pixels, max_page_area=settings.max_page_area,
+                              seconds=settings.figure_time_budget_seconds)
+        figures = extract_figures(doc, out_dir, dpi=settings.figure_dpi, page_dicts=dicts, limits=limits,
+                                  warnings=warnings)
+    except ChatPaperError:  # a PdfError, or a folder that cannot be written: one sentence for the user
         raise
     except Exception as exc:  # a figure bug must not lose the text of the paper
         log.info("figure extraction failed", exc_info=True)
