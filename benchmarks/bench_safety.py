@@ -97,8 +97,77 @@ def section_memory(args: argparse.Namespace) -> list[str]:
     return lines
 
 
+# Caps lifted and a low dpi: rendering takes seconds and a few hundred MB, a stand-in for any slow paper.
+_SLOW_SETTINGS = dict(figure_dpi=60, max_page_area=1e12, max_figure_pixels=10**12)
+
+
+def _normal_pdf() -> Path:
+    corpus = ROOT.parent / "shared" / "corpus" / "pdfs" / "1412.6980.pdf"
+    return corpus if corpus.is_file() else ROOT / "examples" / "chatpaper-example.pdf"
+
+
+def section_latency(args: argparse.Namespace) -> list[str]:
+    import threading  # noqa: PLC0415
+    from statistics import median  # noqa: PLC0415
+
+    from chatpaper.pdf.pool import ParsePool  # noqa: PLC0415
+    from chatpaper.reading import read_paper  # noqa: PLC0415
+    from chatpaper.settings import Settings  # noqa: PLC0415
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from pdf_factory import huge_figure_pdf  # noqa: PLC0415
+
+    normal = _normal_pdf()
+    settings = Settings()
+    pool = ParsePool.from_settings(settings)
+    lines = [f"latency: normal upload {normal.name}, parse pool of {pool.workers} workers"]
+
+    def timed(use_pool: bool, out: Path) -> float:
+        start = time.perf_counter()
+        read_paper(normal.read_bytes(), out_dir=out, settings=settings, pool=pool if use_pool else None)
+        return time.perf_counter() - start
+
+    def during(hostile: bytes, hostile_settings: Settings, use_pool: bool, tmp: Path, rounds: int = 3) -> float:
+        """The normal upload's median latency, each round started while the hostile parse is under way."""
+        times = []
+        for k in range(rounds):
+            started = threading.Event()
+
+            def hostile_parse(k=k):
+                started.set()
+                read_paper(hostile, out_dir=tmp / f"hostile-{use_pool}-{k}", settings=hostile_settings,
+                           pool=pool if use_pool else None)
+
+            worker = threading.Thread(target=hostile_parse)
+            worker.start()
+            started.wait()
+            time.sleep(0.2)  # the hostile parse is in its worker (or holds the lock) by now
+            times.append(timed(use_pool, tmp / f"normal-{use_pool}-{k}"))
+            worker.join()
+        return median(times)
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench_safety_") as tmp_name:
+            tmp = Path(tmp_name)
+            timed(True, tmp / "warm")  # start the workers
+            solo = median(timed(True, tmp / f"solo-{k}") for k in range(3))
+            lines.append(f"latency: alone {solo:.2f} s (median of 3)")
+            cases = [("the 4-page 14,400 pt PDF, default caps", huge_figure_pdf(pages=4), settings, True),
+                     ("a slow paper (caps lifted, 60 dpi)", huge_figure_pdf(pages=2), Settings(**_SLOW_SETTINGS), True),
+                     ("the same slow paper, in-process under PDF_LOCK (no pool)", huge_figure_pdf(pages=2),
+                      Settings(**_SLOW_SETTINGS), False)]
+            for label, data, hostile_settings, use_pool in cases:
+                seconds = during(data, hostile_settings, use_pool, tmp)
+                verdict = "" if not use_pool else f"; target <= 1.5x: {'met' if seconds <= 1.5 * solo else 'MISSED'}"
+                lines.append(f"latency: while {label} parses: {seconds:.2f} s = {seconds / solo:.2f}x alone{verdict}")
+    finally:
+        pool.close()
+    return lines
+
+
 SECTIONS: dict[str, Callable[[argparse.Namespace], list[str]]] = {
     "memory": section_memory,
+    "latency": section_latency,
 }
 
 

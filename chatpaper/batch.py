@@ -290,6 +290,7 @@ def digest_one(
     arxiv: Any,
     progress: Callable[[PaperJob, str], None],
     stop: threading.Event,
+    parse_pool: Any = None,
 ) -> _Outcome:
     """Read, summarize and place one paper's figures; any failure becomes this paper's failure only."""
     from chatpaper.chain import summarize  # noqa: PLC0415 - batch imports stay light until a run starts
@@ -302,10 +303,10 @@ def digest_one(
         progress(job, "reading")
         if job.metadata is not None:
             downloaded = _Downloaded(job.metadata, arxiv.download(job.metadata))
-            # read_paper serialises the PyMuPDF work itself (reading.PDF_LOCK)
-            paper = read_paper(job.source, out_dir=paper_dir, settings=settings, arxiv=downloaded)
+            # read_paper serialises the PyMuPDF work itself (reading.PDF_LOCK), or hands it to parse_pool
+            paper = read_paper(job.source, out_dir=paper_dir, settings=settings, arxiv=downloaded, pool=parse_pool)
         else:
-            paper = read_paper(Path(job.source), out_dir=paper_dir, settings=settings)
+            paper = read_paper(Path(job.source), out_dir=paper_dir, settings=settings, pool=parse_pool)
 
         def on_update(_digest: Digest, stage: str) -> None:
             progress(job, stage)
@@ -388,12 +389,14 @@ def iter_run(
     limiter: RateLimiter | None = None,
     progress_stream: IO[str] | None = None,
     now: datetime | None = None,
+    parse_pool: Any = None,
 ) -> Iterator[DigestRun]:
     """Run the batch, yielding a snapshot of the post each time a paper finishes (first: an empty post).
 
     `provider` defaults to settings.provider via the registry; `limiter` to one built from
     request.requests_per_minute (or settings.requests_per_minute). Closing the generator stops
-    the papers not yet started; finished ones stay cached.
+    the papers not yet started; finished ones stay cached. A `parse_pool` (the app's ParsePool) parses
+    the PDFs in its worker processes instead of this one.
     """
     settings = settings or Settings()
     if provider is None:
@@ -439,7 +442,8 @@ def iter_run(
     try:
         futures: dict[Future[_Outcome], PaperJob] = {
             pool.submit(digest_one, job, post_dir=post_dir, provider=paced, lang=request.lang,
-                        settings=settings, cache=cache, arxiv=arxiv, progress=progress, stop=stop): job
+                        settings=settings, cache=cache, arxiv=arxiv, progress=progress, stop=stop,
+                        parse_pool=parse_pool): job
             for job in jobs
         }
         for future in as_completed(futures):

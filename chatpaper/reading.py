@@ -9,10 +9,14 @@ import hashlib
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chatpaper.errors import InvalidSourceError, PdfError
 from chatpaper.models import ArxivMetadata, Paper, SourceInfo
 from chatpaper.settings import Settings
+
+if TYPE_CHECKING:
+    from chatpaper.pdf.pool import ParsePool
 
 
 # PyMuPDF does not support use from several threads at once (even on separate documents), and the
@@ -51,11 +55,13 @@ def read_paper(
     arxiv=None,
     filename: str | None = None,
     on_text: Callable[[Paper], None] | None = None,
+    pool: ParsePool | None = None,
 ) -> Paper:
     """Read SOURCE into a Paper; figure PNGs go to out_dir/figures/.
 
     `arxiv` is an `ArxivSource` (injected in tests); one is made from settings when needed.
     `on_text` gets the Paper without figures as soon as its text is parsed (the app shows the header then).
+    With a `pool` (the app's) the parse runs in one of its worker processes; otherwise here, under PDF_LOCK.
     """
     from chatpaper.pdf import parse_pdf  # noqa: PLC0415 - keeps `import chatpaper` light
 
@@ -86,9 +92,13 @@ def read_paper(
     def text_ready(paper: Paper) -> None:  # the early Paper says what the final one will: arXiv wins
         on_text(apply_metadata(paper, metadata) if metadata else paper)
 
-    with PDF_LOCK:
-        paper = parse_pdf(data, out_dir=out_dir, settings=settings, source=info,
-                          on_text=text_ready if on_text else None)
+    if pool is not None:
+        paper = pool.parse(data, out_dir=out_dir, settings=settings, source=info, name=filename or "The PDF",
+                           on_text=text_ready if on_text else None)
+    else:
+        with PDF_LOCK:
+            paper = parse_pdf(data, out_dir=out_dir, settings=settings, source=info,
+                              on_text=text_ready if on_text else None)
     if metadata:
         paper = apply_metadata(paper, metadata)
     return paper

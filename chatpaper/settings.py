@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     max_figure_pixels: int = Field(8_000_000, gt=0, description="Pixels per figure PNG; larger crops get a lower dpi")
     max_page_area: float = Field(10_000_000.0, gt=0, description="pt²; figures on larger pages get no PNG")
     figure_time_budget_seconds: float = Field(60.0, ge=0, description="Figure rendering per paper; then captions only")
+    # The app parses in worker processes (PyMuPDF is safe per process, not per thread): a slow paper holds
+    # one worker, never the others. A normal paper peaks near 300 MB of address space, 100 MB resident.
+    parse_workers: int = Field(2, ge=1, description="Papers parsed at once by the app")
+    parse_timeout_seconds: float = Field(120.0, gt=0, description="A parse over this is stopped")
+    parse_memory_mb: int = Field(1536, ge=0, description="Address space per parse worker; 0 = no limit")
 
     # arXiv: be polite (their API terms ask for >= 3 s between calls) and never hang.
     arxiv_delay_seconds: float = 3.0

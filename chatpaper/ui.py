@@ -422,10 +422,11 @@ def read_in_steps(source: str | bytes, *, run_dir: Path, settings: Settings, arx
                   filename: str | None = None) -> Iterator[tuple[str, Paper]]:
     """("text", Paper without figures) as soon as the text is parsed, then ("paper", the full Paper).
 
-    The parse runs in a worker thread (still under reading.PDF_LOCK) so the header can be streamed
-    while the figure PNGs are rendered. If the caller stops early, the parse still finishes: its
-    PNGs and the lock are released in order.
+    The parse runs in a worker process of the app's ParsePool (one slow paper holds one worker, never the
+    others), driven from a thread so the header can be streamed while the figure PNGs are rendered. If
+    the caller stops early, the parse still finishes and its worker goes back to the pool.
     """
+    from chatpaper.pdf.pool import shared_pool  # noqa: PLC0415
     from chatpaper.reading import read_paper  # noqa: PLC0415
 
     events: queue.Queue[tuple[str, Any]] = queue.Queue()
@@ -433,7 +434,8 @@ def read_in_steps(source: str | bytes, *, run_dir: Path, settings: Settings, arx
     def work() -> None:
         try:
             paper = read_paper(source, out_dir=run_dir, settings=settings, arxiv=arxiv, filename=filename,
-                               on_text=lambda text_only: events.put(("text", text_only)))
+                               on_text=lambda text_only: events.put(("text", text_only)),
+                               pool=shared_pool(settings))
             events.put(("paper", paper))
         except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread, which raises it
             events.put(("error", exc))
@@ -697,7 +699,10 @@ def run_daily(
                                 out=runs_dir(settings) / "posts" / uuid.uuid4().hex)
         yield update("⏳ Searching arXiv…")
         run = None
-        for run in iter_run(request, settings=settings, provider=provider, arxiv=arxiv):
+        from chatpaper.pdf.pool import shared_pool  # noqa: PLC0415
+
+        for run in iter_run(request, settings=settings, provider=provider, arxiv=arxiv,
+                            parse_pool=shared_pool(settings)):
             markdown, post_dir = run.markdown, run.post_dir
             if not run.total:
                 yield update(f"No new papers on “{escape_md(topic)}” in the last {request.days} day(s); "
