@@ -9,19 +9,17 @@ import logging
 import sys
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from chatpaper.errors import ChatPaperError, for_cli
-from chatpaper.settings import Settings
+from chatpaper.settings import Settings, load_settings  # noqa: F401 - load_settings was defined here
 
 
 def _parse(args: argparse.Namespace, settings: Settings) -> int:
     from chatpaper.reading import read_paper
+    from chatpaper.storage import ensure_dir, write_atomic
 
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = ensure_dir(Path(args.out))
     paper = read_paper(args.source, out_dir=out, settings=settings)
-    (out / "paper.json").write_text(paper.model_dump_json(indent=1, exclude={"page_texts"}), encoding="utf-8")
+    write_atomic(out / "paper.json", paper.model_dump_json(indent=1, exclude={"page_texts"}))
     for warning in paper.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"{paper.title} — {paper.pages} pages, {len(paper.sections)} sections, "
@@ -34,9 +32,9 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
     from chatpaper.llm.registry import describe_provider, get_provider
     from chatpaper.reading import read_paper
     from chatpaper.render import write_digest
+    from chatpaper.storage import ensure_dir
 
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = ensure_dir(Path(args.out))
     # Resolve the provider first: a missing key should fail before any download or parse.
     provider = get_provider(args.provider, model=args.model, settings=settings)
     print(describe_provider(provider), file=sys.stderr)
@@ -119,15 +117,6 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the Gradio app")
     serve.set_defaults(run=_serve)
     return p
-
-
-def load_settings(overrides: dict) -> Settings:
-    try:
-        return Settings(**overrides)
-    except ValidationError as exc:  # a CHATPAPER_* variable the Settings refuse
-        problem = exc.errors()[0]
-        variable = "CHATPAPER_" + str(problem["loc"][0]).upper() if problem["loc"] else "a CHATPAPER_* variable"
-        raise ChatPaperError(f"{variable} is not valid ({problem['msg']}); fix or unset it.") from exc
 
 
 def main(argv: list[str] | None = None) -> int:

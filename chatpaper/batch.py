@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import re
 import shutil
 import sqlite3
@@ -363,9 +362,9 @@ def pool_size(workers: int, limiter: RateLimiter | None, settings: Settings) -> 
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    from chatpaper.storage import write_atomic  # noqa: PLC0415
+
+    write_atomic(path, text)
 
 
 def _default_cache(settings: Settings) -> Any:
@@ -427,8 +426,7 @@ def iter_run(
         failures = early_failures + [o.failure for o in done if o.failure]
         markdown = render_post(meta, papers, failures, pending=len(jobs) - len(done))
         if jobs or failures:  # no papers, no post: a daily run on a quiet day leaves nothing behind
-            post_dir.mkdir(parents=True, exist_ok=True)
-            _write_atomic(post_path, markdown)
+            _write_atomic(post_path, markdown)  # makes post_dir
         return DigestRun(post_dir=post_dir, post_path=post_path, markdown=markdown, total=len(jobs),
                          done=len(done), written=len(papers), unresolved=len(early_failures),
                          failures=failures, provider=provider.name, model=provider.model)
@@ -476,15 +474,15 @@ def zip_post(post_dir: Path) -> Path:
     """Zip the post and its images beside the folder; fixed timestamps so the same post zips the same."""
     post_dir = Path(post_dir)
     target = post_dir.with_name(post_dir.name + ".zip")
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    from chatpaper.storage import atomic_file  # noqa: PLC0415
+
+    with atomic_file(target) as handle, zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for path in sorted(p for p in post_dir.rglob("*") if p.is_file() and not p.name.startswith(".")):
             info = zipfile.ZipInfo(f"{post_dir.name}/{path.relative_to(post_dir).as_posix()}",
                                    date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             zf.writestr(info, path.read_bytes())
-    tmp.replace(target)
     return target
 
 

@@ -60,3 +60,9 @@ class PdfError(ChatPaperError):
 class ProviderError(ChatPaperError):
     """The LLM provider failed: missing key, auth, rate limit, timeout, bad reply."""
 
+
+
+class StorageError(ChatPaperError):
+    """A folder we must write (the cache, an --out folder) is not writable, not a folder, or on a full disk."""
+
+    retryable = True

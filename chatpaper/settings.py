@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -58,3 +58,15 @@ class Settings(BaseSettings):
     # benchmarks/bench_app.py, 8 users: header p50 3.4 s at 2, 2.0 s at 4, for +14 MiB.
     max_concurrency: int = 4
     max_queue: int = 32
+
+
+def load_settings(overrides: dict) -> Settings:
+    """Settings from CHATPAPER_* and `overrides`; a variable they refuse is one ChatPaperError sentence."""
+    from chatpaper.errors import ChatPaperError  # noqa: PLC0415 - errors stays importable without pydantic
+
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:  # a CHATPAPER_* variable the Settings refuse
+        problem = exc.errors()[0]
+        variable = "CHATPAPER_" + str(problem["loc"][0]).upper() if problem["loc"] else "a CHATPAPER_* variable"
+        raise ChatPaperError(f"{variable} is not valid ({problem['msg']}); fix or unset it.") from exc

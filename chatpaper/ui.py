@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chatpaper.chain.distinct import is_mark, not_distinct_notice
-from chatpaper.errors import ChatPaperError, InvalidSourceError, PdfError, ProviderError
+from chatpaper.errors import ChatPaperError, InvalidSourceError, PdfError, ProviderError, StorageError
 from chatpaper.models import (
     ConclusionStage,
     Digest,
@@ -41,7 +41,8 @@ from chatpaper.models import (
     StageRecord,
     SummaryStage,
 )
-from chatpaper.settings import Settings
+from chatpaper.settings import Settings, load_settings
+from chatpaper.storage import atomic_file, ensure_dir, probe_writable, storage_error, write_atomic
 
 if TYPE_CHECKING:  # gradio is heavy: `import chatpaper.ui` stays cheap until create_app()
     import gradio as gr
@@ -331,10 +332,7 @@ def cached_paper(run_dir: Path) -> Paper | None:
 
 
 def store_paper(paper: Paper, run_dir: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=run_dir, suffix=".json.tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(paper.model_dump_json())
-    os.replace(tmp, _paper_file(run_dir))
+    write_atomic(_paper_file(run_dir), paper.model_dump_json())
 
 
 def zip_figures(run_dir: Path) -> Path | None:
@@ -345,12 +343,9 @@ def zip_figures(run_dir: Path) -> Path | None:
     target = run_dir / "figures.zip"
     if target.is_file() and target.stat().st_mtime >= max(p.stat().st_mtime for p in pngs):
         return target  # a repeat: the figures have not changed since they were zipped
-    fd, tmp = tempfile.mkstemp(dir=run_dir, suffix=".zip.tmp")
-    os.close(fd)
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:  # PNGs are already compressed
-        for png in pngs:
+    with atomic_file(target) as handle, zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_STORED) as zf:
+        for png in pngs:  # stored: PNGs are already compressed
             zf.write(png, arcname=f"figures/{png.name}")
-    os.replace(tmp, target)
     return target
 
 
@@ -359,8 +354,7 @@ def write_downloads(digest: Digest, paper: Paper, run_dir: Path) -> list[Path]:
     from chatpaper.render import write_digest  # noqa: PLC0415
 
     variant = folder_name(f"{digest.lang}-{digest.provenance.provider}-{digest.provenance.model or 'default'}")
-    scratch = run_dir / f".write-{uuid.uuid4().hex}"
-    scratch.mkdir(parents=True)
+    scratch = ensure_dir(run_dir / f".write-{uuid.uuid4().hex}")
     try:
         if (run_dir / "figures").is_dir():
             try:  # the renderer links only figures it can see; the links stay valid after the move below
@@ -372,7 +366,10 @@ def write_downloads(digest: Digest, paper: Paper, run_dir: Path) -> list[Path]:
         for path in write_digest(digest, scratch):
             if path.is_file():
                 target = run_dir / f"{path.stem}-{variant}{path.suffix}"
-                os.replace(path, target)
+                try:
+                    os.replace(path, target)
+                except OSError as exc:
+                    raise storage_error(exc, run_dir) from exc
                 out.append(target)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -484,8 +481,7 @@ def run_summary(
             view = replace(view, header=format_header(header_from_metadata(meta)),
                            status="⏳ Downloading and reading the PDF…")
             yield view
-        run_dir = runs_dir(settings) / folder
-        run_dir.mkdir(parents=True, exist_ok=True)
+        run_dir = ensure_dir(runs_dir(settings) / folder)
         paper = cached_paper(run_dir)
         if paper is None:
             for step, paper in read_in_steps(source, run_dir=run_dir, settings=settings, arxiv=arxiv,
@@ -555,11 +551,31 @@ def provider_choices() -> list[str]:
     return STANDARD_PROVIDERS + extra
 
 
+def usable_settings(settings: Settings) -> tuple[Settings, str | None]:
+    """The settings the app runs with, and a notice if they had to change: a cache folder that cannot be
+    written is swapped for a temporary one, so the app still starts (and says what that costs)."""
+    try:
+        probe_writable(runs_dir(settings))
+        return settings, None
+    except StorageError as exc:
+        fallback = Path(tempfile.mkdtemp(prefix="chatpaper-cache-"))
+        log.warning("%s The app uses %s instead until it restarts.", exc, fallback)
+        said = f"The cache folder {settings.cache_dir} is not writable; set CHATPAPER_CACHE_DIR to a writable folder."
+        note = (f"⚠️ {escape_md(said)} Until then this app keeps its cache in a temporary folder, so parsed "
+                "papers, digests and downloads are lost when it restarts.")
+        settings = settings.model_copy(update={"cache_dir": fallback})
+        ensure_dir(runs_dir(settings))
+        return settings, note
+
+
 def create_app(settings: Settings | None = None) -> gr.Blocks:
-    """Build the Blocks (not launched). `launch(app)` serves it with the queue and file limits."""
+    """Build the Blocks (not launched). `launch(app)` serves it with the queue and file limits.
+
+    Without `settings`, they are read from CHATPAPER_* (a bad variable is one ChatPaperError sentence).
+    """
     import gradio as gr  # noqa: PLC0415
 
-    settings = settings or Settings()
+    settings, cache_note = usable_settings(settings or load_settings({}))
 
     def summarize(arxiv_text, upload, lang, provider_name, model, base_url, api_key,
                   progress=gr.Progress()):  # noqa: B008 - Gradio injects the tracker through this default
@@ -598,7 +614,8 @@ def create_app(settings: Settings | None = None) -> gr.Blocks:
                         base_url = gr.Textbox(label="OpenAI-compatible base URL", value=settings.openai_base_url or "",
                                               placeholder="https://api.openai.com/v1", elem_id="cp-base-url")
             button = gr.Button("Summarize", variant="primary", elem_id="cp-go")
-            status = gr.Markdown(startup_notice(settings), elem_id="cp-status", **markdown)
+            status = gr.Markdown("\n\n".join(filter(None, [cache_note, startup_notice(settings)])),
+                                 elem_id="cp-status", **markdown)
             with gr.Row(equal_height=False):
                 with gr.Column(scale=1):
                     header = gr.Markdown(elem_id="cp-header", **markdown)
@@ -754,8 +771,7 @@ def launch(app: gr.Blocks, settings: Settings | None = None, **kwargs: Any):
     import gradio as gr  # noqa: PLC0415
 
     settings = settings or getattr(app, "chatpaper_settings", None) or Settings()
-    runs = runs_dir(settings)
-    runs.mkdir(parents=True, exist_ok=True)  # the queue limits were set by create_app
+    runs = ensure_dir(runs_dir(settings))  # the queue limits were set by create_app
     port = os.environ.get("GRADIO_SERVER_PORT")
     options: dict[str, Any] = {
         "server_name": os.environ.get("GRADIO_SERVER_NAME"),

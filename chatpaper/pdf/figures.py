@@ -22,6 +22,7 @@ import pymupdf
 from pymupdf import mupdf
 
 from chatpaper.models import Figure
+from chatpaper.storage import ensure_dir, write_atomic
 from chatpaper.pdf.text import _font_style, clean_chars, fix_span_glyphs, is_quartz, join_lines
 
 # The same flags as chatpaper.pdf.text, so its page dicts can be passed in and reused.
@@ -142,8 +143,7 @@ def _one_per_number(found: list[_Found], textless: list[_Found]) -> list[_Found]
 def _save_all(doc: pymupdf.Document, found: list[_Found], out_dir: Path, dpi: int, limits: RenderLimits,
               deadline: float, warnings: list[str]) -> list[Figure]:
     figures: list[Figure] = []
-    folder = out_dir / "figures"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = ensure_dir(out_dir / "figures")
     big_pages: dict[int, tuple[float, float]] = {}  # 1-based page -> its size, over max_page_area
     scaled: list[tuple[str, float]] = []  # (label, the dpi it got) of crops over max_pixels
     late = 0  # figures left without a PNG when the time budget ran out
@@ -226,11 +226,11 @@ def _write_png(path: Path, width: int, height: int, n: int, stride: int, samples
         return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
 
     ppm = round(dpi / 0.0254)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n"
-                     + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, color, 0, 0, 0))
-                     + chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1))
-                     + chunk(b"IDAT", zlib.compress(rows, 1))
-                     + chunk(b"IEND", b""))
+    write_atomic(path, b"\x89PNG\r\n\x1a\n"
+                 + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, color, 0, 0, 0))
+                 + chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1))
+                 + chunk(b"IDAT", zlib.compress(rows, 1))
+                 + chunk(b"IEND", b""))
 
 
 # --------------------------------------------------------------------------- text

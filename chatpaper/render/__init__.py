@@ -6,6 +6,7 @@ from pathlib import Path
 from chatpaper.models import Digest
 from chatpaper.render.json import load_json, render_json
 from chatpaper.render.markdown import provenance_line, render_markdown
+from chatpaper.storage import ensure_dir, write_atomic
 
 __all__ = ["load_json", "provenance_line", "render_json", "render_markdown", "write_digest"]
 
@@ -15,12 +16,11 @@ def write_digest(digest: Digest, out_dir: Path) -> list[Path]:
 
     The figures themselves are already in out_dir/figures/ (written by read_paper).
     """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = ensure_dir(Path(out_dir))
     figures = [f if f.image is None or (out_dir / f.image).is_file() else f.model_copy(update={"image": None})
                for f in digest.figures]
     shown = digest.model_copy(update={"figures": figures})
     md, js = out_dir / "digest.md", out_dir / "digest.json"
-    md.write_text(render_markdown(shown), encoding="utf-8")
-    js.write_text(render_json(digest), encoding="utf-8")
+    write_atomic(md, render_markdown(shown))
+    write_atomic(js, render_json(digest))
     return [md, js]

@@ -7,9 +7,7 @@ Writes are atomic (temp file + rename), so a concurrent reader never sees half a
 """
 from __future__ import annotations
 
-import os
 import sqlite3
-import tempfile
 from collections.abc import Callable, Iterable
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
@@ -17,6 +15,7 @@ from pathlib import Path
 
 from chatpaper.errors import ChatPaperError
 from chatpaper.models import ArxivMetadata
+from chatpaper.storage import ensure_dir, probe_writable, write_atomic
 
 # How long "2405.15619 means v2" is trusted before asking arXiv again for a newer version.
 LATEST_TTL = timedelta(hours=24)
@@ -49,11 +48,12 @@ class ArxivCache:
         self.db_path = self.root / "metadata.sqlite"
         self.latest_ttl = latest_ttl
         self.clock = clock
-        self.pdf_dir.mkdir(parents=True, exist_ok=True)
+        ensure_dir(self.pdf_dir)
         try:
             with closing(self._connect()) as db, db:
                 db.executescript(_SCHEMA)
         except sqlite3.DatabaseError as exc:  # e.g. a file that is not a database
+            probe_writable(self.root)  # a read-only or full folder is said as such, not as damage
             raise ChatPaperError(
                 f"The arXiv cache {self.db_path} is damaged; delete that file or set CHATPAPER_CACHE_DIR elsewhere."
             ) from exc
@@ -113,15 +113,5 @@ class ArxivCache:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temp file in the same folder, then rename over `path` (atomic on POSIX and Windows)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """storage.write_atomic, fsynced: a downloaded PDF is worth keeping across a power cut."""
+    write_atomic(path, data, durable=True)
