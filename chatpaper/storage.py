@@ -43,7 +43,7 @@ def storage_error(exc: OSError, folder: Path) -> StorageError:
         return StorageError(f"The disk holding the {what} {folder} is full; free some space, or {elsewhere}.")
     if exc.errno in _DENIED:
         return StorageError(f"The {what} {folder} is not writable; {hint}.")
-    reason = (exc.strerror or exc.__class__.__name__).lower()
+    reason = (exc.strerror or str(exc) or exc.__class__.__name__).lower()
     return StorageError(f"The {what} {folder} cannot be written ({reason}); {hint}.")
 
 
@@ -53,8 +53,8 @@ def ensure_dir(folder: Path) -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        blocking = folder  # the sentence names the folder that refused: the nearest one that exists
-        while not blocking.exists() and blocking.parent != blocking:
+        blocking = folder  # refused: the sentence names the folder that refused, the nearest one that exists
+        while exc.errno in _DENIED and not blocking.exists() and blocking.parent != blocking:
             blocking = blocking.parent
         raise storage_error(exc, blocking) from exc
     return folder

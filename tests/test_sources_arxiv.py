@@ -15,7 +15,7 @@ import requests
 import responses
 from responses import matchers
 
-from chatpaper.errors import ChatPaperError, FetchError, InvalidSourceError, PaperNotFoundError, PdfError
+from chatpaper.errors import ChatPaperError, FetchError, InvalidSourceError, PaperNotFoundError, PdfError, StorageError
 from chatpaper.models import ArxivMetadata
 from chatpaper.settings import Settings
 from chatpaper.sources.arxiv import ArxivSource, build_search_query, shared_client
@@ -284,7 +284,7 @@ def test_pdf_writes_are_atomic_and_leave_no_temp_files(tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError):
+    with pytest.raises(StorageError, match="disk full"):  # one sentence for the user, not an OSError
         cache.put_pdf("2405.15619", 2, b"%PDF-half")
     assert path.read_bytes() == PDF_BYTES
     assert sorted(p.name for p in cache.pdf_dir.iterdir()) == ["2405.15619v2.pdf"]
