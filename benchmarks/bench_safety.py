@@ -60,6 +60,9 @@ def hostile_pdfs(folder: Path) -> list[tuple[str, Path]]:
     example = ROOT / "examples" / "chatpaper-example.pdf"
     if example.is_file():
         pdfs.append(("ordinary paper (examples/chatpaper-example.pdf)", example))
+    corpus = sorted((ROOT.parent / "shared" / "corpus" / "pdfs").glob("*.pdf"), key=lambda p: p.stat().st_size)
+    if corpus:  # the largest real paper at hand: also within the size cap, also under the target
+        pdfs.append((f"largest corpus paper ({corpus[-1].name})", corpus[-1]))
     for label, kwargs in [("1 page of 14,400 pt, one chart", {"pages": 1}),
                           ("4 pages of 14,400 pt, one chart each", {"pages": 4}),
                           ("1 square A0-wide page (pixel cap, not page cap)", {"pages": 1, "side": 2384.0})]:
@@ -87,12 +90,12 @@ def section_memory(args: argparse.Namespace) -> list[str]:
             if "error" in r:
                 lines.append(f"memory: {label}: failed: {r['error']}")
                 continue
-            worst = max(worst, r["total_mb"]) if "ordinary" not in label else worst
+            worst = max(worst, r["total_mb"])
             lines.append(f"memory: {label} ({path.stat().st_size / 1024:.1f} KB): text ready {r['text_s']:.2f} s, "
                          f"peak {r['text_mb']:.0f} MB; total {r['total_s']:.2f} s, peak {r['total_mb']:.0f} MB "
                          f"(interpreter alone {r['start_mb']:.0f} MB); {r['images']}/{r['figures']} figures "
                          f"rendered, {r['warnings']} warning(s)")
-    lines.append(f"memory: worst hostile peak {worst:.0f} MB; target < {MEMORY_TARGET_MB} MB: "
+    lines.append(f"memory: worst peak of any PDF above {worst:.0f} MB; target < {MEMORY_TARGET_MB} MB: "
                  f"{'met' if worst < MEMORY_TARGET_MB else 'MISSED'}")
     return lines
 
