@@ -23,15 +23,19 @@ from chatpaper.settings import Settings
 
 log = logging.getLogger(__name__)
 
-_CONTEXT = multiprocessing.get_context("forkserver")  # no fork of a threaded server; fast starts
+# forkserver: no fork of a threaded server, and fast starts (pymupdf preloaded); spawn where there is none (Windows)
+_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+_CONTEXT = multiprocessing.get_context(_METHOD)
 _MAX_JOBS_PER_WORKER = 100  # a worker is replaced now and then, so MuPDF's caches never pile up
 
 
 def _serve(conn: Connection, memory_bytes: int) -> None:
     """A worker's loop: one job at a time from `conn`, until the pipe closes."""
-    if memory_bytes:
-        import resource  # noqa: PLC0415 - POSIX only; the pool is not used elsewhere
-
+    try:
+        import resource  # noqa: PLC0415 - POSIX only
+    except ImportError:  # Windows: no address-space limit; the timeout still applies
+        resource = None
+    if memory_bytes and resource is not None:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     from chatpaper.pdf.reader import parse_pdf  # noqa: PLC0415
 
@@ -157,6 +161,7 @@ def shared_pool(settings: Settings) -> ParsePool:
     key = (settings.parse_workers, settings.parse_timeout_seconds, settings.parse_memory_mb)
     with _SHARED_LOCK:
         if key not in _SHARED:
-            _CONTEXT.set_forkserver_preload(["chatpaper.pdf.reader"])  # workers start with pymupdf imported
+            if _METHOD == "forkserver":
+                _CONTEXT.set_forkserver_preload(["chatpaper.pdf.reader"])  # workers start with pymupdf imported
             _SHARED[key] = ParsePool.from_settings(settings)
         return _SHARED[key]
