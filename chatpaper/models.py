@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 PageNo = int  # 1-based everywhere
 
@@ -122,11 +123,38 @@ class Paper(_Model):
 # --------------------------------------------------------------------------- digest
 
 
+EvidenceStatus = Literal["verified", "relocated", "unverified"]
+Box = tuple[float, float, float, float]
+
+
+class Evidence(_Model):
+    """A verbatim quote a point rests on, checked against the paper (chatpaper.evidence).
+
+    `status` and `boxes` are never the model's to say: they are left out of the JSON schema the
+    LLM sees, and the verifier sets them.
+    """
+
+    page: PageNo = Field(description="The 1-based page the quote is printed on")
+    quote: str = Field(description="Verbatim text from the paper, in its language: a sentence or clause, "
+                                   "at most about 40 words")
+    status: SkipJsonSchema[EvidenceStatus] = Field(
+        "unverified", description="verified: on its page; relocated: found on another page (page corrected); "
+                                  "unverified: not found in the paper")
+    boxes: SkipJsonSchema[list[Box]] = Field(
+        default_factory=list, description="The quote's rectangles on its page, in PDF points (x0, y0, x1, y1)")
+
+
 class Point(_Model):
-    """One statement of the digest and the pages of the paper it rests on."""
+    """One statement of the digest, the pages of the paper it rests on and the quotes that show it."""
 
     text: str
     pages: list[PageNo] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(default_factory=list, description="One or two verbatim quotes from the paper")
+
+    @property
+    def verified(self) -> bool:
+        """At least one quote was found in the paper (on its cited page or, corrected, on another)."""
+        return any(e.status != "unverified" for e in self.evidence)
 
 
 class Header(_Model):
