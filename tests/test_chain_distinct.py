@@ -14,6 +14,7 @@ import pytest
 from chatpaper.chain import summarize
 from chatpaper.chain.distinct import NOT_DISTINCT, mark_repeats, not_distinct_count, sentences
 from chatpaper.chain.guards import iter_texts
+from chatpaper.llm.base import LLMRequest
 from chatpaper.llm.fake import ScriptedProvider, canned_reply, sample_paper, stage_of
 from chatpaper.models import Point, SummaryStage
 from chatpaper.render.json import load_json, render_json
@@ -151,3 +152,50 @@ def test_a_field_that_only_repeats_the_title_is_not_distinct():
                          performance=Point(text="the results here now."))
     _, marked = mark_repeats(stage, "en", title)
     assert marked == ["one_line"]
+
+
+# --------------------------------------------------------------------------- field-only corrections
+
+
+def test_the_corrective_retry_asks_only_for_the_failed_fields(tmp_path):
+    first = repeating_reply(LLMRequest(prompt="", schema_model=SummaryStage), "en")
+    fixed = {"key_takeaways": [point(t) for t in TAKEAWAYS["en"]],
+             "background": point("Setting a learning rate by hand is tedious and error prone."),
+             "past_methods": point("ADAGRAD accumulates squared gradients, so its learning rate decays to zero."),
+             "proposed_method": point("ADADELTA accumulates over a window and corrects the units of the update."),
+             "performance": point("On MNIST it reaches 1.83% test error, against 2.00% for tuned SGD.")}
+    summary_replies = [first, json.dumps(fixed)]
+
+    def reply(request):
+        return summary_replies.pop(0) if stage_of(request) == "summary" else canned_reply(request, lang="en")
+
+    provider = ScriptedProvider(reply)
+    digest = summarize(sample_paper(), provider=provider, lang="en", settings=Settings(cache_dir=tmp_path))
+
+    asked, retry = provider.requests_for("summary")
+    failed = ["key_takeaways", "background", "past_methods", "proposed_method", "performance"]
+    assert list(retry.schema_model.model_fields) == failed  # one_line was accepted: not asked again
+    assert retry.prompt == asked.prompt and retry.system == asked.system  # the paper prefix is unchanged
+    assert retry.history[0] == ("assistant", first)  # the model's own first reply is the context
+    correction = retry.history[1][1]
+    assert "except for the fields key_takeaways, background, past_methods, proposed_method, performance" in correction
+    assert "one_line" not in correction.split("Reply with")[-1]
+    assert retry.max_output_tokens < asked.max_output_tokens  # 5 of 6 fields, bounded by their share
+
+    s = digest.summary
+    assert s.one_line.text == SENTENCE["en"]  # kept from the first reply
+    assert s.background.text == fixed["background"]["text"]
+    record = next(r for r in digest.provenance.stages if r.name == "summary")
+    assert record.not_distinct == [] and record.raw_reply is None
+    assert [a.fields for a in record.attempts] == [list(SummaryStage.model_fields), failed]
+    assert all(a.input_tokens > 0 and a.output_tokens > 0 for a in record.attempts)
+
+
+def test_a_fault_of_the_whole_reply_still_asks_for_all_of_it(tmp_path):
+    english = canned_reply(LLMRequest(prompt="", schema_model=SummaryStage), lang="en")
+    provider = ScriptedProvider(lambda request: english if stage_of(request) == "summary"
+                                else canned_reply(request, lang="zh"))
+    summarize(sample_paper(), provider=provider, lang="zh", settings=Settings(cache_dir=tmp_path))
+    asked, retry = provider.requests_for("summary")[:2]
+    assert retry.schema_model is SummaryStage  # the wrong language is everywhere: the whole reply again
+    assert "Simplified Chinese" in retry.history[1][1]

@@ -160,3 +160,62 @@ def test_vllm_context_overflow_is_not_mistaken_for_a_token_parameter_complaint()
     with pytest.raises(ProviderError, match="longer than the context window"):
         provider.generate(LLMRequest(prompt="p"))
     assert len(requests) == 1
+
+
+def test_a_corrective_retry_asks_the_server_only_for_the_failed_fields(server_url, tmp_path):
+    """The summary's first reply repeats one sentence in four fields (as a small model's did); the retry
+    goes to the real server with only those fields in its schema, and the server's prefix cache serves it."""
+    import json
+
+    from chatpaper.chain import summarize
+    from chatpaper.llm.base import LLMResponse, Provider
+    from chatpaper.llm.fake import canned_reply, sample_paper, stage_of
+    from chatpaper.settings import Settings
+
+    same = {"text": "ADADELTA adapts the learning rate per dimension.", "pages": [2]}
+    first = json.dumps({"one_line": same, "key_takeaways": [
+        {"text": t, "pages": [1]} for t in ("It needs no manual learning rate.", "It is robust to noisy gradients.",
+                                            "It has little overhead.", "It reaches 1.83% error on MNIST.",
+                                            "It works for speech recognition.")],
+        "background": same, "past_methods": same, "proposed_method": same, "performance": same})
+    server = make_provider(server_url)
+
+    class FirstReplyScripted(Provider):
+        """The summary's first reply from the script, every retry from the server; other stages canned."""
+
+        name = "openai"
+        supports_schema = True
+        context_window = PLANNED_WINDOW
+
+        def __init__(self):
+            super().__init__(model=MODEL)
+            self.requests = []
+
+        def generate(self, request):
+            self.requests.append(request)
+            if stage_of(request) != "summary":
+                return LLMResponse(text=canned_reply(request, lang="en"))
+            if len([r for r in self.requests if stage_of(r) == "summary"]) == 1:
+                return LLMResponse(text=first)
+            return server.generate(request)
+
+    provider = FirstReplyScripted()
+    settings = Settings(cache_dir=tmp_path / "cache", llm_timeout_seconds=60)
+    digest = summarize(sample_paper(), provider=provider, lang="en", settings=settings)
+
+    summary_requests = [r for r in provider.requests if stage_of(r) == "summary"]
+    assert len(summary_requests) >= 2
+    retry = summary_requests[1]
+    assert list(retry.schema_model.model_fields) == ["background", "past_methods", "proposed_method", "performance"]
+    assert retry.history[0] == ("assistant", first) and retry.prompt == summary_requests[0].prompt
+    record = next(r for r in digest.provenance.stages if r.name == "summary")
+    assert record.attempts[1].fields == list(retry.schema_model.model_fields)
+    assert record.attempts[1].output_tokens > 0  # the server answered the field retry
+    if record.status == "ok":
+        # Whatever the tiny model wrote, one_line is the first reply's and no copy of it is shown as content.
+        assert digest.summary.one_line.text == same["text"]
+        later = [digest.summary.background, digest.summary.past_methods, digest.summary.proposed_method,
+                 digest.summary.performance]
+        assert all(p.text != same["text"] for p in later)
+    print(f"field retry: {record.attempts[1].input_tokens} input tokens, "
+          f"{record.attempts[1].cached_input_tokens} from the server's prefix cache")

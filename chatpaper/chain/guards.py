@@ -6,6 +6,7 @@ as a warning. Soft issues (numbers not found in the paper) are warnings only.
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -22,6 +23,17 @@ class Issue:
     kind: str  # json, placeholder, language, pages, header, numbers, evidence
     message: str  # told to the model on the retry, and kept as the warning
     retry: bool = True
+    # The stage's top-level fields at fault; empty means the whole reply (a retry then asks for all of it).
+    fields: tuple[str, ...] = ()
+
+
+def field_of(path: str) -> str:
+    """'key_takeaways[3].text' -> 'key_takeaways': the top-level field a path belongs to."""
+    return re.split(r"[.\[]", path, maxsplit=1)[0]
+
+
+def _fields_of(paths: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(field_of(p) for p in paths))
 
 
 # --------------------------------------------------------------------------- JSON
@@ -51,6 +63,17 @@ def parse_reply(text: str, model: type[BaseModel]) -> tuple[BaseModel | None, Is
         fields = ", ".join(model.model_fields)
         return None, Issue("json", f"The reply does not match the required JSON schema ({detail}); "
                                    f"reply with one JSON object with exactly the fields {fields}.")
+
+
+def parse_fields(text: str, model: type[BaseModel]) -> tuple[BaseModel | None, Issue | None]:
+    """Validate the fields a retry asked for (`model`); fields it did not ask for, repeated whole, are ignored."""
+    try:
+        data = json.loads(_json_candidate(text))
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        text = json.dumps({k: v for k, v in data.items() if k in model.model_fields}, ensure_ascii=False)
+    return parse_reply(text, model)
 
 
 # --------------------------------------------------------------------------- walking a stage
@@ -106,9 +129,11 @@ _ONLY_PUNCT = re.compile(r"^[\s\W_]*$")
 
 def find_placeholders(result: BaseModel) -> list[Issue]:
     found: list[str] = []
+    paths: list[str] = []
     for path, text in iter_texts(result):
         if _ONLY_PUNCT.match(text) or text.strip().lower() in {"none", "null", "unknown"}:
             found.append(f"{path} is empty")
+            paths.append(path)
             continue
         short = len(_WORDISH.findall(text)) <= SHORT_FIELD  # a CJK character or a Latin word each count one
         patterns = _PLACEHOLDERS + (_SHORT_PLACEHOLDERS if short else [])
@@ -116,11 +141,12 @@ def find_placeholders(result: BaseModel) -> list[Issue]:
             m = pattern.search(text)
             if m:
                 found.append(f'{path} contains the placeholder "{m.group(0)}"')
+                paths.append(path)
                 break
     if not found:
         return []
     return [Issue("placeholder", "Template placeholders or empty fields were left in: " + "; ".join(found[:8])
-                  + ". Fill every field with real content taken from the paper.")]
+                  + ". Fill every field with real content taken from the paper.", fields=_fields_of(paths))]
 
 
 # --------------------------------------------------------------------------- content-free replies
@@ -134,6 +160,7 @@ def check_content(result: BaseModel, title: str) -> list[Issue]:
     """Replies a tiny model gives: bare numbers, the title echoed as a point, one sentence in every field,
     lists far too short or too long."""
     problems: list[str] = []
+    paths: list[str] = []
     seen: dict[str, str] = {}
     title_key = _plain(title)
     for path, text in iter_texts(result):
@@ -146,15 +173,19 @@ def check_content(result: BaseModel, title: str) -> list[Issue]:
             problems.append(f"{path} only repeats the paper's title")
         elif key in seen:
             problems.append(f"{path} repeats {seen[key]} word for word")
-        seen.setdefault(key, path)
+        else:
+            seen[key] = path
+            continue
+        paths.append(path)  # the later field is at fault: the first place keeps its text
     for name, (low, high) in LIST_LIMITS.items():
         items = getattr(result, name, None)
         if items is not None and not low <= len(items) <= high:
             problems.insert(0, f"{name} has {len(items)} items; give {low} to {high}")
+            paths.insert(0, name)
     if not problems:
         return []
     return [Issue("content", "Some fields say nothing: " + "; ".join(problems[:8])
-                  + ". Write real, distinct content from the paper in every field.")]
+                  + ". Write real, distinct content from the paper in every field.", fields=_fields_of(paths))]
 
 
 def trim_lists(result: BaseModel) -> tuple[BaseModel, list[str]]:
@@ -245,8 +276,10 @@ def check_pages(result: BaseModel, pages: int) -> list[Issue]:
     bad = sorted({p for _, point in iter_points(result) for p in point.pages if not 1 <= p <= pages})
     if not bad:
         return []
+    paths = [path for path, point in iter_points(result) if any(not 1 <= p <= pages for p in point.pages)]
     return [Issue("pages", f"Page numbers {', '.join(map(str, bad))} are outside the paper, which has pages 1 to "
-                           f"{pages}; cite only pages 1 to {pages}, as marked [p. N] in the paper.")]
+                           f"{pages}; cite only pages 1 to {pages}, as marked [p. N] in the paper.",
+                  fields=_fields_of(paths))]
 
 
 def drop_bad_pages(result: BaseModel, pages: int) -> tuple[BaseModel, list[int]]:
@@ -313,7 +346,9 @@ _LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z0-9\-'’,:&/ ]{15,}[A-Za-z0-9]")
 def check_header(result: BaseModel, header: Header, lang: str) -> list[Issue]:
     """Authors or titles in the reply that contradict the header (which no LLM writes)."""
     problems: list[str] = []
+    paths: list[str] = []
     for path, text in iter_texts(result):
+        before = len(problems)
         for m in list(_AUTHOR_CLAIM.finditer(text)) + list(_BY_CLAIM.finditer(text)):
             names = [n.strip(" .") for n in re.split(r",|，|、|\band\b|&|和", m.group(1)) if n.strip(" .")]
             names = [n for n in names if _NAME.fullmatch(n) and not re.fullmatch(r"et al|等人?", n, re.I)]
@@ -324,12 +359,16 @@ def check_header(result: BaseModel, header: Header, lang: str) -> list[Issue]:
         for m in _TITLE_CLAIM.finditer(text):
             if _LATIN_RUN.fullmatch(m.group(1).strip()) and _similar(m.group(1), header.title) < 0.6:
                 problems.append(f'{path} calls the paper "{m.group(1)}" but its title is "{header.title}"')
+        if len(problems) > before:
+            paths.append(path)
     if isinstance(result, MetadataStage):
-        problems += _title_translation_problems(result.title_translation, header.title, lang)
+        title_problems = _title_translation_problems(result.title_translation, header.title, lang)
+        problems += title_problems
+        paths += ["title_translation"] if title_problems else []
     if not problems:
         return []
     return [Issue("header", "The reply contradicts the paper's header: " + "; ".join(problems[:5])
-                  + ". Use the paper's real title and authors.")]
+                  + ". Use the paper's real title and authors.", fields=_fields_of(paths))]
 
 
 def _title_translation_problems(translation: str, title: str, lang: str) -> list[str]:

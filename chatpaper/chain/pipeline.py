@@ -7,6 +7,7 @@ results still go through the page guard, the cache and the provenance.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sqlite3
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, create_model
 
 from chatpaper.chain import guards
 from chatpaper.chain.budget import BudgetPlan, count_tokens, plan_budget
@@ -29,13 +30,16 @@ from chatpaper.chain.prompts import (
     STAGES,
     build_prompt,
     correction_message,
+    field_correction_message,
     language_name,
+    point_format,
     system_prompt,
 )
 from chatpaper.errors import ChatPaperError
 from chatpaper.llm.base import LLMRequest, Provider
 from chatpaper.models import (
     ArxivMetadata,
+    Attempt,
     ConclusionStage,
     Digest,
     Header,
@@ -59,6 +63,8 @@ STAGE_MODELS: dict[str, type[BaseModel]] = {
 MAX_OUTPUT_TOKENS = {"metadata": 512, "summary": 2048, "methods": 2048, "conclusion": 1024}
 # One first try plus at most two corrective retries, each for a different kind of fault.
 MAX_ATTEMPTS = 3
+# A field retry's output limit (its share of the stage's) never drops below this: one point with its pages fits.
+MIN_FIELD_OUTPUT_TOKENS = 256
 # Metadata is a title and keywords: names stay in the original, so its language bar is lower.
 METADATA_MIN_SHARE = 0.2
 
@@ -176,14 +182,63 @@ def _finish(run: _Run, result: BaseModel, record: StageRecord, issues: list[guar
     return result
 
 
+@functools.lru_cache(maxsize=64)
+def partial_model(model: type[BaseModel], fields: tuple[str, ...]) -> type[BaseModel]:
+    """The stage model cut to `fields`: the schema of a retry that asks for those fields only."""
+    return create_model(f"{model.__name__}Fields", __config__=ConfigDict(extra="forbid"),
+                        **{name: (model.model_fields[name].annotation, model.model_fields[name]) for name in fields})
+
+
+def _shape(model: type[BaseModel], fields: list[str], lang: str) -> str:
+    """'{"background": point, "key_takeaways": [point, ...]}; a point is ...': what a field retry replies."""
+    def kind(name: str) -> str:
+        annotation = str(model.model_fields[name].annotation)
+        one = "point" if "Point" in annotation else "string"
+        return f"[{one}, ...]" if annotation.startswith("list") else one
+
+    shape = "{" + ", ".join(f'"{name}": {kind(name)}' for name in fields) + "}"
+    if any("point" in kind(name) for name in fields):
+        shape += "; " + point_format(lang)
+    return shape
+
+
+def _ask(run: _Run, stage: str, sent: LLMRequest, record: StageRecord) -> tuple[str | None, str | None]:
+    """(reply text, None) or (None, the error sentence); the attempt's tokens go on the record."""
+    started = time.perf_counter()
+    try:
+        response = run.provider.generate(sent)
+    except ChatPaperError as exc:
+        return None, str(exc)
+    except Exception as exc:  # a provider bug must not take the other stages down
+        log.exception("provider %s crashed in stage %s", run.provider.name, stage)
+        return None, (f"The {run.provider.name} provider failed unexpectedly ({type(exc).__name__}); "
+                      "try again or use another provider.")
+    input_tokens = response.input_tokens or (
+        count_tokens(sent.system) + count_tokens(sent.prompt) + sum(count_tokens(t) for _, t in sent.history))
+    output_tokens = response.output_tokens or count_tokens(response.text)
+    assert sent.schema_model is not None  # every chain request asks for its stage's JSON
+    record.attempts.append(Attempt(fields=list(sent.schema_model.model_fields), input_tokens=input_tokens,
+                                   cached_input_tokens=response.cached_input_tokens, output_tokens=output_tokens,
+                                   seconds=time.perf_counter() - started))
+    record.input_tokens += input_tokens
+    record.output_tokens += output_tokens
+    return response.text, None
+
+
 def _run_llm_stage(run: _Run, stage: str) -> StageOutcome:
+    """First try, then corrective retries: for the failed fields only when the faults name them.
+
+    A field retry keeps the paper prefix and the model's own first reply as the conversation, so a
+    server's prefix cache serves it; the accepted fields stay as they were, the retried ones replace theirs.
+    """
     model = STAGE_MODELS[stage]
     assert run.plan is not None  # planned for every non-extractive provider
+    max_output = min(MAX_OUTPUT_TOKENS[stage], run.plan.output_tokens)
     request = LLMRequest(
         system=system_prompt(run.lang),
         prompt=build_prompt(run.plan.stages[stage].document, stage, run.lang),
         schema_model=model,
-        max_output_tokens=min(MAX_OUTPUT_TOKENS[stage], run.plan.output_tokens),
+        max_output_tokens=max_output,
         timeout_seconds=run.settings.llm_timeout_seconds,
     )
     record = StageRecord(name=stage)
@@ -191,34 +246,49 @@ def _run_llm_stage(run: _Run, stage: str) -> StageOutcome:
     history: list[tuple[str, str]] = []
     retried: set[str] = set()
     error: str | None = None
+    sent = request
+    current: BaseModel | None = None  # the latest whole result: what a field retry completes
+    first_reply: str | None = None  # the model's first whole reply: the context of every field retry
     for attempt in range(MAX_ATTEMPTS):
-        sent = request.model_copy(update={"history": list(history)})
-        try:
-            response = run.provider.generate(sent)
-        except ChatPaperError as exc:
-            error = str(exc)
+        text, error = _ask(run, stage, sent, record)
+        if text is None:
             break
-        except Exception as exc:  # a provider bug must not take the other stages down
-            log.exception("provider %s crashed in stage %s", run.provider.name, stage)
-            error = (f"The {run.provider.name} provider failed unexpectedly ({type(exc).__name__}); "
-                     "try again or use another provider.")
-            break
-        record.input_tokens += response.input_tokens or (
-            count_tokens(sent.system) + count_tokens(sent.prompt) + sum(count_tokens(t) for _, t in history))
-        record.output_tokens += response.output_tokens or count_tokens(response.text)
-        result, json_issue = guards.parse_reply(response.text, model)
+        assert sent.schema_model is not None
+        if sent.schema_model is model:
+            result, json_issue = guards.parse_reply(text, model)
+            raw = text
+            if result is not None and first_reply is None:
+                first_reply = text
+        else:  # a field retry: its fields over the accepted ones
+            part, json_issue = guards.parse_fields(text, sent.schema_model)
+            result = None if part is None or current is None else current.model_copy(
+                update={name: getattr(part, name) for name in sent.schema_model.model_fields})
+            raw = result.model_dump_json() if result is not None else text
         issues = [json_issue] if json_issue else _hard_issues(run, stage, result)
         if result is not None:
-            candidates.append((result, issues, response.text))
+            candidates.append((result, issues, raw))
+            current = result
         fresh = [i for i in issues if i.retry and i.kind not in retried]
         if not fresh or attempt + 1 == MAX_ATTEMPTS:
-            if json_issue and result is None and not candidates:
+            if json_issue and not candidates:
                 error = ("The model's reply to the " + stage + " stage was not valid JSON for its schema, "
                          "even after a corrective retry; try again or use another model.")
             break
         retried.update(i.kind for i in fresh)
-        history += [("assistant", response.text),
-                    ("user", correction_message([i.message for i in issues if i.retry], run.lang))]
+        faults = [i for i in issues if i.retry]
+        failed = [name for name in model.model_fields if any(name in i.fields for i in faults)]
+        if result is not None and first_reply is not None and failed and all(i.fields for i in faults):
+            sent = request.model_copy(update={
+                "history": [("assistant", first_reply), ("user", field_correction_message(
+                    failed, [i.message for i in faults], run.lang, _shape(model, failed, run.lang)))],
+                "schema_model": partial_model(model, tuple(failed)),
+                # Fewer fields, fewer tokens: a runaway reply stays bounded by its share of the stage's limit.
+                "max_output_tokens": min(max_output, max(MIN_FIELD_OUTPUT_TOKENS,
+                                                         max_output * len(failed) // len(model.model_fields))),
+            })
+        else:  # no whole reply yet, or a fault of the whole reply (language, JSON): ask for all of it again
+            history += [("assistant", text), ("user", correction_message([i.message for i in faults], run.lang))]
+            sent = request.model_copy(update={"history": list(history)})
     if not candidates:
         record.status = "failed"
         record.error = error or f"The {stage} stage produced no result."

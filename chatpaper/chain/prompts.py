@@ -10,7 +10,7 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 
-PROMPT_VERSION = "2026.11-1"
+PROMPT_VERSION = "2026.12-1"
 
 STAGES: tuple[str, ...] = ("metadata", "summary", "methods", "conclusion")
 
@@ -180,6 +180,15 @@ CORRECTION = _template(
     "for the same task, in $language_name.",
 )
 
+# A retry for some fields only: the model's own reply above is the context, the accepted fields stay fixed,
+# and the paper prefix before it is unchanged, so a server's prefix cache serves the retry.
+FIELD_CORRECTION = _template(
+    "field_correction",
+    "Your reply is accepted except for the fields $fields. Their problems:\n$problems\nKeep every other "
+    "field exactly as it is. Rewrite only $fields from the paper, in $language_name, each saying something "
+    "no other field says. Reply with one JSON object with only these fields: $shape",
+)
+
 
 def template_lang(lang: str) -> str:
     """Which hand-written template serves `lang`: its own, else English (plus a language line)."""
@@ -210,6 +219,11 @@ def stage_instruction(stage: str, lang: str) -> str:
     return text
 
 
+def point_format(lang: str) -> str:
+    """How a point is written, in the language of `lang`'s template."""
+    return _POINT_ZH if template_lang(lang) == "zh" else _POINT_EN
+
+
 def render_document(*, title: str, authors: list[str], pages: int, body: str) -> str:
     return DOCUMENT.render(title=title, authors=", ".join(authors) or "(not printed in the paper)",
                            pages=str(pages), body=body)
@@ -222,3 +236,9 @@ def build_prompt(document: str, stage: str, lang: str) -> str:
 
 def correction_message(problems: list[str], lang: str) -> str:
     return CORRECTION.render(problems="\n".join(f"- {p}" for p in problems), language_name=language_name(lang))
+
+
+def field_correction_message(fields: list[str], problems: list[str], lang: str, shape: str) -> str:
+    """Ask again for `fields` only; `shape` is the JSON they make, e.g. {"background": point}."""
+    return FIELD_CORRECTION.render(fields=", ".join(fields), problems="\n".join(f"- {p}" for p in problems),
+                                   language_name=language_name(lang), shape=shape)

@@ -33,6 +33,7 @@ class LLMResponse(BaseModel):
     text: str
     model: str | None = None
     input_tokens: int = 0
+    cached_input_tokens: int = 0  # of input_tokens, those a server's prefix cache served
     output_tokens: int = 0
 
 

@@ -31,8 +31,8 @@ _STAGE_OF_SCHEMA = {"MetadataStage": "metadata", "SummaryStage": "summary", "Met
 
 def stage_of(request: LLMRequest) -> str | None:
     """'metadata', 'summary', 'methods' or 'conclusion' for a chain request, else None."""
-    if request.schema_model is not None:
-        return _STAGE_OF_SCHEMA.get(request.schema_model.__name__)
+    if request.schema_model is not None:  # a field retry's schema is the stage's, cut: "SummaryStageFields"
+        return _STAGE_OF_SCHEMA.get(request.schema_model.__name__.removesuffix("Fields"))
     m = re.search(r"\(stage: (\w+)\)|（阶段：(\w+)）", request.prompt)
     return (m.group(1) or m.group(2)) if m else None
 

@@ -157,6 +157,7 @@ class GeminiProvider(Provider):
             text=text,
             model=getattr(response, "model_version", None) or self.model,
             input_tokens=(usage.prompt_token_count or 0) if usage else 0,
+            cached_input_tokens=(getattr(usage, "cached_content_token_count", 0) or 0) if usage else 0,
             output_tokens=((usage.candidates_token_count or 0) + (usage.thoughts_token_count or 0)) if usage else 0,
         )
 

@@ -194,6 +194,9 @@ class OpenAICompatProvider(Provider):
             text=text,
             model=completion.model or self.model,
             input_tokens=(usage.prompt_tokens or 0) if usage else 0,
+            # llama.cpp, vLLM and OpenAI report the prefix-cache hits here.
+            cached_input_tokens=(getattr(getattr(usage, "prompt_tokens_details", None), "cached_tokens", 0) or 0)
+            if usage else 0,
             output_tokens=(usage.completion_tokens or 0) if usage else 0,
         )
 
