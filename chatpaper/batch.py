@@ -31,7 +31,7 @@ from typing import IO, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chatpaper.errors import ChatPaperError, InvalidSourceError
+from chatpaper.errors import ChatPaperError, InvalidSourceError, NoNetworkError
 from chatpaper.models import ArxivMetadata, Digest, Paper
 from chatpaper.pacing import RateLimiter, rate_limited
 from chatpaper.render.post import (
@@ -186,9 +186,16 @@ def find_jobs(
     arxiv = arxiv or _make_arxiv(settings)
     if request.ids:
         metas = []
+        offline: NoNetworkError | None = None
         for text in request.ids:
+            if offline is not None:  # no network for one ID is no network for the next: no wait, same reason
+                failures.append(PostFailure(title=text, source=text, reason=str(offline)))
+                continue
             try:
                 metas.append(arxiv.metadata(text))
+            except NoNetworkError as exc:
+                offline = exc
+                failures.append(PostFailure(title=text, source=text, reason=str(exc)))
             except ChatPaperError as exc:
                 failures.append(PostFailure(title=text, source=text, reason=str(exc)))
     else:
@@ -425,7 +432,9 @@ def iter_run(
         papers = [o.paper for o in done if o.paper]
         failures = early_failures + [o.failure for o in done if o.failure]
         markdown = render_post(meta, papers, failures, pending=len(jobs) - len(done))
-        if jobs or failures:  # no papers, no post: a daily run on a quiet day leaves nothing behind
+        # No paper written, no post: a quiet day, or a run where every paper failed (e.g. offline), leaves
+        # nothing behind, and an earlier run's post of the same day stays as it was.
+        if papers:
             _write_atomic(post_path, markdown)  # makes post_dir
         return DigestRun(post_dir=post_dir, post_path=post_path, markdown=markdown, total=len(jobs),
                          done=len(done), written=len(papers), unresolved=len(early_failures),
@@ -447,8 +456,9 @@ def iter_run(
         for future in as_completed(futures):
             outcome = future.result()
             outcomes[outcome.job.index] = outcome
-            if len(outcomes) == len(jobs):
-                prune_images(post_dir, {o.job.slug for o in outcomes.values() if o.paper})
+            kept = {o.job.slug for o in outcomes.values() if o.paper}
+            if len(outcomes) == len(jobs) and kept:  # a run that wrote nothing leaves the folder alone
+                prune_images(post_dir, kept)
             yield snapshot()
     finally:
         stop.set()  # papers not started are dropped; running ones stop after their current stage
@@ -535,5 +545,9 @@ def run_digest_command(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     for failure in run.failures:
         print(f"failed: {failure.source}: {for_cli(failure.reason)}", file=sys.stderr)
+    if not run.written:
+        print(f"No post written: none of the {run.total + run.unresolved} papers could be digested "
+              "(the reasons are above).", file=sys.stderr)
+        return 1
     print(f"{run.post_path} ({run.written} of {run.total + run.unresolved} papers)")
-    return 0 if run.written else 1
+    return 0

@@ -53,6 +53,12 @@ class FetchError(ChatPaperError):
     retryable = True
 
 
+class NoNetworkError(FetchError):
+    """arXiv's name did not resolve or the connection was refused: no network here, so no retry."""
+
+    retryable = False
+
+
 class PdfError(ChatPaperError):
     """The PDF cannot be read: not a PDF, empty, encrypted, damaged, scanned or too large."""
 

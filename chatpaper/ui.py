@@ -68,11 +68,27 @@ EXAMPLE_PDF = Path(__file__).resolve().parents[1] / "examples" / "chatpaper-exam
 STAGE_TITLES = {"metadata": "Title and keywords", "summary": "Summary", "methods": "Methods",
                 "conclusion": "Conclusion"}
 STAGES = tuple(STAGE_TITLES)
-OFFLINE_NOTICE = (
-    "**Offline mode.** No model wrote this digest: it is extractive, sentences picked from the "
-    "paper, not written by a model. For written summaries add a Gemini key: set the Space secret "
-    "`GEMINI_API_KEY` (Settings → Variables and secrets), or paste a key in the API key box."
-)
+
+
+def on_a_space() -> bool:
+    """Hugging Face sets SPACE_ID in a Space: keys there are secrets, not environment variables one exports."""
+    return bool(os.environ.get("SPACE_ID"))
+
+
+def offline_notice(*, ran: bool, result: str = "digest") -> str:
+    """Offline mode, worded for the moment (before any run, or under its result) and the place (Space or local)."""
+    what = (f"No model wrote this {result}: it is extractive, sentences picked from the paper." if ran else
+            "Without an API key, digests are extractive: sentences picked from the paper, not written by a model.")
+    if on_a_space():
+        how = ("For written summaries, add the Space secret `GEMINI_API_KEY` (Settings → Variables and secrets), "
+               "or paste a key in the API key box.")
+    else:
+        how = ("For written summaries, start the app with `GEMINI_API_KEY` set in the environment "
+               "(or `OPENAI_API_KEY`, or `CHATPAPER_OPENAI_BASE_URL` for a local server), "
+               "or paste a key in the API key box.")
+    return f"**Offline mode.** {what} {how}"
+
+
 # The gallery is a column of figures at the column's full width, each with its whole caption under it
 # (Gradio's grid crops every thumbnail to a square, captions to one line, and scrolls inside 55vh);
 # a clicked figure opens over the whole window, not inside the column.
@@ -277,7 +293,7 @@ def environment_has_key() -> bool:
 def startup_notice(settings: Settings) -> str:
     """Shown before the first click: offline mode is visible, not a surprise."""
     if settings.provider in ("auto", "offline") and not environment_has_key():
-        return OFFLINE_NOTICE
+        return offline_notice(ran=False)
     return ""
 
 
@@ -415,6 +431,53 @@ def resolve_source(arxiv_text: str | None, upload: str | Path | None, settings: 
     return text, None, None
 
 
+def source_note(arxiv_text: str | None, upload: str | Path | None) -> str:
+    """Both an arXiv ID and an upload were given: say which one is read (the upload)."""
+    if upload and (arxiv_text or "").strip():
+        return (f"The uploaded PDF ({escape_md(Path(upload).name)}) is read; the arXiv box is ignored "
+                "(clear the upload to read the arXiv paper).")
+    return ""
+
+
+# The download's progress line changes at most this often: each update is a round trip to the browser.
+DOWNLOAD_UPDATE_SECONDS = 0.25
+
+
+def download_text(done: int, total: int | None) -> str:
+    """ "Downloading the PDF, 1.2 of 3.4 MB" (or "1.2 MB so far" when the server gives no size)."""
+    if total:
+        return f"Downloading the PDF, {done / 1e6:.1f} of {total / 1e6:.1f} MB"
+    return f"Downloading the PDF, {done / 1e6:.1f} MB so far"
+
+
+def download_in_steps(arxiv, meta) -> Iterator[str]:
+    """Download META's PDF (into arXiv's cache) in a worker thread, yielding its progress as text."""
+    events: queue.Queue[tuple[str, Any]] = queue.Queue()
+    last = [0.0]
+
+    def on_progress(done: int, total: int | None) -> None:
+        now = time.monotonic()
+        if now - last[0] >= DOWNLOAD_UPDATE_SECONDS or (total and done >= total):
+            last[0] = now
+            events.put(("progress", download_text(done, total)))
+
+    def work() -> None:
+        try:
+            arxiv.download(meta, on_progress=on_progress)
+            events.put(("done", None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread, which raises it
+            events.put(("error", exc))
+
+    threading.Thread(target=work, name="chatpaper-download", daemon=True).start()
+    while True:
+        kind, value = events.get()
+        if kind == "error":
+            raise value
+        if kind == "done":
+            return
+        yield value
+
+
 def read_in_steps(source: str | bytes, *, run_dir: Path, settings: Settings, arxiv=None,
                   filename: str | None = None) -> Iterator[tuple[str, Paper]]:
     """("text", Paper without figures) as soon as the text is parsed, then ("paper", the full Paper).
@@ -466,9 +529,12 @@ def run_summary(
     view = View(status="⏳ Reading the paper…")
     started = time.perf_counter()
     try:
-        progress(0.0, "Reading the paper")
-        yield view
         source, folder, filename = resolve_source(arxiv_text, upload, settings)
+        first = "Looking up arXiv" if isinstance(source, str) else "Reading the paper"
+        note = source_note(arxiv_text, upload)  # shown first and again with the result
+        view = replace(view, status="\n\n".join(filter(None, [f"⏳ {first}…", note])))
+        progress(0.0, first)
+        yield view
         from chatpaper.chain import build_header, choose_figures, header_from_metadata, iter_digest  # noqa: PLC0415
         from chatpaper.llm.registry import get_provider  # noqa: PLC0415
 
@@ -478,9 +544,13 @@ def run_summary(
             arxiv = arxiv or ArxivSource(settings)
             meta = arxiv.metadata(source)
             source, folder = meta.versioned_id, folder_name(f"arxiv-{meta.versioned_id}")
-            view = replace(view, header=format_header(header_from_metadata(meta)),
-                           status="⏳ Downloading and reading the PDF…")
+            view = replace(view, header=format_header(header_from_metadata(meta)), status="⏳ Downloading the PDF…")
+            progress(0.0, "Downloading the PDF")
             yield view
+            for text in download_in_steps(arxiv, meta):  # the PDF lands in the cache; read_paper reads it there
+                view = replace(view, status=f"⏳ {text}…")
+                progress(0.0, text)
+                yield view
         run_dir = ensure_dir(runs_dir(settings) / folder)
         paper = cached_paper(run_dir)
         if paper is None:
@@ -499,7 +569,7 @@ def run_summary(
         # After the paper: building a provider may load a local model, and the header should not wait.
         provider = get_provider(provider_name or settings.provider, model=model_name(model),
                                 settings=settings, api_key=api_key, base_url=(base_url or "").strip() or None)
-        notice = OFFLINE_NOTICE if getattr(provider, "extractive", False) else ""
+        notice = offline_notice(ran=True) if getattr(provider, "extractive", False) else ""
         lang = lang or settings.lang
         done = 0
         # cache=None: the chain's digest cache under settings.cache_dir answers repeats at once.
@@ -518,7 +588,7 @@ def run_summary(
                     view.error = redact(failure_sentence(failures), api_key)
                 view.status = "\n\n".join(filter(None, [
                     f"⚠️ {escape_md(view.error)}" if failures else f"✅ Done in {seconds:.1f} s.",
-                    escape_md(not_distinct_notice(digest) or ""), notice]))
+                    escape_md(not_distinct_notice(digest) or ""), note, notice]))
                 view.final = True
                 progress(1.0, "Done")
             else:
@@ -710,7 +780,7 @@ def run_daily(
         from chatpaper.llm.registry import get_provider  # noqa: PLC0415
 
         provider = get_provider(provider_name or settings.provider, settings=settings, api_key=api_key)
-        notice = OFFLINE_NOTICE if getattr(provider, "extractive", False) else ""
+        notice = offline_notice(ran=True, result="post") if getattr(provider, "extractive", False) else ""
         request = DigestRequest(query=topic.strip(), days=int(days or 1), max_results=int(max_papers or 5),
                                 lang=lang or settings.lang, workers=max(1, settings.max_concurrency),
                                 out=runs_dir(settings) / "posts" / uuid.uuid4().hex)
@@ -728,6 +798,11 @@ def run_daily(
             if not run.finished:
                 yield update(f"⏳ {run.done} of {run.total} papers done…")
         assert run is not None  # iter_run always yields at least once
+        if not run.written:  # nothing to post: say why, with the first reason, and offer no empty zip
+            reason = f" {run.failures[0].reason}" if run.failures else ""
+            message = f"No post written: none of the {run.total + run.unresolved} papers could be digested.{reason}"
+            yield update(f"⚠️ {escape_md(redact(message, api_key))}")
+            return
         failed = f" {len(run.failures)} could not be digested (see the end of the post)." if run.failures else ""
         status = f"✅ {run.written} of {run.total} papers in the post.{failed}"
         yield update("\n\n".join(filter(None, [status, notice])), str(zip_post(run.post_dir)))

@@ -693,3 +693,31 @@ def test_a_repaired_pdf_that_lost_pages_says_so_in_the_post(tmp_path, settings):
                         progress_stream=io.StringIO())
     assert result.written == 1
     assert re.search(r"^> ⚠️ .*pages 1-4 came out blank", result.markdown, re.M)
+
+
+def test_ids_without_network_fail_at_once_and_write_no_post(tmp_path, monkeypatch, capsys):
+    import socket
+    from unittest import mock
+
+    import requests
+
+    from chatpaper.__main__ import main
+
+    def no_dns(*_args, **_kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    with mock.patch.object(socket, "getaddrinfo", no_dns):  # requests and urllib3 are real up to the socket
+        try:
+            requests.get("https://export.arxiv.org/api/query", timeout=5)
+        except requests.ConnectionError as exc:
+            error = exc
+    with responses.RequestsMock() as mock_http:
+        mock_http.add(responses.GET, re.compile(r"https://export\.arxiv\.org/api/query\?.*"), body=error)
+        code = main(["--cache-dir", str(tmp_path / "cache"), "digest", "--ids", "2405.15619", "2405.15234",
+                     "--provider", "offline", "--out", str(tmp_path / "posts")])
+        calls = len(mock_http.calls)
+    err = capsys.readouterr().err
+    assert code == 1 and calls == 1  # the second ID is not tried: no network for one is none for both
+    assert err.count("did not resolve") == 2 and "give its path instead" in err and "upload" not in err
+    assert "No post written: none of the 2 papers could be digested" in err
+    assert not (tmp_path / "posts").exists() or not list((tmp_path / "posts").rglob("*.md"))

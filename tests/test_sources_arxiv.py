@@ -506,3 +506,86 @@ def test_a_damaged_metadata_cache_is_one_sentence_saying_what_to_delete(tmp_path
     with pytest.raises(ChatPaperError) as caught:
         ArxivCache(tmp_path)
     assert str(caught.value).startswith(f"The arXiv cache {tmp_path / 'metadata.sqlite'} is damaged")
+
+
+# ---------------------------------------------------------------------- no network at all
+
+
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:  # bound then closed: nothing listens there, so connecting is refused
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def real_connection_error() -> requests.ConnectionError:
+    """The ConnectionError requests raises for a refused loopback connection (a real socket, no network)."""
+    try:
+        requests.get(f"http://127.0.0.1:{closed_port()}/", timeout=5)
+    except requests.ConnectionError as exc:
+        return exc
+    raise AssertionError("the closed port answered")
+
+
+def unresolvable_name_error() -> requests.ConnectionError:
+    """The ConnectionError requests raises when name resolution fails (getaddrinfo faked, the rest real)."""
+    import socket
+    from unittest import mock
+
+    def no_dns(*_args, **_kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    with mock.patch.object(socket, "getaddrinfo", no_dns):
+        try:
+            requests.get("https://export.arxiv.org/api/query", timeout=5)
+        except requests.ConnectionError as exc:
+            return exc
+    raise AssertionError("the request did not fail")
+
+
+@pytest.fixture(scope="session")
+def no_network() -> dict[str, requests.ConnectionError]:
+    """Made before any `responses` mock is active (session fixtures come first): real requests errors."""
+    return {"name-not-resolved": unresolvable_name_error(), "connection-refused": real_connection_error()}
+
+
+@pytest.mark.parametrize("kind", ["name-not-resolved", "connection-refused"])
+def test_an_absent_network_fails_at_once_without_retries(no_network, source, http, sleeps, kind):
+    from chatpaper.errors import NoNetworkError
+
+    http.get(API, body=no_network[kind])
+    with pytest.raises(NoNetworkError, match="upload the PDF instead") as caught:
+        source.metadata("2405.15619")
+    assert len(http.calls) == 1 and sleeps == []  # one try, no backoff
+    assert not caught.value.retryable
+
+
+def test_an_absent_network_for_the_pdf_fails_at_once(no_network, source, http, sleeps):
+    from chatpaper.errors import NoNetworkError
+
+    http.get(API, **feed("paper_2405.15619v2.xml"))
+    http.get(PDF_V2, body=no_network["name-not-resolved"])
+    meta = source.metadata("2405.15619")
+    with pytest.raises(NoNetworkError, match="did not resolve"):
+        source.download(meta)
+    assert len(http.calls) == 2 and sleeps == []
+
+
+def test_a_slow_network_is_still_retried(source, http, sleeps):
+    http.get(API, body=requests.exceptions.ConnectTimeout("slow"))
+    with pytest.raises(FetchError, match="try again in a few minutes"):
+        source.metadata("2405.15619")
+    assert len(http.calls) == 3 and len(sleeps) == 2
+
+
+def test_download_reports_its_progress_in_bytes(settings, http):
+    data = PDF_BYTES + b"%" * 300_000
+    http.get(API, **feed("paper_2405.15619v2.xml"))
+    http.get(PDF_V2, body=data, content_type="application/pdf", headers={"Content-Length": str(len(data))})
+    seen: list[tuple[int, int | None]] = []
+    big = settings.model_copy(update={"max_pdf_bytes": 1_000_000})
+    source = ArxivSource(big, sleep=lambda _: None)
+    source.download(source.metadata("2405.15619"), on_progress=lambda done, total: seen.append((done, total)))
+    assert len(seen) > 1 and seen[-1] == (len(data), len(data))
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)

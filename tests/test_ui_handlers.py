@@ -136,6 +136,18 @@ def test_startup_notice_explains_how_to_add_a_gemini_key(monkeypatch, tmp_path):
     assert ui.startup_notice(settings) == ""
 
 
+def test_offline_notice_is_worded_for_the_moment_and_the_place(monkeypatch, tmp_path):
+    monkeypatch.delenv("SPACE_ID", raising=False)
+    before = ui.startup_notice(Settings(cache_dir=tmp_path))
+    assert "No model wrote" not in before  # nothing has been written yet
+    assert "environment" in before and "Space secret" not in before  # a local run exports a variable
+    monkeypatch.setenv("SPACE_ID", "someone/chatpaper")
+    on_space = ui.startup_notice(Settings(cache_dir=tmp_path))
+    assert "Space secret `GEMINI_API_KEY`" in on_space and "environment" not in on_space
+    views = list(ui.run_summary("", EXAMPLE_PDF, "en", "offline", "", "", "", settings=Settings(cache_dir=tmp_path)))
+    assert "No model wrote this digest" in views[-1].status
+
+
 # --------------------------------------------------------------------------- uploads
 
 
@@ -367,3 +379,82 @@ def test_daily_digest_without_a_topic_or_papers_says_what_to_do(tmp_path):
     *_, (status, _, _, zipped) = list(ui.run_daily("Nothing", 1, 5, "en", "offline", "", arxiv=FakeArxiv(0),
                                                 settings=settings))
     assert "No new papers" in status and zipped is None
+
+
+# --------------------------------------------------------------------------- arXiv without network
+
+
+API = "https://export.arxiv.org/api/query"
+FIXTURES = Path(__file__).parent / "fixtures" / "arxiv"
+
+
+@pytest.fixture(scope="session")
+def dns_failure():
+    """The ConnectionError requests raises when arxiv.org does not resolve (getaddrinfo faked, the rest real)."""
+    import socket
+    from unittest import mock
+
+    import requests
+
+    def no_dns(*_args, **_kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    with mock.patch.object(socket, "getaddrinfo", no_dns):
+        try:
+            requests.get(API, timeout=5)
+        except requests.ConnectionError as exc:
+            return exc
+    raise AssertionError("the request did not fail")
+
+
+def test_an_unreachable_arxiv_says_so_at_once_and_suggests_the_upload(tmp_path, dns_failure):
+    import responses
+
+    from chatpaper.sources.arxiv import ArxivSource
+
+    settings = Settings(cache_dir=tmp_path)  # the default 3 retries: none of them may be spent
+    sleeps: list[float] = []
+    with responses.RequestsMock() as http:
+        http.get(API, body=dns_failure)
+        views = list(ui.run_summary("https://arxiv.org/abs/2405.15619", None, "en", "offline", "", "", "",
+                                    settings=settings, arxiv=ArxivSource(settings, sleep=sleeps.append)))
+        calls = len(http.calls)
+    assert calls == 1 and sleeps == []
+    assert views[0].status.startswith("⏳ Looking up arXiv")
+    last = views[-1]
+    assert last.final and last.status.startswith("⚠️") and "upload the PDF instead" in last.error
+    assert "try again in a few minutes" not in last.error
+
+
+def test_the_arxiv_download_shows_its_progress_in_mb(tmp_path):
+    import responses
+
+    from chatpaper.sources.arxiv import ArxivSource
+
+    settings = Settings(cache_dir=tmp_path, arxiv_delay_seconds=0)
+    data = EXAMPLE_PDF.read_bytes()
+    with responses.RequestsMock() as http:
+        http.get(API, body=(FIXTURES / "paper_2405.15619v1.xml").read_text(encoding="utf-8"),
+                 content_type="application/atom+xml; charset=utf-8")
+        http.get("https://arxiv.org/pdf/2405.15619v1", body=data, content_type="application/pdf",
+                 headers={"Content-Length": str(len(data))})
+        views = list(ui.run_summary("2405.15619", None, "en", "offline", "", "", "", settings=settings,
+                                    arxiv=ArxivSource(settings)))
+    statuses = [v.status for v in views]
+    total = f"{len(data) / 1e6:.1f}"
+    assert any(re.match(rf"⏳ Downloading the PDF, {total} of {total} MB", s) for s in statuses), statuses
+    assert views[-1].status.startswith("✅")
+
+
+def test_download_text_says_how_much_of_how_much():
+    assert ui.download_text(1_200_000, 3_400_000) == "Downloading the PDF, 1.2 of 3.4 MB"
+    assert ui.download_text(500_000, None) == "Downloading the PDF, 0.5 MB so far"
+
+
+def test_an_upload_beside_an_arxiv_id_is_read_and_the_page_says_so(tmp_path):
+    views = list(ui.run_summary("2405.15619", EXAMPLE_PDF, "en", "offline", "", "", "",
+                                settings=Settings(cache_dir=tmp_path)))
+    assert "uploaded PDF (chatpaper-example.pdf) is read; the arXiv box is ignored" in views[0].status.replace("\\", "")
+    assert "ChatPaper: Faithful Structured Digests" in views[-1].header
+    assert views[-1].status.startswith("✅") and "the arXiv box is ignored" in views[-1].status
+    assert ui.source_note("", EXAMPLE_PDF) == "" and ui.source_note("2405.15619", None) == ""

@@ -8,8 +8,10 @@ a size cap, and a check that the bytes are a PDF.
 """
 from __future__ import annotations
 
+import errno
 import logging
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -21,7 +23,7 @@ import arxiv
 import requests
 
 from chatpaper import __version__
-from chatpaper.errors import FetchError, InvalidSourceError, PaperNotFoundError, PdfError
+from chatpaper.errors import FetchError, InvalidSourceError, NoNetworkError, PaperNotFoundError, PdfError
 from chatpaper.models import ArxivMetadata
 from chatpaper.settings import Settings
 from chatpaper.sources.cache import ArxivCache
@@ -56,6 +58,8 @@ class _TimeoutSession(requests.Session):
             kwargs["timeout"] = self.timeout
         return super().request(method, url, **kwargs)
 
+
+DownloadProgress = Callable[[int, int | None], None]  # (bytes so far, Content-Length or None)
 
 _CLIENTS: dict[tuple[float, float], arxiv.Client] = {}
 _CLIENTS_LOCK = threading.Lock()
@@ -95,6 +99,41 @@ class Pacer:
 
 # PDF downloads are paced like API calls: a batch of papers should not hammer arxiv.org.
 DOWNLOAD_PACER = Pacer()
+
+
+# An absent network fails at once: retrying a name that does not resolve only makes the user wait.
+_NO_ROUTE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN}
+NO_NETWORK_HINT = "upload the PDF instead, or try again once this machine is online"
+
+
+def network_absent(exc: BaseException) -> str | None:
+    """Why no connection could be made at all (name resolution, refused, no route), else None (slow, 5xx...)."""
+    seen: set[int] = set()
+    stack: list[object] = [exc]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, socket.gaierror):
+            return "could not be found (the name arxiv.org did not resolve: no network?)"
+        if isinstance(item, ConnectionRefusedError):
+            return "refused the connection (no network or a blocking proxy?)"
+        if isinstance(item, OSError) and item.errno in _NO_ROUTE:
+            return "is unreachable from this machine (no network?)"
+        if isinstance(item, TimeoutError | socket.timeout):
+            continue  # slow, not absent: retried
+        # requests wraps urllib3's MaxRetryError, whose .reason wraps the socket error as its __cause__.
+        stack += [*item.args, getattr(item, "reason", None), item.__cause__, item.__context__]
+    return None
+
+
+def _unreachable(exc: requests.ConnectionError) -> _Retryable:
+    """A connection error: NoNetworkError when the network is absent, else one retryable try."""
+    reason = network_absent(exc)
+    if reason:
+        raise NoNetworkError(f"arXiv {reason}; {NO_NETWORK_HINT}.") from exc
+    return _Retryable("could not be reached")
 
 
 class _Retryable(Exception):
@@ -154,16 +193,20 @@ class ArxivSource:
 
     # ------------------------------------------------------------------ PDF
 
-    def download(self, meta: ArxivMetadata) -> Path:
-        """The paper's PDF on disk (cached by ID and version), fetched over HTTPS from arXiv only."""
+    def download(self, meta: ArxivMetadata, *, on_progress: DownloadProgress | None = None) -> Path:
+        """The paper's PDF on disk (cached by ID and version), fetched over HTTPS from arXiv only.
+
+        `on_progress(bytes so far, total bytes or None)` is called as the body arrives.
+        """
         cached = self.cache.get_pdf(meta.arxiv_id, meta.version)
         if cached:
             return cached
         url = safe_pdf_url(meta)
-        data = self._with_retries(lambda: self._download_once(url, meta), what=f"the PDF of {meta.versioned_id}")
+        data = self._with_retries(lambda: self._download_once(url, meta, on_progress),
+                                  what=f"the PDF of {meta.versioned_id}")
         return self.cache.put_pdf(meta.arxiv_id, meta.version, data)
 
-    def _download_once(self, url: str, meta: ArxivMetadata) -> bytes:
+    def _download_once(self, url: str, meta: ArxivMetadata, on_progress: DownloadProgress | None = None) -> bytes:
         cap = self.settings.max_pdf_bytes
         for _ in range(_MAX_REDIRECTS + 1):
             DOWNLOAD_PACER.wait(self.settings.arxiv_delay_seconds, self.sleep)
@@ -175,7 +218,7 @@ class ArxivSource:
             except requests.Timeout as exc:
                 raise _Retryable(f"did not answer within {self.settings.http_timeout_seconds:g} s") from exc
             except requests.ConnectionError as exc:
-                raise _Retryable("could not be reached") from exc
+                raise _unreachable(exc) from exc
             with response:
                 if response.is_redirect:
                     # Follow redirects by hand so each hop is checked: arXiv hosts over HTTPS only.
@@ -185,7 +228,7 @@ class ArxivSource:
                 declared = response.headers.get("Content-Length", "")
                 if declared.isdigit() and int(declared) > cap:
                     raise _too_big(meta, int(declared), cap)
-                data = _read_capped(response, meta, cap)
+                data = _read_capped(response, meta, cap, int(declared) if declared.isdigit() else None, on_progress)
             if b"%PDF-" not in data[:1024]:
                 raise PdfError(
                     f"arXiv sent something that is not a PDF for {meta.versioned_id}; "
@@ -251,7 +294,7 @@ class ArxivSource:
             except requests.Timeout as exc:
                 raise _Retryable(f"did not answer within {self.settings.http_timeout_seconds:g} s") from exc
             except requests.ConnectionError as exc:
-                raise _Retryable("could not be reached") from exc
+                raise _unreachable(exc) from exc
 
         what = f"arXiv paper {search.id_list[0]}" if search.id_list else "the arXiv search"
         return self._with_retries(once, what=what)
@@ -371,7 +414,8 @@ def _raise_for_status(status: int, meta: ArxivMetadata, *, what: str) -> None:
                      retryable=False)
 
 
-def _read_capped(response: requests.Response, meta: ArxivMetadata, cap: int) -> bytes:
+def _read_capped(response: requests.Response, meta: ArxivMetadata, cap: int, declared: int | None = None,
+                 on_progress: DownloadProgress | None = None) -> bytes:
     """Stream the body and stop as soon as it passes the cap, whatever Content-Length claimed."""
     chunks: list[bytes] = []
     total = 0
@@ -381,6 +425,8 @@ def _read_capped(response: requests.Response, meta: ArxivMetadata, cap: int) -> 
             if total > cap:
                 raise _too_big(meta, total, cap, at_least=True)
             chunks.append(chunk)
+            if on_progress is not None:
+                on_progress(total, declared)
     except requests.Timeout as exc:
         raise _Retryable("stopped sending the PDF") from exc
     except requests.ConnectionError as exc:
