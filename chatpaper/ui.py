@@ -68,6 +68,7 @@ EXAMPLE_PDF = Path(__file__).resolve().parents[1] / "examples" / "chatpaper-exam
 STAGE_TITLES = {"metadata": "Title and keywords", "summary": "Summary", "methods": "Methods",
                 "conclusion": "Conclusion"}
 STAGES = tuple(STAGE_TITLES)
+ARXIV_BOX_MAX_LINES = 2  # an ID or a link fits; anything longer scrolls inside the box
 
 
 def on_a_space() -> bool:
@@ -91,9 +92,12 @@ def offline_notice(*, ran: bool, result: str = "digest") -> str:
 
 # The gallery is a column of figures at the column's full width, each with its whole caption under it
 # (Gradio's grid crops every thumbnail to a square, captions to one line, and scrolls inside 55vh);
-# a clicked figure opens over the whole window, not inside the column.
+# a clicked figure opens over the whole window, not inside the column. The examples table wraps its cells
+# so that it fits a phone's width (400 px) instead of running off the right edge.
 CSS = """
 #cp-status:empty { display: none; }
+#cp-examples table { table-layout: fixed; width: 100%; }
+#cp-examples th, #cp-examples td { white-space: normal; overflow-wrap: anywhere; }
 #cp-gallery .grid-wrap { max-height: none; min-height: 0; overflow-y: visible; padding-top: var(--size-10); }
 #cp-gallery .grid-container { grid-template-rows: none; grid-auto-rows: auto; }
 #cp-gallery .thumbnail-lg { aspect-ratio: auto; height: auto; display: flex; flex-direction: column;
@@ -248,14 +252,21 @@ def failure_sentence(records: list[StageRecord]) -> str:
     return f"The {names} section{'s' if len(records) > 1 else ''} could not be written: {advice}"
 
 
-def figure_caption(label: str, page: int, caption: str, limit: int = 300) -> str:
-    """'Figure 2 (p. 5): caption…', without repeating a label the caption already starts with."""
+def figure_caption(label: str, page: int, caption: str) -> str:
+    """'Figure 2 (p. 5): caption', whole (the gallery shows it all), without repeating the caption's label."""
     from chatpaper.render.markdown import caption_body  # noqa: PLC0415 - one caption rule for app and post
 
     text = caption_body(caption)
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
     return f"{label} (p. {page}): {text}" if text else f"{label} (p. {page})"
+
+
+def all_figures(chosen: list[DigestFigure], paper: Paper | None) -> list[DigestFigure]:
+    """The digest's chosen figures first, then the paper's others in its order: the gallery shows every one."""
+    from chatpaper.chain.figures import as_digest_figure  # noqa: PLC0415
+
+    shown = {f.image for f in chosen}
+    rest = [as_digest_figure(f, "other") for f in (paper.figures if paper else []) if f.image not in shown]
+    return list(chosen) + rest
 
 
 def gallery_items(digest: Digest | list[DigestFigure], run_dir: Path) -> list[tuple[str, str]]:
@@ -564,7 +575,8 @@ def run_summary(
             store_paper(paper, run_dir)
         # The digest shows the same figures (choose_figures); they go out now, before a provider is built.
         view = replace(view, header=format_header(build_header(paper)),
-                       gallery=gallery_items(choose_figures(paper), run_dir), status="⏳ Starting the model…")
+                       gallery=gallery_items(all_figures(choose_figures(paper), paper), run_dir),
+                       status="⏳ Starting the model…")
         yield view
         # After the paper: building a provider may load a local model, and the header should not wait.
         provider = get_provider(provider_name or settings.provider, model=model_name(model),
@@ -576,7 +588,7 @@ def run_summary(
         for event, digest in iter_digest(paper, provider=provider, lang=lang, settings=settings, cache=None):
             if event == "header":
                 view = replace(view, header=format_header(digest.header),
-                               gallery=gallery_items(digest, run_dir),
+                               gallery=gallery_items(all_figures(digest.figures, paper), run_dir),
                                sections={s: format_stage(digest, s) for s in STAGES})
             else:
                 view = replace(view, sections={s: format_stage(digest, s) for s in STAGES})
@@ -667,8 +679,9 @@ def create_app(settings: Settings | None = None) -> gr.Blocks:
         with gr.Tab("Paper"):
             with gr.Row():
                 with gr.Column(scale=3):
+                    # max_lines: a long paste scrolls inside the box instead of pushing Summarize off screen.
                     arxiv_box = gr.Textbox(label="arXiv ID or link", placeholder="2405.15619 or https://arxiv.org/abs/2405.15619",
-                                           elem_id="cp-arxiv")
+                                           lines=1, max_lines=ARXIV_BOX_MAX_LINES, elem_id="cp-arxiv")
                     upload = gr.File(label=f"…or upload a PDF (up to {settings.max_pdf_bytes / 2**20:.0f} MB)",
                                      file_types=[".pdf"], type="filepath", elem_id="cp-upload")
                 with gr.Column(scale=2):
@@ -694,13 +707,15 @@ def create_app(settings: Settings | None = None) -> gr.Blocks:
                                         interactive=False, elem_id="cp-downloads")
                 with gr.Column(scale=1):
                     # height="auto" and CSS (see CSS above): every figure at full width, no inner scrolling.
-                    gallery = gr.Gallery(label="Figures (click one to enlarge)", columns=1, height="auto",
+                    gallery = gr.Gallery(label="Figures: the digest's picks first, then all the paper's others "
+                                               "(click one to enlarge; the zip below holds them all)",
+                                         columns=1, height="auto",
                                          object_fit="contain", allow_preview=True, preview=False,
                                          elem_id="cp-gallery", buttons=["download", "fullscreen"])
             examples = [[pid, None] for pid in SEED_ARXIV_IDS]
             if EXAMPLE_PDF.is_file():
                 examples.append([None, str(EXAMPLE_PDF)])
-            gr.Examples(examples, inputs=[arxiv_box, upload], cache_examples=False,
+            gr.Examples(examples, inputs=[arxiv_box, upload], cache_examples=False, elem_id="cp-examples",
                         label="Examples (the arXiv ones need network; the PDF works offline)")
             inputs = [arxiv_box, upload, lang, provider, model, base_url, api_key]
             outputs = [status, header, *sections, gallery, downloads]
@@ -754,6 +769,28 @@ def post_for_display(markdown: str, post_dir: Path | None) -> str:
     return "\n".join(out)
 
 
+# A post of uploaded PDFs has at most this many papers: each one is parsed and digested in this request.
+MAX_DAILY_UPLOADS = 10
+
+
+def stage_uploads(uploads: list[str | Path], settings: Settings) -> Path:
+    """Checked copies of the uploaded PDFs in a fresh folder outside the served runs/ (deleted after the run)."""
+    if len(uploads) > MAX_DAILY_UPLOADS:
+        raise InvalidSourceError(f"{len(uploads)} PDFs were uploaded; a post takes up to {MAX_DAILY_UPLOADS}, "
+                                 "so upload fewer at a time.")
+    folder = settings.cache_dir / "uploads" / uuid.uuid4().hex
+    folder.mkdir(parents=True)
+    names: set[str] = set()
+    for upload in uploads:
+        data = check_upload(upload, settings)
+        name = folder_name(Path(upload).stem) + ".pdf"
+        while name in names:  # two uploads of the same name are two papers
+            name = f"{Path(name).stem}-{len(names)}.pdf"
+        names.add(name)
+        (folder / name).write_bytes(data)
+    return folder
+
+
 def run_daily(
     topic: str | None,
     days: float | None,
@@ -761,37 +798,46 @@ def run_daily(
     lang: str | None,
     provider_name: str | None,
     api_key: str | None,
+    uploads: list[str | Path] | None = None,
     *,
     settings: Settings,
     arxiv=None,
 ) -> Iterator[tuple[str, str, str, str | None]]:
-    """A topic's new arXiv papers -> the blog post, streamed as (status, post for display, post markdown, zip)."""
+    """A topic's new arXiv papers, or the uploaded PDFs, -> the blog post, streamed as
+    (status, post for display, post markdown, zip)."""
     from chatpaper.batch import DigestRequest, iter_run, zip_post  # noqa: PLC0415
 
     api_key = (api_key or "").strip() or None
-    markdown, post_dir = "", None
+    uploads = [u for u in uploads or [] if u]
+    topic = (topic or "").strip()
+    markdown, post_dir, staged = "", None, None
 
     def update(status: str, zipped: str | None = None) -> tuple[str, str, str, str | None]:
         return status, post_for_display(markdown, post_dir), markdown, zipped
 
     try:
-        if not (topic or "").strip():
-            raise InvalidSourceError('Type a topic to search arXiv for, e.g. "Diffusion Models".')
+        if not topic and not uploads:
+            raise InvalidSourceError('Type a topic to search arXiv for, e.g. "Diffusion Models", or upload PDFs.')
         from chatpaper.llm.registry import get_provider  # noqa: PLC0415
 
         provider = get_provider(provider_name or settings.provider, settings=settings, api_key=api_key)
         notice = offline_notice(ran=True, result="post") if getattr(provider, "extractive", False) else ""
-        request = DigestRequest(query=topic.strip(), days=int(days or 1), max_results=int(max_papers or 5),
-                                lang=lang or settings.lang, workers=max(1, settings.max_concurrency),
-                                out=runs_dir(settings) / "posts" / uuid.uuid4().hex)
-        yield update("⏳ Searching arXiv…")
+        common = dict(lang=lang or settings.lang, workers=max(1, settings.max_concurrency),
+                      out=runs_dir(settings) / "posts" / uuid.uuid4().hex)
+        if uploads:  # the uploads are the papers; a topic only titles the post
+            staged = stage_uploads(uploads, settings)
+            request = DigestRequest(pdf_dir=staged, topic=topic or None, **common)
+            yield update(f"⏳ Reading {len(uploads)} uploaded PDF(s)…")
+        else:
+            request = DigestRequest(query=topic, days=int(days or 1), max_results=int(max_papers or 5), **common)
+            yield update("⏳ Searching arXiv…")
         run = None
         from chatpaper.pdf.pool import shared_pool  # noqa: PLC0415
 
         for run in iter_run(request, settings=settings, provider=provider, arxiv=arxiv,
                             parse_pool=shared_pool(settings)):
             markdown, post_dir = run.markdown, run.post_dir
-            if not run.total:
+            if not run.total and not run.failures:
                 yield update(f"No new papers on “{escape_md(topic)}” in the last {request.days} day(s); "
                              "widen the window.")
                 return
@@ -811,34 +857,56 @@ def run_daily(
     except Exception:
         log.exception("unexpected error in the daily digest handler")  # the traceback goes to the log only
         yield update("⚠️ Something unexpected went wrong; please try again later.")
+    finally:
+        if staged is not None:
+            shutil.rmtree(staged, ignore_errors=True)
+
+
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~$])")
+
+
+def toast_text(status: str) -> str | None:
+    """The sentence of a ⚠️ status for a toast, None for other statuses: Markdown escapes undone, then
+    HTML-escaped, because Gradio renders a toast's text as HTML and the sentence may quote a visitor's input."""
+    if not status.startswith("⚠️"):
+        return None
+    plain = html.unescape(_MD_ESCAPE.sub(r"\1", status.removeprefix("⚠️").strip().split("\n\n")[0]))
+    return html.escape(plain, quote=False)
 
 
 def _daily_digest_tab(gr, settings: Settings) -> None:
-    """The issue-5 tab: a topic's new papers -> one blog post, filled in as papers finish."""
+    """The issue-5 tab: a topic's new papers (or uploaded PDFs) -> one blog post, filled in as papers finish."""
 
-    def daily(topic, days, max_papers, lang, provider_name, api_key):
-        yield from run_daily(topic, days, max_papers, lang, provider_name, api_key, settings=settings)
+    def daily(topic, days, max_papers, lang, provider_name, api_key, uploads=None):
+        for update in run_daily(topic, days, max_papers, lang, provider_name, api_key, uploads, settings=settings):
+            if message := toast_text(update[0]):
+                gr.Warning(message)
+            yield update
 
     with gr.Tab("Daily digest"):
-        gr.Markdown("Search arXiv for a topic's newest papers and get one blog post (Hexo front matter) "
-                    "with a digest of each. Needs network to reach arXiv.")
+        gr.Markdown("Search arXiv for a topic's newest papers, or upload several PDFs, and get one blog post "
+                    "(Hexo front matter) with a digest of each. The search needs network; uploads work offline.")
         with gr.Row():
-            topic = gr.Textbox(label="Topic", placeholder="Diffusion Models", scale=3, elem_id="cp-daily-topic")
+            topic = gr.Textbox(label="Topic (with uploads: the post's title)", placeholder="Diffusion Models",
+                               scale=3, max_lines=ARXIV_BOX_MAX_LINES, elem_id="cp-daily-topic")
             days = gr.Slider(1, 14, value=1, step=1, label="Days", scale=1)
             max_papers = gr.Slider(1, 20, value=5, step=1, label="Max papers", scale=1)
+        uploads = gr.File(label=f"…or upload up to {MAX_DAILY_UPLOADS} PDFs (the post digests these instead)",
+                          file_count="multiple", file_types=[".pdf"], type="filepath", elem_id="cp-daily-upload")
         with gr.Row():
             lang = gr.Dropdown(LANGUAGES, value=settings.lang, label="Output language", allow_custom_value=True)
             provider = gr.Dropdown(provider_choices(), value=settings.provider, label="Provider")
             api_key = gr.Textbox(label="API key (this request only, never stored)", type="password")
         button = gr.Button("Write the post", variant="primary", elem_id="cp-daily-go")
-        status = gr.Markdown(elem_id="cp-daily-status", sanitize_html=True, latex_delimiters=[])
+        status = gr.Markdown(startup_notice(settings), elem_id="cp-daily-status", sanitize_html=True,
+                             latex_delimiters=[])
         download = gr.File(label="Post and images (.zip, image links relative to the post)", interactive=False)
         with gr.Tab("Post"):  # images served by the app; the Markdown and the zip keep relative paths
             preview = gr.Markdown(elem_id="cp-daily-preview", sanitize_html=True, latex_delimiters=[])
         with gr.Tab("Markdown"):
             post = gr.Code(label="Post (Markdown)", language="markdown", interactive=False, elem_id="cp-daily-post")
-        button.click(daily, [topic, days, max_papers, lang, provider, api_key], [status, preview, post, download],
-                     api_name="daily_digest")
+        button.click(daily, [topic, days, max_papers, lang, provider, api_key, uploads],
+                     [status, preview, post, download], api_name="daily_digest")
 
 
 def launch(app: gr.Blocks, settings: Settings | None = None, **kwargs: Any):

@@ -259,7 +259,7 @@ def test_offline_provider_shows_the_notice_on_how_to_add_a_key(server):
 
 
 def test_daily_digest_tab_is_callable_and_explains_a_missing_topic(server):
-    status, shown, post, zipped = Client(server.url, verbose=False).predict("", 1, 5, "en", "fake", "",
+    status, shown, post, zipped = Client(server.url, verbose=False).predict("", 1, 5, "en", "fake", "", None,
                                                                            api_name="/daily_digest")
     assert "Type a topic" in status and zipped is None and post == shown == ""
 

@@ -117,7 +117,7 @@ def test_gallery_lists_existing_figures_with_captions_and_stays_inside_the_run(t
     ("Figure 3: Results on ImageNet.", "Figure 3 (p. 4): Results on ImageNet."),
     ("Fig. 3. Results", "Figure 3 (p. 4): Results"),
     ("Results\n on two lines", "Figure 3 (p. 4): Results on two lines"),
-    ("x" * 400, "Figure 3 (p. 4): " + "x" * 299 + "…"),
+    ("x" * 400, "Figure 3 (p. 4): " + "x" * 400),  # whole: the gallery shows long captions in full
     ("Figure 3 | Multimodal results. Best viewed on screen. 8", "Figure 3 (p. 4): Multimodal results. Best viewed on screen."),
 ])
 def test_figure_caption_does_not_repeat_the_label(caption, expected):
@@ -458,3 +458,65 @@ def test_an_upload_beside_an_arxiv_id_is_read_and_the_page_says_so(tmp_path):
     assert "ChatPaper: Faithful Structured Digests" in views[-1].header
     assert views[-1].status.startswith("✅") and "the arXiv box is ignored" in views[-1].status
     assert ui.source_note("", EXAMPLE_PDF) == "" and ui.source_note("2405.15619", None) == ""
+
+
+# --------------------------------------------------------------------------- the daily tab without arXiv
+
+
+def test_the_daily_tab_digests_uploaded_pdfs_without_arxiv(tmp_path):
+    second = tmp_path / "second paper.pdf"
+    second.write_bytes(EXAMPLE_PDF.read_bytes())
+    settings = Settings(cache_dir=tmp_path / "cache")
+    updates = list(ui.run_daily("", 1, 5, "en", "offline", "", [str(EXAMPLE_PDF), str(second)],
+                                settings=settings))
+    status, shown, markdown, zipped = updates[-1]
+    assert status.startswith("✅ 2 of 2 papers in the post"), status
+    assert "No model wrote this post" in status  # the offline notice, as on the first tab
+    assert markdown.count("\n## ChatPaper: Faithful Structured Digests") == 2
+    assert "title: Paper digest" in markdown  # no topic: a title in the post's language, not a folder name
+    assert zipped and zipfile.is_zipfile(zipped)
+    assert not any((tmp_path / "cache" / "uploads").iterdir())  # the staged copies are gone after the run
+
+
+def test_the_daily_tab_titles_an_upload_post_with_the_topic_and_refuses_a_non_pdf(tmp_path):
+    settings = Settings(cache_dir=tmp_path / "cache")
+    *_, (status, _, markdown, _) = list(ui.run_daily("My reading list", 1, 5, "en", "offline", "",
+                                                     [str(EXAMPLE_PDF)], settings=settings))
+    assert status.startswith("✅ 1 of 1") and "title: My reading list" in markdown
+    notes = tmp_path / "notes.pdf"
+    notes.write_text("not a pdf")
+    [(status, _, _, zipped)] = list(ui.run_daily("", 1, 5, "en", "offline", "", [str(notes)], settings=settings))
+    assert status.startswith("⚠️") and "notes\\.pdf" in status and zipped is None
+    assert ui.toast_text(status).startswith("notes.pdf is not a PDF")
+
+
+def test_toast_text_is_the_plain_sentence_of_a_warning_only():
+    assert ui.toast_text("⚠️ Type a topic, e\\.g\\. x") == "Type a topic, e.g. x"
+    assert ui.toast_text(f"⚠️ {ui.escape_md('Bad [thing] (a.pdf).')}") == "Bad [thing] (a.pdf)."
+    assert ui.toast_text("✅ 2 of 2 papers in the post.") is None
+    # Gradio renders a toast as HTML: a visitor's markup comes back as text, never as a tag
+    assert ui.toast_text(f"⚠️ {ui.escape_md('No <img src=x onerror=alert(1)> here.')}") == (
+        "No &lt;img src=x onerror=alert(1)&gt; here.")
+
+
+def test_the_gallery_shows_every_figure_with_the_chosen_first(tmp_path):
+    from chatpaper.chain import choose_figures
+    from chatpaper.models import Figure, Paper
+
+    figures = [Figure(label=f"Figure {i}", page=i, caption=f"Figure {i}: caption {i}. " + "Long words. " * 60,
+                      bbox=(0, 0, 100, 100), image=f"figures/f{i}.png") for i in range(1, 8)]
+    (tmp_path / "figures").mkdir()
+    for f in figures:
+        (tmp_path / f.image).write_bytes(b"png")
+    paper = Paper(source=SourceInfo(kind="pdf", sha256="ab" * 32), title="T", pages=8, figures=figures)
+    chosen = choose_figures(paper)
+    items = ui.gallery_items(ui.all_figures(chosen, paper), tmp_path)
+    assert len(items) == 7  # all of them, not the 3 the digest chose
+    assert [Path(path).name for path, _ in items[:len(chosen)]] == [Path(f.image).name for f in chosen]
+    assert all(caption.endswith("Long words.") for _, caption in items)  # whole captions, never cut mid-sentence
+
+
+def test_the_arxiv_box_is_capped_so_summarize_stays_on_screen(tmp_path):
+    app = ui.create_app(Settings(cache_dir=tmp_path))
+    box = next(b for b in app.blocks.values() if getattr(b, "elem_id", None) == "cp-arxiv")
+    assert box.max_lines <= 3

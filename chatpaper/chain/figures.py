@@ -33,7 +33,7 @@ def _number(figure: Figure) -> int:
     return int(m.group()) if m else 10_000
 
 
-def _as_digest_figure(figure: Figure, role: str) -> DigestFigure:
+def as_digest_figure(figure: Figure, role: str) -> DigestFigure:
     return DigestFigure(label=figure.label, page=figure.page, caption=figure.caption, image=figure.image,
                         role=role)  # type: ignore[arg-type]
 
@@ -57,7 +57,7 @@ def choose_figures(paper: Paper, *, limit: int = MAX_FIGURES) -> list[DigestFigu
     def take(figure: Figure | None, role: str) -> None:
         if figure is not None and len(chosen) < limit:
             remaining.remove(figure)
-            chosen.append(_as_digest_figure(figure, role))
+            chosen.append(as_digest_figure(figure, role))
 
     take(next((f for f in remaining if f.page == 1), None), "teaser")
     take(_best(remaining, _METHOD_CUES, _pages_of(paper, ("method",)), _RESULT_CUES), "method")
