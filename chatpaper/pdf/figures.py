@@ -29,7 +29,11 @@ from chatpaper.pdf.text import _font_style, clean_chars, fix_span_glyphs, is_qua
 _TEXT_FLAGS = pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP
 # "Figure 3:", "Fig. 3.", "FIGURE 3", "Figure 3 |", "Figure 3 –" ... at the start of a line
 _LABEL = re.compile(r"^\s*(Figure|FIGURE|Fig\.|FIG\.|Fig|FIG)\s*(\d{1,3})(?![\d.]\d)\s*(?P<tail>.?)")
-_OTHER_CAPTION = re.compile(r"^\s*(Table|TABLE|Tab\.|Algorithm|ALGORITHM|Listing)\s*[\dIVX]+")
+# "图1", "图 1：", "图2.1", "图1-2", "图A1" (appendix): chapter numbers are kept as printed
+_LABEL_ZH = re.compile(r"^\s*(图)\s*([A-Z]?\d{1,3}(?:[.．\-－–]\d{1,2})?)(?![\d.．])(?P<space>[\s\u3000]*)(?P<tail>.?)")
+# what follows "图1" in running text that cites the figure: "图1所示", "图1中", "图 1 给出了"
+_CITES_FIGURE = set("所中是为给的和与及展示显表可说反描从对在里上下左右")
+_OTHER_CAPTION = re.compile(r"^\s*(Table|TABLE|Tab\.|Algorithm|ALGORITHM|Listing)\s*[\dIVX]+|^\s*(表|算法)\s*\d")
 _CAPTION_PUNCT = set(":.|–—-")
 _SUBCAPTION = re.compile(r"^\s*\([a-h]\)\s")
 _MAX_GAP = 24.0  # points of white space allowed between parts of one figure
@@ -46,9 +50,27 @@ class _Block:
     labels: list[int] = field(default_factory=list)  # lines that start a figure caption
 
 
+def _label(text: str) -> tuple[str, str, str, bool] | None:
+    """(printed word, number, the character after the label, whether a space follows it) of a caption label."""
+    m = _LABEL.match(text)
+    if m:
+        return m.group(1), m.group(2), m.group("tail"), False
+    m = _LABEL_ZH.match(text)
+    if m:
+        number = re.sub(r"[．]", ".", re.sub(r"[－–]", "-", m.group(2)))
+        return m.group(1), number, m.group("tail"), bool(m.group("space"))
+    return None
+
+
+def _number_key(number: str) -> tuple[int, ...]:
+    """"2.10" after "2.9"; an appendix's "A1" after the body's figures."""
+    return tuple(int(p) if p.isdigit() else 1000 + ord(p[0]) * 100 + int(p[1:] or 0)
+                 for p in re.split(r"[.\-]", number))
+
+
 @dataclass
 class _Caption:
-    number: int
+    number: str
     printed: str  # "Fig" / "Figure": the style, to compare with the other captions
     rect: pymupdf.Rect
     text: str
@@ -136,7 +158,7 @@ def _one_per_number(found: list[_Found], textless: list[_Found]) -> list[_Found]
         if f.caption.number not in numbers and (f.caption.printed in styles or not styles):
             out.append(f)
             numbers.add(f.caption.number)
-    out.sort(key=lambda f: (f.index, f.caption.number))
+    out.sort(key=lambda f: (f.index, _number_key(f.caption.number)))
     return out
 
 
@@ -300,12 +322,15 @@ def _starts_anew(block: _Block, i: int) -> bool:
 
 
 def _is_caption_line(text: str, bold: bool) -> bool:
-    m = _LABEL.match(text)
-    if not m:
+    label = _label(text)
+    if label is None:
         return False
-    tail = m.group("tail")
-    if tail == "" or tail in _CAPTION_PUNCT:
+    printed, _, tail, spaced = label
+    if tail == "" or tail in _CAPTION_PUNCT or tail in "：。、":
         return True
+    if printed == "图":
+        # "图1 多通道LSTM框架图" names the figure; "图1所示" / "图 1 给出了" cites it
+        return spaced and tail not in _CITES_FIGURE
     # "Figure 2 Overview ..." without punctuation: only a bold label, never "Figure 2 shows"
     return bold and tail.isupper()
 
@@ -317,7 +342,7 @@ def _captions(blocks: list[_Block]) -> list[_Caption]:
             continue
         labels = block.labels
         for li in labels:
-            m = _LABEL.match(block.lines[li][1])
+            printed, number, _, _ = _label(block.lines[li][1])
             lane = _lane(block, li, labels)
             lines = _caption_lines(block, li, lane)
             rect = pymupdf.Rect(lines[0][0])
@@ -333,7 +358,7 @@ def _captions(blocks: list[_Block]) -> list[_Caption]:
                     nxt.kind = "caption"
                     own.append(nxt)
                     label_only = False
-            caps.append(_Caption(number=int(m.group(2)), printed=m.group(1).rstrip(".").title(), rect=rect,
+            caps.append(_Caption(number=number, printed=printed.rstrip(".").title(), rect=rect,
                                  text=join_lines(parts), starts_block=li == 0, block=block, own=own))
     return caps
 

@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from chatpaper.pdf.text import DocText, Line, clean_chars, join_lines
+from chatpaper.pdf.text import DocText, Line, cjk_share, clean_chars, join_lines
 
 _MARKS = "*∗†‡§¶‖#⋆★♠♣♥♦⇤"
 _EMAIL = re.compile(r"\{[^}]*\}\s*@\S+|\S+@\S+")
@@ -44,10 +44,22 @@ _SKIP_ROW = re.compile(
     re.I,
 )
 # "Abstract", "ABSTRACT", small caps "A BSTRACT", Elsevier's letter-spaced "a b s t r a c t"
-_ABSTRACT = re.compile(r"^\W{0,2}a\s?b\s?s\s?t\s?r\s?a\s?c\s?t\b\s*(?P<sep>[.:—–\-]*)\s*(?P<rest>.*)$", re.I)
-_ABSTRACT_END = re.compile(r"^(index\s+terms|keywords|key\s+words|ccs\s+concepts|acm\s+reference|categories\s+and)",
+_ABSTRACT = re.compile(r"^\W{0,2}a\s?b\s?s\s?t\s?r\s?a\s?c\s?t\b\s*(?P<sep>[.:：—–\-]*)\s*(?P<rest>.*)$", re.I)
+# "摘要：", "摘　要:", "【摘要】", a thesis's "中文摘要" / "中文内容摘要" page title
+_ABSTRACT_ZH = re.compile(r"^[\[【〔]?\s*(中文(内容)?)?摘\s*要\s*[\]】〕]?\s*(?P<sep>[:：]?)\s*(?P<rest>.*)$")
+_ABSTRACT_END = re.compile(r"^(index\s+terms|keywords|key\s+words|ccs\s+concepts|acm\s+reference|categories\s+and|"
+                           r"[\[【]?\s*关\s*键\s*[词字]|中图(法)?分类号|文献标[识志]码)",
                            re.I)
-_FIRST_HEADING = re.compile(r"^(1|I)\.?\s+(introduction|[A-Z][A-Za-z]+)|^introduction$", re.I)
+# Lines of a Chinese journal's front matter that are none of title, authors, affiliation and abstract
+_ZH_NOTE = re.compile(r"^[\[【]?\s*(文章编号|中图(法)?分类号|文献标[识志]码|收稿日期|修回日期|定稿日期|基金项目|作者简介|"
+                      r"通信作者|通讯作者|引用格式|网络出版|录用日期|DOI|doi|关\s*键\s*[词字])")
+_KEYWORDS = re.compile(r"^[\[【]?\s*(关\s*键\s*[词字]|key\s*words|keywords|index\s+terms)\s*[\]】]?\s*[:：—–.\-]?\s*(?P<rest>.*)$",
+                       re.I)
+# A thesis cover is a form: "题　目 ……", "英文题目 ……", "姓　名 …… 学　号 ……", "院　系 ……"
+_COVER_FIELD = re.compile(r"^(?P<key>(中文)?题\s*目|论文题目|英文题目|姓\s*名|作\s*者|院\s*系|学\s*院|系\s*别|专\s*业)"
+                          r"\s*[:：]?\s*(?P<value>.+)$")
+_FIRST_HEADING = re.compile(r"^(1|I)\.?\s+(introduction|[A-Z][A-Za-z]+)|^introduction$|"
+                            r"^([01]\s*[.、]?|第\s*[1一]\s*章|一\s*、)?\s*(引\s*言|绪\s*论|前\s*言|简\s*介)\s*$", re.I)
 
 
 @dataclass(slots=True)
@@ -57,6 +69,30 @@ class FrontMatter:
     affiliations: list[str] = field(default_factory=list)
     abstract: str = ""
     body_start: int = 0  # index in the flat line list where the body (first heading) may start
+    language: str = "en"  # the paper's main language: "zh" (or "ja", "ko") for CJK papers
+    title_en: str = ""  # a CJK paper's printed English title and abstract, when it has them
+    abstract_en: str = ""
+    keywords: list[str] = field(default_factory=list)
+
+
+# Share of Han characters in the body text above which a paper is read as a CJK paper
+_CJK_PAPER_SHARE = 0.3
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HANGUL = re.compile(r"[\uac00-\ud7af]")
+
+
+def paper_language(doc: DocText) -> str:
+    """"zh", "ja" or "ko" when most of the first pages' body text is CJK, else "en"."""
+    sample = "".join(ln.text for page in doc.pages[:4] for ln in page if ln.kind == "body")[:20000]
+    letters = max(1, sum(ch.isalpha() for ch in sample))
+    hangul, kana = len(_HANGUL.findall(sample)), len(_KANA.findall(sample))
+    if cjk_share(sample) + (hangul + kana) / letters < _CJK_PAPER_SHARE:
+        return "en"
+    if kana > 0.05 * letters:
+        return "ja"
+    if hangul > 0.2 * letters:
+        return "ko"
+    return "zh"
 
 
 def _raised(line: Line) -> set[int]:
@@ -218,6 +254,12 @@ def extract_front_matter(doc: DocText, lines: list[Line], metadata_title: str = 
     fm = FrontMatter()
     if not doc.pages:
         return fm
+    fm.language = paper_language(doc)
+    if fm.language != "en":
+        _cjk_front_matter(doc, lines, fm)
+        if not fm.title and metadata_title and len(metadata_title.split()) >= 2:
+            fm.title = metadata_title.strip()
+        return fm
     first = [ln for ln in doc.pages[0] if ln.kind == "body"]
     height = doc.page_sizes[0][1]
     fm.title, title_top, title_bottom = _title(first, height, doc.body_size)
@@ -314,6 +356,17 @@ def _authors(region: list[Line]) -> tuple[list[str], list[str]]:
         if _SKIP_ROW.match(joined) or re.search(_MONTHS + r"\s+\d", joined, re.I):
             continue
         style = (round(row[0].size), row[0].bold)
+        if cjk_share(joined) >= _CJK_ROW:
+            cjk = _cjk_names(joined)
+            if cjk and (author_style is None or style == author_style):
+                author_style = style
+                authors.extend(cjk[0])
+                if not first_markers:
+                    first_markers = next((re.findall(r"\d+", m[0][1]) for _, m in texts if m), None) or cjk[1]
+                author_lines.extend(row)
+            elif authors or author_style is None:
+                other_rows.append(row)
+            continue
         pure = _pure_names(texts)
         if not pure and k < len(rows) and len(row) == len(rows[k]) == 1 and _wraps_into(row[0], rows[k][0]):
             # a list of names wrapped mid-name ("..., and Hans / Vogel"): read the two rows as one
@@ -349,6 +402,8 @@ def _wraps_into(line: Line, nxt: Line) -> bool:
 
 
 def _affiliations(rows: list[list[Line]], author_lines: list[Line], first_markers: list[str]) -> list[str]:
+    if any(cjk_share(ln.text) >= _CJK_ROW for row in rows for ln in row):
+        return _cjk_affiliations(rows, first_markers)
     entries: list[tuple[str | None, str]] = []
     for row in rows:
         for line in row:
@@ -411,3 +466,213 @@ def _dedupe(items) -> list[str]:
         if item and item not in out:
             out.append(item)
     return out
+
+
+# --------------------------------------------------------------------------- CJK papers
+
+_MARK_DIGITS = str.maketrans("¹²³⁴⁵⁶⁷⁸⁹⁰", "1234567890")
+# affiliation markers after a Chinese name: "1", "1,2", "1 ,2)", "¹²*"
+_CJK_MARKER = re.compile(rf"\d{{1,2}}(\s*[,，]\s*\d{{1,2}})*\s*[)）]?|[{re.escape(_MARKS)}]")
+_CJK_NAME = re.compile(r"[\u3400-\u9fff]{2,4}|[\u3400-\u9fff]{1,8}[·•・][\u3400-\u9fff]{1,8}")
+# words of an institution or a place, never of a Chinese name
+_NOT_CJK_NAME = re.compile(r"大学|学院|研究|实验室|公司|中心|学报|学校|医院|集团|科学|技术|工程|信息|国家|重点|"
+                           r"[省市区县]$|^(北京|上海|天津|重庆|中国|摘要|关键)")
+_CJK_ROW = 0.3  # share of Han characters that makes a row Chinese
+_LEADERS = re.compile(r"(\.\s*){5,}|…{3,}|(·\s*){5,}")  # a table of contents' entry, not the label itself
+
+
+def _cjk_names(text: str) -> tuple[list[str], list[str]] | None:
+    """The Chinese names of an author row ("张三¹，李四¹²*", "史　操1,2, 邹北骥1") and the first name's
+    affiliation markers; None when the row is not only names."""
+    text = _EMAIL.sub(" ", text.translate(_MARK_DIGITS))
+    if re.search(r"\d{3}|[（(《：:。]", text):
+        return None  # a postcode, a bracketed affiliation, a label or a sentence
+    first_markers: list[str] = []
+    head = re.match(r"\s*[\u3400-\u9fff](?:[\u3000 ]?[\u3400-\u9fff]){1,3}\s*(?P<marks>[\d,，\s*†‡)）]*)", text)
+    if head:
+        first_markers = re.findall(r"\d{1,2}", head.group("marks"))
+    pieces = [p for p in re.split(r"[,，、;；\s]+", _CJK_MARKER.sub(" ", text)) if p]
+    names: list[str] = []
+    k = 0
+    while k < len(pieces):
+        piece = pieces[k]
+        # a two-character name padded to three with an ideographic space: "史　操"
+        if len(piece) == 1 and k + 1 < len(pieces) and len(pieces[k + 1]) == 1:
+            piece = piece + pieces[k + 1]
+            k += 1
+        k += 1
+        if not _CJK_NAME.fullmatch(piece) or _NOT_CJK_NAME.search(piece):
+            return None
+        names.append(piece)
+    return (names, first_markers) if names else None
+
+
+def _cjk_affiliations(rows: list[list[Line]], first_markers: list[str]) -> list[str]:
+    """Affiliation lines: "（1. 某大学 计算机学院，北京 100084；2. ……）", "1) (中南大学……)", first author's first."""
+    chunks: list[str] = []
+    numbered = re.compile(r"^[(（]?\s*\d{1,2}\s*[.)）．、]")
+    for row in rows:
+        text = _EMAIL.sub("", " ".join(ln.text.strip() for ln in row)).strip()
+        if not text or cjk_share(text) < _CJK_ROW / 2 or _ZH_NOTE.match(text):
+            continue
+        if chunks and not numbered.match(text) and not re.search(r"[;；)）]\s*$", chunks[-1]):
+            chunks[-1] += text
+        else:
+            chunks.append(text)
+    entries: list[tuple[str | None, str]] = []
+    for chunk in chunks:
+        for part in re.split(r"[;；]", chunk):
+            part = part.strip(" ()（）,，\u3000")
+            m = re.match(r"^(\d{1,2})\s*[.)）．、]\s*[(（]?\s*(.*)$", part)
+            key, body = (m.group(1), m.group(2)) if m else (None, part)
+            body = re.sub(r"\s+", " ", body.strip(" ()（）,，;；\u3000"))
+            if body and cjk_share(body) >= _CJK_ROW / 2:
+                entries.append((key, body))
+    entries.sort(key=lambda kb: (kb[0] not in first_markers, first_markers.index(kb[0]) if kb[0] in first_markers
+                                 else int(kb[0] or 0)))
+    return _dedupe(body for _, body in entries)
+
+
+def _cover_fields(first: list[Line]) -> dict[str, str]:
+    """A thesis cover's form fields: title, title_en, author, department (spaces inside labels dropped)."""
+    out: dict[str, str] = {}
+    names = {"题目": "title", "中文题目": "title", "论文题目": "title", "英文题目": "title_en", "姓名": "author",
+             "作者": "author", "院系": "department", "学院": "department", "系别": "department"}
+    for line in first:
+        m = _COVER_FIELD.match(line.text.strip())
+        if not m:
+            continue
+        key = names.get(re.sub(r"\s+", "", m.group("key")))
+        value = re.split(r"\s{2,}|\u3000{2,}", m.group("value").strip())[0].strip()
+        if key and value and key not in out:
+            out[key] = value
+    return out if "title" in out else {}
+
+
+def _cjk_front_matter(doc: DocText, lines: list[Line], fm: FrontMatter) -> None:
+    """Front matter of a Chinese paper: the Chinese title and abstract are the main ones; a printed English
+    title and abstract go to title_en / abstract_en; the journal's notes (中图分类号, 收稿日期 ...) are skipped."""
+    first = [ln for ln in doc.pages[0] if ln.kind == "body"]
+    height = doc.page_sizes[0][1]
+    n_first = len(doc.pages[0])
+    cover = _cover_fields(first)
+    title_bottom = 0.0
+    if cover:
+        # a thesis: the cover is a form; the abstracts follow on later pages
+        fm.title, fm.title_en = cover["title"], cover.get("title_en", "")
+        fm.authors = [re.sub(r"\s+", "", cover["author"])] if cover.get("author") else []
+        school = next((re.sub(r"\s+", "", ln.text) for ln in first
+                       if re.fullmatch(r"[\u3400-\u9fff]{2,20}(大学|学院)", re.sub(r"\s+", "", ln.text))), "")
+        if cover.get("department"):
+            fm.affiliations = [f"{school} {cover['department']}".strip()]
+        pages = min(len(doc.pages), 8)
+    else:
+        chinese = [ln for ln in first if cjk_share(ln.text) >= _CJK_ROW and not _ZH_NOTE.match(ln.text.strip())]
+        fm.title, _, title_bottom = _title(chinese, height, doc.body_size)
+        if not fm.title:
+            fm.title, _, title_bottom = _title(first, height, doc.body_size)
+        pages = min(len(doc.pages), 2)
+    limit = sum(len(page) for page in doc.pages[:pages])
+    found = _find_label(lines, limit, _ABSTRACT_ZH)
+    abstract_y = None
+    zh_end = 0
+    if found is not None:
+        idx, rest = found
+        if lines[idx].page == 1:
+            abstract_y = lines[idx].y0
+        fm.abstract, zh_end = _abstract_from(lines, idx, rest, doc.body_size, doc.vocab)
+        fm.body_start = idx + 1
+    elif not cover:
+        fm.abstract, zh_end = _cjk_first_paragraph(lines, n_first, title_bottom, doc.body_size)
+        fm.body_start = zh_end
+    if not cover and title_bottom:
+        region = [ln for ln in first if ln.y0 >= title_bottom - 1 and (abstract_y is None or ln.y1 <= abstract_y + 1)
+                  and not _ZH_NOTE.match(ln.text.strip())]
+        if abstract_y is None:
+            region = _until_body(region, doc.body_size)
+        fm.authors, fm.affiliations = _authors(region)
+    fm.keywords = _keywords(lines, zh_end, limit)
+    _english_block(doc, lines, fm, zh_end)
+
+
+def _find_label(lines: list[Line], limit: int, label: re.Pattern) -> tuple[int, str] | None:
+    """Index of the first body line within lines[:limit] that starts with `label`, and the text after it."""
+    for i, line in enumerate(lines[:limit]):
+        if line.kind == "body" and (m := label.match(line.text.strip())) and not _LEADERS.search(line.text):
+            return i, m.group("rest")
+    return None
+
+
+def _keywords(lines: list[Line], start: int, limit: int) -> list[str]:
+    for line in lines[start:limit + 1]:
+        m = _KEYWORDS.match(line.text.strip())
+        if m and line.kind == "body" and cjk_share(m.group("rest")) > 0:
+            return [k.strip() for k in re.split(r"[;；,，]", m.group("rest")) if k.strip()]
+    return []
+
+
+def _cjk_first_paragraph(lines: list[Line], n_first: int, after_y: float, body_size: float) -> tuple[str, int]:
+    """No "摘要" label: the first run of Chinese prose below the title block, up to the keywords or a size change."""
+    start = next((j for j, ln in enumerate(lines[:n_first]) if ln.kind == "body" and ln.y0 >= after_y
+                  and ln.words >= 10 and cjk_share(ln.text) >= _CJK_ROW and abs(ln.size - body_size) <= 1.5
+                  and not _ZH_NOTE.match(ln.text.strip())), None)
+    if start is None:
+        return "", 0
+    taken, j = [], start
+    while j < n_first:
+        line = lines[j]
+        text = line.text.strip()
+        if line.kind == "body":
+            if (_ABSTRACT_END.match(text) or _ZH_NOTE.match(text) or abs(line.size - lines[start].size) > 0.3
+                    or _FIRST_HEADING.match(text)):
+                break
+            taken.append(text)
+        j += 1
+    return join_lines(taken), j
+
+
+def _english_block(doc: DocText, lines: list[Line], fm: FrontMatter, after: int) -> None:
+    """The printed English title and abstract of a Chinese paper: after the Chinese abstract, or at the
+    paper's end (some journals print them after the references)."""
+    n = len(doc.pages)
+    front_limit = sum(len(page) for page in doc.pages[:min(n, 8)])
+    tail_start = sum(len(page) for page in doc.pages[:max(0, n - 2)])
+    found = None
+    for lo, hi in ((after, front_limit), (max(tail_start, front_limit), len(lines))):
+        for i in range(lo, hi):
+            line = lines[i]
+            m = _ABSTRACT.match(line.text.strip()) if line.kind == "body" else None
+            if m and cjk_share(line.text) < _CJK_ROW and (m.group("sep") or not m.group("rest") or line.bold):
+                found = (i, m.group("rest"))
+                break
+        if found:
+            break
+    if found is None:
+        return
+    idx, rest = found
+    fm.abstract_en, end = _abstract_from(lines, idx, rest, doc.body_size, doc.vocab)
+    if lines[idx].page <= 2 or idx < front_limit and lines[idx].page <= 8:
+        fm.body_start = max(fm.body_start, end if lines[idx].page <= 2 else fm.body_start)
+    if not fm.title_en:
+        fm.title_en = _english_title(lines, idx, doc.body_size)
+
+
+def _english_title(lines: list[Line], label: int, body_size: float) -> str:
+    """The largest Latin text in the lines before the English abstract label, on its page."""
+    page = lines[label].page
+    above = [ln for ln in lines[max(0, label - 40):label] if ln.kind == "body" and ln.page == page
+             and cjk_share(ln.text) == 0 and sum(ch.isalpha() for ch in ln.text) >= 8 and not _SKIP_ROW.match(ln.text)]
+    if not above:
+        return ""
+    biggest = max(ln.size for ln in above)
+    if biggest < body_size + 0.9:
+        return ""
+    rows = [ln for ln in sorted(above, key=lambda ln: ln.y0) if abs(ln.size - biggest) <= 0.3]
+    picked = [rows[0]]
+    for ln in rows[1:]:
+        if ln.y0 - picked[-1].y1 < 1.2 * biggest:
+            picked.append(ln)
+        else:
+            break
+    title = _join_title([ln.text for ln in picked])
+    return _strip_marks(re.sub(r"\s+([:,])", r"\1", title))

@@ -30,6 +30,8 @@ _ZH_CONCLUSION = r"结论|结语|结束语|总结|小结|结论与展望|总结�
 REFERENCES = re.compile(r"references|bibliography|literature\s+cited|works\s+cited|reference\s+list|参考文献|参考资料",
                         re.I)
 _APPENDIX_PREFIX = re.compile(r"^appendix\s+(?P<num>[A-H])\b[.:]?\s*(?P<title>.*)$", re.I)
+# "附录A1: 名词表", "附录 B 证明": a Chinese appendix, numbered or lettered
+_APPENDIX_ZH = re.compile(r"^附\s*录\s*(?P<num>[A-Z]?\d{0,2})\s*[:：.、]?\s*(?P<title>\S.*)$")
 # Captions, theorem-like labels and algorithm lines: numbered and bold, but not headings
 _NOT_TITLE = re.compile(
     r"^((fig\.?|figure|table|tab\.|algorithm|alg\.)\s*[\dA-Z]|(lemma|theorem|proof|definition|corollary|"
@@ -213,7 +215,11 @@ def _scan(doc: DocText, lines: list[Line], start: int, toc_pages: set[int], seq:
         level = 1
         cjk = _cjk_number(text, seq)
         m = None if cjk else _APPENDIX_PREFIX.match(text)
-        if cjk:
+        zh_appendix = _APPENDIX_ZH.match(text) if not cjk and not m else None
+        if zh_appendix and _plausible_title(zh_appendix.group("title")) and headings:
+            number, title, level = zh_appendix.group("num") or None, zh_appendix.group("title"), 1
+            appendix_zone = True
+        elif cjk:
             if not _plausible_title(cjk[1]):
                 continue
             if headings and cjk[0] == "1" and re.match(_ZH_INTRO, cjk[1]):
@@ -247,8 +253,10 @@ def _scan(doc: DocText, lines: list[Line], start: int, toc_pages: set[int], seq:
                     continue
                 number, title = m.group("num"), m.group("title")
             else:
-                if not _KNOWN.match(text.rstrip(".:")) or not _starts_block(lines, i - 1):
+                if not _KNOWN.match(text.rstrip(".:：")) or not _starts_block(lines, i - 1):
                     continue
+                if any(h.number for h in headings) and re.fullmatch(r"abstract|摘要", text.rstrip(".:："), re.I):
+                    continue  # an English abstract printed after the body (Chinese journals) is no section
                 if top_sizes and line.size < min(top_sizes) - 0.6:
                     continue
                 title = text.rstrip(".:")

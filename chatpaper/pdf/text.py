@@ -88,9 +88,9 @@ def is_cjk(ch: str) -> bool:
 
 
 def cjk_share(text: str) -> float:
-    """Share of the visible characters that are Han, kana or hangul."""
-    visible = len(text) - sum(ch.isspace() for ch in text)
-    return len(_CJK_IDEOGRAPH.findall(text)) / visible if visible else 0.0
+    """Share of the letters (digits, punctuation and dot leaders not counted) that are Han characters."""
+    letters = sum(ch.isalpha() for ch in text)
+    return len(_CJK_IDEOGRAPH.findall(text)) / letters if letters else 0.0
 
 
 def word_count(text: str) -> int:
@@ -314,7 +314,9 @@ def shifted_latin(text: str, font: str) -> str | None:
         code = ord(ch)
         if ch == " ":
             continue
-        if code < 0x3400 or not 0x20 < (code & 0xFF) < 0x7F or (block is not None and code >> 8 != block):
+        # Han and hangul blocks only: the private-use area is the Symbol font's own (U+F073 is σ)
+        if (not (0x3400 <= code < 0xA000 or 0xAC00 <= code < 0xD800) or not 0x20 < (code & 0xFF) < 0x7F
+                or (block is not None and code >> 8 != block)):
             return None
         block = code >> 8
     if block is None:
