@@ -67,8 +67,11 @@ class ProviderError(ChatPaperError):
     """The LLM provider failed: missing key, auth, rate limit, timeout, bad reply."""
 
 
-
 class StorageError(ChatPaperError):
     """A folder we must write (the cache, an --out folder) is not writable, not a folder, or on a full disk."""
 
     retryable = True
+
+
+class FieldError(ChatPaperError):
+    """A field typed in the app (or given on the command line) is too long or holds characters it cannot."""

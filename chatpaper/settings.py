@@ -59,6 +59,23 @@ class Settings(BaseSettings):
     max_concurrency: int = 4
     max_queue: int = 32
 
+    # Endpoints a visitor types into the app (the Advanced "base URL" box). By default only public
+    # https hosts, checked on the resolved address at connect time; a self-hosted Space that talks
+    # to its own vLLM on a private network sets this to true.
+    allow_private_endpoints: bool = False
+    # A server that accepts the connection and never answers must not hold a worker for minutes.
+    visitor_connect_timeout_seconds: float = Field(5.0, gt=0)
+    visitor_read_timeout_seconds: float = Field(60.0, gt=0)
+    # Requests to visitors' endpoints run beside max_concurrency, never in its place: hanging
+    # endpoints can hold at most this many workers; more are refused at once with a sentence.
+    max_visitor_endpoints: int = Field(2, ge=0)
+
+    # Disk: the cache (parsed papers, figures, digests, posts) is pruned oldest first beyond these.
+    cache_max_bytes: int = Field(2 * 1024**3, gt=0, description="Total size of the cache folder")
+    cache_max_age_days: float = Field(30.0, gt=0, description="Older cached papers and posts are deleted")
+    # Copies handed to one visitor's session (figures, downloads, posts) are deleted after this.
+    served_max_age_hours: float = Field(6.0, gt=0)
+
 
 def load_settings(overrides: dict) -> Settings:
     """Settings from CHATPAPER_* and `overrides`; a variable they refuse is one ChatPaperError sentence."""

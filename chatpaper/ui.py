@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from chatpaper import fields
 from chatpaper.chain.distinct import is_mark, not_distinct_notice
 from chatpaper.errors import ChatPaperError, InvalidSourceError, PdfError, ProviderError, StorageError
 from chatpaper.models import (
@@ -281,6 +282,11 @@ def gallery_items(digest: Digest | list[DigestFigure], run_dir: Path) -> list[tu
     return items
 
 
+def toast_text(message: str) -> str:
+    """A message for gr.Warning, which renders HTML: every character shows as itself."""
+    return html.escape(message, quote=True)
+
+
 def redact(text: str, secret: str | None) -> str:
     """Belt and braces: a key never reaches the page, even if a library echoes it in a message."""
     if secret and len(secret) >= 6:
@@ -288,13 +294,32 @@ def redact(text: str, secret: str | None) -> str:
     return text
 
 
-def model_name(text: str | None) -> str | None:
-    """The Model box as a model name: a .gguf path there would load any model file on the server."""
-    name = (text or "").strip() or None
-    if name and name.lower().endswith(".gguf"):
-        raise ProviderError("The Model box takes a model name, not a .gguf file; the local model is the one "
-                            "the operator sets with CHATPAPER_LOCAL_MODEL_PATH.")
-    return name
+class VisitorSlots:
+    """A few slots for requests to endpoints visitors typed, taken without waiting.
+
+    A hanging endpoint holds its request's worker until the read timeout; the app runs
+    `max_visitor_endpoints` such requests beside its `max_concurrency` others (see create_app), so
+    requests that need no model, or the operator's model, never queue behind them.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.in_use = 0
+
+    def take(self, settings: Settings) -> VisitorSlots:
+        with self._lock:
+            if self.in_use >= settings.max_visitor_endpoints:
+                raise ProviderError("The app is already waiting on as many visitors' own endpoints as it allows; "
+                                    "try again in a minute or use the default provider.", retryable=True)
+            self.in_use += 1
+        return self
+
+    def release(self) -> None:
+        with self._lock:
+            self.in_use = max(0, self.in_use - 1)
+
+
+VISITOR_SLOTS = VisitorSlots()
 
 
 def environment_has_key() -> bool:
@@ -536,10 +561,15 @@ def run_summary(
 ) -> Iterator[View]:
     """Source -> Paper -> streamed Digest, as a series of Views. Errors become a status sentence."""
     progress = progress or (lambda fraction, desc: None)
-    api_key = (api_key or "").strip() or None
+    api_key = api_key.strip() or None if isinstance(api_key, str) else None
     view = View(status="⏳ Reading the paper…")
     started = time.perf_counter()
+    slot: VisitorSlots | None = None
     try:
+        # Every typed field is checked before it is used (one sentence each, never the value back).
+        api_key = fields.api_key(api_key)
+        arxiv_text, lang, model = fields.arxiv_text(arxiv_text), fields.language(lang), fields.model(model)
+        base_url, provider_name = fields.base_url(base_url), fields.provider(provider_name)
         source, folder, filename = resolve_source(arxiv_text, upload, settings)
         first = "Looking up arXiv" if isinstance(source, str) else "Reading the paper"
         note = source_note(arxiv_text, upload)  # shown first and again with the result
@@ -579,8 +609,10 @@ def run_summary(
                        status="⏳ Starting the model…")
         yield view
         # After the paper: building a provider may load a local model, and the header should not wait.
-        provider = get_provider(provider_name or settings.provider, model=model_name(model),
-                                settings=settings, api_key=api_key, base_url=(base_url or "").strip() or None)
+        if base_url and base_url.rstrip("/") != (settings.openai_base_url or "").rstrip("/"):
+            slot = VISITOR_SLOTS.take(settings)  # a visitor's own endpoint: one of a few slots, or a sentence now
+        provider = get_provider(provider_name or settings.provider, model=model, settings=settings,
+                                api_key=api_key, base_url=base_url, visitor=True)
         notice = offline_notice(ran=True) if getattr(provider, "extractive", False) else ""
         lang = lang or settings.lang
         done = 0
@@ -617,6 +649,9 @@ def run_summary(
         log.exception("unexpected error in the summarize handler")  # the traceback goes to the log only
         message = "Something unexpected went wrong; please try again, or pick another provider."
         yield replace(view, status=f"⚠️ {message}", error=message, final=True)
+    finally:
+        if slot is not None:
+            slot.release()
 
 
 # --------------------------------------------------------------------------- the app
@@ -665,7 +700,7 @@ def create_app(settings: Settings | None = None) -> gr.Blocks:
         for view in run_summary(arxiv_text, upload, lang, provider_name, model, base_url, api_key,
                                 settings=settings, progress=lambda f, d: progress(f, desc=d)):
             if view.error:
-                gr.Warning(view.error)
+                gr.Warning(toast_text(view.error))
             outputs = view.as_outputs()
             # Unchanged outputs are skipped mid-stream: Gradio would re-copy every figure on each update.
             yield outputs if view.final or sent is None else tuple(
@@ -694,8 +729,10 @@ def create_app(settings: Settings | None = None) -> gr.Blocks:
                     api_key = gr.Textbox(label="API key (used for this request only, never stored)",
                                          type="password", elem_id="cp-key")
                     with gr.Accordion("Advanced", open=False):
-                        base_url = gr.Textbox(label="OpenAI-compatible base URL", value=settings.openai_base_url or "",
-                                              placeholder="https://api.openai.com/v1", elem_id="cp-base-url")
+                        # Empty by default: the operator's own endpoint (if any) is used but never shown.
+                        base_url = gr.Textbox(label="Your OpenAI-compatible endpoint (public https only)",
+                                              placeholder="https://api.openai.com/v1", elem_id="cp-base-url",
+                                              max_length=fields.BASE_URL_MAX)
             button = gr.Button("Summarize", variant="primary", elem_id="cp-go")
             status = gr.Markdown("\n\n".join(filter(None, [cache_note, startup_notice(settings)])),
                                  elem_id="cp-status", **markdown)
@@ -719,8 +756,12 @@ def create_app(settings: Settings | None = None) -> gr.Blocks:
                         label="Examples (the arXiv ones need network; the PDF works offline)")
             inputs = [arxiv_box, upload, lang, provider, model, base_url, api_key]
             outputs = [status, header, *sections, gallery, downloads]
-            button.click(summarize, inputs, outputs, api_name="summarize")
-            arxiv_box.submit(summarize, inputs, outputs, api_visibility="private")
+            # One concurrency group for both triggers, wide enough that the few requests waiting on
+            # visitors' endpoints (VisitorSlots) never take the places of the others.
+            lanes = dict(concurrency_id="summarize",
+                         concurrency_limit=settings.max_concurrency + settings.max_visitor_endpoints)
+            button.click(summarize, inputs, outputs, api_name="summarize", **lanes)
+            arxiv_box.submit(summarize, inputs, outputs, api_visibility="private", **lanes)
         _daily_digest_tab(gr, settings)
     app.queue(default_concurrency_limit=settings.max_concurrency, max_size=settings.max_queue)
     app.chatpaper_settings = settings  # launch() reads the limits the app was built with
@@ -807,20 +848,23 @@ def run_daily(
     (status, post for display, post markdown, zip)."""
     from chatpaper.batch import DigestRequest, iter_run, zip_post  # noqa: PLC0415
 
-    api_key = (api_key or "").strip() or None
+    api_key = api_key.strip() or None if isinstance(api_key, str) else None
     uploads = [u for u in uploads or [] if u]
-    topic = (topic or "").strip()
     markdown, post_dir, staged = "", None, None
 
     def update(status: str, zipped: str | None = None) -> tuple[str, str, str, str | None]:
         return status, post_for_display(markdown, post_dir), markdown, zipped
 
     try:
+        api_key = fields.api_key(api_key)
+        topic, lang, provider_name = fields.topic(topic) or "", fields.language(lang), fields.provider(provider_name)
         if not topic and not uploads:
             raise InvalidSourceError('Type a topic to search arXiv for, e.g. "Diffusion Models", or upload PDFs.')
+        days, max_papers = fields.whole_number(days, "number of days", 1, 14), \
+            fields.whole_number(max_papers, "number of papers", 1, 20)
         from chatpaper.llm.registry import get_provider  # noqa: PLC0415
 
-        provider = get_provider(provider_name or settings.provider, settings=settings, api_key=api_key)
+        provider = get_provider(provider_name or settings.provider, settings=settings, api_key=api_key, visitor=True)
         notice = offline_notice(ran=True, result="post") if getattr(provider, "extractive", False) else ""
         common = dict(lang=lang or settings.lang, workers=max(1, settings.max_concurrency),
                       out=runs_dir(settings) / "posts" / uuid.uuid4().hex)
@@ -829,7 +873,7 @@ def run_daily(
             request = DigestRequest(pdf_dir=staged, topic=topic or None, **common)
             yield update(f"⏳ Reading {len(uploads)} uploaded PDF(s)…")
         else:
-            request = DigestRequest(query=topic, days=int(days or 1), max_results=int(max_papers or 5), **common)
+            request = DigestRequest(query=topic, days=days or 1, max_results=max_papers or 5, **common)
             yield update("⏳ Searching arXiv…")
         run = None
         from chatpaper.pdf.pool import shared_pool  # noqa: PLC0415

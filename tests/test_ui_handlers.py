@@ -270,7 +270,8 @@ def test_a_model_file_path_typed_in_the_app_is_refused_not_loaded(tmp_path):
                                 settings=Settings(cache_dir=tmp_path / "cache")))
     last = views[-1]
     assert last.final and last.error.startswith("The Model box takes a model name, not a .gguf file")
-    assert "ChatPaper: Faithful Structured Digests" in last.header  # the parsed paper's header stays
+    # Fields are checked before any work: the refusal comes before the PDF is parsed.
+    assert last.header == "" and not (tmp_path / "cache" / "runs").exists()
 
 
 # --------------------------------------------------------------------------- the app object

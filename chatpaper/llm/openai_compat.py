@@ -25,6 +25,8 @@ DEFAULT_OPENAI_MODEL = "gpt-4.1-mini"
 OPENAI_CONTEXT_WINDOW = 128_000  # conservative for OpenAI's current models
 SERVER_CONTEXT_WINDOW = 32_000  # self-hosted servers vary; set the `context_window` option to match yours
 LOCAL_SERVER_KEY = "not-needed"  # Ollama, vLLM and llama.cpp server accept any key
+VISITOR_ENDPOINT_FAILED = ("Your endpoint did not answer the chat request in time or not as an OpenAI-compatible "
+                           "API would; check the base URL and model name, or use the default provider.")
 SCHEMA_IN_PROMPT = "\n\nReply with one JSON object only, no prose and no code fence, valid against this JSON schema:\n"
 
 _FENCE = re.compile(r"^\s*```(?:json)?\s*\n(.*?)\n?```\s*$", re.DOTALL)
@@ -67,6 +69,7 @@ class OpenAICompatProvider(Provider):
         max_retries: int = Field(3, ge=0, description="SDK retries on 429, 5xx, timeouts and lost connections")
         context_window: int | None = Field(None, gt=0, description="Tokens; defaults by endpoint")
         schema_mode: bool = Field(True, description="Ask for strict json_schema output (falls back automatically)")
+        connect_timeout_seconds: float | None = Field(None, gt=0, description="Connecting only; default the same")
 
     def __init__(
         self,
@@ -76,10 +79,19 @@ class OpenAICompatProvider(Provider):
         base_url: str | None = None,
         options: dict[str, Any] | None = None,
         http_client: Any | None = None,
+        host_label: str | None = None,
+        visitor: bool = False,
     ):
-        """`http_client` is an `httpx2.Client` handed to the SDK (tests give it a mock transport)."""
+        """`http_client` is an `httpx2.Client` handed to the SDK (tests give it a mock transport).
+
+        `host_label` replaces the host in messages (the app does not show visitors the operator's
+        server); `visitor` marks an endpoint a visitor typed: its failures all read the same
+        sentence, so the messages cannot map what is listening where.
+        """
         super().__init__(model=model, options=options)
         self.base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
+        self.host_label = host_label
+        self.visitor = visitor
         self._api_key = SecretStr(resolve_openai_key(api_key, self.base_url))
         self.context_window = self.options.context_window or (
             SERVER_CONTEXT_WINDOW if self.base_url else OPENAI_CONTEXT_WINDOW
@@ -97,13 +109,22 @@ class OpenAICompatProvider(Provider):
         return openai.OpenAI(
             api_key=self._api_key.get_secret_value(),
             base_url=self.base_url,
-            timeout=self.options.timeout_seconds,
+            timeout=self._timeout(self.options.timeout_seconds),
             max_retries=self.options.max_retries,
             http_client=http_client,
         )
 
+    def _timeout(self, seconds: float) -> Any:
+        if self.options.connect_timeout_seconds is None:
+            return seconds
+        import httpx2
+
+        return httpx2.Timeout(seconds, connect=self.options.connect_timeout_seconds)
+
     @property
     def _host(self) -> str:
+        if self.host_label:
+            return self.host_label
         return (urlparse(self.base_url).netloc or self.base_url) if self.base_url else "OpenAI"
 
     def _messages(self, request: LLMRequest, *, schema_in_prompt: bool) -> list[dict[str, str]]:
@@ -133,7 +154,9 @@ class OpenAICompatProvider(Provider):
                 },
             }
         if request.timeout_seconds:
-            params["timeout"] = request.timeout_seconds
+            # A visitor's endpoint keeps its own, tighter limit even when the chain allows more.
+            seconds = min(request.timeout_seconds, self.options.timeout_seconds) if self.visitor else request.timeout_seconds
+            params["timeout"] = self._timeout(seconds)
         for name in self._dropped_params:
             params.pop(name, None)
         return params
@@ -206,6 +229,8 @@ class OpenAICompatProvider(Provider):
         host = self._host
         # Some servers echo the key they were sent in the error body: it stays out of the log.
         logger.warning("%s error: %s", host, str(exc).replace(self._api_key.get_secret_value(), "••••")[:300])
+        if self.visitor:
+            return self._visitor_error(exc)
         if isinstance(exc, openai.APITimeoutError):
             seconds = request.timeout_seconds or self.options.timeout_seconds
             return ProviderError(
@@ -238,3 +263,22 @@ class OpenAICompatProvider(Provider):
                 )
             return ProviderError(f"{host} refused the request (HTTP {exc.status_code}); check the model name and options.")
         return ProviderError(f"{host} failed unexpectedly ({type(exc).__name__}); try again or use another provider.")
+
+    def _visitor_error(self, exc: Exception) -> ProviderError:
+        """A visitor's endpoint: key, quota and context problems are the visitor's to fix; the rest is one
+        sentence (refused, closed, silent, not an API, redirected) that says nothing about what listens."""
+        import openai
+
+        from chatpaper.llm.endpoints import RESOLVES_PRIVATE, refused_as_private  # noqa: PLC0415
+
+        if refused_as_private(exc):
+            return ProviderError(RESOLVES_PRIVATE)
+        if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
+            return ProviderError("Your endpoint rejected the API key; paste a valid key for it.")
+        if isinstance(exc, openai.RateLimitError):
+            return ProviderError("Your endpoint's rate limit or quota was reached; wait a minute or use another "
+                                 "provider.", retryable=True)
+        if isinstance(exc, openai.BadRequestError) and _CONTEXT_OVERFLOW.search(str(exc)):
+            return ProviderError("The text is longer than the context window of your endpoint's model; use a "
+                                 "model with a larger window.")
+        return ProviderError(VISITOR_ENDPOINT_FAILED, retryable=True)

@@ -44,21 +44,35 @@ def _gemini(*, model: str | None, settings: Settings, api_key: str | None, optio
 
 
 def _openai(
-    *, model: str | None, settings: Settings, api_key: str | None, base_url: str | None, options: dict[str, Any], **_: Any
+    *, model: str | None, settings: Settings, api_key: str | None, base_url: str | None, options: dict[str, Any],
+    visitor: bool = False, **_: Any
 ) -> Provider:
     from chatpaper.llm.openai_compat import LOCAL_SERVER_KEY, OpenAICompatProvider
 
     configured = settings.openai_base_url or os.environ.get("OPENAI_BASE_URL") or None
-    if base_url and base_url.rstrip("/") != (configured or "").rstrip("/") and not api_key:
+    foreign = bool(base_url) and base_url.rstrip("/") != (configured or "").rstrip("/")
+    if foreign and not api_key:
         # An endpoint chosen by the request (the app's "base URL" box) never receives the
         # operator's OPENAI_API_KEY: only a key sent with that same request, or none.
         api_key = LOCAL_SERVER_KEY
-    defaults = {"timeout_seconds": settings.llm_timeout_seconds, "max_retries": settings.llm_retries}
+    defaults: dict[str, Any] = {"timeout_seconds": settings.llm_timeout_seconds, "max_retries": settings.llm_retries}
     if settings.context_window:
         defaults["context_window"] = settings.context_window
-    return OpenAICompatProvider(
-        model=model, api_key=api_key, base_url=_openai_base_url(base_url, settings), options={**defaults, **options}
-    )
+    extra: dict[str, Any] = {}
+    if visitor and foreign:
+        # A visitor's own endpoint: public https only (checked at connect time), no redirects, tight timeouts.
+        from chatpaper.llm.endpoints import check_visitor_base_url, visitor_http_client
+
+        base_url = check_visitor_base_url(base_url, allow_private=settings.allow_private_endpoints)
+        defaults = {**defaults, "timeout_seconds": settings.visitor_read_timeout_seconds, "max_retries": 1,
+                    "connect_timeout_seconds": settings.visitor_connect_timeout_seconds}
+        extra = {"visitor": True, "host_label": "Your endpoint", "http_client": visitor_http_client(
+            allow_private=settings.allow_private_endpoints, connect_seconds=settings.visitor_connect_timeout_seconds,
+            read_seconds=settings.visitor_read_timeout_seconds)}
+    elif visitor and configured:
+        extra = {"host_label": "The configured model server"}  # the operator's endpoint is not shown to visitors
+    return OpenAICompatProvider(model=model, api_key=api_key, base_url=_openai_base_url(base_url, settings),
+                                options={**defaults, **options}, **extra)
 
 
 def _local(*, model: str | None, settings: Settings, options: dict[str, Any], **_: Any) -> Provider:
@@ -114,8 +128,12 @@ def get_provider(
     api_key: str | None = None,
     base_url: str | None = None,
     options: dict[str, Any] | None = None,
+    visitor: bool = False,
 ) -> Provider:
-    """Build the named provider, or with `auto` (or None) the first one that is configured."""
+    """Build the named provider, or with `auto` (or None) the first one that is configured.
+
+    `visitor=True` (the app) treats `base_url` as typed by a stranger: see `chatpaper.llm.endpoints`.
+    """
     settings = settings or Settings()
     chosen = _choose(name, settings=settings, api_key=api_key, base_url=base_url)
     factory = _FACTORIES[chosen]
@@ -125,6 +143,7 @@ def get_provider(
         "api_key": api_key or None,
         "base_url": base_url or None,
         "options": dict(options or {}),
+        "visitor": visitor,
     }
     return factory(**_accepted(factory, kwargs))
 
