@@ -282,9 +282,14 @@ def gallery_items(digest: Digest | list[DigestFigure], run_dir: Path) -> list[tu
     return items
 
 
-def toast_text(message: str) -> str:
+def escape_toast(message: str) -> str:
     """A message for gr.Warning, which renders HTML: every character shows as itself."""
     return html.escape(message, quote=True)
+
+
+def served_gallery(digest: Digest | list[DigestFigure], run_dir: Path) -> list[tuple[str, str]]:
+    """gallery_items with each PNG replaced by its served copy (see serve_copy)."""
+    return [(serve_copy(path), caption) for path, caption in gallery_items(digest, run_dir)]
 
 
 def redact(text: str, secret: str | None) -> str:
@@ -337,8 +342,28 @@ def startup_notice(settings: Settings) -> str:
 
 
 def runs_dir(settings: Settings) -> Path:
-    """Per-paper output folders (figures, downloads): the only part of the cache the app serves."""
+    """Per-paper folders (parsed paper, figures) and per-request outputs: never served as they are.
+
+    What a visitor sees are copies in Gradio's own file cache (`serve_copy`), made for that request.
+    """
     return settings.cache_dir / "runs"
+
+
+def request_dir(settings: Settings) -> Path:
+    """A folder of one request's own outputs (runs/requests/<uuid>): two requests never share a path."""
+    return ensure_dir(runs_dir(settings) / "requests" / uuid.uuid4().hex)
+
+
+def serve_copy(path: str | Path) -> str:
+    """A copy of PATH in Gradio's file cache, the only folder the app serves from (uploads live there too).
+
+    The copy's folder is a hash of its bytes keyed with the server's secret seed: a visitor can fetch
+    only what a response handed them, never guess another's; Gradio deletes the copies after
+    `served_max_age_hours` (delete_cache in create_app).
+    """
+    from gradio import processing_utils, utils  # noqa: PLC0415
+
+    return processing_utils.save_file_to_cache(path, cache_dir=utils.get_upload_folder())
 
 
 def folder_name(text: str) -> str:
@@ -401,12 +426,14 @@ def zip_figures(run_dir: Path) -> Path | None:
     return target
 
 
-def write_downloads(digest: Digest, paper: Paper, run_dir: Path) -> list[Path]:
-    """digest-<lang>-<provider>.md/.json and figures.zip; per-variant names keep concurrent requests apart."""
+def write_downloads(digest: Digest, paper: Paper, run_dir: Path, out_dir: Path | None = None) -> list[Path]:
+    """digest-<lang>-<provider>.md/.json in OUT_DIR (the request's own folder; default RUN_DIR), and
+    the paper's figures.zip."""
     from chatpaper.render import write_digest  # noqa: PLC0415
 
+    out_dir = out_dir or run_dir
     variant = folder_name(f"{digest.lang}-{digest.provenance.provider}-{digest.provenance.model or 'default'}")
-    scratch = ensure_dir(run_dir / f".write-{uuid.uuid4().hex}")
+    scratch = ensure_dir(out_dir / f".write-{uuid.uuid4().hex}")
     try:
         if (run_dir / "figures").is_dir():
             try:  # the renderer links only figures it can see; the links stay valid after the move below
@@ -417,11 +444,11 @@ def write_downloads(digest: Digest, paper: Paper, run_dir: Path) -> list[Path]:
         out = []
         for path in write_digest(digest, scratch):
             if path.is_file():
-                target = run_dir / f"{path.stem}-{variant}{path.suffix}"
+                target = out_dir / f"{path.stem}-{variant}{path.suffix}"
                 try:
                     os.replace(path, target)
                 except OSError as exc:
-                    raise storage_error(exc, run_dir) from exc
+                    raise storage_error(exc, out_dir) from exc
                 out.append(target)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -605,7 +632,7 @@ def run_summary(
             store_paper(paper, run_dir)
         # The digest shows the same figures (choose_figures); they go out now, before a provider is built.
         view = replace(view, header=format_header(build_header(paper)),
-                       gallery=gallery_items(all_figures(choose_figures(paper), paper), run_dir),
+                       gallery=served_gallery(all_figures(choose_figures(paper), paper), run_dir),
                        status="⏳ Starting the model…")
         yield view
         # After the paper: building a provider may load a local model, and the header should not wait.
@@ -620,12 +647,16 @@ def run_summary(
         for event, digest in iter_digest(paper, provider=provider, lang=lang, settings=settings, cache=None):
             if event == "header":
                 view = replace(view, header=format_header(digest.header),
-                               gallery=gallery_items(all_figures(digest.figures, paper), run_dir),
+                               gallery=served_gallery(all_figures(digest.figures, paper), run_dir),
                                sections={s: format_stage(digest, s) for s in STAGES})
             else:
                 view = replace(view, sections={s: format_stage(digest, s) for s in STAGES})
             if event == "done":
-                view.downloads = [str(p) for p in write_downloads(digest, paper, run_dir)]
+                out_dir = request_dir(settings)
+                try:  # the request's files are copied into Gradio's cache; the originals go at once
+                    view.downloads = [serve_copy(p) for p in write_downloads(digest, paper, run_dir, out_dir)]
+                finally:
+                    shutil.rmtree(out_dir, ignore_errors=True)
                 failures = failed_stages(digest)
                 seconds = time.perf_counter() - started
                 if failures:
@@ -700,7 +731,7 @@ def create_app(settings: Settings | None = None) -> gr.Blocks:
         for view in run_summary(arxiv_text, upload, lang, provider_name, model, base_url, api_key,
                                 settings=settings, progress=lambda f, d: progress(f, desc=d)):
             if view.error:
-                gr.Warning(toast_text(view.error))
+                gr.Warning(escape_toast(view.error))
             outputs = view.as_outputs()
             # Unchanged outputs are skipped mid-stream: Gradio would re-copy every figure on each update.
             yield outputs if view.final or sent is None else tuple(
@@ -708,8 +739,11 @@ def create_app(settings: Settings | None = None) -> gr.Blocks:
             sent = outputs
 
     markdown = dict(sanitize_html=True, latex_delimiters=[])
-    # delete_cache: Gradio's copies of figures and downloads older than a day are removed daily.
-    with gr.Blocks(title="ChatPaper", analytics_enabled=False, delete_cache=(86400, 86400)) as app:
+    # delete_cache: Gradio's copies of figures, downloads and posts handed to visitors (serve_copy)
+    # are deleted once older than served_max_age_hours; at most an hour late.
+    served_age = int(settings.served_max_age_hours * 3600)
+    with gr.Blocks(title="ChatPaper", analytics_enabled=False,
+                   delete_cache=(min(3600, served_age), served_age)) as app:
         gr.Markdown("# ChatPaper\nA faithful, structured digest of a research paper, beside its own figures.")
         with gr.Tab("Paper"):
             with gr.Row():
@@ -783,12 +817,14 @@ def file_url(path: Path) -> str:
 
 
 def post_for_display(markdown: str, post_dir: Path | None) -> str:
-    """The post as the app renders it: images point at URLs Gradio serves, and nothing else is HTML.
+    """The post as the app renders it: only our own figures are images, and nothing else is HTML.
 
     The post on disk and in the zip keeps its relative image paths; only this view changes. The front
     matter is shown as a code block (a Markdown renderer would make headings of it), and every line
-    other than the figure blocks the post writer emits has its `<` and `&` escaped (and links other
-    than http(s) and mailto broken), so HTML in a paper or a model's reply shows as text.
+    other than the figure blocks the post writer emits has its `<` and `&` escaped, Markdown images
+    broken (a viewer's browser would fetch them from a host the paper chose) and links other than
+    http(s) and mailto broken, so HTML in a paper or a model's reply shows as text. A figure line
+    whose file is not one we extracted into POST_DIR is left out; the rest point at served copies.
     """
     lines = markdown.splitlines()
     out: list[str] = []
@@ -799,13 +835,15 @@ def post_for_display(markdown: str, post_dir: Path | None) -> str:
     root = post_dir.resolve() if post_dir else None
     for line in lines:
         if not _POST_FIGURE_HTML.match(line):
-            out.append(_UNSAFE_LINK.sub(r"]\\(\1", line.replace("&", "&amp;").replace("<", "&lt;")))
+            text = line.replace("&", "&amp;").replace("<", "&lt;").replace("![", "!\\[")
+            out.append(_UNSAFE_LINK.sub(r"]\\(\1", text))
             continue
         src = _POST_IMG_SRC.match(line)
-        if src and root is not None:
-            target = (root / html.unescape(src.group(1))).resolve()
-            if target.is_file() and target.is_relative_to(root):
-                line = line.replace(src.group(1), html.escape(file_url(target)), 1)
+        if src:
+            target = (root / html.unescape(src.group(1))).resolve() if root is not None else None
+            if target is None or not (target.is_file() and target.is_relative_to(root)):
+                continue  # not a file we extracted: no image at all
+            line = line.replace(src.group(1), html.escape(file_url(Path(serve_copy(target)))), 1)
         out.append(line)
     return "\n".join(out)
 
@@ -851,6 +889,7 @@ def run_daily(
     api_key = api_key.strip() or None if isinstance(api_key, str) else None
     uploads = [u for u in uploads or [] if u]
     markdown, post_dir, staged = "", None, None
+    out_root: Path | None = None
 
     def update(status: str, zipped: str | None = None) -> tuple[str, str, str, str | None]:
         return status, post_for_display(markdown, post_dir), markdown, zipped
@@ -868,6 +907,7 @@ def run_daily(
         notice = offline_notice(ran=True, result="post") if getattr(provider, "extractive", False) else ""
         common = dict(lang=lang or settings.lang, workers=max(1, settings.max_concurrency),
                       out=runs_dir(settings) / "posts" / uuid.uuid4().hex)
+        out_root = common["out"]
         if uploads:  # the uploads are the papers; a topic only titles the post
             staged = stage_uploads(uploads, settings)
             request = DigestRequest(pdf_dir=staged, topic=topic or None, **common)
@@ -895,7 +935,7 @@ def run_daily(
             return
         failed = f" {len(run.failures)} could not be digested (see the end of the post)." if run.failures else ""
         status = f"✅ {run.written} of {run.total} papers in the post.{failed}"
-        yield update("\n\n".join(filter(None, [status, notice])), str(zip_post(run.post_dir)))
+        yield update("\n\n".join(filter(None, [status, notice])), serve_copy(zip_post(run.post_dir)))
     except ChatPaperError as exc:
         yield update(f"⚠️ {escape_md(redact(str(exc), api_key))}")
     except Exception:
@@ -904,6 +944,10 @@ def run_daily(
     finally:
         if staged is not None:
             shutil.rmtree(staged, ignore_errors=True)
+        # The visitor has served copies of the images and the zip; the run's own folder goes (digests
+        # stay cached, so a repeat is quick). Nothing under runs/posts grows from request to request.
+        if out_root is not None:
+            shutil.rmtree(out_root, ignore_errors=True)
 
 
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~$])")
@@ -964,7 +1008,8 @@ def launch(app: gr.Blocks, settings: Settings | None = None, **kwargs: Any):
         "server_name": os.environ.get("GRADIO_SERVER_NAME"),
         "server_port": int(port) if port else None,
         "max_file_size": settings.max_pdf_bytes,
-        "allowed_paths": [str(runs)] + ([str(EXAMPLE_PDF)] if EXAMPLE_PDF.is_file() else []),
+        # Nothing of the cache is served: responses hand out copies in Gradio's own cache (serve_copy).
+        "allowed_paths": [str(EXAMPLE_PDF)] if EXAMPLE_PDF.is_file() else [],
         "css": CSS,
         "theme": gr.themes.Soft(),
         "footer_links": ["api", "gradio"],

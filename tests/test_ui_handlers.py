@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+from gradio import utils as gradio_utils
 
 from chatpaper import ui
 from chatpaper.errors import InvalidSourceError, PdfError
@@ -334,13 +335,17 @@ def test_daily_digest_streams_the_post_and_offers_the_zip(tmp_path):
     assert status.startswith("✅ 2 of 2 papers"), status
     assert "Paper number 0" in markdown and "Paper number 1" in markdown and markdown.startswith("---")
     assert zipped and zipfile.is_zipfile(zipped)
-    assert Path(zipped).resolve().is_relative_to((tmp_path / "runs").resolve())
+    # Handed out as copies in Gradio's own cache; the run's folder under the cache is gone (no growth).
+    gradio_cache = Path(gradio_utils.get_upload_folder()).resolve()
+    assert Path(zipped).resolve().is_relative_to(gradio_cache)
+    assert not any((tmp_path / "runs" / "posts").iterdir())
     # The page shows images the app serves; the post in the zip keeps its relative links.
     relative = re.findall(r'<img src="([^"]+)"', markdown)
     served = re.findall(r'<img src="([^"]+)"', shown)
     assert relative and all(src.startswith("images/") for src in relative)
     assert len(served) == len(relative) and all(src.startswith("gradio_api/file=/") for src in served)
-    assert all(Path(unquote(src.removeprefix("gradio_api/file="))).is_file() for src in served)
+    assert all(Path(unquote(src.removeprefix("gradio_api/file="))).resolve().is_relative_to(gradio_cache)
+               and Path(unquote(src.removeprefix("gradio_api/file="))).is_file() for src in served)
     with zipfile.ZipFile(zipped) as zf:
         post = next(zf.read(n).decode() for n in zf.namelist() if n.endswith(".md"))
     assert re.findall(r'<img src="([^"]+)"', post) == relative and "gradio_api" not in post
@@ -360,17 +365,20 @@ def test_post_for_display_serves_images_inside_the_post_and_shows_html_as_text(t
         "</details>",
         '<img src="images/p/fig.png" onerror="alert(1)">',
         "Code: [repo](https://github.com/a/b) and [x](javascript:alert(1)) and [y]( data:text/html,hi)",
+        "A remote ![tracker](https://evil.example/pixel.png) image in an abstract.",
     ])
     shown = ui.post_for_display(markdown, tmp_path)
-    fig = (tmp_path / "images" / "p" / "fig.png").resolve()
-    assert f'<img src="gradio_api/file={fig}" alt="Figure 1" align="middle">' in shown
-    assert '<img src="images/p/missing.png"' in shown and '<img src="../outside.png"' in shown  # left alone
+    copy = Path(ui.serve_copy(tmp_path / "images" / "p" / "fig.png"))
+    assert copy.read_bytes() == b"png" and copy.resolve().is_relative_to(Path(gradio_utils.get_upload_folder()).resolve())
+    assert f'<img src="{ui.file_url(copy)}" alt="Figure 1" align="middle">' in shown
+    assert "missing.png" not in shown and "outside.png" not in shown  # not files we extracted: no image at all
     assert shown.startswith("```yaml\ntitle: <script>alert(1)</script>\n```")  # code: shown, not run
     assert "## A &lt;img src=x onerror=alert(1)> title &amp;amp; more" in shown
     assert '&lt;img src="images/p/fig.png" onerror="alert(1)">' in shown  # not the writer's figure HTML
     assert "<details>" in shown and "<p><em>Figure 1: a &lt;b&gt;</em></p>" in shown
     assert "[repo](https://github.com/a/b)" in shown and "](javascript" not in shown and "]( data:" not in shown
     assert ui.post_for_display(markdown, None).count("gradio_api") == 0
+    assert "![tracker]" not in shown and "!\\[tracker]" in shown  # a Markdown image shows as text
 
 
 def test_daily_digest_without_a_topic_or_papers_says_what_to_do(tmp_path):
