@@ -288,3 +288,26 @@ def test_served_config_keeps_no_run_history_and_limits_uploads(server):
     assert config["max_file_size"] == server.settings.max_pdf_bytes
     key_box = next(c for c in config["components"] if c.get("props", {}).get("elem_id") == "cp-key")
     assert key_box["props"]["type"] == "password"
+
+
+def test_a_second_session_cannot_fetch_the_first_ones_files(server):
+    """Nothing of the cache is served; a request's outputs are copies only its response names."""
+    import httpx  # noqa: PLC0415
+
+    first = Client(server.url, verbose=False, download_files=False)
+    final, _ = call(server, pdf=ui.EXAMPLE_PDF, model="private-test", client=first)
+    out = as_dict(final)
+    assert out["status"].startswith("✅"), out["status"]
+    served = [d["path"] for d in out["downloads"]] + [item["image"]["path"] for item in out["gallery"]]
+    cache = server.settings.cache_dir.resolve()
+    assert served and not any(Path(p).resolve().is_relative_to(cache) for p in served)
+    # The parsed paper, digests and figures in the cache: the first session's own private data.
+    private = [p for p in (cache / "runs").rglob("*") if p.is_file()]
+    assert any(p.name.startswith("paper-") and p.suffix == ".json" for p in private)
+    assert not (cache / "runs" / "requests").exists() or not any((cache / "runs" / "requests").iterdir())
+    with httpx.Client(base_url=server.url, timeout=10) as other:  # a second visitor, with no session
+        for path in private:
+            answer = other.get(f"gradio_api/file={path}")
+            assert answer.status_code in (403, 404), (path, answer.status_code)
+        for path in served:  # while what a response handed out is fetched by its URL
+            assert other.get(f"gradio_api/file={path}").status_code == 200, path
