@@ -22,6 +22,7 @@ import threading
 import time
 import uuid
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -42,6 +43,7 @@ from chatpaper.models import (
     StageRecord,
     SummaryStage,
 )
+from chatpaper.pruning import prune_cache, touch
 from chatpaper.settings import Settings, load_settings
 from chatpaper.storage import atomic_file, ensure_dir, probe_writable, storage_error, write_atomic
 
@@ -326,6 +328,50 @@ class VisitorSlots:
 
 VISITOR_SLOTS = VisitorSlots()
 
+# The cache is walked at most this often (after a request), so pruning costs requests nearly nothing.
+PRUNE_INTERVAL_SECONDS = 60.0
+# A unit used this recently is never pruned for size: a PDF just downloaded, a folder being parsed.
+PRUNE_GRACE_SECONDS = 600.0
+
+
+class CachePruner:
+    """Keeps the cache within cache_max_bytes / cache_max_age_days (chatpaper.pruning), after requests.
+
+    Folders in use by a running request are held and never pruned; pruning runs in one thread at a
+    time and at most once per PRUNE_INTERVAL_SECONDS.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: Counter[Path] = Counter()
+        self._last = float("-inf")
+
+    def hold(self, path: Path) -> None:
+        with self._lock:
+            self._held[path] += 1
+
+    def release(self, path: Path) -> None:
+        with self._lock:
+            self._held[path] -= 1
+            if self._held[path] <= 0:
+                del self._held[path]
+
+    def maybe_prune(self, settings: Settings, *, force: bool = False) -> None:
+        with self._lock:
+            if not force and time.monotonic() - self._last < PRUNE_INTERVAL_SECONDS:
+                return
+            self._last = time.monotonic()
+            keep = list(self._held)
+        try:
+            prune_cache(settings.cache_dir, max_bytes=settings.cache_max_bytes,
+                        max_age_days=settings.cache_max_age_days, keep=keep,
+                        grace_seconds=0.0 if force else PRUNE_GRACE_SECONDS)
+        except OSError as exc:  # pruning is housekeeping: a request never fails because of it
+            log.warning("cache not pruned (%s)", exc.strerror or exc)
+
+
+PRUNER = CachePruner()
+
 
 def environment_has_key() -> bool:
     return any(os.environ.get(v) for v in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "OPENAI_API_KEY"))
@@ -592,6 +638,7 @@ def run_summary(
     view = View(status="⏳ Reading the paper…")
     started = time.perf_counter()
     slot: VisitorSlots | None = None
+    held: Path | None = None
     try:
         # Every typed field is checked before it is used (one sentence each, never the value back).
         api_key = fields.api_key(api_key)
@@ -620,8 +667,12 @@ def run_summary(
                 progress(0.0, text)
                 yield view
         run_dir = ensure_dir(runs_dir(settings) / folder)
+        PRUNER.hold(run_dir)
+        held = run_dir
         paper = cached_paper(run_dir)
-        if paper is None:
+        if paper is not None:
+            touch(run_dir)  # a cache hit: pruning by age and size spares the folder longest
+        else:
             for step, paper in read_in_steps(source, run_dir=run_dir, settings=settings, arxiv=arxiv,
                                              filename=filename):
                 if step == "text":  # the header now; the figures follow when their PNGs are written
@@ -683,6 +734,9 @@ def run_summary(
     finally:
         if slot is not None:
             slot.release()
+        if held is not None:
+            PRUNER.release(held)
+        PRUNER.maybe_prune(settings)
 
 
 # --------------------------------------------------------------------------- the app
@@ -724,6 +778,7 @@ def create_app(settings: Settings | None = None) -> gr.Blocks:
     import gradio as gr  # noqa: PLC0415
 
     settings, cache_note = usable_settings(settings or load_settings({}))
+    PRUNER.maybe_prune(settings)  # at start: a cache left over a limit lowered since shrinks now
 
     def summarize(arxiv_text, upload, lang, provider_name, model, base_url, api_key,
                   progress=gr.Progress()):  # noqa: B008 - Gradio injects the tracker through this default
@@ -948,6 +1003,7 @@ def run_daily(
         # stay cached, so a repeat is quick). Nothing under runs/posts grows from request to request.
         if out_root is not None:
             shutil.rmtree(out_root, ignore_errors=True)
+        PRUNER.maybe_prune(settings)
 
 
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~$])")
