@@ -237,6 +237,9 @@ class Provenance(_Model):
     model: str | None = None
     prompt_version: str
     extractive: bool = Field(False, description="True when no LLM wrote it (offline mode)")
+    model_profile: Literal["small", "standard"] = Field(
+        "standard", description="small: one field group per call with short instructions (see CHATPAPER_MODEL_PROFILE)")
+    profile_reason: str | None = Field(None, description="Why this profile: the setting, or what auto saw")
     stages: list[StageRecord] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     created: datetime | None = None

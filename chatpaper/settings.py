@@ -7,6 +7,7 @@ cached, logged or serialised with the settings.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -49,6 +50,9 @@ class Settings(BaseSettings):
     context_window: int | None = Field(
         None, gt=0, description="Context window in tokens of an OpenAI-compatible server's model (they vary)"
     )
+    model_profile: Literal["auto", "small", "standard"] = Field(
+        "auto", description="small: one field group per call, short instructions (small local models); "
+                            "auto picks small for a small context window or replies that fail the guards twice")
     llm_timeout_seconds: float = 120.0
     llm_retries: int = 3
     requests_per_minute: float | None = Field(None, description="Provider rate limit for batches")

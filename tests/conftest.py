@@ -55,6 +55,10 @@ def _isolated_env(monkeypatch, tmp_path):
     for var in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("CHATPAPER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("CHATPAPER_MODEL_PROFILE", raising=False)
+    from chatpaper.chain.profile import GUARD_HISTORY
+
+    GUARD_HISTORY.clear()  # one test's failing replies must not turn the next test's model "small"
 
 
 class CannedServer:

@@ -200,7 +200,8 @@ def test_a_corrective_retry_asks_the_server_only_for_the_failed_fields(server_ur
             return server.generate(request)
 
     provider = FirstReplyScripted()
-    settings = Settings(cache_dir=tmp_path / "cache", llm_timeout_seconds=60)
+    # The standard profile: one call per stage (auto would pick the small profile's field groups for this window).
+    settings = Settings(cache_dir=tmp_path / "cache", llm_timeout_seconds=60, model_profile="standard")
     digest = summarize(sample_paper(), provider=provider, lang="en", settings=settings)
 
     summary_requests = [r for r in provider.requests if stage_of(r) == "summary"]

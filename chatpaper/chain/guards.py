@@ -156,7 +156,8 @@ LIST_LIMITS = {"key_takeaways": (5, 8), "keywords": (3, 6), "steps": (2, 12)}
 _WORDISH = re.compile(r"[A-Za-z\u00c0-\u024f]{2,}|[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
-def check_content(result: BaseModel, title: str) -> list[Issue]:
+def check_content(result: BaseModel, title: str,
+                  limits: dict[str, tuple[int, int]] | None = None) -> list[Issue]:
     """Replies a tiny model gives: bare numbers, the title echoed as a point, one sentence in every field,
     lists far too short or too long."""
     problems: list[str] = []
@@ -177,7 +178,7 @@ def check_content(result: BaseModel, title: str) -> list[Issue]:
             seen[key] = path
             continue
         paths.append(path)  # the later field is at fault: the first place keeps its text
-    for name, (low, high) in LIST_LIMITS.items():
+    for name, (low, high) in (limits or LIST_LIMITS).items():
         items = getattr(result, name, None)
         if items is not None and not low <= len(items) <= high:
             problems.insert(0, f"{name} has {len(items)} items; give {low} to {high}")

@@ -8,6 +8,7 @@ results still go through the page guard, the cache and the provenance.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import re
 import sqlite3
@@ -25,6 +26,7 @@ from chatpaper.chain.budget import BudgetPlan, count_tokens, plan_budget
 from chatpaper.chain.cache import CacheKey, DigestCache
 from chatpaper.chain.distinct import mark_repeats
 from chatpaper.chain.figures import choose_figures
+from chatpaper.chain.profile import GUARD_HISTORY, SMALL_GROUPS, SMALL_LIST_LIMITS, Profile, choose_profile, small_instruction
 from chatpaper.chain.prompts import (
     PROMPT_VERSION,
     STAGES,
@@ -134,22 +136,30 @@ class _Run:
     cache: DigestCache | None
     plan: BudgetPlan | None
     numbers: guards.PaperNumbers
+    profile: Profile = "standard"
 
     def cache_key(self, stage: str) -> CacheKey:
         version = PROMPT_VERSION
         if self.provider.extractive:  # an extractive provider's own algorithm version, when it has one
             version += f"+{getattr(self.provider, 'version', '')}"
-        provider = self.provider.name
-        # An endpoint a visitor types must not fill the cache other visitors read for that model name.
-        if endpoint := getattr(self.provider, "base_url", None):
-            provider += f"@{endpoint}"
-        return CacheKey(self.paper.source.key, provider, self.provider.model or "", self.lang, version, stage)
+        if self.profile == "small":  # other prompts, other results
+            version += "+small"
+        return CacheKey(self.paper.source.key, provider_key(self.provider), self.provider.model or "", self.lang,
+                        version, stage)
+
+
+def provider_key(provider: Provider) -> str:
+    """The provider's name, with its endpoint: one a visitor types must not fill the cache others read."""
+    if endpoint := getattr(provider, "base_url", None):
+        return f"{provider.name}@{endpoint}"
+    return provider.name
 
 
 def _hard_issues(run: _Run, stage: str, result: BaseModel) -> list[guards.Issue]:
     """The faults worth a corrective retry."""
     issues = guards.find_placeholders(result)
-    issues += guards.check_content(result, run.header.title)
+    issues += guards.check_content(result, run.header.title,
+                                   limits=SMALL_LIST_LIMITS if run.profile == "small" else None)
     min_share = METADATA_MIN_SHARE if stage == "metadata" else None
     issues += guards.check_language(result, run.lang, min_share=min_share)
     issues += guards.check_pages(result, run.paper.pages)
@@ -225,6 +235,34 @@ def _ask(run: _Run, stage: str, sent: LLMRequest, record: StageRecord) -> tuple[
     return response.text, None
 
 
+def _ask_groups(run: _Run, stage: str, request: LLMRequest, record: StageRecord) -> tuple[str | None, str | None]:
+    """The small profile's first try: one call per field group, merged into one reply (as the model's own)."""
+    model = STAGE_MODELS[stage]
+    assert run.plan is not None
+    merged: dict[str, object] = {}
+    for group in SMALL_GROUPS[stage]:
+        sub = partial_model(model, group)
+        sent = request.model_copy(update={
+            "prompt": run.plan.stages[stage].document + small_instruction(stage, group, run.lang,
+                                                                          _shape(model, list(group), run.lang)),
+            "schema_model": sub,
+            "max_output_tokens": _share(request.max_output_tokens, len(group), len(model.model_fields)),
+        })
+        text, error = _ask(run, stage, sent, record)
+        if text is None:
+            return None, error
+        part, _ = guards.parse_fields(text, sub)
+        if part is None:
+            return text, None  # not JSON for its fields: the whole stage is asked again, with the JSON fault
+        merged.update(part.model_dump())
+    return json.dumps(merged, ensure_ascii=False), None
+
+
+def _share(max_output: int, fields: int, of: int) -> int:
+    """Fewer fields, fewer tokens: a runaway reply stays bounded by its share of the stage's limit."""
+    return min(max_output, max(MIN_FIELD_OUTPUT_TOKENS, max_output * fields // of))
+
+
 def _run_llm_stage(run: _Run, stage: str) -> StageOutcome:
     """First try, then corrective retries: for the failed fields only when the faults name them.
 
@@ -241,6 +279,11 @@ def _run_llm_stage(run: _Run, stage: str) -> StageOutcome:
         max_output_tokens=max_output,
         timeout_seconds=run.settings.llm_timeout_seconds,
     )
+    small = run.profile == "small"
+    if small:
+        fields = list(model.model_fields)
+        request.prompt = run.plan.stages[stage].document + small_instruction(stage, fields, run.lang,
+                                                                             _shape(model, fields, run.lang))
     record = StageRecord(name=stage)
     candidates: list[tuple[BaseModel, list[guards.Issue], str]] = []
     history: list[tuple[str, str]] = []
@@ -250,7 +293,10 @@ def _run_llm_stage(run: _Run, stage: str) -> StageOutcome:
     current: BaseModel | None = None  # the latest whole result: what a field retry completes
     first_reply: str | None = None  # the model's first whole reply: the context of every field retry
     for attempt in range(MAX_ATTEMPTS):
-        text, error = _ask(run, stage, sent, record)
+        if attempt == 0 and small and len(SMALL_GROUPS[stage]) > 1:
+            text, error = _ask_groups(run, stage, sent, record)
+        else:
+            text, error = _ask(run, stage, sent, record)
         if text is None:
             break
         assert sent.schema_model is not None
@@ -282,9 +328,7 @@ def _run_llm_stage(run: _Run, stage: str) -> StageOutcome:
                 "history": [("assistant", first_reply), ("user", field_correction_message(
                     failed, [i.message for i in faults], run.lang, _shape(model, failed, run.lang)))],
                 "schema_model": partial_model(model, tuple(failed)),
-                # Fewer fields, fewer tokens: a runaway reply stays bounded by its share of the stage's limit.
-                "max_output_tokens": min(max_output, max(MIN_FIELD_OUTPUT_TOKENS,
-                                                         max_output * len(failed) // len(model.model_fields))),
+                "max_output_tokens": _share(max_output, len(failed), len(model.model_fields)),
             })
         else:  # no whole reply yet, or a fault of the whole reply (language, JSON): ask for all of it again
             history += [("assistant", text), ("user", correction_message([i.message for i in faults], run.lang))]
@@ -296,9 +340,15 @@ def _run_llm_stage(run: _Run, stage: str) -> StageOutcome:
     # The latest reply wins unless an earlier one had fewer faults.
     best_index = min(range(len(candidates)), key=lambda i: (len(candidates[i][1]), -i))
     result, issues, raw = candidates[best_index]
+    if len(candidates) > 1 and any(i.retry for i in issues):  # failed the guards on the first try and after
+        GUARD_HISTORY.record_failed_twice(_model_key(run.provider))
     if error:
         record.warnings.append(f"The corrective retry failed: {error}")
     return StageOutcome(_finish(run, result, record, issues, raw_reply=raw), record)
+
+
+def _model_key(provider: Provider) -> str:
+    return f"{provider_key(provider)}/{provider.model or ''}"
 
 
 def _run_extractive_stage(run: _Run, stage: str) -> StageOutcome:
@@ -414,13 +464,17 @@ def iter_digest(
         if note:
             digest.provenance.warnings.append(note)
     else:
-        plan = plan_budget(paper, context_window=getattr(provider, "context_window", 32_000), lang=lang,
-                           title=header.title, authors=header.authors)
+        window = getattr(provider, "context_window", 32_000)
+        plan = plan_budget(paper, context_window=window, lang=lang, title=header.title, authors=header.authors)
         digest.provenance.warnings.extend(plan.warnings)
+        profile, reason = choose_profile(settings.model_profile, context_window=window,
+                                         model_key=_model_key(provider))
+        digest.provenance.model_profile, digest.provenance.profile_reason = profile, reason
     store, owned, warning = _open_cache(cache, settings)
     if warning:
         digest.provenance.warnings.append(warning)
-    run = _Run(paper, header, provider, lang, settings, store, plan, guards.PaperNumbers(paper))
+    run = _Run(paper, header, provider, lang, settings, store, plan, guards.PaperNumbers(paper),
+               digest.provenance.model_profile)
     yield "header", _snapshot(digest)
 
     executor = ThreadPoolExecutor(max_workers=len(STAGES), thread_name_prefix="chatpaper-stage")

@@ -132,6 +132,8 @@ def provenance_line(digest: Digest, lab: dict[str, str] | None = None) -> str:
         for r in p.stages
     )
     warnings = len(p.warnings) + sum(len(r.warnings) for r in p.stages)
+    if p.model_profile == "small":
+        who += " — " + ("小模型配置" if zh else "small-model profile")
     parts = [who, lab["prompt"].format(version=p.prompt_version),
              lab["tokens"].format(n_in=tokens_in, n_out=tokens_out)]
     if times:
