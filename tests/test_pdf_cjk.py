@@ -171,3 +171,35 @@ def test_a_review_has_no_method_section(tmp_path):
     paper = parse(cjk_pdf(items), tmp_path)
     assert [t for _, t, _ in top(paper)] == ["引言", "自动微分方法", "应用"]
     assert paper.section("method") is None
+
+
+# --------------------------------------------------------------------------- front matter and figures
+
+
+def test_chinese_front_matter_keeps_the_printed_chinese_title_and_abstract(tmp_path):
+    paper = parse(cjk_pdf(journal_paper(), header="中文信息学报"), tmp_path)
+    assert paper.title == "基于多通道注意力的文本分类方法"
+    # (the factory's centred Latin line loses its ends off the page: china-s measures Latin wider than it draws)
+    assert "Classification Based on Multi-channel" in paper.title_en and "ZHANG" not in paper.title_en
+    assert paper.authors == ["张三", "李四", "王小明"]  # superscript numbers and marks are not part of a name
+    assert paper.abstract.startswith("文本分类是自然语言处理中的基础任务")  # the label 摘要 is not in it
+    assert "关键词" not in paper.abstract and "中图分类号" not in paper.abstract
+    assert paper.abstract_en.startswith("Text classification is a basic task")
+    assert paper.keywords == ["文本分类", "注意力机制", "深度学习"]
+
+
+def test_chinese_affiliation_lines_are_the_first_authors_affiliation(tmp_path):
+    paper = parse(cjk_pdf(journal_paper()), tmp_path)
+    first = paper.affiliations[0] if paper.affiliations else ""
+    assert "某某大学" in first and "摘" not in first
+
+
+@pytest.mark.parametrize("label, want", [("图1", "Figure 1"), ("图 2", "Figure 2"), ("图2.1", "Figure 2.1"),
+                                         ("图1-2", "Figure 1-2")])
+def test_chinese_figure_captions_keep_their_numbering(tmp_path, label, want):
+    items = [("title", "一种新的图像分割算法研究"), ("heading", "1 引言"), ("body", zh_body(3)),
+             ("figure", ""), ("caption", f"{label} 模型框架图"), ("body", zh_body(2)),
+             ("caption", "表1 不同方法的分类准确率"), ("body", zh_body(2))]
+    paper = parse(cjk_pdf(items), tmp_path)
+    assert [f.label for f in paper.figures] == [want]  # the table is not a figure
+    assert "模型框架图" in paper.figures[0].caption
