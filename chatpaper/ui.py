@@ -876,7 +876,7 @@ def post_for_display(markdown: str, post_dir: Path | None) -> str:
 
     The post on disk and in the zip keeps its relative image paths; only this view changes. The front
     matter is shown as a code block (a Markdown renderer would make headings of it), and every line
-    other than the figure blocks the post writer emits has its `<` and `&` escaped, Markdown images
+    other than the figure blocks the post writer emits has its `<` escaped, Markdown images
     broken (a viewer's browser would fetch them from a host the paper chose) and links other than
     http(s) and mailto broken, so HTML in a paper or a model's reply shows as text. A figure line
     whose file is not one we extracted into POST_DIR is left out; the rest point at served copies.
@@ -890,7 +890,9 @@ def post_for_display(markdown: str, post_dir: Path | None) -> str:
     root = post_dir.resolve() if post_dir else None
     for line in lines:
         if not _POST_FIGURE_HTML.match(line):
-            text = line.replace("&", "&amp;").replace("<", "&lt;").replace("![", "!\\[")
+            # `&` stays: the post writer already escaped what the paper, model or arXiv wrote
+            # (render.post.escape_text), so its entities show as the characters they stand for.
+            text = line.replace("<", "&lt;").replace("![", "!\\[")
             out.append(_UNSAFE_LINK.sub(r"]\\(\1", text))
             continue
         src = _POST_IMG_SRC.match(line)

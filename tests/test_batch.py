@@ -721,3 +721,25 @@ def test_ids_without_network_fail_at_once_and_write_no_post(tmp_path, monkeypatc
     assert err.count("did not resolve") == 2 and "give its path instead" in err and "upload" not in err
     assert "No post written: none of the 2 papers could be digested" in err
     assert not (tmp_path / "posts").exists() or not list((tmp_path / "posts").rglob("*.md"))
+
+
+HOSTILE = "<script>alert(1)</script> <img src=x onerror=alert(2)> ![t](https://evil.example/p.png) R&D"
+
+
+def test_paper_llm_and_arxiv_text_in_a_post_is_escaped_and_only_our_markup_stays():
+    digest = hand_digest(1, authors=[f"Mallory {HOSTILE}"])
+    header = digest.header.model_copy(update={"title": f"Title {HOSTILE}", "abstract": f"Abstract {HOSTILE}",
+                                              "comment": f"Comment {HOSTILE}"})
+    summary = digest.summary.model_copy(update={"one_line": point(f"Reply {HOSTILE}")})
+    paper = PostPaper(digest=digest.model_copy(update={"header": header, "summary": summary}),
+                      figures=[PostFigure(src="images/p1/fig.png", label="Figure 1", caption=f"Figure 1: {HOSTILE}")],
+                      warnings=[f"Warning {HOSTILE}"])
+    failure = PostFailure(title=f"Broken {HOSTILE}", source="broken.pdf", reason=f"Reason {HOSTILE}")
+    for blog in ("hexo", "markdown"):
+        post = render_post(META.model_copy(update={"topic": f"Topic {HOSTILE}", "blog": blog}), [paper], [failure])
+        assert "<script" not in post and "<img src=x" not in post and "![t](" not in post, post
+        # Our own markup is all that stays: the figure block's tags, with our image path only.
+        assert re.findall(r"<(\w+)", post) == ["details", "summary", "img", "p", "em"]
+        assert re.findall(r'<img src="([^"]+)"', post) == ["images/p1/fig.png"]
+        for where in ("Title", "Abstract", "Comment", "Reply", "Warning", "Broken", "Reason", "Mallory"):
+            assert f"{where} &lt;script&gt;alert(1)&lt;/script&gt;" in post, where

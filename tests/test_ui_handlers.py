@@ -373,7 +373,7 @@ def test_post_for_display_serves_images_inside_the_post_and_shows_html_as_text(t
     assert f'<img src="{ui.file_url(copy)}" alt="Figure 1" align="middle">' in shown
     assert "missing.png" not in shown and "outside.png" not in shown  # not files we extracted: no image at all
     assert shown.startswith("```yaml\ntitle: <script>alert(1)</script>\n```")  # code: shown, not run
-    assert "## A &lt;img src=x onerror=alert(1)> title &amp;amp; more" in shown
+    assert "## A &lt;img src=x onerror=alert(1)> title &amp; more" in shown  # the post's entity shows as "&"
     assert '&lt;img src="images/p/fig.png" onerror="alert(1)">' in shown  # not the writer's figure HTML
     assert "<details>" in shown and "<p><em>Figure 1: a &lt;b&gt;</em></p>" in shown
     assert "[repo](https://github.com/a/b)" in shown and "](javascript" not in shown and "]( data:" not in shown

@@ -43,8 +43,9 @@ def labels(lang: str) -> dict[str, str]:
 
 
 def _text(text: str) -> str:
-    """Model or paper text made safe inline: one line, no raw HTML."""
-    return re.sub(r"\s+", " ", text).strip().replace("<", "&lt;")
+    """Model or paper text made safe inline: one line, no raw HTML, no image (a reader's viewer would
+    fetch it from a host the paper chose); `!&#91;` shows as `![`."""
+    return re.sub(r"\s+", " ", text).strip().replace("<", "&lt;").replace("![", "!&#91;")
 
 
 def _pages(pages: list[int]) -> str:

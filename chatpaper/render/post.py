@@ -136,12 +136,22 @@ def yaml_scalar(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def escape_text(text: str) -> str:
+    """Text from a paper, a model, arXiv or a visitor, made inert in Markdown and HTML alike.
+
+    `& < >` become entities, and `![` becomes `!&#91;` (a Markdown image would make every reader's
+    browser fetch a URL the paper chose); both render as the characters themselves, on a Hexo blog,
+    GitHub or the app. Only the markup the post writer adds itself stays markup.
+    """
+    return html.escape(text, quote=False).replace("![", "!&#91;")
+
+
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    return escape_text(" ".join(text.split()))
 
 
 def who_wrote_it(meta: PostMeta) -> str:
-    return f"{meta.provider} ({meta.model})" if meta.model else meta.provider
+    return _one_line(f"{meta.provider} ({meta.model})" if meta.model else meta.provider)
 
 
 def front_matter(meta: PostMeta, papers: list[PostPaper]) -> str:
@@ -150,22 +160,22 @@ def front_matter(meta: PostMeta, papers: list[PostPaper]) -> str:
     cover = next((p.figures[0].src for p in papers if p.figures), "")  # the first paper's, else the next
     date = meta.date.strftime("%Y-%m-%d %H:%M:%S")
     if meta.blog == "markdown":  # the post's one H1; the date line below it is not a second one
-        lines = [f"# {meta.topic}", "", f"*{date} · {meta.author}*", ""]
+        lines = [f"# {_one_line(meta.topic)}", "", f"*{date} · {_one_line(meta.author)}*", ""]
         if titles:
             lines += [_text(meta.lang)["papers"] + "; ".join(titles), ""]
         return "\n".join(lines)
     tags = [meta.topic] + [t for t in meta.tags if t != meta.topic]
     lines = [
         "---",
-        f"title: {yaml_scalar(meta.topic)}",
+        f"title: {yaml_scalar(_one_line(meta.topic))}",
         f"date: {date}",
         f"author: {yaml_scalar(meta.author)}",
         f"cover: {yaml_scalar(cover)}".rstrip(),
         "categories: " + ", ".join(yaml_scalar(c) for c in meta.categories),
         "tags:",
-        *[f"    - {yaml_scalar(t)}" for t in tags],
+        *[f"    - {yaml_scalar(_one_line(t))}" for t in tags],
         f"description: {yaml_scalar('; '.join(titles))}".rstrip(),
-        f"keywords: {yaml_scalar(meta.topic)}",
+        f"keywords: {yaml_scalar(_one_line(meta.topic))}",
         *[f"{key}: {value}".rstrip() for key, value in _HEXO_KEYS_AFTER_KEYWORDS],
         "---",
         "",
@@ -217,8 +227,9 @@ def figures_block(figures: list[PostFigure], lang: str) -> str:
         return ""
     lines = ["<details>", f"  <summary>{_text(lang)['figures']}</summary>"]
     for fig in figures[:MAX_FIGURES]:
-        body = caption_body(fig.caption) if fig.caption.strip() else ""
-        caption = html.escape(f"{fig.label}: {body}" if body else fig.label)
+        # caption_body is Markdown-safe (its `<` is already `&lt;`): undone here, then escaped once for HTML.
+        body = caption_body(fig.caption).replace("&lt;", "<").replace("!&#91;", "![") if fig.caption.strip() else ""
+        caption = escape_text(f"{fig.label}: {body}" if body else fig.label)
         lines.append(f'<img src="{html.escape(fig.src)}" alt="{html.escape(fig.label)}" align="middle">')
         lines.append(f"<p><em>{caption}</em></p>")
     lines.append("</details>")
@@ -231,7 +242,7 @@ def links_line(header, source_name: str, lang: str) -> str:
     links = [f"[{t['pdf']}]({header.pdf_url})" if header.pdf_url else "",
              f"[{t['abs']}]({header.arxiv_url})" if header.arxiv_url else ""]
     colon = "：" if lang.lower().startswith("zh") else ": "
-    line = " · ".join(x for x in links if x) or f"{t['pdf']}{colon}{source_name}"
+    line = " · ".join(x for x in links if x) or f"{t['pdf']}{colon}{_one_line(source_name)}"
     return line + (" " + _one_line(header.comment) if header.comment else "")
 
 
@@ -240,7 +251,7 @@ def paper_block(paper: PostPaper, lang: str) -> str:
     t, lab = _text(lang), labels(lang)
     d, h = paper.digest, paper.digest.header
     colon = "：" if lang.lower().startswith("zh") else ":"
-    authors = ", ".join(h.authors) if h.authors else lab["not_found"]  # the report's own words
+    authors = ", ".join(_one_line(a) for a in h.authors) if h.authors else lab["not_found"]  # the report's own words
     parts = [f"## {_one_line(h.title)}", "", f"**{lab['authors']}{colon}** {authors}", ""]
     if h.abstract.strip():
         parts += [_one_line(h.abstract), ""]
@@ -268,7 +279,7 @@ def failures_block(failures: list[PostFailure], lang: str) -> str:
         return ""
     lines = [_text(lang)["failed"], ""]
     # The source in brackets only when it adds something ("broken.pdf (broken.pdf)" says it twice).
-    lines += [f"- **{_one_line(f.title)}**" + (f" ({f.source})" if f.source != _one_line(f.title) else "")
+    lines += [f"- **{_one_line(f.title)}**" + (f" ({_one_line(f.source)})" if f.source != " ".join(f.title.split()) else "")
               + f": {_one_line(f.reason)}" for f in failures]
     return "\n".join(lines) + "\n"
 
