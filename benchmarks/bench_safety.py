@@ -9,6 +9,11 @@ Sections (run in this order; `--only` picks some):
            the same-run baseline. Target: under 600 MB for any PDF within the size cap.
   latency  a normal upload's parse while a hostile one is being parsed, against the same upload
            alone (ratio), through the app's parse pool. Target: at most 1.5x.
+  hang     the worst wait of a request that needs no model (offline provider) while four visitors'
+           endpoints accept the connection and never answer, against the same request alone, in a
+           launched app. Target: unaffected (about 1x).
+  growth   cache and Gradio temp growth per request over 50 requests of a cached paper in a launched
+           app, and the empty temp files and runs/requests folders left behind. Target: about 0.
 
 Timings are noisy on a shared machine: read the ratios against the baseline measured in the same run.
 To add a section, write a function that returns its lines and add it to SECTIONS.
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import socket
 import subprocess
 import sys
 import tempfile
@@ -168,9 +174,132 @@ def section_latency(args: argparse.Namespace) -> list[str]:
     return lines
 
 
+HANG_READ_SECONDS = 20.0  # the visitor read timeout for this run: long enough to overlap every probe
+
+
+def _launch(settings):
+    from chatpaper import ui  # noqa: PLC0415
+
+    app = ui.create_app(settings)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    ui.launch(app, settings, server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    return app, f"http://127.0.0.1:{port}/"
+
+
+def _no_model_request(client, pdf: Path) -> tuple[float, str]:
+    from gradio_client import handle_file  # noqa: PLC0415
+
+    start = time.perf_counter()
+    out = client.submit("", handle_file(str(pdf)), "en", "offline", "", "", "", api_name="/summarize").result(timeout=300)
+    return time.perf_counter() - start, out[0]
+
+
+def section_hang(args: argparse.Namespace) -> list[str]:
+    """A no-model request's worst wait while four visitors' endpoints accept and never answer."""
+    import threading  # noqa: PLC0415
+    from statistics import median  # noqa: PLC0415
+
+    from gradio_client import Client, handle_file  # noqa: PLC0415
+
+    from chatpaper.settings import Settings  # noqa: PLC0415
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    held: list[socket.socket] = []
+
+    def accept() -> None:  # accepts every connection and never answers
+        while True:
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    hang_url = f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
+    pdf = ROOT / "examples" / "chatpaper-example.pdf"
+    with tempfile.TemporaryDirectory(prefix="bench_safety_hang_") as tmp:
+        # Private endpoints allowed only so the hanging server can be on loopback; the default refuses it.
+        settings = Settings(cache_dir=Path(tmp), provider="offline", lang="en", allow_private_endpoints=True,
+                            visitor_read_timeout_seconds=HANG_READ_SECONDS)
+        app, url = _launch(settings)
+        try:
+            client = Client(url, verbose=False)
+            _no_model_request(client, pdf)  # parse once: the probes below are the request, not the parse
+            solo = [_no_model_request(client, pdf)[0] for _ in range(3)]
+            jobs = [Client(url, verbose=False).submit("", handle_file(str(pdf)), "en", "openai", "bench-model",
+                                                      hang_url, "sk-bench-key", api_name="/summarize")
+                    for _ in range(4)]
+            time.sleep(3.0)  # every hanging request is waiting on its endpoint by now
+            during = [_no_model_request(client, pdf)[0] for _ in range(3)]
+            statuses = [job.result(timeout=HANG_READ_SECONDS * 4)[0] for job in jobs]
+        finally:
+            app.close()
+            listener.close()
+            for conn in held:
+                conn.close()
+    refused = sum("already waiting" in s for s in statuses)
+    worst = max(during)
+    return [
+        f"hang: 4 visitor endpoints that accept and never answer (read timeout {HANG_READ_SECONDS:.0f} s): "
+        f"{len(held)} connections held, {refused} requests refused at once (visitor slots full)",
+        f"hang: no-model request alone {median(solo):.2f} s (median of 3, worst {max(solo):.2f} s)",
+        f"hang: no-model request while they hang: worst {worst:.2f} s = {worst / max(solo):.2f}x the worst alone",
+    ]
+
+
+def _tree_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
+
+
+def section_growth(args: argparse.Namespace) -> list[str]:
+    """Cache and Gradio temp growth per request over 50 requests (the same paper: a cached repeat)."""
+    import os  # noqa: PLC0415
+
+    from gradio_client import Client  # noqa: PLC0415
+
+    from chatpaper.settings import Settings  # noqa: PLC0415
+
+    requests = 50
+    pdf = ROOT / "examples" / "chatpaper-example.pdf"
+    with tempfile.TemporaryDirectory(prefix="bench_safety_growth_") as tmp:
+        cache, served = Path(tmp) / "cache", Path(tmp) / "gradio"
+        previous = os.environ.get("GRADIO_TEMP_DIR")
+        os.environ["GRADIO_TEMP_DIR"] = str(served)  # Gradio's per-session copies and uploads, measured alone
+        system_tmp = Path(tempfile.gettempdir())
+        settings = Settings(cache_dir=cache, provider="offline", lang="en")
+        app, url = _launch(settings)
+        try:
+            client = Client(url, verbose=False)
+            _no_model_request(client, pdf)  # the first request parses and fills the cache
+            before = _tree_bytes(cache), _tree_bytes(served), {p.name for p in system_tmp.iterdir()}
+            for _ in range(requests):
+                _no_model_request(client, pdf)
+            after = _tree_bytes(cache), _tree_bytes(served), {p.name for p in system_tmp.iterdir()}
+            empty = [n for n in after[2] - before[2] if (system_tmp / n).is_file() and not (system_tmp / n).stat().st_size]
+            requests_left = (cache / "runs" / "requests")
+            leftover = len(list(requests_left.iterdir())) if requests_left.is_dir() else 0
+        finally:
+            app.close()
+            if previous is None:
+                os.environ.pop("GRADIO_TEMP_DIR", None)
+            else:
+                os.environ["GRADIO_TEMP_DIR"] = previous
+    return [
+        f"growth: after the first request, cache {before[0] / 1024:.0f} KB, Gradio temp {before[1] / 1024:.0f} KB",
+        f"growth: over {requests} more requests: cache {(after[0] - before[0]) / requests / 1024:+.1f} KB/request, "
+        f"Gradio temp {(after[1] - before[1]) / requests / 1024:+.1f} KB/request, "
+        f"{len(empty)} empty temp files left in {system_tmp}, {leftover} runs/requests folders left",
+    ]
+
+
 SECTIONS: dict[str, Callable[[argparse.Namespace], list[str]]] = {
     "memory": section_memory,
     "latency": section_latency,
+    "hang": section_hang,
+    "growth": section_growth,
 }
 
 
