@@ -39,7 +39,8 @@ def test_english_block_has_every_numbered_item_in_the_seed_order(paper, settings
     for n in range(1, 5):
         assert f"    - ({n}): " in md  # Summary (1)-(4)
     assert "Innovation point: " in md and "Performance: " in md and "Workload: " in md
-    assert "Urls: arXiv:[1212.5701v1](https://arxiv.org/abs/1212.5701v1), Github: None" in md
+    assert "Urls: arXiv:[1212.5701v1](https://arxiv.org/abs/1212.5701v1), Github: not found in the PDF" in md
+    assert "None" not in md
 
 
 def test_chinese_block_is_localised_and_keeps_the_original_title(paper, settings):
@@ -88,7 +89,7 @@ def test_missing_authors_say_not_found_in_the_pdf_never_a_bare_none(settings):
     md = render_markdown(digest_for(paper, settings))
     assert "**Authors:** not found in the PDF" in md
     assert "2. Authors: not found in the PDF" in md and "3. Affiliation: not found in the PDF" in md
-    assert "Github: None" in md  # the seed's convention for "no code link", which is a fact, not a gap
+    assert "Github: not found in the PDF" in md and "None" not in md  # never a bare "None" (issue 12)
     for bad in ("Authors: None", "Affiliation: None", "no authors listed", "Not provided", "None provided"):
         assert bad not in md
     zh = render_markdown(digest_for(paper, settings, lang="zh"))

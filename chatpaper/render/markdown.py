@@ -81,8 +81,10 @@ def _urls(digest: Digest, lab: dict[str, str]) -> str:
     elif h.pdf_url:
         arxiv = _link("PDF", h.pdf_url)
     code_name = "Github" if not h.code_url or "github.com" in h.code_url else "Code"
-    code = f"{code_name}: " + (_link(h.code_url, h.code_url) if h.code_url else lab["none"])
-    return ", ".join(p for p in [arxiv or f"arXiv: {lab['none']}", code] if p)
+    # Never a bare "None" (issue 12): a link the PDF does not give is said to be not found, and an upload
+    # with no arXiv link leaves the arXiv part out rather than print an empty value.
+    code = f"{code_name}: " + (_link(h.code_url, h.code_url) if h.code_url else lab["not_found"])
+    return ", ".join(p for p in [arxiv, code] if p)
 
 
 # "Figure 3 | Architecture", "Fig. 2. Overview", "图 1：": the label and whatever separates it from the text.
