@@ -329,3 +329,41 @@ def test_arxiv_margin_stamp_is_kept_for_links(tmp_path):
 
 def test_no_stamp_no_arxiv_id(paper):
     assert paper.arxiv_stamp is None
+
+
+def _linked_pdf(lines: list[str], links: list[tuple[int, str]]) -> bytes:
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    y = 80.0
+    page.insert_text((72, y), "A Paper About Sound From Images", fontsize=18)
+    for k, line in enumerate(lines):
+        y += 16
+        page.insert_text((72, y), line, fontsize=10)
+        for index, uri in links:
+            if index == k:
+                page.insert_link({"kind": pymupdf.LINK_URI, "from": pymupdf.Rect(72, y - 10, 400, y + 2), "uri": uri})
+    data = doc.tobytes()
+    doc.close()
+    return data
+
+
+def test_a_code_url_broken_across_lines_is_completed_from_the_pdfs_link_annotation(tmp_path):
+    from chatpaper.pdf import parse_pdf
+
+    lines = ["Abstract", "We generate sound for images. Code is available at https://github.com/see2sound/",
+             "see2sound and our results show that the method works well on many scenes."]
+    paper = parse_pdf(_linked_pdf(lines, [(1, "https://github.com/see2sound/see2sound")]), out_dir=tmp_path,
+                      settings=Settings())
+    assert paper.code_urls == ["https://github.com/see2sound/see2sound"]  # the cut-off "…/see2sound/" is gone
+
+
+def test_an_arxiv_link_is_never_the_papers_code(tmp_path):
+    from chatpaper.pdf import parse_pdf
+
+    lines = ["Abstract", "We generate sound for images. Extended version with code and appendix available at",
+             "https://arxiv.org/abs/2409.18401 and the method works well on many scenes."]
+    paper = parse_pdf(_linked_pdf(lines, [(2, "https://arxiv.org/abs/2409.18401")]), out_dir=tmp_path,
+                      settings=Settings())
+    assert not any("arxiv.org" in u for u in paper.code_urls)

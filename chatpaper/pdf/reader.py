@@ -18,7 +18,7 @@ from chatpaper import __version__
 from chatpaper.errors import ChatPaperError, PdfError
 from chatpaper.models import Figure, Paper, SourceInfo
 from chatpaper.pdf.frontmatter import FrontMatter, extract_front_matter
-from chatpaper.pdf.links import find_code_urls
+from chatpaper.pdf.links import complete_from_annotations, find_code_urls, link_uris
 from chatpaper.pdf.sections import REFERENCES, assign_roles, build_sections, find_headings, heading_texts
 from chatpaper.pdf.text import (DocText, Line, build_doc_text, is_quartz, join_lines, lines_from_dict, page_dict,
                                 page_text)
@@ -199,7 +199,7 @@ def _parse_document(doc: pymupdf.Document, *, out_dir: Path, settings: Settings,
         keywords=front.keywords,
         pages=doc.page_count,
         sections=sections,
-        code_urls=_code_urls(front.abstract, text, lines),
+        code_urls=complete_from_annotations(_code_urls(front.abstract, text, lines), link_uris(doc)),
         arxiv_stamp=_arxiv_stamp(doc),
         page_texts=page_texts,
         warnings=list(warnings),
