@@ -246,3 +246,66 @@ def test_example_pdf_row_fills_the_upload_and_runs(page):
     page.click("#cp-go")
     page.wait_for_selector("#cp-header h2:has-text('ChatPaper: Faithful Structured Digests')")
     page.wait_for_selector("#cp-status :text('Done')")
+
+
+def _hosts_seen(page) -> list[str]:
+    """Every host the page asks for from now on (data: and blob: URLs have none)."""
+    from urllib.parse import urlsplit  # noqa: PLC0415
+
+    hosts: list[str] = []
+    page.on("request", lambda request: hosts.append(urlsplit(request.url).hostname or ""))
+    return hosts
+
+
+def test_daily_tab_with_hostile_feed_runs_no_script_and_fetches_only_from_the_app(page, tmp_path):
+    """Titles, abstracts and comments from arXiv carry <script>, <img onerror> and a remote Markdown image."""
+    from xml.sax.saxutils import escape  # noqa: PLC0415
+
+    hosts = _hosts_seen(page)
+    now = (datetime.now(UTC) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    remote = "![pixel](https://evil.example/pixel.png)"
+    feed = re.sub(r"<(published|updated)>[^<]+</", rf"<\1>{now}</",
+                  (FIXTURES / "search_diffusion.xml").read_text(encoding="utf-8"))
+    feed = feed.replace("<title>Diffusion Models Meet Tiny Budgets</title>",
+                        f"<title>Diffusion Models {escape(SCRIPT)} {escape(IMG)}</title>")
+    feed = feed.replace("<summary>We train diffusion models on a laptop.</summary>",
+                        f"<summary>We train {escape(IMG)} {escape(remote)} diffusion models.</summary>")
+    feed = feed.replace("<arxiv:comment>8 pages, 4 figures</arxiv:comment>",
+                        f"<arxiv:comment>8 pages {escape(SCRIPT)}</arxiv:comment>")
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add_passthru("http://127.0.0.1")
+        mock.get(API, body=feed, content_type="application/atom+xml; charset=utf-8")
+        mock.get(re.compile(r"https?://(export\.)?arxiv\.org/pdf/.+"), body=make_hostile_pdf(tmp_path / "hostile.pdf").read_bytes(),
+                 content_type="application/pdf")
+        page.get_by_role("tab", name="Daily digest").click()
+        page.locator("#cp-daily-topic textarea, #cp-daily-topic input").first.fill(f"Diffusion {IMG}")
+        page.click("#cp-daily-go")
+        page.wait_for_selector("#cp-daily-status :text('papers in the post')", timeout=3 * TIMEOUT)
+    page.evaluate("document.querySelectorAll('#cp-daily-preview details').forEach(d => d.open = true)")
+    page.wait_for_timeout(800)  # give any injected handler or image a moment before looking
+    preview = page.inner_text("#cp-daily-preview")
+    assert "<img src=x onerror=" in preview and "<script>" in preview  # shown as text
+    assert page.evaluate("window.__pwned") is None and page.dialogs == []
+    assert page.locator("#cp-daily-preview script").count() == 0
+    srcs = page.eval_on_selector_all("#cp-daily-preview img", "imgs => imgs.map(i => i.getAttribute('src'))")
+    assert all(src.startswith("gradio_api/file=") for src in srcs), srcs  # our own figures only
+    assert "127.0.0.1" in hosts and set(hosts) <= {"127.0.0.1"}, sorted(set(hosts))
+
+
+def test_paper_tab_with_hostile_pdf_and_reply_fetches_only_from_the_app(page, tmp_path):
+    hosts = _hosts_seen(page)
+    page.reload(wait_until="domcontentloaded")
+    page.wait_for_selector("#cp-go")
+    hostile = make_hostile_pdf(tmp_path / "hostile.pdf")
+    # A toast renders HTML: text typed in the arXiv box must not become an image fetched from elsewhere.
+    page.locator("#cp-arxiv textarea, #cp-arxiv input").first.fill('2405.15619 <img src="https://evil.example/t.png">')
+    page.click("#cp-go")  # an arXiv box with markup: one sentence, in a toast too, shown as text
+    page.wait_for_selector("#cp-status :text('⚠️')")
+    page.locator("#cp-arxiv textarea, #cp-arxiv input").first.fill("")
+    page.set_input_files("#cp-upload input[type=file]", str(hostile))
+    wait_for_upload(page, "hostile.pdf")
+    page.click("#cp-go")
+    page.wait_for_selector("#cp-status :text('Done')")
+    page.wait_for_timeout(800)
+    assert page.evaluate("window.__pwned") is None and page.dialogs == []
+    assert "127.0.0.1" in hosts and set(hosts) <= {"127.0.0.1"}, sorted(set(hosts))
