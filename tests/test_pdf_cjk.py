@@ -203,3 +203,17 @@ def test_chinese_figure_captions_keep_their_numbering(tmp_path, label, want):
     paper = parse(cjk_pdf(items), tmp_path)
     assert [f.label for f in paper.figures] == [want]  # the table is not a figure
     assert "模型框架图" in paper.figures[0].caption
+
+
+def test_a_thesis_cover_gives_title_author_and_department(tmp_path):
+    items = [("title", "中 国 科 学 技 术 大 学"), ("title", "学 士 学 位 论 文"),
+             ("body", "题  目        纳米低温手术过程实验研究"), ("body", "英文题目    Experimental Study on Nanocryosurgery"),
+             ("body", "院  系        物理学院近代物理系"), ("body", "姓  名        薛兆江        学  号     PB12025015"),
+             ("page", ""), ("heading", "中文内容摘要"), ("body", zh_body(4)), ("page", ""),
+             ("heading", "第1章 绪论"), ("body", zh_body(5)), ("heading", "第2章 实验原理"), ("body", zh_body(5)),
+             ("heading", "第3章 总结与展望"), ("body", zh_body(3))]
+    paper = parse(cjk_pdf(items), tmp_path)
+    assert paper.title == "纳米低温手术过程实验研究" and paper.title_en == "Experimental Study on Nanocryosurgery"
+    assert paper.authors == ["薛兆江"] and paper.affiliations == ["中国科学技术大学 物理学院近代物理系"]
+    assert paper.abstract.startswith(zh_body(1)[:10])
+    assert [t for _, t, _ in top(paper)] == ["绪论", "实验原理", "总结与展望"]
