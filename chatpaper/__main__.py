@@ -76,6 +76,17 @@ def positive_number(text: str) -> float:
     return value
 
 
+def _prune(args: argparse.Namespace, settings: Settings) -> int:
+    """What the app does at start and after requests: the cache within its size and age limits."""
+    from chatpaper.pruning import prune_cache  # noqa: PLC0415
+
+    report = prune_cache(settings.cache_dir, max_bytes=settings.cache_max_bytes,
+                         max_age_days=settings.cache_max_age_days)
+    print(f"Removed {report.removed} cached entries ({report.freed_bytes / 1e6:.1f} MB) and "
+          f"{report.digest_rows} old digest rows; the cache now holds {report.size_after / 1e6:.1f} MB.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="chatpaper", description=__doc__)
     p.add_argument("--cache-dir", help="cache folder (default: $CHATPAPER_CACHE_DIR or ~/.cache/chatpaper)")
@@ -113,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     dig.add_argument("--date", help="post date YYYY-MM-DD[THH:MM:SS] (default: newest paper's, else today)")
     dig.add_argument("--out", required=True)
     dig.set_defaults(run=_digest)
+
+    prune = sub.add_parser("prune", help="shrink the cache to CHATPAPER_CACHE_MAX_BYTES / _MAX_AGE_DAYS, oldest first")
+    prune.set_defaults(run=_prune)
 
     serve = sub.add_parser("serve", help="run the Gradio app")
     serve.set_defaults(run=_serve)

@@ -94,3 +94,15 @@ def test_the_app_prunes_after_a_request_with_a_tiny_limit(tmp_path, monkeypatch)
     assert not any(p.exists() for p in stale)
     left = [p.name for p in (tmp_path / "runs").iterdir() if p.name != "requests"]
     assert len(left) == 1 and left[0].startswith("upload-")  # the request's own paper, used just now
+
+
+def test_the_cli_prunes_as_the_app_does(tmp_path, monkeypatch, capsys):
+    from chatpaper.__main__ import main  # noqa: PLC0415
+
+    now = time.time()
+    old = unit(tmp_path / "runs" / "upload-old", 5000, 2, now)
+    new = unit(tmp_path / "runs" / "upload-new", 5000, 1, now)
+    monkeypatch.setenv("CHATPAPER_CACHE_MAX_BYTES", "6000")
+    assert main(["--cache-dir", str(tmp_path), "prune"]) == 0
+    assert not old.exists() and new.exists()
+    assert "Removed 1 cached entries" in capsys.readouterr().out
