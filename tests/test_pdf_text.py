@@ -148,3 +148,20 @@ def test_corpus_text_is_clean(name, present, absent):
         assert snippet in text, snippet
     for snippet in absent:
         assert snippet not in text, snippet
+
+
+def test_the_space_the_layout_shows_after_a_math_italic_run_is_kept():
+    from chatpaper.pdf.text import Span, join_spans
+
+    def span(text, x0, x1):
+        return Span(text, 10.0, False, "F", x0, x1, 0, 10, 10)
+
+    # "top-" 𝐾 "out of " 𝑁 "experts": a 3 pt gap (0.3 em) after each variable is a word space
+    spans = [span("top-", 0, 20), span("\U0001d43e", 20, 27), span("out of ", 30, 60),
+             span("\U0001d441", 60, 68), span("experts", 71, 100)]
+    assert join_spans(spans) == "top-\U0001d43e out of \U0001d441 experts"
+    # touching glyphs (kerning, a subscript) stay together: no space is invented
+    tight = [span("\U0001d45a\U0001d441", 0, 14), span("ones", 14.5, 34)]
+    assert join_spans(tight) == "\U0001d45a\U0001d441ones"
+    # plain spans are joined as they are
+    assert join_spans([span("ab", 0, 10), span("cd", 13, 20)]) == "abcd"

@@ -344,6 +344,29 @@ def is_quartz(doc: pymupdf.Document) -> bool:
     return "quartz" in ((doc.metadata or {}).get("producer") or "").lower()
 
 
+# A gap of at least this share of the font size between a math-italic run and a word is a space the text
+# layer left out ("top-𝐾out of 𝑁experts" is printed "top-𝐾 out of 𝑁 experts"); kerning is far below it.
+MATH_SPACE_EM = 0.15
+
+
+def _is_math_letter(ch: str) -> bool:
+    """Unicode's Mathematical Alphanumeric Symbols (𝐾, 𝑁, 𝒙 ...), which math fonts emit for variables."""
+    return 0x1D400 <= ord(ch) <= 0x1D7FF
+
+
+def join_spans(spans: list[Span]) -> str:
+    """The line's text: spans concatenated, with the space the layout shows after or before a math run."""
+    parts: list[str] = []
+    for k, span in enumerate(spans):
+        if k and parts and span.text:
+            prev, left, right = spans[k - 1], parts[-1][-1:], span.text[:1]
+            math_edge = (_is_math_letter(left) and right.isalnum()) or (_is_math_letter(right) and left.isalnum())
+            if math_edge and span.x0 - prev.x1 >= MATH_SPACE_EM * max(prev.size, span.size):
+                parts.append(" ")
+        parts.append(span.text)
+    return "".join(parts)
+
+
 def lines_from_dict(data: dict, page_no: int, quartz: bool = False) -> list[Line]:
     """Lines of a `page_dict`, in content order; `quartz`: see `fix_span_glyphs`."""
     lines: list[Line] = []
@@ -377,7 +400,7 @@ def lines_from_dict(data: dict, page_no: int, quartz: bool = False) -> list[Line
                 continue
             if len(spans) > 1:
                 spans = _drop_footnote_marks(spans)
-            text = clean_chars("".join([s.text for s in spans]))
+            text = clean_chars(join_spans(spans))
             if "\u0338" in text:
                 text = fix_negations(text)
             if not text or text.isspace():
