@@ -1,4 +1,4 @@
-"""Command line: `python -m chatpaper parse|summarize|digest|serve`.
+"""Command line: `python -m chatpaper parse|summarize|digest|ask|serve`.
 
 Whatever the app does, this can do too. Errors a user can cause print one sentence and exit 1.
 """
@@ -57,6 +57,24 @@ def _digest(args: argparse.Namespace, settings: Settings) -> int:
     from chatpaper.batch import run_digest_command
 
     return run_digest_command(args, settings)
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    import tempfile  # noqa: PLC0415
+
+    from chatpaper.ask.answer import ask, check_question
+    from chatpaper.ask.text import answer_as_text
+    from chatpaper.llm.registry import get_provider
+    from chatpaper.reading import read_paper
+
+    check_question(args.question, (), settings)  # a bad question fails before any download or parse
+    provider = get_provider(args.provider, model=args.model, settings=settings)
+    with tempfile.TemporaryDirectory(prefix="chatpaper-ask-") as tmp:  # the figures are not needed here
+        paper = read_paper(args.source, out_dir=Path(tmp), settings=settings)
+    answer = ask(paper, args.question, provider=provider, lang=args.lang, settings=settings,
+                 cache_dir=settings.cache_dir)
+    print(answer.model_dump_json(indent=1) if args.json else answer_as_text(answer))
+    return 0
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -127,6 +145,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     prune = sub.add_parser("prune", help="shrink the cache to CHATPAPER_CACHE_MAX_BYTES / _MAX_AGE_DAYS, oldest first")
     prune.set_defaults(run=_prune)
+
+    ask = sub.add_parser("ask", help="answer a question from the paper, with the quotes it rests on")
+    ask.add_argument("source", help="PDF path, arXiv ID or arXiv URL")
+    ask.add_argument("question", help='e.g. "What dataset do they train on?"')
+    ask.add_argument("--provider", default=None, help="auto|gemini|openai|local|offline")
+    ask.add_argument("--model")
+    ask.add_argument("--lang", default=None, help="language of the answer: zh, en or any language code")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask.set_defaults(run=_ask)
 
     serve = sub.add_parser("serve", help="run the Gradio app")
     serve.set_defaults(run=_serve)

@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     llm_retries: int = 3
     requests_per_minute: float | None = Field(None, description="Provider rate limit for batches")
 
+    # Ask the paper: a question and a conversation stay small enough for any model's context and any session.
+    ask_max_question_chars: int = Field(500, gt=0, description="Longest question accepted")
+    ask_max_turns: int = Field(20, gt=0, description="Questions per conversation (app session or CLI call)")
+
     # App
     # Requests mostly wait on the LLM; parsing is serialised by a lock anyway. Measured with
     # benchmarks/bench_app.py, 8 users: header p50 3.4 s at 2, 2.0 s at 4, for +14 MiB.

@@ -1,0 +1,35 @@
+"""An Answer as plain text for a terminal: the answer, then each quote (or passage) with its page."""
+from __future__ import annotations
+
+import re
+import textwrap
+
+from chatpaper.ask.models import Answer
+
+RETRIEVED_LABEL = ("Retrieved passages (offline: no model wrote an answer; these are the paper's own words, "
+                   "best first):")
+_WIDTH = 100
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\u3000-\u303f\uff00-\uffef"
+_CJK_GAP = re.compile(rf"(?<=[{_CJK}]) +(?=[{_CJK}])")
+
+
+def display_text(text: str) -> str:
+    """One line, without the spaces a PDF puts between Chinese characters ("实验性 能" -> "实验性能")."""
+    return _CJK_GAP.sub("", " ".join(text.split()))
+
+
+def _indent(text: str) -> str:
+    return textwrap.fill(display_text(text), width=_WIDTH, initial_indent="    ", subsequent_indent="    ")
+
+
+def answer_as_text(answer: Answer) -> str:
+    lines: list[str] = []
+    if answer.kind == "retrieved":
+        lines.append(RETRIEVED_LABEL)
+        for hit in answer.passages:
+            where = f"p. {hit.passage.page}" + (f" · {hit.passage.section}" if hit.passage.section else "")
+            lines += [f"[{hit.rank}] {where}", _indent(hit.passage.text)]
+        if not answer.passages:
+            lines.append("    (none: no passage shares a word with the question)")
+    lines += [f"warning: {w}" for w in answer.warnings]
+    return "\n".join(lines)
