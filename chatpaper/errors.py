@@ -76,5 +76,6 @@ class StorageError(ChatPaperError):
 class FieldError(ChatPaperError):
     """A field typed in the app (or given on the command line) is too long or holds characters it cannot."""
 
+
 class InvalidQuestionError(ChatPaperError):
     """A question to ask the paper that is empty, too long, or over the conversation's limits."""
