@@ -230,6 +230,8 @@ class StageRecord(_Model):
     not_distinct: list[str] = Field(
         default_factory=list, description="Fields the model's reply did not fill distinctly, marked or dropped")
     raw_reply: str | None = Field(None, description="The model's reply before marking, kept when fields were marked")
+    points: int = Field(0, description="Points in the stage's result")
+    points_verified: int = Field(0, description="Points with a quote found in the paper (chatpaper.evidence)")
 
 
 class Provenance(_Model):
@@ -243,6 +245,8 @@ class Provenance(_Model):
     stages: list[StageRecord] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     created: datetime | None = None
+    points: int = Field(0, description="Points in the digest")
+    points_verified: int = Field(0, description="Points with a quote found in the paper")
 
 
 class Digest(_Model):

@@ -268,7 +268,7 @@ def test_each_paper_block_follows_the_seed_shape():
         assert (f"[PDF](https://arxiv.org/pdf/2405.1000{n}v1) · [arXiv abstract](https://arxiv.org/abs/2405.1000{n}v1)"
                 " 12 pages, 4 figures") in block
         summary = block.split("**Summary**\n\n", 1)[1]
-        assert summary.startswith(f"Paper {n} studies things. [p. 1]\n")
+        assert summary.startswith(f"Paper {n} studies things. [p. 1] ⚠\n")  # its scripted reply quotes nothing
         report = re.findall(r"^(\d+)\. (\w+)", block, re.M)  # the numbered report, Title ... Conclusion
         assert [int(i) for i, _ in report] == list(range(1, 9))
         assert report[0][1] == "Title" and report[-1][1] == "Conclusion"

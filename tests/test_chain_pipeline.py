@@ -404,3 +404,60 @@ def test_what_the_parser_lost_is_told_with_the_digest(paper, settings):
     assert any("直接引用论文原文" in w for w in zh.provenance.warnings)  # judged on the pages that have text
     from chatpaper.render import render_markdown
     assert lost in render_markdown(digest)
+
+
+# --------------------------------------------------------------------------- evidence
+
+
+def _reply_with_quotes(quotes: list[tuple[int, str]]) -> str:
+    import json  # noqa: PLC0415
+
+    def point(text, k):
+        page, quote = quotes[k % len(quotes)]
+        return {"text": text, "pages": [page], "evidence": [{"page": page, "quote": quote}]}
+
+    texts = ["The gradient window is restricted to a fixed size.", "The overhead over plain SGD is small.",
+             "Training takes one minute without data."]
+    return json.dumps({"steps": [point(text, k) for k, text in enumerate(texts)]})
+
+
+def test_quotes_are_verified_relocated_or_not_and_the_share_is_recorded(paper, settings):
+    quotes = [(3, "we restrict the window of past gradients that are accumulated to be some fixed size w"),  # verified
+              (1, "The method has minimal computational overhead beyond vanilla stochastic gradient descent"),  # p. 2
+              (3, "The method trains for one minute and needs no data at all")]  # invented
+    provider = ScriptedProvider({"methods": [_reply_with_quotes(quotes)]}, )
+    for stage in ("metadata", "summary", "conclusion"):
+        provider.enqueue(canned_reply_for(stage), stage=stage)
+    digest = summarize(paper, provider=provider, settings=settings, cache=False, lang="en")
+    steps = digest.methods.steps
+    assert [s.evidence[0].status for s in steps] == ["verified", "relocated", "unverified"]
+    assert steps[1].evidence[0].page == 2 and 2 in steps[1].pages  # the page is corrected
+    methods = record(digest, "methods")
+    assert (methods.points, methods.points_verified) == (3, 2)
+    assert digest.provenance.points == sum(r.points for r in digest.provenance.stages)
+    assert digest.provenance.points_verified == sum(r.points_verified for r in digest.provenance.stages)
+
+
+def canned_reply_for(stage):
+    from chatpaper.llm.fake import valid_reply  # noqa: PLC0415
+
+    return valid_reply(stage, title="ADADELTA: An Adaptive Learning Rate Method")
+
+
+def test_offline_points_are_their_own_verified_quotes(paper, settings):
+    from chatpaper.llm.registry import get_provider  # noqa: PLC0415
+
+    digest = summarize(paper, provider=get_provider("offline", settings=settings), settings=settings, cache=False)
+    assert digest.provenance.points > 0
+    assert digest.provenance.points_verified == digest.provenance.points
+    for step in digest.methods.steps:
+        assert step.evidence and all(e.status == "verified" for e in step.evidence)
+
+
+def test_the_schema_and_prompt_ask_for_quotes(paper, settings):
+    provider = canned_provider()
+    summarize(paper, provider=provider, settings=settings, cache=False)
+    request = provider.requests_for("methods")[0]
+    assert "\"evidence\"" in request.prompt and ("verbatim" in request.prompt or "逐字" in request.prompt)
+    schema = request.schema_model.model_json_schema()
+    assert "Evidence" in schema["$defs"] and set(schema["$defs"]["Evidence"]["properties"]) == {"page", "quote"}

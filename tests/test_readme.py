@@ -54,7 +54,7 @@ def test_the_command_line_section_uses_the_installed_command():
 def test_every_readme_cli_command_parses(command):
     argv = shlex.split(command)[1:]
     args = build_parser().parse_args(argv)  # an unknown option or subcommand exits here
-    assert args.command in {"parse", "summarize", "digest", "serve", "prune"}
+    assert args.command in {"parse", "summarize", "digest", "serve", "prune", "ask"}
 
 
 def _offline_runnable(command: str) -> bool:

@@ -127,10 +127,10 @@ def test_offline_provenance_names_the_provider_once_and_counts_warnings_in_the_l
     provenance = digest.provenance.model_copy(update={
         "provider": "offline", "model": "extractive", "extractive": True, "warnings": ["a", "b"]})
     en = render_markdown(digest.model_copy(update={"provenance": provenance}))
-    line = next(line for line in en.splitlines() if line.startswith("<sub>"))
+    line = next(line for line in en.splitlines() if line.startswith("<sub>Provenance"))
     assert "offline — extractive, no LLM ·" in line and "(extractive)" not in line and "2 warnings" in line
     zh = render_markdown(digest.model_copy(update={"provenance": provenance, "lang": "zh"}))
-    line = next(line for line in zh.splitlines() if line.startswith("<sub>"))
+    line = next(line for line in zh.splitlines() if line.startswith("<sub>来源"))
     assert line.startswith("<sub>来源：offline — 抽取式") and "2 条警告" in line
     assert "提示词版本" in line and re.search(r"输入 [\d,]+ tokens，输出 [\d,]+ tokens", line)
     assert "tokens in" not in line
@@ -195,3 +195,25 @@ def test_write_digest_writes_both_files_and_drops_links_to_missing_figures(paper
     assert "](figures/p4-figure-1.png)" not in md and "Comparison of learning rate methods" in md
     assert Digest.model_validate_json(paths[1].read_text(encoding="utf-8")).figures[1].image == \
         "figures/p4-figure-1.png"  # the JSON keeps the truth
+
+
+def test_points_carry_their_mark_and_quote_and_the_footer_counts_them(paper, settings):
+    from chatpaper.models import Evidence, Point
+    from chatpaper.render.post import _point as post_point
+
+    digest = digest_for(paper, settings)
+    quote = "Setting the learning rate by hand is tedious and error <prone>"
+    verified = Point(text="Tuning by hand is costly.", pages=[1],
+                     evidence=[Evidence(page=1, quote=quote, status="verified")])
+    unverified = Point(text="It trains for 1 minute.", pages=[2],
+                       evidence=[Evidence(page=2, quote="invented", status="unverified")])
+    summary = digest.summary.model_copy(update={"one_line": verified, "background": unverified})
+    provenance = digest.provenance.model_copy(update={"points": 29, "points_verified": 27})
+    md = render_markdown(digest.model_copy(update={"summary": summary, "provenance": provenance}))
+    assert "Tuning by hand is costly. [p. 1] ✓ — *“Setting the learning rate by hand is tedious and error &lt;prone>” (p. 1)*" in md
+    assert "It trains for 1 minute. [p. 2] ⚠" in md
+    assert "<sub>27 of 29 points verified against the paper</sub>" in md
+    post = post_point(verified)
+    assert "<details><summary>✓</summary>“Setting the learning rate by hand is tedious and error &lt;prone&gt;” (p. 1)</details>" in post
+    zh = render_markdown(digest.model_copy(update={"summary": summary, "provenance": provenance, "lang": "zh"}))
+    assert "29 个要点中有 27 个已与论文原文核对" in zh

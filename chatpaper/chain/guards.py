@@ -15,7 +15,7 @@ from typing import Iterator
 from pydantic import BaseModel, ValidationError
 
 from chatpaper.chain.prompts import base_lang, language_name
-from chatpaper.models import Header, MetadataStage, Paper, Point
+from chatpaper.models import Evidence, Header, MetadataStage, Paper, Point
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def iter_texts(result: BaseModel, prefix: str = "") -> Iterator[tuple[str, str]]
     for path, value in _fields(result, prefix):
         if isinstance(value, str):
             yield path, value
-        elif isinstance(value, BaseModel):
+        elif isinstance(value, BaseModel) and not isinstance(value, Evidence):  # quotes are the paper's, not ours
             yield from iter_texts(value, path + ".")
 
 

@@ -38,6 +38,7 @@ from chatpaper.chain.prompts import (
     system_prompt,
 )
 from chatpaper.errors import ChatPaperError
+from chatpaper.evidence.verify import PageIndex, verify_points
 from chatpaper.llm.base import LLMRequest, Provider
 from chatpaper.models import (
     ArxivMetadata,
@@ -136,6 +137,7 @@ class _Run:
     cache: DigestCache | None
     plan: BudgetPlan | None
     numbers: guards.PaperNumbers
+    evidence: PageIndex
     profile: Profile = "standard"
 
     def cache_key(self, stage: str) -> CacheKey:
@@ -180,6 +182,9 @@ def _finish(run: _Run, result: BaseModel, record: StageRecord, issues: list[guar
     result, dropped = guards.drop_bad_pages(result, run.paper.pages)
     if dropped:
         record.warnings.append(f"Dropped page numbers outside 1-{run.paper.pages}: {', '.join(map(str, dropped))}.")
+    # Every quote checked against the paper's own text; offline points are the paper's text and quote themselves.
+    # An unverified point is kept and marked in every output (its status), not repeated as a warning.
+    result, record.points, record.points_verified = verify_points(result, run.evidence, own_quotes=extractive)
     soft = guards.check_evidence(result)
     if not extractive:
         soft += guards.check_numbers(result, run.numbers)
@@ -379,7 +384,8 @@ def _run_stage(run: _Run, stage: str) -> StageOutcome:
         if hit is not None:
             result, original = hit
             record = StageRecord(name=stage, status="cached", seconds=time.perf_counter() - started,
-                                 warnings=original.warnings)
+                                 warnings=original.warnings, points=original.points,
+                                 points_verified=original.points_verified)
             return StageOutcome(result, record)
     try:
         outcome = (_run_extractive_stage if run.provider.extractive else _run_llm_stage)(run, stage)
@@ -398,6 +404,8 @@ def _run_stage(run: _Run, stage: str) -> StageOutcome:
 
 def _snapshot(digest: Digest) -> Digest:
     digest.provenance.stages.sort(key=lambda r: STAGES.index(r.name) if r.name in STAGES else len(STAGES))
+    digest.provenance.points = sum(r.points for r in digest.provenance.stages)
+    digest.provenance.points_verified = sum(r.points_verified for r in digest.provenance.stages)
     return digest.model_copy(deep=True)
 
 
@@ -474,7 +482,7 @@ def iter_digest(
     if warning:
         digest.provenance.warnings.append(warning)
     run = _Run(paper, header, provider, lang, settings, store, plan, guards.PaperNumbers(paper),
-               digest.provenance.model_profile)
+               PageIndex(paper.page_texts), digest.provenance.model_profile)
     yield "header", _snapshot(digest)
 
     executor = ThreadPoolExecutor(max_workers=len(STAGES), thread_name_prefix="chatpaper-stage")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 
-PROMPT_VERSION = "2026.12-1"
+PROMPT_VERSION = "2026.12-evidence-1"
 
 STAGES: tuple[str, ...] = ("metadata", "summary", "methods", "conclusion")
 
@@ -83,8 +83,11 @@ DOCUMENT = _template(
 
 # --------------------------------------------------------------------------- stage instructions
 
-_POINT_EN = 'a point is {"text": string, "pages": [page numbers it rests on]}'
-_POINT_ZH = '每个要点的格式为 {"text": 字符串, "pages": [该要点所依据的页码]}'
+_POINT_EN = ('a point is {"text": string, "pages": [page numbers it rests on], "evidence": [{"page": page number, '
+             '"quote": one sentence or clause copied verbatim from that page, in the paper\'s language, at most 40 '
+             'words}]} with one or two quotes')
+_POINT_ZH = ('每个要点的格式为 {"text": 字符串, "pages": [该要点所依据的页码], "evidence": [{"page": 页码, '
+             '"quote": 从该页逐字照抄的一句话或一个分句，保持论文原文的语言，不超过 40 个词}]}，每个要点给出一到两条引文')
 
 INSTRUCTIONS: dict[tuple[str, str], Template] = {
     ("metadata", "en"): _template(

@@ -19,7 +19,9 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from chatpaper.evidence.normalise import Keyed, is_cjk, key_weight, keyed, normalise
-from chatpaper.models import Evidence
+from pydantic import BaseModel
+
+from chatpaper.models import Evidence, Point
 
 # Partial-ratio score (0-100) from which a quote counts as found. Measured on the labelled set:
 # realistic damage (hyphenation, ligatures, dropped spaces, a changed mark) scores >= 94, while
@@ -211,3 +213,56 @@ def verify_evidence(evidence: Evidence, index: PageIndex, *, threshold: float = 
         return evidence.model_copy(update={"status": "unverified", "boxes": []})
     status = "verified" if hit.page == evidence.page else "relocated"
     return evidence.model_copy(update={"status": status, "page": hit.page, "boxes": []})
+
+
+# --------------------------------------------------------------------------- a stage's points
+
+_SENTENCE = re.compile(r"(?<=[.!?。！？])\s+")
+
+
+def _own_quotes(point: Point, index: PageIndex) -> list[Evidence]:
+    """An extractive point is the paper's own text: it is its own quote (sentence by sentence if need be)."""
+    cited = point.pages[0] if point.pages else 1
+    whole = verify_evidence(Evidence(page=cited, quote=point.text), index)
+    if whole.status != "unverified":
+        return [whole]
+    parts = [verify_evidence(Evidence(page=cited, quote=s), index) for s in _SENTENCE.split(point.text) if s.strip()]
+    found = [e for e in parts if e.status != "unverified"]
+    return found[:2] or [whole]
+
+
+def verify_points(result: BaseModel, index: PageIndex, *, own_quotes: bool = False) -> tuple[BaseModel, int, int]:
+    """A copy of a stage result with every quote checked -> (result, points, verified points).
+
+    `own_quotes`: points without quotes quote themselves (the offline provider copies the paper).
+    A relocated quote's page joins the point's pages: the page it really rests on.
+    """
+    total = verified = 0
+
+    def check(point: Point) -> Point:
+        nonlocal total, verified
+        evidence = [verify_evidence(e, index) for e in point.evidence]
+        if not evidence and own_quotes:
+            evidence = _own_quotes(point, index)
+        pages = sorted(set(point.pages) | {e.page for e in evidence if e.status == "relocated"})
+        checked = point.model_copy(update={"evidence": evidence, "pages": pages})
+        total += 1
+        verified += checked.verified
+        return checked
+
+    update = {}
+    for name, value in result:
+        if isinstance(value, Point):
+            update[name] = check(value)
+        elif isinstance(value, list) and value and isinstance(value[0], Point):
+            update[name] = [check(p) for p in value]
+    return result.model_copy(update=update), total, verified
+
+
+def unverified_points(result: BaseModel) -> list[tuple[str, Point]]:
+    out = []
+    for name, value in result:
+        items = [(name, value)] if isinstance(value, Point) else (
+            [(f"{name}[{i}]", p) for i, p in enumerate(value)] if isinstance(value, list) else [])
+        out += [(path, p) for path, p in items if isinstance(p, Point) and not p.verified]
+    return out

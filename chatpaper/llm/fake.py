@@ -159,15 +159,20 @@ _CANNED = {
 }
 
 
-def valid_reply(stage: str, *, lang: str = "en", title: str = "Untitled", page: int = 1) -> str:
-    """A schema-valid JSON reply for `stage` in English or Chinese, citing `page` for every point."""
+def valid_reply(stage: str, *, lang: str = "en", title: str = "Untitled", page: int = 1,
+                quote: tuple[int, str] | None = None) -> str:
+    """A schema-valid JSON reply for `stage` in English or Chinese, citing `page` for every point.
+
+    `quote` (page, sentence) is given as every point's evidence, as a model that quotes the paper would."""
     data = json.loads(json.dumps(_CANNED["zh" if lang.lower().startswith("zh") else "en"][stage]))
     if stage == "metadata":
         data["title_translation"] = data["title_translation"].format(title=title)
         return json.dumps(data, ensure_ascii=False)
 
     def point(text: str) -> dict:
-        return {"text": text, "pages": [page]}
+        if quote is None:
+            return {"text": text, "pages": [page]}
+        return {"text": text, "pages": sorted({page, quote[0]}), "evidence": [{"page": quote[0], "quote": quote[1]}]}
 
     out = {k: [point(t) for t in v] if isinstance(v, list) else point(v) for k, v in data.items()}
     return json.dumps(out, ensure_ascii=False)
@@ -178,7 +183,26 @@ def canned_reply(request: LLMRequest, *, lang: str = "en", title: str = "", page
     if not title:
         m = re.search(r"^Title: (.+)$", request.prompt, re.M)
         title = m.group(1).strip() if m else "Untitled"
-    return valid_reply(stage_of(request) or "metadata", lang=lang, title=title, page=page)
+    return valid_reply(stage_of(request) or "metadata", lang=lang, title=title, page=page,
+                       quote=first_sentence(request.prompt))
+
+
+_PAGE_MARK = re.compile(r"\[p\. (\d+)\]")
+
+
+def first_sentence(prompt: str) -> tuple[int, str] | None:
+    """(page, text) of the first prose sentence after a [p. N] mark in a chain prompt: a quote the paper has."""
+    marks = list(_PAGE_MARK.finditer(prompt))
+    for k, mark in enumerate(marks):
+        line_start = prompt.rfind("\n", 0, mark.start()) + 1
+        if prompt[line_start:mark.start()].strip().lower().startswith("abstract"):
+            continue  # the abstract may come from arXiv, not from the page
+        end = marks[k + 1].start() if k + 1 < len(marks) else prompt.find("</paper>", mark.end())
+        for sentence in re.split(r"(?<=[.!?。！？])\s+", prompt[mark.end():end if end != -1 else None]):
+            words = sentence.split()
+            if len(words) >= 6 or len(sentence.strip()) >= 15 and re.search(r"[\u4e00-\u9fff]", sentence):
+                return int(mark.group(1)), " ".join(words[:40])
+    return None
 
 
 def canned_provider(lang: str = "en", *, latency: float = 0.0, **kwargs: Any) -> ScriptedProvider:

@@ -52,10 +52,38 @@ def _pages(pages: list[int]) -> str:
     return f" [p. {', '.join(map(str, pages))}]" if pages else ""
 
 
+VERIFIED_MARK = "✓"  # a quote of the point was found in the paper
+UNVERIFIED_MARK = "⚠"  # no quote of the point was found: read it with care
+MAX_QUOTE_CHARS = 300  # a quote is a sentence; a runaway one is cut for display
+
+
+def evidence_mark(point: Point) -> str:
+    return VERIFIED_MARK if point.verified else UNVERIFIED_MARK
+
+
+def shown_quotes(point: Point) -> list[tuple[int, str]]:
+    """(page, quote) of the point's found quotes, or of all its quotes when none was found."""
+    found = [e for e in point.evidence if e.status != "unverified"] or point.evidence
+    return [(e.page, e.quote if len(e.quote) <= MAX_QUOTE_CHARS else e.quote[:MAX_QUOTE_CHARS] + "…")
+            for e in found[:2]]
+
+
 def _point(point: Point) -> str:
     if is_mark(point.text):  # a field the model did not fill distinctly: a mark, never content
         return f"*{point.text}*"
-    return _text(point.text) + _pages(point.pages)
+    # the paper's words in italics after the point; "*" inside a quote must not end the italics
+    quotes = " ".join(f"*“{_text(q).replace('*', '∗')}” (p. {page})*" for page, q in shown_quotes(point))
+    return _text(point.text) + _pages(point.pages) + f" {evidence_mark(point)}" + (f" — {quotes}" if quotes else "")
+
+
+def verified_footer(digest: Digest) -> str:
+    """"27 of 29 points verified against the paper", in the digest's language."""
+    p = digest.provenance
+    if not p.points:
+        return ""
+    if base_lang(digest.lang) == "zh":
+        return f"{p.points} 个要点中有 {p.points_verified} 个已与论文原文核对（{p.points_verified} of {p.points} points verified against the paper）"
+    return f"{p.points_verified} of {p.points} points verified against the paper"
 
 
 def _record(digest: Digest, stage: str) -> StageRecord | None:
@@ -233,5 +261,6 @@ def render_markdown(digest: Digest, *, heading_level: int = 2, include_abstract:
     if figures:
         out += figures + [""]
     out += _warnings(digest, lab)
-    out += ["", provenance_line(digest, lab), ""]
+    footer = verified_footer(digest)
+    out += ["", *([f"<sub>{footer}</sub>", ""] if footer else []), provenance_line(digest, lab), ""]
     return "\n".join(out)

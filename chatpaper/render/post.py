@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chatpaper.models import Digest, Point
 from chatpaper.chain.distinct import is_mark, not_distinct_notice
-from chatpaper.render.markdown import caption_body, labels
+from chatpaper.render.markdown import caption_body, evidence_mark, labels, shown_quotes, verified_footer
 
 BlogEngine = Literal["hexo", "markdown"]
 MIN_FIGURES, MAX_FIGURES = 3, 6
@@ -219,7 +219,11 @@ def _point(point: Point) -> str:
     if is_mark(point.text):
         return f"*{point.text}*"
     pages = f" [p. {', '.join(map(str, point.pages))}]" if point.pages else ""
-    return _one_line(point.text) + pages
+    quotes = "<br>".join(f"“{_one_line(q)}” (p. {page})" for page, q in shown_quotes(point))
+    # the quote collapsed, so the post stays readable; one line, so the list item stays whole
+    details = (f" <details><summary>{evidence_mark(point)}</summary>{quotes}</details>" if quotes
+               else f" {evidence_mark(point)}")
+    return _one_line(point.text) + pages + details
 
 
 def figures_block(figures: list[PostFigure], lang: str) -> str:
@@ -271,6 +275,8 @@ def paper_block(paper: PostPaper, lang: str) -> str:
     block = figures_block(paper.figures, lang)
     if block:
         parts += [block, ""]
+    if footer := verified_footer(d):
+        parts += [f"<sub>{footer}</sub>", ""]
     return "\n".join(parts)
 
 
