@@ -15,6 +15,7 @@ from typing import Iterator
 from pydantic import BaseModel, ValidationError
 
 from chatpaper.chain.prompts import base_lang, language_name
+from chatpaper.evidence.verify import PageIndex, verify_points
 from chatpaper.models import Evidence, Header, MetadataStage, Paper, Point
 
 
@@ -25,6 +26,8 @@ class Issue:
     retry: bool = True
     # The stage's top-level fields at fault; empty means the whole reply (a retry then asks for all of it).
     fields: tuple[str, ...] = ()
+    # What the provenance keeps when the fault outlives the retry, if not the message told the model.
+    warning: str | None = None
 
 
 def field_of(path: str) -> str:
@@ -307,6 +310,44 @@ def check_evidence(result: BaseModel) -> list[Issue]:
     if not bare:
         return []
     return [Issue("evidence", f"{len(bare)} point(s) cite no page: {', '.join(bare[:6])}.", retry=False)]
+
+
+# --------------------------------------------------------------------------- quotes not in the paper
+
+QUOTE_SHOWN = 90  # characters of a failed quote repeated to the model: enough to recognise it
+QUOTES_NAMED = 8  # points named in one retry message
+
+
+def _shown(quote: str) -> str:
+    quote = re.sub(r"\s+", " ", quote).strip()
+    return quote if len(quote) <= QUOTE_SHOWN else quote[:QUOTE_SHOWN].rsplit(" ", 1)[0] + " …"
+
+
+def unquoted_points(result: BaseModel, index: PageIndex) -> list[tuple[str, Point]]:
+    """(path, checked point) for each point that gives quotes of which none is found in the paper.
+
+    A point that gives no quote at all is not here: it is marked unverified, but a retry would only ask
+    the model for what its schema already asked."""
+    checked, _, _ = verify_points(result, index)
+    return [(path, point) for path, point in iter_points(checked) if point.evidence and not point.verified]
+
+
+def check_quotes(result: BaseModel, index: PageIndex) -> list[Issue]:
+    """Quotes found nowhere in the paper: one corrective retry naming each point and its page."""
+    failed = unquoted_points(result, index)
+    if not failed:
+        return []
+    named = []
+    for path, point in failed[:QUOTES_NAMED]:
+        quotes = " and ".join(f'"{_shown(e.quote)}" is not on page {e.page}' for e in point.evidence)
+        named.append(f"{path}: the quote {quotes}")
+    paths = [path for path, _ in failed]
+    return [Issue("quotes", "Some quotes are not in the paper: " + "; ".join(named) + ". Quote the paper exactly: "
+                            "copy each quote word for word from the page you cite (as marked [p. N]), in the "
+                            "paper's language, and give that page.",
+                  fields=_fields_of(paths),
+                  warning=f"{len(paths)} point(s) quote text not found in the paper, kept and marked unverified: "
+                          f"{', '.join(paths[:QUOTES_NAMED])}{' …' if len(paths) > QUOTES_NAMED else ''}.")]
 
 
 # --------------------------------------------------------------------------- header contradictions

@@ -166,6 +166,7 @@ def _hard_issues(run: _Run, stage: str, result: BaseModel) -> list[guards.Issue]
     issues += guards.check_language(result, run.lang, min_share=min_share)
     issues += guards.check_pages(result, run.paper.pages)
     issues += guards.check_header(result, run.header, run.lang)
+    issues += guards.check_quotes(result, run.evidence)
     return issues
 
 
@@ -176,7 +177,8 @@ def _finish(run: _Run, result: BaseModel, record: StageRecord, issues: list[guar
         if issue.kind == "pages":
             continue  # fixed below by dropping the pages
         kept_after_retry = issue.retry and not extractive
-        record.warnings.append(f"Kept after a corrective retry: {issue.message}" if kept_after_retry else issue.message)
+        text = issue.warning or issue.message
+        record.warnings.append(f"Kept after a corrective retry: {text}" if kept_after_retry else text)
     result, trimmed = guards.trim_lists(result)
     record.warnings.extend(trimmed)
     result, dropped = guards.drop_bad_pages(result, run.paper.pages)
@@ -342,10 +344,13 @@ def _run_llm_stage(run: _Run, stage: str) -> StageOutcome:
         record.status = "failed"
         record.error = error or f"The {stage} stage produced no result."
         return StageOutcome(None, record)
-    # The latest reply wins unless an earlier one had fewer faults.
-    best_index = min(range(len(candidates)), key=lambda i: (len(candidates[i][1]), -i))
+    # The latest reply wins unless an earlier one had fewer faults, or as many and fewer points quoting nothing.
+    best_index = min(range(len(candidates)), key=lambda i: (
+        len(candidates[i][1]), len(guards.unquoted_points(candidates[i][0], run.evidence)), -i))
     result, issues, raw = candidates[best_index]
-    if len(candidates) > 1 and any(i.retry for i in issues):  # failed the guards on the first try and after
+    # Failed the guards on the first try and after. Misquoting alone is no sign of a small model: the
+    # small profile's shorter prompts do not make quotes more exact.
+    if len(candidates) > 1 and any(i.retry and i.kind != "quotes" for i in issues):
         GUARD_HISTORY.record_failed_twice(_model_key(run.provider))
     if error:
         record.warnings.append(f"The corrective retry failed: {error}")

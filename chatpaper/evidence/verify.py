@@ -45,6 +45,9 @@ EDGE_SLACK = 12
 EDGE_WORDS = 3
 EDGE_TRIES = 6
 
+# Matches a PageIndex remembers: a digest has ~30 points of 1-2 quotes, asked about once or twice each.
+MAX_REMEMBERED = 4096
+
 MatchKind = Literal["exact", "fuzzy"]
 _CJK_CLASS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 # numbers, single CJK characters, runs of other letters
@@ -67,6 +70,8 @@ class PageIndex:
 
     def __init__(self, page_texts: Sequence[str]):
         self.pages: list[Keyed] = [keyed(t or "") for t in page_texts]
+        # (quote, cited page, threshold) -> match: the guard and the final check ask about the same quotes
+        self.found: dict[tuple[str, int, float], QuoteMatch | None] = {}
 
     def __len__(self) -> int:
         return len(self.pages)
@@ -208,7 +213,13 @@ def find_quote(quote: str, cited: int, index: PageIndex, *, threshold: float = F
 
 def verify_evidence(evidence: Evidence, index: PageIndex, *, threshold: float = FUZZY_THRESHOLD) -> Evidence:
     """A copy with `status` (and, when relocated, `page`) set; boxes are cleared (they belong to the old page)."""
-    hit = find_quote(evidence.quote, evidence.page, index, threshold=threshold)
+    memo = (evidence.quote, evidence.page, threshold)
+    if memo in index.found:
+        hit = index.found[memo]
+    else:
+        hit = find_quote(evidence.quote, evidence.page, index, threshold=threshold)
+        if len(index.found) < MAX_REMEMBERED:
+            index.found[memo] = hit
     if hit is None:
         return evidence.model_copy(update={"status": "unverified", "boxes": []})
     status = "verified" if hit.page == evidence.page else "relocated"

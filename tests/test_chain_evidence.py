@@ -1,0 +1,128 @@
+"""The evidence guard in the chain, with a scripted provider: quotes verified, relocated or not in the
+paper; one corrective retry for the points quoting nothing the paper prints; the share in the provenance;
+numbers a point states that its own pages do not print."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from chatpaper.chain import summarize
+from chatpaper.chain.profile import GUARD_HISTORY
+from chatpaper.llm.fake import ScriptedProvider, sample_paper, valid_reply
+from chatpaper.render import render_markdown
+from chatpaper.settings import Settings
+
+TITLE = "ADADELTA: An Adaptive Learning Rate Method"
+ON_P3 = "we restrict the window of past gradients that are accumulated to be some fixed size w"
+ON_P2 = "The method has minimal computational overhead beyond vanilla stochastic gradient descent"
+INVENTED = "The method trains for one minute and needs no data at all"
+ON_P3_TOO = "We correct the units of the update with a Hessian approximation, the ratio of two RMS quantities."
+STEPS = ["The gradient window is restricted to a fixed size.", "The overhead over plain SGD is small.",
+         "Units are corrected with a Hessian approximation."]
+
+
+@pytest.fixture
+def paper():
+    return sample_paper()
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return Settings(cache_dir=tmp_path / "cache")
+
+
+@pytest.fixture(autouse=True)
+def fresh_guard_history():
+    GUARD_HISTORY.clear()
+    yield
+    GUARD_HISTORY.clear()
+
+
+def steps_reply(quotes: list[tuple[int, str] | None]) -> str:
+    def point(text, quote):
+        if quote is None:
+            return {"text": text, "pages": [3]}
+        return {"text": text, "pages": [quote[0]], "evidence": [{"page": quote[0], "quote": quote[1]}]}
+
+    return json.dumps({"steps": [point(t, q) for t, q in zip(STEPS, quotes)]})
+
+
+def provider_for(methods: list[str]) -> ScriptedProvider:
+    provider = ScriptedProvider({"methods": methods})
+    for stage in ("metadata", "summary", "conclusion"):
+        provider.enqueue(valid_reply(stage, title=TITLE, page=1, quote=(1, "Setting the learning rate by hand is "
+                                                                          "tedious and error prone.")), stage=stage)
+    return provider
+
+
+def record(digest, stage):
+    return next(r for r in digest.provenance.stages if r.name == stage)
+
+
+def test_a_quote_not_in_the_paper_earns_one_retry_that_names_it_and_asks_for_the_field_only(paper, settings):
+    first = steps_reply([(3, ON_P3), (1, ON_P2), (3, INVENTED)])
+    fixed = steps_reply([(3, ON_P3), (2, ON_P2), (3, ON_P3_TOO)])
+    provider = provider_for([first, fixed])
+    digest = summarize(paper, provider=provider, settings=settings, cache=False, lang="en")
+    asked = provider.requests_for("methods")
+    assert len(asked) == 2
+    retry = asked[1]
+    assert retry.history[0] == ("assistant", first)  # the first reply is the context (issue 14's field retry)
+    correction = retry.history[1][1]
+    assert "steps[2]" in correction and "is not on page 3" in correction and "Quote the paper exactly" in correction
+    assert "steps[0]" not in correction and "steps[1]" not in correction  # verified and relocated are fine
+    assert list(retry.schema_model.model_fields) == ["steps"]
+    assert [e.status for s in digest.methods.steps for e in s.evidence] == ["verified", "verified", "verified"]
+    methods = record(digest, "methods")
+    assert (methods.points, methods.points_verified) == (3, 3)
+    assert not any("quote" in w for w in methods.warnings)
+    # the other stages quoted the paper: no retry there
+    assert all(len(provider.requests_for(s)) == 1 for s in ("metadata", "summary", "conclusion"))
+
+
+def test_a_point_still_unverified_after_the_retry_is_kept_and_marked(paper, settings):
+    first = steps_reply([(3, ON_P3), (1, ON_P2), (3, INVENTED)])
+    again = steps_reply([(3, ON_P3), (1, ON_P2), (4, "Training took one minute on one GPU")])
+    provider = provider_for([first, again])
+    digest = summarize(paper, provider=provider, settings=settings, cache=False, lang="en")
+    assert len(provider.requests_for("methods")) == 2  # one corrective retry, never a second for quotes
+    steps = digest.methods.steps
+    assert [s.evidence[0].status for s in steps] == ["verified", "relocated", "unverified"]
+    assert steps[1].evidence[0].page == 2 and 2 in steps[1].pages  # relocated: the page corrected
+    assert steps[2].text == STEPS[2]  # kept, not dropped
+    methods = record(digest, "methods")
+    assert (methods.points, methods.points_verified) == (3, 2)
+    assert any(w.startswith("Kept after a corrective retry: 1 point(s) quote text not found") and "steps[2]" in w
+               for w in methods.warnings)
+    assert digest.provenance.points == sum(r.points for r in digest.provenance.stages)
+    assert digest.provenance.points_verified == digest.provenance.points - 1
+    markdown = render_markdown(digest)
+    assert f"⚠ {STEPS[2]}" in markdown or any(STEPS[2] in line and "⚠" in line for line in markdown.splitlines())
+    assert f"{digest.provenance.points - 1} of {digest.provenance.points} points verified" in markdown
+    # misquoting is not the small-model signal: the profile history is untouched
+    assert GUARD_HISTORY.failed_stages("scripted/scripted-1") == 0
+
+
+def test_a_worse_retry_does_not_replace_a_better_first_reply(paper, settings):
+    first = steps_reply([(3, ON_P3), (2, ON_P2), (3, INVENTED)])
+    worse = steps_reply([(3, INVENTED), (2, "Nothing like this is printed in the paper at all"), (3, INVENTED)])
+    digest = summarize(paper, provider=provider_for([first, worse]), settings=settings, cache=False, lang="en")
+    assert [s.evidence[0].status for s in digest.methods.steps] == ["verified", "verified", "unverified"]
+    assert record(digest, "methods").points_verified == 2
+
+
+def test_points_without_quotes_are_marked_but_not_retried(paper, settings):
+    provider = provider_for([steps_reply([None, None, None])])
+    digest = summarize(paper, provider=provider, settings=settings, cache=False, lang="en")
+    assert len(provider.requests_for("methods")) == 1
+    assert all(not s.verified for s in digest.methods.steps)
+    assert record(digest, "methods").points_verified == 0
+
+
+def test_a_quote_too_short_to_prove_anything_is_retried(paper, settings):
+    first = steps_reply([(3, ON_P3), (2, ON_P2), (3, "the method")])  # printed, but proves nothing
+    provider = provider_for([first, steps_reply([(3, ON_P3), (2, ON_P2), (3, ON_P3_TOO)])])
+    digest = summarize(paper, provider=provider, settings=settings, cache=False, lang="en")
+    assert len(provider.requests_for("methods")) == 2
+    assert record(digest, "methods").points_verified == 3
