@@ -10,7 +10,8 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 
-PROMPT_VERSION = "2026.12-evidence-1"
+# evidence-2: the quote guard (one corrective retry for quotes not in the paper) changes what a stage keeps.
+PROMPT_VERSION = "2026.12-evidence-2"
 
 STAGES: tuple[str, ...] = ("metadata", "summary", "methods", "conclusion")
 
