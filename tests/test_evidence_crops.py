@@ -8,7 +8,14 @@ import pytest
 
 from chatpaper.errors import PdfError
 from chatpaper.evidence.boxes import locate_boxes
-from chatpaper.evidence.crops import MAX_CROP_PIXELS, render_crop
+from chatpaper.evidence.crops import (
+    MAX_CROP_PIXELS,
+    crop_name,
+    evidence_crop,
+    locate,
+    render_crop,
+)
+from chatpaper.models import Evidence
 
 TEXT = ("Our whole process takes 1 minute on one GPU and trains nothing. The results improve by 1.5 points "
         "over the baseline [12, 18], which is not trained either.")
@@ -65,3 +72,32 @@ def test_a_page_outside_the_paper_or_a_broken_file_is_a_pdf_error(tmp_path):
     bad.write_bytes(b"not a pdf at all")
     with pytest.raises(PdfError, match="Cannot open bad.pdf"):
         render_crop(bad, 1, [])
+
+
+def _yellow_pixels(pix: pymupdf.Pixmap) -> int:
+    """Pixels whose blue is well below their red: the highlight (ink and paper are grey)."""
+    return sum(1 for x in range(0, pix.width, 3) for y in range(0, pix.height, 3)
+               if (p := pix.pixel(x, y))[0] - p[2] > 40)
+
+
+def test_evidence_crop_is_rendered_once_per_quote_with_boxes_located_when_missing(tmp_path):
+    pdf = _write_pdf(tmp_path / "p.pdf", ["Introduction only.", TEXT])
+    before = pdf.read_bytes()
+    folder = tmp_path / "evidence"
+    evidence = Evidence(page=2, quote="takes 1 minute on one GPU and trains nothing", status="verified")
+    first = evidence_crop(pdf, evidence, folder=folder)
+    assert first.parent == folder and first.name == crop_name(evidence)
+    assert _yellow_pixels(pymupdf.Pixmap(first.read_bytes()))  # located, then highlighted
+    stamp = first.stat().st_mtime_ns
+    assert evidence_crop(pdf, evidence, folder=folder) == first and first.stat().st_mtime_ns == stamp
+    other = evidence_crop(pdf, evidence.model_copy(update={"quote": "which is not trained either"}), folder=folder)
+    assert other != first and len(list(folder.iterdir())) == 2
+    assert pdf.read_bytes() == before
+
+
+def test_evidence_crop_of_a_quote_not_on_its_page_is_the_page_top_unhighlighted(tmp_path):
+    pdf = _write_pdf(tmp_path / "p.pdf", [TEXT])
+    missing = "A sentence printed nowhere in this paper at all, not even close."
+    assert locate(pdf, 1, missing) == [] and locate(pdf, 7, TEXT) == []
+    pix = pymupdf.Pixmap(evidence_crop(pdf, Evidence(page=1, quote=missing), folder=tmp_path).read_bytes())
+    assert 0 < pix.height < pix.width and not _yellow_pixels(pix)
