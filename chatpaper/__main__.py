@@ -71,8 +71,10 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     provider = get_provider(args.provider, model=args.model, settings=settings)
     with tempfile.TemporaryDirectory(prefix="chatpaper-ask-") as tmp:  # the figures are not needed here
         paper = read_paper(args.source, out_dir=Path(tmp), settings=settings)
+    local = Path(args.source)
     answer = ask(paper, args.question, provider=provider, lang=args.lang, settings=settings,
-                 cache_dir=settings.cache_dir)
+                 cache_dir=settings.cache_dir, pdf_path=local if local.suffix.lower() == ".pdf" and local.is_file()
+                 else None)
     print(answer.model_dump_json(indent=1) if args.json else answer_as_text(answer))
     return 0
 

@@ -69,3 +69,50 @@ def test_a_missing_file_exits_1(tmp_path, capsys):
                  "--provider", "offline"])
     assert code == 1
     assert capsys.readouterr().err.startswith("error: Cannot open nope.pdf")
+
+
+@pytest.fixture()
+def scripted():
+    from chatpaper.llm.fake import ScriptedProvider  # noqa: PLC0415
+    from chatpaper.llm.registry import register_provider, unregister_provider  # noqa: PLC0415
+
+    replies: list[str] = []
+    provider = ScriptedProvider(lambda request: replies.pop(0))
+    register_provider("scripted", lambda: provider)
+    yield replies, provider
+    unregister_provider("scripted")
+
+
+def test_a_model_answer_prints_the_answer_then_each_quote_with_its_page(pdf, tmp_path, capsys, scripted):
+    replies, provider = scripted
+    replies.append(json.dumps({"answerable": True, "answer": "91.3% on CIFAR-10.", "quotes": [
+        {"page": 1, "quote": "The adaptive rule reaches 91.3% test accuracy"},
+        {"page": 2, "quote": "We train a convolutional network on the CIFAR-10 data set for 45 epochs"}]}))
+    code = main(["--cache-dir", str(tmp_path / "cache"), "ask", str(pdf), "What test accuracy on CIFAR-10?",
+                 "--provider", "scripted", "--lang", "en"])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 0
+    assert lines[0] == "91.3% on CIFAR-10."
+    assert lines[1] == "[1] p. 2 (found on this page, not the one the model cited)"
+    assert lines[2].strip() == "“The adaptive rule reaches 91.3% test accuracy”"
+    assert lines[3] == "[2] p. 2"
+    assert "<passages>" in provider.history[0].prompt
+
+
+def test_json_output_of_a_declined_answer_says_why(pdf, tmp_path, capsys, scripted):
+    replies, _ = scripted
+    replies.append(json.dumps({"answerable": False, "answer": "", "quotes": []}))
+    code = main(["--cache-dir", str(tmp_path / "cache"), "ask", str(pdf), "训练用了多少块 GPU？ How many GPUs for training?",
+                 "--provider", "scripted", "--lang", "zh", "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0 and data["kind"] == "not_in_paper" and data["declined"] == "model"
+    assert data["text"] == "论文中没有提到这一点。" and data["passages"]
+
+
+def test_a_provider_failure_exits_1_with_its_sentence(pdf, tmp_path, capsys, scripted):
+    replies, _ = scripted
+    replies += ["not json", "still not json"]
+    code = main(["--cache-dir", str(tmp_path / "cache"), "ask", str(pdf), "What test accuracy on CIFAR-10?",
+                 "--provider", "scripted"])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1 and "not the answer format asked for" in err

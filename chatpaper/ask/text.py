@@ -8,6 +8,10 @@ from chatpaper.ask.models import Answer
 
 RETRIEVED_LABEL = ("Retrieved passages (offline: no model wrote an answer; these are the paper's own words, "
                    "best first):")
+NEAREST_LABEL = "Nearest passages:"
+NEAREST_SHOWN = 3  # enough to see what the paper says nearby, few enough not to read as an answer
+QUOTE_STATUS = {"verified": "verified", "relocated": "found on this page, not the one the model cited",
+                "unverified": "not found in the paper"}
 _WIDTH = 100
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\u3000-\u303f\uff00-\uffef"
 _CJK_GAP = re.compile(rf"(?<=[{_CJK}]) +(?=[{_CJK}])")
@@ -31,5 +35,16 @@ def answer_as_text(answer: Answer) -> str:
             lines += [f"[{hit.rank}] {where}", _indent(hit.passage.text)]
         if not answer.passages:
             lines.append("    (none: no passage shares a word with the question)")
+    else:
+        lines.append(display_text(answer.text))
+        if answer.kind == "answer":
+            for k, quote in enumerate(answer.quotes, start=1):
+                mark = "" if quote.status == "verified" else f" ({QUOTE_STATUS[quote.status]})"
+                lines += [f"[{k}] p. {quote.page}{mark}", _indent(f"“{quote.quote}”")]
+        else:  # the paper does not say: the nearest passages, so the reader can judge
+            lines.append(NEAREST_LABEL if answer.passages else "")
+            for hit in answer.passages[:NEAREST_SHOWN]:
+                where = f"p. {hit.passage.page}" + (f" · {hit.passage.section}" if hit.passage.section else "")
+                lines += [f"[{hit.rank}] {where}", _indent(hit.passage.text)]
     lines += [f"warning: {w}" for w in answer.warnings]
-    return "\n".join(lines)
+    return "\n".join(line for line in lines if line or not lines)

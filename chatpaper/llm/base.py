@@ -7,6 +7,7 @@ Providers are synchronous; the chain runs independent stages in threads.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -45,6 +46,7 @@ class Provider(ABC):
     supports_schema: ClassVar[bool] = False  # native JSON-schema constrained output
     needs_key: ClassVar[bool] = False
     extractive: ClassVar[bool] = False  # builds the digest itself, without prompts (offline)
+    can_stream: ClassVar[bool] = False  # `stream` yields the reply as it is written, not all at the end
     default_model: ClassVar[str | None] = None
     context_window: int = 32_000  # tokens; the chain sizes its budget from this
 
@@ -58,6 +60,12 @@ class Provider(ABC):
     @abstractmethod
     def generate(self, request: LLMRequest) -> LLMResponse:
         """Run one request. Raise `ProviderError` with a user sentence on failure."""
+
+    def stream(self, request: LLMRequest) -> Iterator[str]:
+        """The reply's text in pieces as the model writes them; joined, they are `generate(request).text`.
+
+        Providers that cannot stream (`can_stream` False) yield the whole reply once."""
+        yield self.generate(request).text
 
     def __repr__(self) -> str:  # never shows a key
         return f"<{type(self).__name__} model={self.model!r}>"

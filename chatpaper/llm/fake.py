@@ -12,7 +12,7 @@ import re
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Union
 
 from chatpaper.errors import ProviderError
@@ -43,18 +43,24 @@ class ScriptedProvider(Provider):
     name: ClassVar[str] = "scripted"
     default_model: ClassVar[str | None] = "scripted-1"
     supports_schema: ClassVar[bool] = True
+    can_stream: ClassVar[bool] = True
 
     def __init__(
         self,
         replies: Iterable[Reply] | Mapping[str, Iterable[Reply]] | ReplyFunction | None = None,
         *,
         latency: float = 0.0,
+        chunk_chars: int = 12,
+        chunk_delay: float = 0.0,
         model: str | None = None,
         context_window: int = 32_000,
         options: dict[str, Any] | None = None,
     ):
         super().__init__(model=model, options=options)
         self.latency = latency
+        # stream(): the reply in pieces of chunk_chars, chunk_delay apart, after the first `latency`
+        self.chunk_chars = max(1, chunk_chars)
+        self.chunk_delay = chunk_delay
         self.context_window = context_window
         self.history: list[LLMRequest] = []
         self.in_flight = 0
@@ -112,6 +118,14 @@ class ScriptedProvider(Provider):
         finally:
             with self._lock:
                 self.in_flight -= 1
+
+    def stream(self, request: LLMRequest) -> Iterator[str]:
+        """The scripted reply in pieces: the first after `latency` (time to first token), then every chunk_delay."""
+        text = self.generate(request).text
+        for at in range(0, len(text), self.chunk_chars):
+            if at and self.chunk_delay:
+                time.sleep(self.chunk_delay)
+            yield text[at:at + self.chunk_chars]
 
 
 # --------------------------------------------------------------------------- canned, valid replies
