@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import re
 
+# How a user picks another model, in the app's words (the library speaks to a visitor; for_cli rewords it).
+ANOTHER_MODEL = "type another in the Model box, or leave it empty for the provider's default."
+
 # Visitor wording -> command-line wording: the same error, told to whoever caused it.
 _CLI_WORDING: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"upload the paper's PDF file(?: again)?|upload the paper as a PDF"), "give the path of the paper's PDF file"),
@@ -14,11 +17,12 @@ _CLI_WORDING: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"upload the PDF(?: itself| yourself)?(?: instead)?"), "download the PDF and give its path instead"),
     (re.compile(r",? or paste a (?:valid )?key"), ""),
     (re.compile(r"paste a key, or "), "or "),
+    (re.compile(re.escape(ANOTHER_MODEL)), "choose another with --model, or leave it out for the provider's default."),
 )
 
 
 def for_cli(message: str) -> str:
-    """An error sentence worded for the command line: no "upload" or "paste" (those are the app's)."""
+    """An error sentence worded for the command line: no "upload", "paste" or "box" (those are the app's)."""
     for pattern, replacement in _CLI_WORDING:
         message = pattern.sub(replacement, message)
     return message

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -164,3 +165,53 @@ def test_for_cli_rewords_every_visitor_phrase_the_library_uses():
     assert "upload" not in for_cli("Only arXiv links are read, not \"x\"; give e.g. 2405.15619, or upload the PDF itself.")
     assert for_cli("x.pdf is empty; upload the paper's PDF file again.") == (
         "x.pdf is empty; give the path of the paper's PDF file.")
+
+
+# Modules whose sentences only a visitor of the app can meet (typed fields, a visitor's own endpoint).
+VISITOR_ONLY_MODULES = {"ui.py", "fields.py", "endpoints.py"}
+VISITOR_ONLY_FUNCTIONS = {"_visitor_error"}  # openai_compat: the errors of a visitor's own endpoint
+APP_WORDS = re.compile(r"\b(upload\w*|paste\w*|box)\b", re.IGNORECASE)
+
+
+def _error_sentences() -> list[tuple[str, int, str]]:
+    """(file, line, text) of every sentence the library puts in an error or a message constant: the
+    literal parts of `...Error(...)` arguments and of UPPER_CASE string constants, outside visitor-only code."""
+    import ast
+
+    found = []
+    for path in sorted((ROOT / "chatpaper").rglob("*.py")):
+        if path.name in VISITOR_ONLY_MODULES or path.name == "errors.py":  # errors.py holds the rewording itself
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        skip = {id(n) for f in ast.walk(tree) if isinstance(f, ast.FunctionDef) and f.name in VISITOR_ONLY_FUNCTIONS
+                for n in ast.walk(f)}
+        for node in ast.walk(tree):
+            if id(node) in skip:
+                continue
+            roots: list[ast.AST] = []
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")).endswith("Error"):
+                roots = list(node.args)
+            elif isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) and t.id.isupper() for t in node.targets):
+                roots = [node.value]
+            for part in (n for r in roots for n in ast.walk(r)):
+                if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                    found.append((path.name, part.lineno, part.value))
+    return found
+
+
+def test_no_error_the_cli_can_print_speaks_of_uploading_pasting_or_boxes():
+    """Every library sentence is worded for the visitor; for_cli must reword each one the CLI can print."""
+    from chatpaper.errors import for_cli
+
+    sentences = _error_sentences()
+    assert any("upload the PDF" in text for _, _, text in sentences)  # the scan sees the library's sentences
+    left = [(name, line, for_cli(text)) for name, line, text in sentences if APP_WORDS.search(for_cli(text))]
+    assert left == []
+
+
+def test_an_unknown_model_is_told_as_the_box_in_the_app_and_as_the_option_in_the_cli():
+    from chatpaper.errors import ANOTHER_MODEL, for_cli
+
+    assert "Model box" in ANOTHER_MODEL
+    assert for_cli(f"Gemini has no model named 'gemini-9'; {ANOTHER_MODEL}") == (
+        "Gemini has no model named 'gemini-9'; choose another with --model, or leave it out for the provider's default.")

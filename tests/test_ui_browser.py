@@ -39,6 +39,9 @@ PDF_URL = "https://arxiv.org/pdf/2405.15619v1"
 TIMEOUT = 60_000  # ms; a loaded CI machine is slow, and waits end as soon as the selector matches
 # The conclusion comes last, well after the header, so the page visibly fills in stage by stage.
 STAGE_DELAY = {"metadata": 0.2, "summary": 0.8, "methods": 1.2, "conclusion": 4.0}
+# However long the paste, the arXiv box is at most this many times its one-line height (two lines and
+# padding): fixed here, not read from ui, so that raising the app's cap fails the test.
+ARXIV_BOX_MAX_HEIGHTS = 2.6
 SCRIPT = "<script>window.__pwned='script';alert('script')</script>"
 IMG = "<img src=x onerror=\"window.__pwned='img';alert('img')\">"
 
@@ -309,3 +312,92 @@ def test_paper_tab_with_hostile_pdf_and_reply_fetches_only_from_the_app(page, tm
     page.wait_for_timeout(800)
     assert page.evaluate("window.__pwned") is None and page.dialogs == []
     assert "127.0.0.1" in hosts and set(hosts) <= {"127.0.0.1"}, sorted(set(hosts))
+
+
+# --------------------------------------------------------------------------- layout (issue 12)
+
+
+def settled_box(page, locator, polls: int = 3) -> dict:
+    """LOCATOR's bounding box once it has stayed the same for POLLS checks 150 ms apart (a resize is done)."""
+    last, same = locator.bounding_box(), 0
+    for _ in range(100):
+        page.wait_for_timeout(150)
+        box = locator.bounding_box()
+        same = same + 1 if box == last else 0
+        if same >= polls:
+            return box
+        last = box
+    return last
+
+
+def test_a_5000_character_paste_leaves_summarize_on_screen(browser, server):
+    """The arXiv box grows to ARXIV_BOX_MAX_LINES at most; a long paste scrolls inside it."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})  # a laptop's first screen
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    try:
+        page.goto(server, wait_until="domcontentloaded")
+        box = page.locator("#cp-arxiv textarea, #cp-arxiv input").first
+        box.wait_for()
+        before = box.bounding_box()
+        box.focus()
+        page.keyboard.insert_text(("https://arxiv.org/abs/2405.15619 " * 160)[:5000])  # as a paste does
+        assert len(box.input_value()) == 5000
+        after = settled_box(page, box)  # Gradio resizes the textarea a tick after its input event
+        page.evaluate("window.scrollTo(0, 0)")
+        go = page.locator("#cp-go").bounding_box()
+        line = before["height"]  # one line, as the page first shows it
+        assert after["height"] <= ARXIV_BOX_MAX_HEIGHTS * line, (before, after)
+        assert go["y"] + go["height"] <= page.viewport_size["height"], go  # Summarize is still on the first screen
+        scroll = box.evaluate("el => [el.scrollHeight, el.clientHeight]")
+        assert scroll[0] > scroll[1], scroll  # the rest of the paste scrolls inside the box
+        shot(page, "ui-long-paste.png")
+    finally:
+        context.close()
+
+
+def test_at_400px_wide_the_examples_table_fits_and_no_cell_is_clipped(browser, server):
+    context = browser.new_context(viewport={"width": 400, "height": 900})  # a phone
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    try:
+        page.goto(server, wait_until="domcontentloaded")
+        page.wait_for_selector("#cp-examples table")
+        page.locator("#cp-examples").scroll_into_view_if_needed()
+        layout = page.evaluate("""() => {
+            const table = document.querySelector('#cp-examples table');
+            const rect = table.getBoundingClientRect();
+            const clippers = [];  // every ancestor that hides or scrolls what sticks out of it
+            for (let el = table.parentElement; el && el !== document.body; el = el.parentElement) {
+                const style = getComputedStyle(el);
+                if (style.overflowX !== 'visible') {
+                    clippers.push({right: el.getBoundingClientRect().right, scroll: el.scrollWidth, client: el.clientWidth});
+                }
+            }
+            const cells = [...table.querySelectorAll('th, td')].map(cell => {
+                const r = cell.getBoundingClientRect();
+                return {text: cell.innerText, right: r.right, scroll: cell.scrollWidth, client: cell.clientWidth};
+            });
+            return {right: rect.right, width: innerWidth, page: document.documentElement.scrollWidth, clippers, cells};
+        }""")
+        assert layout["right"] <= layout["width"], layout  # the table ends inside the window
+        assert layout["page"] <= layout["width"], layout  # and the page has no sideways scroll
+        for clipper in layout["clippers"]:
+            assert clipper["scroll"] <= clipper["client"] + 1, clipper  # nothing hidden to the right
+        assert any("chatpaper-example.pdf" in cell["text"] for cell in layout["cells"]), layout["cells"]
+        for cell in layout["cells"]:
+            assert cell["right"] <= layout["right"] + 1 and cell["scroll"] <= cell["client"] + 1, cell
+        shot(page, "ui-examples-400px.png")
+    finally:
+        context.close()
+
+
+def test_an_arxiv_id_beside_an_upload_the_page_says_the_upload_was_read(page):
+    page.locator("#cp-arxiv textarea, #cp-arxiv input").first.fill("2405.15619")
+    page.set_input_files("#cp-upload input[type=file]", str(ui.EXAMPLE_PDF))
+    wait_for_upload(page, "chatpaper-example.pdf")
+    page.click("#cp-go")
+    page.wait_for_selector("#cp-status :text('Done')")
+    status = page.inner_text("#cp-status")
+    assert "The uploaded PDF (chatpaper-example.pdf) is read; the arXiv box is ignored" in status, status
+    assert "ChatPaper: Faithful Structured Digests" in page.inner_text("#cp-header")  # not the arXiv paper

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field, SecretStr
 
-from chatpaper.errors import ProviderError
+from chatpaper.errors import ANOTHER_MODEL, ProviderError
 from chatpaper.llm.base import LLMRequest, LLMResponse, Provider
 
 logger = logging.getLogger(__name__)
@@ -180,7 +180,7 @@ class GeminiProvider(Provider):
             if code in (401, 403) or "API key" in detail or "API_KEY" in detail:
                 return ProviderError("Gemini rejected the API key; check GEMINI_API_KEY or paste a valid key.")
             if code == 404:
-                return ProviderError(f"Gemini has no model named {self.model!r}; choose another with --model.")
+                return ProviderError(f"Gemini has no model named {self.model!r}; " + ANOTHER_MODEL)
             return ProviderError(f"Gemini refused the request (HTTP {code}); check the model name and options.")
         if isinstance(exc, _httpx_errors("TimeoutException")):
             seconds = request.timeout_seconds or self.options.timeout_seconds

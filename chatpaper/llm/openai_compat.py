@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 
 from pydantic import BaseModel, Field, SecretStr
 
-from chatpaper.errors import ProviderError
+from chatpaper.errors import ANOTHER_MODEL, ProviderError
 from chatpaper.llm.base import LLMRequest, LLMResponse, Provider
 
 logger = logging.getLogger(__name__)
@@ -254,7 +254,7 @@ class OpenAICompatProvider(Provider):
                 "give the server a larger context size or use a model with a larger window."
             )
         if isinstance(exc, openai.NotFoundError):
-            return ProviderError(f"{host} has no model named {self.model!r}; choose another with --model.")
+            return ProviderError(f"{host} has no model named {self.model!r}; " + ANOTHER_MODEL)
         if isinstance(exc, openai.APIStatusError):
             if exc.status_code >= 500:
                 return ProviderError(
