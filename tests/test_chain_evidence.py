@@ -126,3 +126,51 @@ def test_a_quote_too_short_to_prove_anything_is_retried(paper, settings):
     digest = summarize(paper, provider=provider, settings=settings, cache=False, lang="en")
     assert len(provider.requests_for("methods")) == 2
     assert record(digest, "methods").points_verified == 3
+
+
+# --------------------------------------------------------------------------- numbers where the point cites
+
+
+def _conclusion(performance: dict):
+    from chatpaper.models import ConclusionStage  # noqa: PLC0415
+
+    data = json.loads(valid_reply("conclusion", title=TITLE, page=5))
+    data["performance"] = performance
+    return ConclusionStage.model_validate(data)
+
+
+def test_a_number_printed_only_on_another_page_than_cited_is_reported(paper):
+    from chatpaper.chain import guards  # noqa: PLC0415
+
+    numbers = guards.PaperNumbers(paper)
+    # 1.83 is printed on page 4 only: right on p. 4, wrong on p. 2
+    assert guards.check_numbers(_conclusion({"text": "ADADELTA reaches 1.83% error.", "pages": [4]}), numbers) == []
+    (issue,) = guards.check_numbers(_conclusion({"text": "ADADELTA reaches 1.83% error.", "pages": [2]}), numbers)
+    assert not issue.retry and "performance: 1.83 (not on p. 2)" in issue.message
+    (issue,) = guards.check_numbers(_conclusion({"text": "It reaches 97.25% accuracy.", "pages": [4]}), numbers)
+    assert "97.25 (not in the paper)" in issue.message
+
+
+def test_the_page_of_a_found_quote_counts_and_a_point_citing_nothing_is_checked_on_the_whole_paper(paper):
+    from chatpaper.chain import guards  # noqa: PLC0415
+    from chatpaper.models import Evidence  # noqa: PLC0415
+
+    numbers = guards.PaperNumbers(paper)
+    quote = Evidence(page=4, quote="The test set error was 2.00% after 6 epochs", status="verified")
+    on_quote_page = {"text": "The error is 2.00% after 6 epochs with a rate of 0.01.", "pages": [2],
+                     "evidence": [quote.model_dump()]}
+    assert guards.check_numbers(_conclusion(on_quote_page), numbers) == []
+    unfound = dict(on_quote_page, evidence=[dict(quote.model_dump(), status="unverified")])
+    (issue,) = guards.check_numbers(_conclusion(unfound), numbers)  # an unfound quote's page is no support
+    assert "2.00 (not on p. 2)" in issue.message and "0.01 (not on p. 2)" in issue.message
+    assert guards.check_numbers(_conclusion({"text": "The error is 1.83%.", "pages": []}), numbers) == []
+
+
+def test_in_the_chain_a_number_off_its_cited_page_is_a_warning_not_a_retry(paper, settings):
+    first = json.loads(steps_reply([(3, ON_P3), (2, ON_P2), (3, ON_P3_TOO)]))
+    first["steps"][0]["text"] = "The window keeps the last 25 gradients, reaching 1.83% error."
+    provider = provider_for([json.dumps(first)])
+    digest = summarize(paper, provider=provider, settings=settings, cache=False, lang="en")
+    assert len(provider.requests_for("methods")) == 1
+    warnings = record(digest, "methods").warnings
+    assert any("steps[0]: 25 (not in the paper)" in w and "steps[0]: 1.83 (not on p. 3)" in w for w in warnings)

@@ -447,32 +447,56 @@ def _numbers(text: str) -> list[str]:
     return out
 
 
+def _plain_thousands(text: str) -> str:
+    return re.sub(r"(?<=\d),(?=\d{3})", "", text)  # 1,000 -> 1000 on both sides
+
+
+def _prints(text: str, number: str) -> bool:
+    return re.search(rf"(?<![\d]){re.escape(_plain_thousands(number))}(?![\d])", text) is not None
+
+
 class PaperNumbers:
-    """The paper's text, normalised once, to check that reported numbers occur in it."""
+    """The paper's text, whole and page by page, normalised once, to check where reported numbers occur."""
 
     def __init__(self, paper: Paper):
         parts = paper.page_texts or [s.text for s in paper.sections]
-        text = " ".join([paper.abstract, *parts])
-        self.text = re.sub(r"(?<=\d),(?=\d{3})", "", text)  # 1,000 -> 1000 on both sides
+        self.text = _plain_thousands(" ".join([paper.abstract, *parts]))
+        self.pages = [_plain_thousands(t) for t in paper.page_texts]
+        # Page 1's number may come from arXiv's abstract rather than the PDF's: it counts as page 1.
+        if self.pages and paper.abstract:
+            self.pages[0] = _plain_thousands(paper.abstract) + " " + self.pages[0]
 
     def missing(self, numbers: list[str]) -> list[str]:
-        out = []
-        for n in numbers:
-            plain = re.sub(r"(?<=\d),(?=\d{3})", "", n)
-            if not re.search(rf"(?<![\d]){re.escape(plain)}(?![\d])", self.text) and n not in out:
-                out.append(n)
-        return out
+        """The numbers the paper prints nowhere."""
+        return list(dict.fromkeys(n for n in numbers if not _prints(self.text, n)))
 
-
-NUMBER_FIELDS = ("performance", "key_takeaways", "one_line")
+    def not_on(self, numbers: list[str], pages: set[int], quotes: list[str]) -> list[str]:
+        """The numbers neither these pages nor these quotes print."""
+        local = " ".join([*(self.pages[p - 1] for p in sorted(pages) if 1 <= p <= len(self.pages)), *quotes])
+        return list(dict.fromkeys(n for n in numbers if not _prints(_plain_thousands(local), n)))
 
 
 def check_numbers(result: BaseModel, numbers: PaperNumbers) -> list[Issue]:
-    """Soft: numbers in the results fields that the paper's text does not contain."""
-    found = [n for path, text in iter_texts(result) if path.split("[")[0].split(".")[0] in NUMBER_FIELDS
-             for n in _numbers(text)]
-    missing = numbers.missing(found)
-    if not missing:
+    """Soft: a number a point states must be printed in its found quotes or on its cited pages.
+
+    The pages a point rests on are its own `pages` and the pages its found quotes are on; a point that
+    cites nothing is checked against the whole paper (it cannot be checked closer)."""
+    problems: list[str] = []
+    for path, point in iter_points(result):
+        found = [e for e in point.evidence if e.status != "unverified"]
+        pages = set(point.pages) | {e.page for e in found}
+        stated = _numbers(point.text)
+        if not stated:
+            continue
+        if pages:
+            missing = numbers.not_on(stated, pages, [e.quote for e in found])
+            anywhere = set(numbers.missing(missing))
+            for n in missing:
+                where = "in the paper" if n in anywhere else "on " + ", ".join(f"p. {p}" for p in sorted(pages))
+                problems.append(f"{path}: {n} (not {where})")
+        else:
+            problems += [f"{path}: {n} (not in the paper)" for n in numbers.missing(stated)]
+    if not problems:
         return []
-    return [Issue("numbers", f"Numbers not found in the paper's text: {', '.join(missing[:8])}; check them "
+    return [Issue("numbers", f"Numbers not printed where their points cite: {'; '.join(problems[:8])}; check them "
                              "against the paper.", retry=False)]
