@@ -257,13 +257,35 @@ def script_share(text: str, lang: str) -> float | None:
     return latin / total
 
 
+# A span in quotation marks: “...”, 「...」, 《...》, "...".
+_QUOTED = re.compile(r"“([^”]{2,})”|「([^」]{2,})」|『([^』]{2,})』|《([^》]{2,})》|\"([^\"]{2,})\"")
+
+
+def without_paper_quotes(text: str, quoted_from: str) -> str:
+    """`text` with its quoted spans that the paper prints verbatim (`quoted_from`: its text without whitespace) cut."""
+    def cut(m: re.Match[str]) -> str:
+        span = next(g for g in m.groups() if g)
+        return " " if re.sub(r"\s+", "", span) in quoted_from else m.group(0)
+
+    return _QUOTED.sub(cut, text)
+
+
 def check_language(result: BaseModel, lang: str, *, skip: tuple[str, ...] = ("keywords",),
-                   min_share: float | None = None) -> list[Issue]:
-    """Wrong output language by script ratio; `min_share` overrides the default threshold (titles keep names)."""
-    texts = [t for path, t in iter_texts(result) if not path.split("[")[0].split(".")[0] in skip]
-    share = script_share(" ".join(texts), lang)
-    if share is None:
+                   min_share: float | None = None, quoted_from: str = "") -> list[Issue]:
+    """Wrong output language by script ratio; `min_share` overrides the default threshold (titles keep names).
+
+    A verbatim quote of the paper in quotation marks never counts against the reply: an English digest of a
+    Chinese paper may quote “自适应异步采样”, and quoted Chinese in a Chinese digest counts as Chinese.
+    `quoted_from` is the paper's text without whitespace (PaperNumbers.compact); empty, nothing is exempt.
+    """
+    texts = " ".join(t for path, t in iter_texts(result) if not path.split("[")[0].split(".")[0] in skip)
+    shares = [script_share(texts, lang)]
+    if quoted_from:
+        shares.append(script_share(without_paper_quotes(texts, quoted_from), lang))
+    known = [s for s in shares if s is not None]
+    if not known:
         return []
+    share = max(known)
     needed = min_share if min_share is not None else (
         MIN_NATIVE_SHARE if base_lang(lang) in _LANG_SCRIPTS else MIN_LATIN_SHARE)
     if share >= needed:
@@ -456,12 +478,13 @@ def _prints(text: str, number: str) -> bool:
 
 
 class PaperNumbers:
-    """The paper's text, whole and page by page, normalised once, to check where reported numbers occur."""
+    """The paper's text, whole and page by page, normalised once, to check where reported numbers (and quoted spans: `compact`) occur."""
 
     def __init__(self, paper: Paper):
         parts = paper.page_texts or [s.text for s in paper.sections]
         self.text = _plain_thousands(" ".join([paper.abstract, *parts]))
         self.pages = [_plain_thousands(t) for t in paper.page_texts]
+        self.compact = re.sub(r"\s+", "", " ".join([paper.title, paper.title_en, paper.abstract, *parts]))
         # Page 1's number may come from arXiv's abstract rather than the PDF's: it counts as page 1.
         if self.pages and paper.abstract:
             self.pages[0] = _plain_thousands(paper.abstract) + " " + self.pages[0]

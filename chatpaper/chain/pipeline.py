@@ -30,6 +30,7 @@ from chatpaper.chain.profile import GUARD_HISTORY, SMALL_GROUPS, SMALL_LIST_LIMI
 from chatpaper.chain.prompts import (
     PROMPT_VERSION,
     STAGES,
+    base_lang,
     build_prompt,
     correction_message,
     field_correction_message,
@@ -118,6 +119,27 @@ def build_header(paper: Paper) -> Header:
     })
 
 
+def printed_title(paper: Paper, lang: str) -> str | None:
+    """The title a CJK paper prints in `lang`, if any: its English title for English, its own for its language.
+
+    Such a title is the paper's, not a translation, so no model's version of it is used.
+    """
+    if base_lang(paper.language) == "en":
+        return None
+    wanted = base_lang(lang)
+    if wanted == "en":
+        return _clean(paper.title_en) or None
+    return _clean(paper.title) or None if wanted == base_lang(paper.language) else None
+
+
+def with_printed_title(paper: Paper, stage: str, result: BaseModel, lang: str) -> BaseModel:
+    """The metadata stage's title_translation replaced by the printed title in `lang` (see printed_title)."""
+    title = printed_title(paper, lang) if isinstance(result, MetadataStage) else None
+    if title is None or getattr(result, "title_translation", None) == title:
+        return result
+    return result.model_copy(update={"title_translation": title})
+
+
 # --------------------------------------------------------------------------- one stage
 
 
@@ -159,11 +181,12 @@ def provider_key(provider: Provider) -> str:
 
 def _hard_issues(run: _Run, stage: str, result: BaseModel) -> list[guards.Issue]:
     """The faults worth a corrective retry."""
+    result = with_printed_title(run.paper, stage, result, run.lang)  # the model's title is not used
     issues = guards.find_placeholders(result)
     issues += guards.check_content(result, run.header.title,
                                    limits=SMALL_LIST_LIMITS if run.profile == "small" else None)
     min_share = METADATA_MIN_SHARE if stage == "metadata" else None
-    issues += guards.check_language(result, run.lang, min_share=min_share)
+    issues += guards.check_language(result, run.lang, min_share=min_share, quoted_from=run.numbers.compact)
     issues += guards.check_pages(result, run.paper.pages)
     issues += guards.check_header(result, run.header, run.lang)
     issues += guards.check_quotes(result, run.evidence)
@@ -391,7 +414,7 @@ def _run_stage(run: _Run, stage: str) -> StageOutcome:
             record = StageRecord(name=stage, status="cached", seconds=time.perf_counter() - started,
                                  warnings=original.warnings, points=original.points,
                                  points_verified=original.points_verified)
-            return StageOutcome(result, record)
+            return StageOutcome(with_printed_title(run.paper, stage, result, run.lang), record)
     try:
         outcome = (_run_extractive_stage if run.provider.extractive else _run_llm_stage)(run, stage)
     except Exception as exc:  # noqa: BLE001 - a bug in one stage must not hide the others
@@ -399,6 +422,8 @@ def _run_stage(run: _Run, stage: str) -> StageOutcome:
         error = f"The {stage} stage failed unexpectedly ({type(exc).__name__}); try again or use another provider."
         outcome = StageOutcome(None, StageRecord(name=stage, status="failed", error=error))
     outcome.record.seconds = time.perf_counter() - started
+    if outcome.result is not None:
+        outcome.result = with_printed_title(run.paper, stage, outcome.result, run.lang)
     if run.cache is not None and outcome.result is not None:
         run.cache.put(key, outcome.result, outcome.record)
     return outcome
@@ -428,6 +453,9 @@ def _open_cache(cache: CacheOption, settings: Settings) -> tuple[DigestCache | N
 
 def _quoting_language_note(paper: Paper, lang: str, provider_name: str) -> str | None:
     """An extractive provider quotes the paper: say so when the paper is not in the requested language."""
+    if base_lang(paper.language) != "en":  # the reader saw its script: a Chinese paper quoted in Chinese needs no note
+        if base_lang(lang) == base_lang(paper.language):
+            return None
     # The first pages with text: a repaired PDF may have lost its first pages.
     sample = " ".join([paper.abstract, *[t for t in paper.page_texts if t.strip()][:2]])[:20_000]
     share = guards.script_share(sample, lang)
