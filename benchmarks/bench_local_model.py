@@ -2,16 +2,18 @@
 
 Digests one English and one Chinese corpus paper with Qwen2.5-Coder-1.5B-Instruct (Q4_K_M GGUF) served
 by llama.cpp's own HTTP server (xllamacpp) on 127.0.0.1, as a user with CHATPAPER_CONTEXT_WINDOW=8000
-would. Each digest runs twice in this same run: with the chain as main had it before issue 14
-("before", the commit before chatpaper/chain/distinct.py was added, exported with `git archive`) and
-with this checkout ("after"). Each run gets its own fresh server, so neither inherits the other's
+would. Each digest runs once per mode in this same run: "before", the chain as main had it before issue
+14 (the commit before chatpaper/chain/distinct.py was added, exported with `git archive`); "standard",
+this checkout with CHATPAPER_MODEL_PROFILE=standard (one call per stage); "after", this checkout with
+the default CHATPAPER_MODEL_PROFILE=auto (which picks the small profile for this window). Modes run in
+the order given, each on both papers, and each paper's lines print as soon as it is done. Each run gets its own fresh server, so neither inherits the other's
 prefix cache. Prints per stage: wall time, input tokens (and those the server's prefix cache served),
 output tokens, retries; then per mode the share of distinct non-empty fields and what the corrective
 retries cost against the first attempts' input tokens.
 
-    PYTHONPATH=$PWD /work/main/.venv/bin/python benchmarks/bench_local_model.py [--modes before,after]
+    PYTHONPATH=$PWD /work/main/.venv/bin/python benchmarks/bench_local_model.py [--modes after,standard,before]
 
-Skips (exit 0, one sentence) when the GGUF or xllamacpp is absent. Slow: ~12 min per paper and mode on
+Skips (exit 0, one sentence) when the GGUF or xllamacpp is absent. Slow: ~12-20 min per paper and mode on
 2 cores. The "runner" half below uses only APIs main had before issue 14, so it runs under both trees.
 """
 from __future__ import annotations
@@ -185,7 +187,7 @@ def before_tree(ref: str | None, into: Path) -> tuple[str, Path]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--modes", default="before,after", help="comma-separated: before, after")
+    parser.add_argument("--modes", default="after,standard,before", help="comma-separated: after, standard, before")
     parser.add_argument("--before-ref", help="git revision for 'before' (default: the parent of issue 14's first commit)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--logs", help="keep each run's JSON log (digest and calls) in this folder")
@@ -215,22 +217,26 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         logs = Path(args.logs) if args.logs else Path(tmp)
         logs.mkdir(parents=True, exist_ok=True)
-        trees = {"after": ROOT}
+        trees = {"after": ROOT, "standard": ROOT}
+        profiles = {"after": "auto", "standard": "standard"}
         if "before" in modes:
             ref, tree = before_tree(args.before_ref, Path(tmp) / "before")
             trees["before"] = tree
             print(f"before = git {ref}", flush=True)
-        for name, lang in PAPERS:  # both modes on one paper before the next: pairs finish together
-            for mode in modes:
+        for mode in modes:  # a mode on both papers before the next: the first mode's figures come first
+            for name, lang in PAPERS:
                 out = logs / f"{mode}-{name}.json"
                 env = {**os.environ, "PYTHONPATH": str(trees[mode]), "CHATPAPER_CONTEXT_WINDOW": str(CONTEXT_WINDOW)}
+                env.pop("CHATPAPER_MODEL_PROFILE", None)  # the old tree has no such setting
+                if mode in profiles:
+                    env["CHATPAPER_MODEL_PROFILE"] = profiles[mode]
                 command = [sys.executable, str(Path(__file__).resolve()), "--threads", str(args.threads),
                            "--runner", str(CORPUS / "pdfs" / name), lang, str(out)]
                 done = subprocess.run(command, env=env, cwd=trees[mode], capture_output=True, text=True)
                 if done.returncode != 0 or not out.exists():
                     print(f"{mode} {name}: the run failed ({done.stderr.strip().splitlines()[-1:]})", flush=True)
                     continue
-                results[mode].append(report(f"{mode:6s} {name[:24]:24s} [{lang}]", json.loads(out.read_text())))
+                results[mode].append(report(f"{mode:8s} {name[:24]:24s} [{lang}]", json.loads(out.read_text())))
     for mode, rows in results.items():
         if not rows:
             continue
@@ -240,10 +246,11 @@ def main() -> int:
               f"(target >= {TARGET_DISTINCT:.0%}); corrections {retry / first if first else 0:.0%} of first attempts' "
               f"input tokens, {fresh / first if first else 0:.0%} uncached (target <= {TARGET_CORRECTION:.0%}); "
               f"wall {sum(r['wall'] for r in rows):.0f} s", flush=True)
-    if len([m for m in results if results[m]]) == 2:
-        b, a = results["before"], results["after"]
-        print(f"after/before wall time ratio {sum(r['wall'] for r in a) / max(sum(r['wall'] for r in b), 1e-9):.2f}",
-              flush=True)
+    for base in ("standard", "before"):
+        if results.get(base) and results.get("after"):
+            b, a = results[base], results["after"]
+            print(f"after/{base} wall time ratio "
+                  f"{sum(r['wall'] for r in a) / max(sum(r['wall'] for r in b), 1e-9):.2f}", flush=True)
     return 0
 
 

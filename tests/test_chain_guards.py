@@ -336,3 +336,13 @@ def test_numbers_inside_chinese_text_are_checked(paper):
 def test_sentences_that_mention_missing_things_are_not_placeholders(text):
     result = SummaryStage.model_validate_json(summary_json(background={"text": text, "pages": [1]}))
     assert guards.find_placeholders(result) == []
+
+
+def test_the_first_balanced_json_object_is_taken_whatever_runs_on_after_it():
+    from chatpaper.chain.guards import first_json_object, is_cut
+
+    obj = '{"text": "a } brace and a \\" quote", "pages": [1]}'
+    assert first_json_object(obj + ' and then {"second": 1} }') == obj
+    assert first_json_object("Sure {not json} here: ```json\n" + obj + "\n```") == obj
+    assert first_json_object('{"text": "cut at the li') is None
+    assert is_cut('{"text": "cut at the li') and not is_cut(obj + " trailing") and not is_cut("no json at all")

@@ -7,8 +7,17 @@ import json
 import pytest
 
 from chatpaper.chain import summarize
-from chatpaper.chain.profile import SMALL_GROUPS, GuardHistory, choose_profile
-from chatpaper.llm.fake import ScriptedProvider, canned_reply, sample_paper, stage_of
+from chatpaper.chain.distinct import NOT_DISTINCT
+from chatpaper.chain.pipeline import STAGE_MODELS
+from chatpaper.chain.profile import (
+    SMALL_GROUPS,
+    SMALL_LIST_LIMITS,
+    GuardHistory,
+    choose_profile,
+    small_model,
+    small_output_tokens,
+)
+from chatpaper.llm.fake import ScriptedProvider, canned_reply, sample_paper, stage_of, valid_reply
 from chatpaper.render.markdown import render_markdown
 from chatpaper.settings import Settings
 
@@ -62,3 +71,99 @@ def test_a_large_window_keeps_the_standard_profile_with_one_call_per_stage():
     digest = summarize(sample_paper(), provider=provider, lang="en", settings=Settings(), cache=False)
     assert digest.provenance.model_profile == "standard"
     assert len([r for r in provider.history if stage_of(r) == "summary"]) == 1
+
+
+# --------------------------------------------------------------------------- bounded, tolerant small-profile calls
+
+
+def _cut(request) -> str:
+    """A reply that ran to its output limit: the JSON opened and never closed."""
+    return _group_reply(request)[:40]
+
+
+def test_each_small_call_is_bounded_by_its_fields_and_asks_no_optional_field():
+    provider = ScriptedProvider(lambda r: _group_reply(r), context_window=8_000)
+    digest = summarize(sample_paper(), provider=provider, lang="en", settings=Settings(), cache=False)
+    assert digest.summary is not None
+    for request in provider.history:
+        fields = tuple(request.schema_model.model_fields)
+        stage = stage_of(request)
+        assert request.max_output_tokens == small_output_tokens(STAGE_MODELS[stage], fields)
+        schema = json.dumps(request.schema_model.model_json_schema())
+        assert "evidence" not in schema and "quote" not in schema  # no optional fields for a small model
+        assert "quote" not in request.prompt.split("</paper>")[-1]  # nor in its instruction
+    three = small_output_tokens(STAGE_MODELS["summary"], ("one_line", "background", "past_methods"))
+    assert 250 <= three <= 350  # about 300 tokens for a group of three one-sentence points
+    # a list's bound grows with the items the small profile allows, and the schema caps them
+    five = small_output_tokens(STAGE_MODELS["summary"], ("key_takeaways",))
+    assert five > three
+    schema = small_model(STAGE_MODELS["summary"], ("key_takeaways",)).model_json_schema()
+    assert schema["properties"]["key_takeaways"]["maxItems"] == SMALL_LIST_LIMITS["key_takeaways"][1]
+
+
+def test_a_small_reply_that_runs_on_after_its_json_is_taken_as_its_first_object():
+    def run_on(request):
+        return _group_reply(request) + '\n\nHere is more: {"one_line": {"text": "other", "pages": [1]}} and so on'
+
+    provider = ScriptedProvider(run_on, context_window=8_000)
+    digest = summarize(sample_paper(), provider=provider, lang="en", settings=Settings(), cache=False)
+    assert all(r.status == "ok" for r in digest.provenance.stages)
+    assert len(provider.requests_for("summary")) == len(SMALL_GROUPS["summary"])  # no retry was needed
+    assert digest.summary.one_line.text == json.loads(valid_reply("summary"))["one_line"]["text"]
+
+
+def test_a_small_reply_cut_at_its_cap_is_asked_again_for_its_group_only():
+    cut_once: set[tuple[str, ...]] = set()
+
+    def reply(request):
+        group = tuple(request.schema_model.model_fields)
+        if group == ("key_takeaways",) and group not in cut_once:
+            cut_once.add(group)
+            return _cut(request)
+        return _group_reply(request)
+
+    provider = ScriptedProvider(reply, context_window=8_000)
+    digest = summarize(sample_paper(), provider=provider, lang="en", settings=Settings(), cache=False)
+    calls = provider.requests_for("summary")
+    assert len(calls) == len(SMALL_GROUPS["summary"]) + 1
+    retry = calls[-1]
+    assert tuple(retry.schema_model.model_fields) == ("key_takeaways",)
+    assert retry.prompt == calls[-2].prompt  # the same prefix: a server's cache serves it
+    assert retry.history[0] == ("assistant", _cut(retry)) and "cut off" in retry.history[1][1]
+    assert len(digest.summary.key_takeaways) == 5 and digest.summary.background.text
+
+
+def test_a_group_cut_twice_is_marked_and_the_other_groups_stand():
+    def reply(request):
+        if "innovation" in request.schema_model.model_fields:
+            return _cut(request)
+        return _group_reply(request)
+
+    provider = ScriptedProvider(reply, context_window=8_000)
+    digest = summarize(sample_paper(), provider=provider, lang="zh", settings=Settings(), cache=False)
+    record = next(r for r in digest.provenance.stages if r.name == "conclusion")
+    assert record.status == "ok"
+    assert set(record.not_distinct) == {"significance", "innovation"}
+    assert digest.conclusion.significance.text == NOT_DISTINCT["zh"] == digest.conclusion.innovation.text
+    assert digest.conclusion.workload.text and digest.conclusion.workload.text != NOT_DISTINCT["zh"]
+    # two calls for the cut group, one for the other; the marks earn no further retry
+    assert len(provider.requests_for("conclusion")) == 3
+
+
+def test_a_field_retry_in_the_small_profile_asks_brief_points_for_the_failed_fields_only():
+    same = "ADADELTA adapts the learning rate per dimension using only first order information."
+
+    def reply(request):
+        data = json.loads(_group_reply(request))
+        if not request.history and "background" in data:
+            data["background"] = {"text": same, "pages": [2]}
+            data["one_line"] = {"text": same, "pages": [2]}
+        return json.dumps(data)
+
+    provider = ScriptedProvider(reply, context_window=8_000)
+    digest = summarize(sample_paper(), provider=provider, lang="en", settings=Settings(), cache=False)
+    retry = provider.requests_for("summary")[-1]
+    assert list(retry.schema_model.model_fields) == ["background"]
+    assert retry.max_output_tokens == small_output_tokens(STAGE_MODELS["summary"], ["background"])
+    assert "evidence" not in json.dumps(retry.schema_model.model_json_schema())
+    assert digest.summary.background.text != same and digest.summary.one_line.text == same

@@ -105,6 +105,11 @@ def mark_repeats(result: BaseModel, lang: str, title: str = "") -> tuple[BaseMod
         elif isinstance(value, list) and value and all(isinstance(v, Point) for v in value):
             kept = []
             for i, item in enumerate(value):
+                if is_mark(item.text):  # the whole list was given up (small profile): its mark stays, once
+                    if name not in marked:
+                        marked.append(name)
+                        kept.append(item)
+                    continue
                 own = _own(item, seen)
                 if own is None:
                     marked.append(f"{name}[{i}]")

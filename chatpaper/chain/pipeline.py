@@ -26,7 +26,18 @@ from chatpaper.chain.budget import BudgetPlan, count_tokens, plan_budget
 from chatpaper.chain.cache import CacheKey, DigestCache
 from chatpaper.chain.distinct import mark_repeats
 from chatpaper.chain.figures import choose_figures
-from chatpaper.chain.profile import GUARD_HISTORY, SMALL_GROUPS, SMALL_LIST_LIMITS, Profile, choose_profile, small_instruction
+from chatpaper.chain.profile import (
+    GUARD_HISTORY,
+    SMALL_GROUPS,
+    SMALL_LIST_LIMITS,
+    SMALL_PROMPT_VERSION,
+    Profile,
+    choose_profile,
+    small_instruction,
+    small_model,
+    small_output_tokens,
+    small_shape,
+)
 from chatpaper.chain.prompts import (
     PROMPT_VERSION,
     STAGES,
@@ -38,6 +49,7 @@ from chatpaper.chain.prompts import (
     point_format,
     system_prompt,
 )
+from chatpaper.chain.distinct import not_distinct_mark
 from chatpaper.errors import ChatPaperError
 from chatpaper.evidence.verify import PageIndex, verify_points
 from chatpaper.llm.base import LLMRequest, Provider
@@ -167,7 +179,7 @@ class _Run:
         if self.provider.extractive:  # an extractive provider's own algorithm version, when it has one
             version += f"+{getattr(self.provider, 'version', '')}"
         if self.profile == "small":  # other prompts, other results
-            version += "+small"
+            version += "+" + SMALL_PROMPT_VERSION
         return CacheKey(self.paper.source.key, provider_key(self.provider), self.provider.model or "", self.lang,
                         version, stage)
 
@@ -265,27 +277,57 @@ def _ask(run: _Run, stage: str, sent: LLMRequest, record: StageRecord) -> tuple[
     return response.text, None
 
 
-def _ask_groups(run: _Run, stage: str, request: LLMRequest, record: StageRecord) -> tuple[str | None, str | None]:
-    """The small profile's first try: one call per field group, merged into one reply (as the model's own)."""
+def _small_retry_message(text: str, issue: guards.Issue, lang: str) -> str:
+    """What a small-profile group is told when its reply was not JSON for its fields."""
+    if guards.is_cut(text):
+        problem = ("The reply was cut off at its length limit before the JSON object closed; write one short "
+                   "sentence per field.")
+    else:
+        problem = issue.message
+    return correction_message([problem], lang)
+
+
+def _ask_groups(run: _Run, stage: str, request: LLMRequest, record: StageRecord
+                ) -> tuple[str | None, str | None, set[str]]:
+    """The small profile's first try: one call per field group, merged into one reply (as the model's own).
+
+    (merged reply, None, fields given up) or (None, error, set()). Each call's output is bounded by what
+    its fields need; a group whose reply is not JSON for its fields (it ran on, or was cut) is asked once
+    more with its own reply as context; a group that fails again is given up, its fields marked, and the
+    other groups' fields stand.
+    """
     model = STAGE_MODELS[stage]
     assert run.plan is not None
     merged: dict[str, object] = {}
+    gave_up: set[str] = set()
     for group in SMALL_GROUPS[stage]:
-        sub = partial_model(model, group)
+        sub = small_model(model, group)
         sent = request.model_copy(update={
             "prompt": run.plan.stages[stage].document + small_instruction(stage, group, run.lang,
-                                                                          _shape(model, list(group), run.lang)),
+                                                                          small_shape(model, group, run.lang)),
             "schema_model": sub,
-            "max_output_tokens": _share(request.max_output_tokens, len(group), len(model.model_fields)),
+            "max_output_tokens": small_output_tokens(model, group),
         })
-        text, error = _ask(run, stage, sent, record)
-        if text is None:
-            return None, error
-        part, _ = guards.parse_fields(text, sub)
+        part = None
+        for _ in range(2):
+            text, error = _ask(run, stage, sent, record)
+            if text is None:
+                return None, error, set()
+            part, issue = guards.parse_fields(text, sub)
+            if part is not None or issue is None:
+                break
+            sent = sent.model_copy(update={"history": [("assistant", text),
+                                                       ("user", _small_retry_message(text, issue, run.lang))]})
         if part is None:
-            return text, None  # not JSON for its fields: the whole stage is asked again, with the JSON fault
+            gave_up.update(group)
+            record.warnings.append(f"The model's reply for {', '.join(group)} was not valid JSON after a corrective "
+                                   "retry; those fields are marked.")
+            mark = {"text": not_distinct_mark(run.lang), "pages": []}
+            merged.update({name: [mark] if str(model.model_fields[name].annotation).startswith("list") else mark
+                           for name in group})
+            continue
         merged.update(part.model_dump())
-    return json.dumps(merged, ensure_ascii=False), None
+    return json.dumps(merged, ensure_ascii=False), None, gave_up
 
 
 def _share(max_output: int, fields: int, of: int) -> int:
@@ -313,7 +355,8 @@ def _run_llm_stage(run: _Run, stage: str) -> StageOutcome:
     if small:
         fields = list(model.model_fields)
         request.prompt = run.plan.stages[stage].document + small_instruction(stage, fields, run.lang,
-                                                                             _shape(model, fields, run.lang))
+                                                                             small_shape(model, fields, run.lang))
+    gave_up: set[str] = set()  # small profile: fields whose group gave no JSON twice; marked, not retried
     record = StageRecord(name=stage)
     candidates: list[tuple[BaseModel, list[guards.Issue], str]] = []
     history: list[tuple[str, str]] = []
@@ -323,8 +366,8 @@ def _run_llm_stage(run: _Run, stage: str) -> StageOutcome:
     current: BaseModel | None = None  # the latest whole result: what a field retry completes
     first_reply: str | None = None  # the model's first whole reply: the context of every field retry
     for attempt in range(MAX_ATTEMPTS):
-        if attempt == 0 and small and len(SMALL_GROUPS[stage]) > 1:
-            text, error = _ask_groups(run, stage, sent, record)
+        if attempt == 0 and small:
+            text, error, gave_up = _ask_groups(run, stage, sent, record)
         else:
             text, error = _ask(run, stage, sent, record)
         if text is None:
@@ -337,10 +380,13 @@ def _run_llm_stage(run: _Run, stage: str) -> StageOutcome:
                 first_reply = text
         else:  # a field retry: its fields over the accepted ones
             part, json_issue = guards.parse_fields(text, sent.schema_model)
-            result = None if part is None or current is None else current.model_copy(
-                update={name: getattr(part, name) for name in sent.schema_model.model_fields})
+            # Validated as the stage model: a small-profile part's brief points become points.
+            result = None if part is None or current is None else model.model_validate(
+                {**current.model_dump(), **part.model_dump()})
             raw = result.model_dump_json() if result is not None else text
         issues = [json_issue] if json_issue else _hard_issues(run, stage, result)
+        if gave_up:  # their marks are not the model's content: no retry for them
+            issues = [i for i in issues if not i.fields or set(i.fields) - gave_up]
         if result is not None:
             candidates.append((result, issues, raw))
             current = result
@@ -353,7 +399,20 @@ def _run_llm_stage(run: _Run, stage: str) -> StageOutcome:
         retried.update(i.kind for i in fresh)
         faults = [i for i in issues if i.retry]
         failed = [name for name in model.model_fields if any(name in i.fields for i in faults)]
-        if result is not None and first_reply is not None and failed and all(i.fields for i in faults):
+        if small and result is not None and first_reply is not None:
+            # A fault of the whole reply (language) is every field's; never a whole-stage call of a small model.
+            if not all(i.fields for i in faults):
+                failed = list(model.model_fields)
+            failed = [name for name in failed if name not in gave_up]
+            if not failed:
+                break
+            sent = request.model_copy(update={
+                "history": [("assistant", first_reply), ("user", field_correction_message(
+                    failed, [i.message for i in faults], run.lang, small_shape(model, failed, run.lang)))],
+                "schema_model": small_model(model, tuple(failed)),
+                "max_output_tokens": small_output_tokens(model, failed),
+            })
+        elif result is not None and first_reply is not None and failed and all(i.fields for i in faults):
             sent = request.model_copy(update={
                 "history": [("assistant", first_reply), ("user", field_correction_message(
                     failed, [i.message for i in faults], run.lang, _shape(model, failed, run.lang)))],
