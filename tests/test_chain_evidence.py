@@ -174,3 +174,48 @@ def test_in_the_chain_a_number_off_its_cited_page_is_a_warning_not_a_retry(paper
     assert len(provider.requests_for("methods")) == 1
     warnings = record(digest, "methods").warnings
     assert any("steps[0]: 25 (not in the paper)" in w and "steps[0]: 1.83 (not on p. 3)" in w for w in warnings)
+
+
+# --------------------------------------------------------------------------- budgets: quotes cost output tokens
+
+
+def _longest_reply(stage: str, quote: str, text: str) -> str:
+    from chatpaper.chain.budget import STAGE_MODELS  # noqa: PLC0415
+    from chatpaper.chain.guards import LIST_LIMITS  # noqa: PLC0415
+
+    point = {"text": text, "pages": [12, 13], "evidence": [{"page": 12, "quote": quote}, {"page": 13, "quote": quote}]}
+    data = {}
+    for name, info in STAGE_MODELS[stage].model_fields.items():
+        data[name] = [point] * LIST_LIMITS[name][1] if str(info.annotation).startswith("list") else point
+    return json.dumps(data, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("stage", ["summary", "methods", "conclusion"])
+def test_a_stage_allowance_holds_its_most_points_each_with_two_longest_quotes(stage):
+    from chatpaper.chain.budget import PROSE_OUTPUT_TOKENS, count_tokens, stage_output_tokens  # noqa: PLC0415
+
+    forty_words = " ".join(["hyperparameters", "of", "the", "adaptive", "method"] * 8)  # 40 words, long ones
+    chinese = "本文提出了一种无需训练的纹理合成方法整个过程只需要一分钟" * 2  # 54 characters
+    for quote in (forty_words, chinese):
+        quotes_only = _longest_reply(stage, quote, "")
+        prose_only = _longest_reply(stage, "", "")
+        quote_cost = count_tokens(quotes_only) - count_tokens(prose_only)
+        # the allowance beyond the prose covers every quote the reply may carry
+        assert stage_output_tokens(stage) - PROSE_OUTPUT_TOKENS[stage] >= quote_cost
+
+
+def test_the_chain_asks_for_the_allowance_with_quotes_when_the_window_has_room(paper, settings):
+    from chatpaper.chain.budget import OUTPUT_RESERVE, PROSE_OUTPUT_TOKENS, plan_budget, stage_output_tokens  # noqa: PLC0415
+    from chatpaper.llm.fake import canned_provider  # noqa: PLC0415
+
+    provider = canned_provider("en")
+    provider.context_window = 128_000
+    summarize(paper, provider=provider, settings=settings, cache=False, lang="en")
+    for stage in ("summary", "methods", "conclusion"):
+        asked = provider.requests_for(stage)[0].max_output_tokens
+        assert asked == stage_output_tokens(stage) > PROSE_OUTPUT_TOKENS[stage]
+    assert provider.requests_for("metadata")[0].max_output_tokens == PROSE_OUTPUT_TOKENS["metadata"]  # no points
+    plan = plan_budget(paper, context_window=128_000, lang="en")
+    assert plan.output_tokens == OUTPUT_RESERVE == max(stage_output_tokens(s) for s in ("summary", "methods"))
+    # a small window still keeps three quarters of itself for the paper
+    assert plan_budget(paper, context_window=8_000, lang="en").output_tokens == 2_000

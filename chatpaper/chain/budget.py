@@ -9,12 +9,53 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import get_args, get_origin
 
+from pydantic import BaseModel
+
+from chatpaper.chain.guards import LIST_LIMITS
 from chatpaper.chain.prompts import STAGES, render_document, stage_instruction, system_prompt
-from chatpaper.models import Paper, Section
+from chatpaper.models import ConclusionStage, MetadataStage, MethodsStage, Paper, Point, Section, SummaryStage
 
-# Room kept for the reply and for the estimate's error.
-OUTPUT_RESERVE = 2048
+STAGE_MODELS: dict[str, type[BaseModel]] = {
+    "metadata": MetadataStage,
+    "summary": SummaryStage,
+    "methods": MethodsStage,
+    "conclusion": ConclusionStage,
+}
+
+# --------------------------------------------------------------------------- what a reply may take
+
+# A stage's prose (texts, pages, JSON) without quotes: the limits the chain had before quotes.
+PROSE_OUTPUT_TOKENS = {"metadata": 512, "summary": 2048, "methods": 2048, "conclusion": 1024}
+# The prompts ask for one or two quotes per point.
+QUOTES_PER_POINT = 2
+# One quote of at most ~40 words (of technical prose, up to ~300 characters: 86 tokens by count_tokens,
+# which errs high; a 60-character Chinese quote is 60) with its {"page": N, "quote": ...} wrapper (~9).
+QUOTE_TOKENS = 95
+
+
+def stage_points(model: type[BaseModel]) -> int:
+    """The most points a stage's reply holds: one per Point field, a list's maximum per list of them."""
+    count = 0
+    for name, info in model.model_fields.items():
+        if info.annotation is Point:
+            count += 1
+        elif get_origin(info.annotation) is list and get_args(info.annotation) == (Point,):
+            count += LIST_LIMITS.get(name, (0, 1))[1]
+    return count
+
+
+def stage_output_tokens(stage: str) -> int:
+    """The output-token allowance of a stage's reply: its prose plus the quotes of its points."""
+    return PROSE_OUTPUT_TOKENS[stage] + stage_points(STAGE_MODELS[stage]) * QUOTES_PER_POINT * QUOTE_TOKENS
+
+
+STAGE_OUTPUT_TOKENS = {stage: stage_output_tokens(stage) for stage in STAGES}
+# Room kept for the reply (the largest stage's, quotes included) and for the estimate's error.
+OUTPUT_RESERVE = max(STAGE_OUTPUT_TOKENS.values())
+# A field retry's allowance never drops below one point's prose and quotes.
+MIN_FIELD_OUTPUT_TOKENS = 256 + QUOTES_PER_POINT * QUOTE_TOKENS
 SAFETY = 0.9
 MIN_DOCUMENT_TOKENS = 1000
 

@@ -22,7 +22,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, create_model
 
 from chatpaper.chain import guards
-from chatpaper.chain.budget import BudgetPlan, count_tokens, plan_budget
+from chatpaper.chain.budget import (
+    MIN_FIELD_OUTPUT_TOKENS,
+    STAGE_MODELS,
+    STAGE_OUTPUT_TOKENS,
+    BudgetPlan,
+    count_tokens,
+    plan_budget,
+)
 from chatpaper.chain.cache import CacheKey, DigestCache
 from chatpaper.chain.distinct import mark_repeats
 from chatpaper.chain.figures import choose_figures
@@ -56,31 +63,20 @@ from chatpaper.llm.base import LLMRequest, Provider
 from chatpaper.models import (
     ArxivMetadata,
     Attempt,
-    ConclusionStage,
     Digest,
     Header,
-    MetadataStage,
-    MethodsStage,
     Paper,
     Provenance,
     StageRecord,
-    SummaryStage,
 )
 from chatpaper.settings import Settings
 
 log = logging.getLogger(__name__)
 
-STAGE_MODELS: dict[str, type[BaseModel]] = {
-    "metadata": MetadataStage,
-    "summary": SummaryStage,
-    "methods": MethodsStage,
-    "conclusion": ConclusionStage,
-}
-MAX_OUTPUT_TOKENS = {"metadata": 512, "summary": 2048, "methods": 2048, "conclusion": 1024}
+# Each stage's reply allowance, the quotes of its points included (chatpaper.chain.budget).
+MAX_OUTPUT_TOKENS = STAGE_OUTPUT_TOKENS
 # One first try plus at most two corrective retries, each for a different kind of fault.
 MAX_ATTEMPTS = 3
-# A field retry's output limit (its share of the stage's) never drops below this: one point with its pages fits.
-MIN_FIELD_OUTPUT_TOKENS = 256
 # Metadata is a title and keywords: names stay in the original, so its language bar is lower.
 METADATA_MIN_SHARE = 0.2
 
