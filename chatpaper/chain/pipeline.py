@@ -65,6 +65,7 @@ from chatpaper.models import (
     Attempt,
     Digest,
     Header,
+    MetadataStage,
     Paper,
     Provenance,
     StageRecord,
