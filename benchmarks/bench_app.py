@@ -7,6 +7,12 @@ Scenarios, each on papers the digest cache has not seen (distinct PDFs or model 
      ratio of the p50s to scenario 2's (the baseline of this run);
   4. a repeat of one request: answered from the digest cache;
   5. an arXiv ID with arXiv mocked (`responses`; the header comes from arXiv's metadata before the PDF);
+  6. arXiv unreachable, in a second app with the default arXiv settings (retries, pacing): the time from
+     the click to the first sentence, for a name that does not resolve (getaddrinfo fails for every host
+     but loopback, injected in this process) and for a proxy that refuses (HTTPS_PROXY to a closed
+     loopback port); no request leaves the machine. The issue's bound is 3 s;
+  7. `chatpaper digest --ids` of two IDs (in-process `main`), the name unresolvable: time and whether a post
+     was written;
 and the process's peak memory (server and clients share the process).
 
 Papers: the shared corpus where present, else variants of examples/chatpaper-example.pdf.
@@ -16,7 +22,10 @@ Papers: the shared corpus where present, else variants of examples/chatpaper-exa
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
+import io
+import os
 import resource
 import socket
 import statistics
@@ -88,6 +97,96 @@ def one_request(url: str, pdf: Path | None, provider: str, model: str, arxiv: st
     ok = int(bool(last) and str(last[0]).startswith("✅"))
     return (header_at if header_at is not None else done_at, figures_at if figures_at is not None else done_at,
             done_at, ok)
+
+
+# The issue's bound on the wait for the first sentence when arXiv cannot be reached (it was 21 s).
+UNREACHABLE_BOUND_SECONDS = 3.0
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+@contextlib.contextmanager
+def no_name_resolution():
+    """getaddrinfo fails for every host but loopback, as on a machine without DNS (the app and its
+    client still talk over 127.0.0.1)."""
+    real = socket.getaddrinfo
+
+    def resolve(host, *args, **kwargs):
+        if host in LOOPBACK or (isinstance(host, bytes) and host.decode() in LOOPBACK):
+            return real(host, *args, **kwargs)
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    socket.getaddrinfo = resolve
+    try:
+        yield
+    finally:
+        socket.getaddrinfo = real
+
+
+@contextlib.contextmanager
+def refusing_proxy():
+    """Every https request goes through a proxy on a closed loopback port: each connection is refused."""
+    saved = {k: os.environ.get(k) for k in ("HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy")}
+    proxy = f"http://127.0.0.1:{free_port()}"  # bound, then closed: nothing listens there
+    os.environ.update(HTTPS_PROXY=proxy, https_proxy=proxy, NO_PROXY="127.0.0.1,localhost",
+                      no_proxy="127.0.0.1,localhost")
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def first_sentence(url: str, arxiv: str) -> tuple[float, float, str]:
+    """-> (seconds to the first update, seconds to the first ⚠️ sentence, that sentence)."""
+    client = Client(url, verbose=False)
+    start = time.perf_counter()
+    job = client.submit(arxiv, None, "en", "offline", "", "", "", api_name="/summarize")
+    first_at = warned_at = None
+    sentence = ""
+    for outputs in job:
+        now = time.perf_counter() - start
+        first_at = now if first_at is None else first_at
+        if str(outputs[0]).startswith("⚠️"):
+            warned_at, sentence = now, str(outputs[0])
+            break
+    done = time.perf_counter() - start
+    return (first_at if first_at is not None else done, warned_at if warned_at is not None else done,
+            " ".join(sentence.replace("\\", "").split()))
+
+
+def unreachable_lines(work: Path) -> None:
+    """Scenarios 6 and 7: arXiv cannot be reached; the app and the CLI with their default arXiv settings."""
+    settings = Settings(cache_dir=work / "cache-offline")  # default retries and pacing, as a fresh install
+    app = ui.create_app(settings)
+    port = free_port()
+    ui.launch(app, settings, server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        for name, network in (("6a. arXiv unreachable, no DNS", no_name_resolution),
+                              ("6b. arXiv unreachable, proxy refuses", refusing_proxy)):
+            with network(), no_name_resolution():  # no DNS in both: nothing can leave the machine
+                first, warned, sentence = first_sentence(url, "2405.15619")
+            verdict = "under" if warned < UNREACHABLE_BOUND_SECONDS else "OVER"
+            print(f"{name:<34} first update {first:5.2f} s   first sentence {warned:5.2f} s "
+                  f"({verdict} the {UNREACHABLE_BOUND_SECONDS:g} s bound)")
+            print(f"   {sentence[:150]}")
+    finally:
+        app.close()
+
+    from chatpaper.__main__ import main as cli  # noqa: PLC0415
+
+    out, err = work / "posts", io.StringIO()
+    os.environ["CHATPAPER_CACHE_DIR"] = str(work / "cache-cli")
+    start = time.perf_counter()
+    with no_name_resolution(), contextlib.redirect_stderr(err):
+        code = cli(["digest", "--ids", "2405.15619", "2405.15234", "--provider", "offline", "--out", str(out)])
+    seconds = time.perf_counter() - start
+    posts = sorted(out.rglob("*.md")) if out.exists() else []
+    print(f"{'7. CLI digest --ids x2, no DNS':<34} {seconds:5.2f} s   exit {code}   posts written {len(posts)}")
+    print(f"   {err.getvalue().strip().splitlines()[-1][:150]}")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -173,6 +272,7 @@ def main() -> int:
             line("5. arXiv ID (mocked), fake", [h], [f], [d], ok, 1)
         finally:
             app.close()
+        unreachable_lines(work)
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
         print(f"peak memory (server + clients, one process): {peak_mb:.0f} MiB")
     return 0
