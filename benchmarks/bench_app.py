@@ -259,7 +259,7 @@ def main() -> int:
             line("4. repeat of 2 (digest cache)", [h], [f], [d], ok, 1)
             print(f"   cached full digest is x{d1 / d:.1f} faster than uncached")
 
-            import responses  # noqa: PLC0415 - a test dependency, only this scenario needs it
+            import responses  # a test dependency, only this scenario needs it
 
             feed = ROOT / "tests" / "fixtures" / "arxiv" / "paper_2405.15619v1.xml"
             with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:

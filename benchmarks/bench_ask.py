@@ -76,7 +76,7 @@ def build_times(papers: dict, parse_seconds: dict, repeats: int = 5) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=float, default=1.0, help="the scripted provider's delay L in seconds")
-    args = parser.parse_args()
+    parser.parse_args()  # --help, and a misspelt option fails
     if not CORPUS_PDFS.is_dir():
         print(f"skipped: {CORPUS_PDFS} is absent; this benchmark reads the shared corpus")
         return 0

@@ -15,6 +15,7 @@ import io
 import sys
 import tempfile
 import time
+from itertools import pairwise
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,7 +98,7 @@ def main() -> int:
         achieved = (len(slots) - 1) / span * 60 if span else float("nan")
         busiest = max(sum(1 for u in slots if t <= u < t + 60) for t in slots) if slots else 0
         busiest10 = max(sum(1 for u in slots if t <= u < t + 10) for t in slots) if slots else 0
-        gaps = [b - a for a, b in zip(slots, slots[1:])]
+        gaps = [b - a for a, b in pairwise(slots)]
         print(f"paced (rpm={args.rpm:g}):        {paced:7.2f} s wall; {len(slots)} LLM calls over {span:.1f} s "
               f"-> {achieved:.1f} rpm = {achieved / args.rpm:.0%} of the limit; busiest 60 s window "
               f"{busiest} calls (limit {args.rpm:g}); busiest 10 s window {busiest10} (limit {args.rpm / 6:g}); "

@@ -86,7 +86,7 @@ def main() -> int:
     if importlib.util.find_spec("chatpaper.llm.offline") is None:
         print("offline provider: not importable, skipped")
         return 0
-    from chatpaper.llm.offline import OfflineProvider  # noqa: PLC0415
+    from chatpaper.llm.offline import OfflineProvider
 
     times = []
     for name in OFFLINE_PAPERS[: args.offline_papers]:

@@ -6,10 +6,10 @@ would. Each digest runs once per mode in this same run: "before", the chain as m
 14 (the commit before chatpaper/chain/distinct.py was added, exported with `git archive`); "standard",
 this checkout with CHATPAPER_MODEL_PROFILE=standard (one call per stage); "after", this checkout with
 the default CHATPAPER_MODEL_PROFILE=auto (which picks the small profile for this window). Modes run in
-the order given, each on both papers, and each paper's lines print as soon as it is done. Each run gets its own fresh server, so neither inherits the other's
-prefix cache. Prints per stage: wall time, input tokens (and those the server's prefix cache served),
-output tokens, retries; then per mode the share of distinct non-empty fields and what the corrective
-retries cost against the first attempts' input tokens.
+the order given, each on both papers, and each paper's lines print as soon as it is done. Each run gets its
+own fresh server, so neither inherits the other's prefix cache. Prints per stage: wall time, input tokens
+(and those the server's prefix cache served), output tokens, retries; then per mode the share of distinct
+non-empty fields and what the corrective retries cost against the first attempts' input tokens.
 
     PYTHONPATH=$PWD /work/main/.venv/bin/python benchmarks/bench_local_model.py [--modes after,standard,before]
 

@@ -43,11 +43,11 @@ def main() -> int:
         print(f"skipped: {CORPUS} or {SCORER} is absent (a user's clone); nothing to measure.")
         return 0
     sys.path.insert(0, str(ROOT))
+    import pymupdf
+
     from chatpaper.errors import PdfError
     from chatpaper.pdf import parse_pdf  # also keeps pymupdf's optional layout model out
     from chatpaper.settings import Settings
-
-    import pymupdf
 
     scorer = load_scorer()
     manifest = []
@@ -65,7 +65,7 @@ def main() -> int:
     per_lang: dict[str, dict] = {}
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench_parse_") as tmp:
-        for gold, pdf in zip(manifest, pdfs):
+        for gold, pdf in zip(manifest, pdfs, strict=True):
             out = Path(tmp) / pdf.stem
             lang = per_lang.setdefault(gold.get("language", "en"), {"rows": [], "pages": 0, "seconds": 0.0})
             began = time.perf_counter()

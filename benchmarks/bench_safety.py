@@ -60,7 +60,7 @@ print(json.dumps(report))
 def hostile_pdfs(folder: Path) -> list[tuple[str, Path]]:
     """(label, path): the ordinary baseline first, then the hostile ones."""
     sys.path.insert(0, str(ROOT / "tests"))
-    from pdf_factory import huge_figure_pdf  # noqa: PLC0415
+    from pdf_factory import huge_figure_pdf
 
     pdfs = []
     example = ROOT / "examples" / "chatpaper-example.pdf"
@@ -116,15 +116,15 @@ def _normal_pdf() -> Path:
 
 
 def section_latency(args: argparse.Namespace) -> list[str]:
-    import threading  # noqa: PLC0415
-    from statistics import median  # noqa: PLC0415
+    import threading
+    from statistics import median
 
-    from chatpaper.pdf.pool import ParsePool  # noqa: PLC0415
-    from chatpaper.reading import read_paper  # noqa: PLC0415
-    from chatpaper.settings import Settings  # noqa: PLC0415
+    from chatpaper.pdf.pool import ParsePool
+    from chatpaper.reading import read_paper
+    from chatpaper.settings import Settings
 
     sys.path.insert(0, str(ROOT / "tests"))
-    from pdf_factory import huge_figure_pdf  # noqa: PLC0415
+    from pdf_factory import huge_figure_pdf
 
     normal = _normal_pdf()
     settings = Settings()
@@ -142,7 +142,7 @@ def section_latency(args: argparse.Namespace) -> list[str]:
         for k in range(rounds):
             started = threading.Event()
 
-            def hostile_parse(k=k):
+            def hostile_parse(k=k, started=started):
                 started.set()
                 read_paper(hostile, out_dir=tmp / f"hostile-{use_pool}-{k}", settings=hostile_settings,
                            pool=pool if use_pool else None)
@@ -178,7 +178,7 @@ HANG_READ_SECONDS = 20.0  # the visitor read timeout for this run: long enough t
 
 
 def _launch(settings):
-    from chatpaper import ui  # noqa: PLC0415
+    from chatpaper import ui
 
     app = ui.create_app(settings)
     with socket.socket() as s:
@@ -189,7 +189,7 @@ def _launch(settings):
 
 
 def _no_model_request(client, pdf: Path) -> tuple[float, str]:
-    from gradio_client import handle_file  # noqa: PLC0415
+    from gradio_client import handle_file
 
     start = time.perf_counter()
     out = client.submit("", handle_file(str(pdf)), "en", "offline", "", "", "", api_name="/summarize").result(timeout=300)
@@ -198,12 +198,12 @@ def _no_model_request(client, pdf: Path) -> tuple[float, str]:
 
 def section_hang(args: argparse.Namespace) -> list[str]:
     """A no-model request's worst wait while four visitors' endpoints accept and never answer."""
-    import threading  # noqa: PLC0415
-    from statistics import median  # noqa: PLC0415
+    import threading
+    from statistics import median
 
-    from gradio_client import Client, handle_file  # noqa: PLC0415
+    from gradio_client import Client, handle_file
 
-    from chatpaper.settings import Settings  # noqa: PLC0415
+    from chatpaper.settings import Settings
 
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
@@ -256,11 +256,11 @@ def _tree_bytes(folder: Path) -> int:
 
 def section_growth(args: argparse.Namespace) -> list[str]:
     """Cache and Gradio temp growth per request over 50 requests (the same paper: a cached repeat)."""
-    import os  # noqa: PLC0415
+    import os
 
-    from gradio_client import Client  # noqa: PLC0415
+    from gradio_client import Client
 
-    from chatpaper.settings import Settings  # noqa: PLC0415
+    from chatpaper.settings import Settings
 
     requests = 50
     pdf = ROOT / "examples" / "chatpaper-example.pdf"

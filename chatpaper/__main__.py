@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from chatpaper.errors import ChatPaperError, for_cli
-from chatpaper.settings import Settings, load_settings  # noqa: F401 - load_settings was defined here
+from chatpaper.settings import Settings, load_settings  # load_settings was defined here
 
 
 def _parse(args: argparse.Namespace, settings: Settings) -> int:
@@ -60,7 +60,7 @@ def _digest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
-    import tempfile  # noqa: PLC0415
+    import tempfile
 
     from chatpaper.ask.answer import ask, check_question
     from chatpaper.ask.text import answer_as_text
@@ -98,7 +98,7 @@ def positive_number(text: str) -> float:
 
 def _prune(args: argparse.Namespace, settings: Settings) -> int:
     """What the app does at start and after requests: the cache within its size and age limits."""
-    from chatpaper.pruning import prune_cache  # noqa: PLC0415
+    from chatpaper.pruning import prune_cache
 
     report = prune_cache(settings.cache_dir, max_bytes=settings.cache_max_bytes,
                          max_age_days=settings.cache_max_age_days)

@@ -106,7 +106,7 @@ class _Outcome(_Model):
     failure: PostFailure | None = None
 
 
-class _Stopped(BaseException):  # noqa: N818 - BaseException so no `except Exception` swallows it
+class _Stopped(BaseException):  # BaseException so no `except Exception` swallows it
     """The run was stopped (Ctrl-C, closed app tab): this paper ends at its next stage boundary."""
 
 
@@ -321,7 +321,7 @@ def digest_one(
 
         digest = summarize(paper, provider=provider, lang=lang, settings=settings, cache=cache,
                            on_update=on_update)
-    except Exception as exc:  # noqa: BLE001 - isolation: one paper's failure must not sink the batch
+    except Exception as exc:  # isolation: one paper's failure must not sink the batch
         log.debug("paper %s failed", job.source, exc_info=True)
         reason = _one_sentence(exc)
         progress(job, f"failed: {reason}")
@@ -474,7 +474,7 @@ def iter_post(request: DigestRequest, **kwargs: Any) -> Iterator[str]:
 def run_digest(request: DigestRequest, **kwargs: Any) -> DigestRun:
     """Run the whole batch and return the final post (also written to run.post_path)."""
     run = None
-    for run in iter_run(request, **kwargs):
+    for run in iter_run(request, **kwargs):  # noqa: B007 - the last update is the finished run
         pass
     assert run is not None  # iter_run always yields at least once
     return run

@@ -16,7 +16,7 @@ import shutil
 import sqlite3
 import time
 from collections.abc import Iterable
-from contextlib import closing
+from contextlib import closing, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,10 +43,8 @@ class PruneReport:
 
 def touch(path: Path) -> None:
     """Mark a unit as just used (a cache hit), so pruning by age and by size spares it longest."""
-    try:
+    with suppress(OSError):  # a read-only cache is reported where it is written; pruning then sees an older use
         os.utime(path)
-    except OSError:
-        pass  # a read-only cache is reported where it is written; pruning then simply sees an older use
 
 
 def _measure(path: Path) -> tuple[int, float]:

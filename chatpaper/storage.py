@@ -10,7 +10,7 @@ import errno
 import os
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import BinaryIO
 
@@ -81,10 +81,8 @@ def atomic_file(path: Path, *, durable: bool = False) -> Iterator[BinaryIO]:
                 os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException as exc:
-        try:
+        with suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         if isinstance(exc, OSError):
             raise storage_error(exc, path.parent) from exc
         raise

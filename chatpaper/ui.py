@@ -24,6 +24,7 @@ import uuid
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -482,10 +483,10 @@ def write_downloads(digest: Digest, paper: Paper, run_dir: Path, out_dir: Path |
     scratch = ensure_dir(out_dir / f".write-{uuid.uuid4().hex}")
     try:
         if (run_dir / "figures").is_dir():
-            try:  # the renderer links only figures it can see; the links stay valid after the move below
+            # The renderer links only figures it can see; the links stay valid after the move below.
+            # Without symlinks (e.g. Windows without rights) figures become captions in the .md.
+            with suppress(OSError):
                 (scratch / "figures").symlink_to(run_dir / "figures", target_is_directory=True)
-            except OSError:
-                pass  # no symlinks (e.g. Windows without rights): figures become captions in the .md
 
         out = []
         for path in write_digest(digest, scratch):
@@ -1060,7 +1061,7 @@ def launch(app: gr.Blocks, settings: Settings | None = None, **kwargs: Any):
     import gradio as gr  # noqa: PLC0415
 
     settings = settings or getattr(app, "chatpaper_settings", None) or Settings()
-    runs = ensure_dir(runs_dir(settings))  # the queue limits were set by create_app
+    ensure_dir(runs_dir(settings))  # the queue limits were set by create_app
     port = os.environ.get("GRADIO_SERVER_PORT")
     options: dict[str, Any] = {
         "server_name": os.environ.get("GRADIO_SERVER_NAME"),

@@ -7,6 +7,7 @@ The app offers it as an example that works offline. Run from the repository root
 from __future__ import annotations
 
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import pymupdf
@@ -54,7 +55,8 @@ SECTIONS: list[tuple[str, list[str]]] = [
     ("3  Experiments", [
         "We evaluate the parser on a corpus of eighteen real papers in one- and two-column layouts, from five "
         "to eighty-four pages, with raster and vector figures, and compare titles, authors, sections and "
-        "figure captions with ground truth read by hand (Figure 2 shows their lengths). The chain is evaluated with a scripted provider that "
+        "figure captions with ground truth read by hand (Figure 2 shows their lengths). "
+        "The chain is evaluated with a scripted provider that "
         "replays fixed replies, so that its guards can be checked without network access.",
         "The application streams its output: the header and the figure gallery appear as soon as the paper is "
         "parsed, and each stage's section fills in as it completes. Repeated requests are answered from a "
@@ -127,11 +129,11 @@ def draw_pipeline(page: pymupdf.Page, top: float) -> float:
         shape.finish(color=(0.2, 0.3, 0.5), fill=fill, width=1.2)
         centers.append(rect)
         labels.append((rect, name, detail))
-    for left, right in zip(centers, centers[1:]):
+    for left, right in pairwise(centers):
         y = top + box_h / 2
         start, end = pymupdf.Point(left.x1 + 3, y), pymupdf.Point(right.x0 - 3, y)
         shape.draw_line(start, end)
-        shape.draw_polyline([end + (-6, -4), end, end + (-6, 4)])
+        shape.draw_polyline([(*end, -6, -4), end, (*end, -6, 4)])
         shape.finish(color=(0.2, 0.3, 0.5), width=1.2, closePath=False)
     shape.commit()
     # Text after the shapes so the box fills do not cover it.

@@ -338,7 +338,7 @@ University</p>
     page.insert_htmlbox(pymupdf.Rect(60, 255, 535, 290),
                         "<p style='font-family:serif;font-size:9pt'>Figure 2: Training curves of all encoders on "
                         "every language pair, shown across the whole page width.</p>")
-    figs = place_figures(doc, layout, [("Figure 1:", "vector")]) + [("Figure 2", 2)]
+    figs = [*place_figures(doc, layout, [("Figure 1:", "vector")]), ("Figure 2", 2)]
     if review:
         for page in doc:
             for k, y in enumerate(range(70, 780, 12)):
@@ -610,13 +610,11 @@ def cvpr_paper(big_labels: bool = False, one_lab: bool = False) -> tuple[bytes, 
             page.insert_text((x, cap.y0 - teaser + 26), label, fontsize=18)
     else:
         raster_plot(page, pymupdf.Rect(90, cap.y0 - teaser + 6, 522, cap.y0 - 8))
-    figs = [("Figure 1", 1)] + place_figures(doc, layout, [("Figure 2.", "vector")])
+    figs = [("Figure 1", 1), *place_figures(doc, layout, [("Figure 2.", "vector")])]
     for page in doc:
-        n = 0
-        for y in range(80, 720, 12):
+        for n, y in enumerate(range(80, 720, 12)):
             page.insert_text((22, y), f"{page.number * 60 + n:03d}", fontsize=7, color=(0.4, 0.4, 1))
             page.insert_text((574, y), f"{page.number * 60 + n + 54:03d}", fontsize=7, color=(0.4, 0.4, 1))
-            n += 1
         page.insert_text((220, 40), "CVPR 2026 Submission #1234. CONFIDENTIAL REVIEW COPY.", fontsize=8)
     truth = Truth(title=title, authors=["Omar Farouk", "Petra Novak", "Quentin Moreau", "Rina Takahashi", "Ai Suzuki",
                                         "Deep Mehta", "Ada Page"],

@@ -146,8 +146,8 @@ def test_question_set_covers_enough_papers_and_both_languages():
 
 @pytest.fixture(scope="module")
 def corpus_papers(tmp_path_factory) -> dict[str, Paper]:
-    from chatpaper.reading import read_paper  # noqa: PLC0415
-    from chatpaper.settings import Settings  # noqa: PLC0415
+    from chatpaper.reading import read_paper
+    from chatpaper.settings import Settings
 
     root = tmp_path_factory.mktemp("ask-corpus")
     settings = Settings(cache_dir=root / "cache")

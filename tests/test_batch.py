@@ -5,6 +5,7 @@ import io
 import re
 import threading
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 
 import arxiv as arxiv_lib
@@ -94,7 +95,7 @@ def test_many_threads_never_exceed_the_limit_in_any_minute():
         t.join()
     starts = sorted(limiter.granted)
     assert len(starts) == 48
-    assert min(b - a for a, b in zip(starts, starts[1:])) >= 5.0  # 60 s / 12
+    assert min(b - a for a, b in pairwise(starts)) >= 5.0  # 60 s / 12
     assert max_in_window(starts) <= 12
 
 
@@ -506,7 +507,7 @@ def test_the_rate_limit_holds_across_the_whole_batch(tmp_path, settings, arxiv_a
     assert result.written == 3
     assert provider.calls == len(limiter.granted) > 3  # every LLM call took a slot first
     assert max_in_window(limiter.granted) <= 30
-    gaps = [b - a for a, b in zip(sorted(limiter.granted), sorted(limiter.granted)[1:])]
+    gaps = [b - a for a, b in pairwise(sorted(limiter.granted))]
     assert min(gaps) == pytest.approx(2.0)
 
 

@@ -196,6 +196,6 @@ def test_a_fault_of_the_whole_reply_still_asks_for_all_of_it(tmp_path):
     provider = ScriptedProvider(lambda request: english if stage_of(request) == "summary"
                                 else canned_reply(request, lang="zh"))
     summarize(sample_paper(), provider=provider, lang="zh", settings=Settings(cache_dir=tmp_path))
-    asked, retry = provider.requests_for("summary")[:2]
+    _asked, retry = provider.requests_for("summary")[:2]
     assert retry.schema_model is SummaryStage  # the wrong language is everywhere: the whole reply again
     assert "Simplified Chinese" in retry.history[1][1]

@@ -45,7 +45,7 @@ def steps_reply(quotes: list[tuple[int, str] | None]) -> str:
             return {"text": text, "pages": [3]}
         return {"text": text, "pages": [quote[0]], "evidence": [{"page": quote[0], "quote": quote[1]}]}
 
-    return json.dumps({"steps": [point(t, q) for t, q in zip(STEPS, quotes)]})
+    return json.dumps({"steps": [point(t, q) for t, q in zip(STEPS, quotes, strict=True)]})
 
 
 def provider_for(methods: list[str]) -> ScriptedProvider:
@@ -132,7 +132,7 @@ def test_a_quote_too_short_to_prove_anything_is_retried(paper, settings):
 
 
 def _conclusion(performance: dict):
-    from chatpaper.models import ConclusionStage  # noqa: PLC0415
+    from chatpaper.models import ConclusionStage
 
     data = json.loads(valid_reply("conclusion", title=TITLE, page=5))
     data["performance"] = performance
@@ -140,7 +140,7 @@ def _conclusion(performance: dict):
 
 
 def test_a_number_printed_only_on_another_page_than_cited_is_reported(paper):
-    from chatpaper.chain import guards  # noqa: PLC0415
+    from chatpaper.chain import guards
 
     numbers = guards.PaperNumbers(paper)
     # 1.83 is printed on page 4 only: right on p. 4, wrong on p. 2
@@ -152,8 +152,8 @@ def test_a_number_printed_only_on_another_page_than_cited_is_reported(paper):
 
 
 def test_the_page_of_a_found_quote_counts_and_a_point_citing_nothing_is_checked_on_the_whole_paper(paper):
-    from chatpaper.chain import guards  # noqa: PLC0415
-    from chatpaper.models import Evidence  # noqa: PLC0415
+    from chatpaper.chain import guards
+    from chatpaper.models import Evidence
 
     numbers = guards.PaperNumbers(paper)
     quote = Evidence(page=4, quote="The test set error was 2.00% after 6 epochs", status="verified")
@@ -180,8 +180,8 @@ def test_in_the_chain_a_number_off_its_cited_page_is_a_warning_not_a_retry(paper
 
 
 def _longest_reply(stage: str, quote: str, text: str) -> str:
-    from chatpaper.chain.budget import STAGE_MODELS  # noqa: PLC0415
-    from chatpaper.chain.guards import LIST_LIMITS  # noqa: PLC0415
+    from chatpaper.chain.budget import STAGE_MODELS
+    from chatpaper.chain.guards import LIST_LIMITS
 
     point = {"text": text, "pages": [12, 13], "evidence": [{"page": 12, "quote": quote}, {"page": 13, "quote": quote}]}
     data = {}
@@ -192,7 +192,7 @@ def _longest_reply(stage: str, quote: str, text: str) -> str:
 
 @pytest.mark.parametrize("stage", ["summary", "methods", "conclusion"])
 def test_a_stage_allowance_holds_its_most_points_each_with_two_longest_quotes(stage):
-    from chatpaper.chain.budget import PROSE_OUTPUT_TOKENS, count_tokens, stage_output_tokens  # noqa: PLC0415
+    from chatpaper.chain.budget import PROSE_OUTPUT_TOKENS, count_tokens, stage_output_tokens
 
     forty_words = " ".join(["hyperparameters", "of", "the", "adaptive", "method"] * 8)  # 40 words, long ones
     chinese = "本文提出了一种无需训练的纹理合成方法整个过程只需要一分钟" * 2  # 54 characters
@@ -205,8 +205,8 @@ def test_a_stage_allowance_holds_its_most_points_each_with_two_longest_quotes(st
 
 
 def test_the_chain_asks_for_the_allowance_with_quotes_when_the_window_has_room(paper, settings):
-    from chatpaper.chain.budget import OUTPUT_RESERVE, PROSE_OUTPUT_TOKENS, plan_budget, stage_output_tokens  # noqa: PLC0415
-    from chatpaper.llm.fake import canned_provider  # noqa: PLC0415
+    from chatpaper.chain.budget import OUTPUT_RESERVE, PROSE_OUTPUT_TOKENS, plan_budget, stage_output_tokens
+    from chatpaper.llm.fake import canned_provider
 
     provider = canned_provider("en")
     provider.context_window = 128_000

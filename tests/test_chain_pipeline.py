@@ -176,7 +176,8 @@ def test_paper_text_is_the_shared_prefix_and_the_instruction_comes_last(paper, s
     assert len({r.system for r in provider.history}) == 1
     assert provider.history[0].system == system_prompt("en")
 
-    document = os.path.commonprefix(list(prompts.values())).split("</paper>")[0] + "</paper>"
+    # a character-wise common prefix is the point: every prompt opens with the same paper
+    document = os.path.commonprefix(list(prompts.values())).split("</paper>")[0] + "</paper>"  # noqa: RUF071
     assert document.startswith("<paper>")
     for section in paper.sections[:-1]:  # all but References
         assert section.text.split("\n")[0] in document
@@ -335,8 +336,8 @@ class FakeExtractive(Provider):
             return MethodsStage(steps=[Point(text=paper.sections[2].text.split("\n")[0], pages=[2, 42])])
         if stage == "conclusion":
             raise ValueError("no conclusion sentences")
-        from chatpaper.llm.fake import valid_reply
         from chatpaper.chain.pipeline import STAGE_MODELS
+        from chatpaper.llm.fake import valid_reply
 
         return STAGE_MODELS[stage].model_validate_json(valid_reply(stage, title=paper.title))
 
@@ -410,7 +411,7 @@ def test_what_the_parser_lost_is_told_with_the_digest(paper, settings):
 
 
 def _reply_with_quotes(quotes: list[tuple[int, str]]) -> str:
-    import json  # noqa: PLC0415
+    import json
 
     def point(text, k):
         page, quote = quotes[k % len(quotes)]
@@ -439,13 +440,13 @@ def test_quotes_are_verified_relocated_or_not_and_the_share_is_recorded(paper, s
 
 
 def canned_reply_for(stage):
-    from chatpaper.llm.fake import valid_reply  # noqa: PLC0415
+    from chatpaper.llm.fake import valid_reply
 
     return valid_reply(stage, title="ADADELTA: An Adaptive Learning Rate Method")
 
 
 def test_offline_points_are_their_own_verified_quotes(paper, settings):
-    from chatpaper.llm.registry import get_provider  # noqa: PLC0415
+    from chatpaper.llm.registry import get_provider
 
     digest = summarize(paper, provider=get_provider("offline", settings=settings), settings=settings, cache=False)
     assert digest.provenance.points > 0

@@ -168,7 +168,7 @@ def test_crop_is_a_png_with_the_quote_highlighted():
     assert pix.width > pix.height  # a band of the page, not the whole page
     # a highlighted pixel is yellow (blue channel lowered), a pixel outside is white
     scale = pix.width / page.rect.width
-    x0, y0, x1, y1 = boxes[0]
+    x0, y0, _x1, _y1 = boxes[0]
     clip_top = max(0.0, min(b[1] for b in boxes) - 36.0)
     inside = pix.pixel(int(x0 * scale) + 1, int((y0 - clip_top) * scale) + 1)
     outside = pix.pixel(pix.width - 3, 2)

@@ -70,7 +70,7 @@ def test_a_page_outside_the_paper_or_a_broken_file_is_a_pdf_error(tmp_path):
         render_crop(pdf, 3, [])
     bad = tmp_path / "bad.pdf"
     bad.write_bytes(b"not a pdf at all")
-    with pytest.raises(PdfError, match="Cannot open bad.pdf"):
+    with pytest.raises(PdfError, match=r"Cannot open bad\.pdf"):
         render_crop(bad, 1, [])
 
 

@@ -55,8 +55,8 @@ def test_sentences_skip_formulas_and_fragments():
 @pytest.mark.corpus
 @pytest.mark.slow
 def test_verifier_precision_and_recall_on_the_corpus(tmp_path):
-    from chatpaper.pdf import parse_pdf  # noqa: PLC0415
-    from chatpaper.settings import Settings  # noqa: PLC0415
+    from chatpaper.pdf import parse_pdf
+    from chatpaper.settings import Settings
 
     names = [e["file"] for e in json.loads((CORPUS / "manifest.json").read_text())]
     zh = CORPUS / "manifest-zh.json"

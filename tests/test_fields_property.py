@@ -5,7 +5,9 @@ from __future__ import annotations
 import socket
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from chatpaper import fields, ui
 from chatpaper.errors import ChatPaperError, PaperNotFoundError
@@ -13,7 +15,7 @@ from chatpaper.llm.registry import get_provider
 from chatpaper.settings import Settings
 
 # Characters a hostile visitor likes: markup, control characters, line breaks, @ and :, non-ASCII.
-ALPHABET = st.sampled_from(list("aZ09.:/@-_ <>&\"'\r\n\t\x00\u202e中ñ%#?=[]") + ["https://", "localhost", "sk-"])
+ALPHABET = st.sampled_from([*list("aZ09.:/@-_ <>&\"'\r\n\t\x00\u202e中ñ%#?=[]"), "https://", "localhost", "sk-"])
 TEXT = st.one_of(st.none(), st.lists(ALPHABET, max_size=40).map("".join), st.text(max_size=60),
                  st.integers(0, 300).map(lambda n: "x" * n * 40))
 URL = st.one_of(TEXT, st.builds(lambda host, tail: f"https://{host}{tail}",

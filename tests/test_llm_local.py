@@ -112,7 +112,7 @@ def test_a_file_that_is_not_gguf_is_a_provider_error(tmp_path):
 
     bogus = tmp_path / "bogus.gguf"
     bogus.write_bytes(b"not a model")
-    with pytest.raises(ProviderError, match="could not load bogus.gguf"):
+    with pytest.raises(ProviderError, match=r"could not load bogus\.gguf"):
         LocalProvider(model_path=bogus, options={"n_ctx": 256, "n_threads": 1})
 
 

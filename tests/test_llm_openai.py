@@ -13,7 +13,12 @@ from pydantic import BaseModel
 
 from chatpaper.errors import ProviderError
 from chatpaper.llm.base import LLMRequest
-from chatpaper.llm.openai_compat import DEFAULT_OPENAI_MODEL, LOCAL_SERVER_KEY, SERVER_CONTEXT_WINDOW, OpenAICompatProvider
+from chatpaper.llm.openai_compat import (
+    DEFAULT_OPENAI_MODEL,
+    LOCAL_SERVER_KEY,
+    SERVER_CONTEXT_WINDOW,
+    OpenAICompatProvider,
+)
 
 KEY = "sk-test-secret-4b3a2c1d"
 OLLAMA = "http://localhost:11434/v1"

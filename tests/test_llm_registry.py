@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+
 import pytest
 
 from chatpaper.errors import ProviderError

@@ -1,7 +1,6 @@
 """Chinese papers (issue 9): CJK line joining, broken text layers, Chinese headings and their roles."""
 from __future__ import annotations
 
-import pymupdf
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st

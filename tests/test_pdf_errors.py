@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pymupdf
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from chatpaper.errors import PdfError
 from chatpaper.pdf import parse_pdf
@@ -77,7 +79,7 @@ def test_too_many_bytes(tmp_path):
         _parse(data, tmp_path, max_pdf_bytes=len(data) - 1)
     path = tmp_path / "big.pdf"
     path.write_bytes(data)
-    with pytest.raises(PdfError, match="big.pdf is .* over the"):
+    with pytest.raises(PdfError, match=r"big\.pdf is .* over the"):
         _parse(path, tmp_path, max_pdf_bytes=len(data) - 1)
 
 

@@ -114,7 +114,7 @@ def two_column_ieee_paper() -> bytes:
     w.text("A Two Column Study", size=20, center=False)
     w.text("Carol Ng and Dan O'Brien, Member, IEEE", size=11)
     w.start_columns()
-    w.text("Abstract - We study two columns of text in a paper written for testing the reader. " 
+    w.text("Abstract - We study two columns of text in a paper written for testing the reader. "
            "Nothing else happens.", size=9, bold=True)
     w.heading("I. INTRODUCTION", size=10)
     w.paragraph(BODY * 3)

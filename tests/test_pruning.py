@@ -97,7 +97,7 @@ def test_the_app_prunes_after_a_request_with_a_tiny_limit(tmp_path, monkeypatch)
 
 
 def test_the_cli_prunes_as_the_app_does(tmp_path, monkeypatch, capsys):
-    from chatpaper.__main__ import main  # noqa: PLC0415
+    from chatpaper.__main__ import main
 
     now = time.time()
     old = unit(tmp_path / "runs" / "upload-old", 5000, 2, now)

@@ -210,10 +210,12 @@ def test_points_carry_their_mark_and_quote_and_the_footer_counts_them(paper, set
     summary = digest.summary.model_copy(update={"one_line": verified, "background": unverified})
     provenance = digest.provenance.model_copy(update={"points": 29, "points_verified": 27})
     md = render_markdown(digest.model_copy(update={"summary": summary, "provenance": provenance}))
-    assert "Tuning by hand is costly. [p. 1] ✓ — *“Setting the learning rate by hand is tedious and error &lt;prone>” (p. 1)*" in md
+    assert ("Tuning by hand is costly. [p. 1] ✓ — "
+            "*“Setting the learning rate by hand is tedious and error &lt;prone>” (p. 1)*") in md
     assert "It trains for 1 minute. [p. 2] ⚠" in md
     assert "<sub>27 of 29 points verified against the paper</sub>" in md
     post = post_point(verified)
-    assert "<details><summary>✓</summary>“Setting the learning rate by hand is tedious and error &lt;prone&gt;” (p. 1)</details>" in post
+    assert ("<details><summary>✓</summary>"
+            "“Setting the learning rate by hand is tedious and error &lt;prone&gt;” (p. 1)</details>") in post
     zh = render_markdown(digest.model_copy(update={"summary": summary, "provenance": provenance, "lang": "zh"}))
     assert "29 个要点中有 27 个已与论文原文核对" in zh

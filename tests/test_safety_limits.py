@@ -57,7 +57,7 @@ def test_a_crop_over_the_pixel_cap_is_rendered_at_a_lower_dpi_and_says_so(tmp_pa
     assert figure.image is not None
     width, height = _png_size(tmp_path / figure.image)
     assert width * height <= Settings().max_figure_pixels
-    x0, y0, x1, y1 = figure.bbox
+    x0, _y0, x1, _y1 = figure.bbox
     dpi = width / ((x1 - x0) / 72)
     assert 100 < dpi < 149  # scaled down from 150 dpi, and no further than the cap needs
     [warning] = [w for w in paper.warnings if "CHATPAPER_MAX_FIGURE_PIXELS" in w]

@@ -116,7 +116,7 @@ def test_accepts_an_arxiv_ref(source, http):
 
 def test_empty_feed_is_not_found(source, http):
     http.get(API, **feed("empty.xml"))
-    with pytest.raises(PaperNotFoundError, match="no paper 2405.99999"):
+    with pytest.raises(PaperNotFoundError, match=r"no paper 2405\.99999"):
         source.metadata("2405.99999")
 
 
@@ -313,7 +313,7 @@ def test_download_refuses_an_oversized_declared_length(source, http):
 
 def test_download_stops_streaming_past_the_cap(source, http):
     http.get(PDF_V2, body=PDF_BYTES + b"0" * 20_000)  # no Content-Length header to trust
-    with pytest.raises(PdfError, match="is over .* limit; raise CHATPAPER_MAX_PDF_BYTES"):
+    with pytest.raises(PdfError, match=r"is over .* limit; raise CHATPAPER_MAX_PDF_BYTES"):
         source.download(meta_v2())
     assert not source.cache.pdf_path("2405.15619", 2).exists()
 
@@ -324,7 +324,7 @@ def test_download_stops_streaming_past_the_cap(source, http):
      "file:///etc/passwd", "ftp://arxiv.org/pdf/2405.15619v2"],
 )
 def test_download_refuses_non_arxiv_pdf_urls(source, http, url):
-    with pytest.raises(InvalidSourceError, match="only arxiv.org"):
+    with pytest.raises(InvalidSourceError, match=r"only arxiv\.org"):
         source.download(meta_v2(pdf_url=url))
     assert len(http.calls) == 0
 
@@ -357,7 +357,7 @@ def test_download_retries_429_then_succeeds(source, http, sleeps):
 
 def test_download_timeout_forever_is_a_fetch_error(source, http):
     http.get(PDF_V2, body=requests.exceptions.ReadTimeout("slow"))
-    with pytest.raises(FetchError, match="PDF of 2405.15619v2 after 3 tries"):
+    with pytest.raises(FetchError, match=r"PDF of 2405\.15619v2 after 3 tries"):
         source.download(meta_v2())
 
 

@@ -15,12 +15,12 @@ from pathlib import Path
 import pymupdf
 import pytest
 import responses
+from conftest import corpus_pdf
 
 from chatpaper import ui
 from chatpaper.llm.fake import ScriptedProvider, canned_reply, stage_of
 from chatpaper.llm.registry import register_provider, unregister_provider
 from chatpaper.settings import Settings
-from conftest import corpus_pdf
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
@@ -253,7 +253,7 @@ def test_example_pdf_row_fills_the_upload_and_runs(page):
 
 def _hosts_seen(page) -> list[str]:
     """Every host the page asks for from now on (data: and blob: URLs have none)."""
-    from urllib.parse import urlsplit  # noqa: PLC0415
+    from urllib.parse import urlsplit
 
     hosts: list[str] = []
     page.on("request", lambda request: hosts.append(urlsplit(request.url).hostname or ""))
@@ -262,7 +262,7 @@ def _hosts_seen(page) -> list[str]:
 
 def test_daily_tab_with_hostile_feed_runs_no_script_and_fetches_only_from_the_app(page, tmp_path):
     """Titles, abstracts and comments from arXiv carry <script>, <img onerror> and a remote Markdown image."""
-    from xml.sax.saxutils import escape  # noqa: PLC0415
+    from xml.sax.saxutils import escape
 
     hosts = _hosts_seen(page)
     now = (datetime.now(UTC) - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -278,8 +278,8 @@ def test_daily_tab_with_hostile_feed_runs_no_script_and_fetches_only_from_the_ap
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.add_passthru("http://127.0.0.1")
         mock.get(API, body=feed, content_type="application/atom+xml; charset=utf-8")
-        mock.get(re.compile(r"https?://(export\.)?arxiv\.org/pdf/.+"), body=make_hostile_pdf(tmp_path / "hostile.pdf").read_bytes(),
-                 content_type="application/pdf")
+        hostile = make_hostile_pdf(tmp_path / "hostile.pdf").read_bytes()
+        mock.get(re.compile(r"https?://(export\.)?arxiv\.org/pdf/.+"), body=hostile, content_type="application/pdf")
         page.get_by_role("tab", name="Daily digest").click()
         page.locator("#cp-daily-topic textarea, #cp-daily-topic input").first.fill(f"Diffusion {IMG}")
         page.click("#cp-daily-go")

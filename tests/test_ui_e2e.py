@@ -14,13 +14,13 @@ from types import SimpleNamespace
 
 import pytest
 import responses
+from conftest import CORPUS_PDFS, corpus_pdf
 
 from chatpaper import ui
 from chatpaper.errors import ProviderError
 from chatpaper.llm.fake import ScriptedProvider, canned_reply, stage_of
 from chatpaper.llm.registry import register_provider, unregister_provider
 from chatpaper.settings import Settings
-from conftest import CORPUS_PDFS, corpus_pdf
 
 gradio_client = pytest.importorskip("gradio_client")
 from gradio_client import Client, handle_file  # noqa: E402
@@ -212,7 +212,7 @@ def test_non_pdf_upload_is_refused(server):
     notes = server.tmp / "notes.txt"
     notes.write_text("just text")
     # The upload box accepts .pdf only; Gradio refuses other types itself with a readable message.
-    with pytest.raises(AppError, match="Invalid file type.*pdf"):
+    with pytest.raises(AppError, match=r"Invalid file type.*pdf"):
         call(server, pdf=notes)
 
 
@@ -292,7 +292,7 @@ def test_served_config_keeps_no_run_history_and_limits_uploads(server):
 
 def test_a_second_session_cannot_fetch_the_first_ones_files(server):
     """Nothing of the cache is served; a request's outputs are copies only its response names."""
-    import httpx  # noqa: PLC0415
+    import httpx
 
     first = Client(server.url, verbose=False, download_files=False)
     final, _ = call(server, pdf=ui.EXAMPLE_PDF, model="private-test", client=first)

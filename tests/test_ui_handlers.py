@@ -478,7 +478,7 @@ def test_the_daily_tab_digests_uploaded_pdfs_without_arxiv(tmp_path):
     settings = Settings(cache_dir=tmp_path / "cache")
     updates = list(ui.run_daily("", 1, 5, "en", "offline", "", [str(EXAMPLE_PDF), str(second)],
                                 settings=settings))
-    status, shown, markdown, zipped = updates[-1]
+    status, _shown, markdown, zipped = updates[-1]
     assert status.startswith("✅ 2 of 2 papers in the post"), status
     assert "No model wrote this post" in status  # the offline notice, as on the first tab
     assert markdown.count("\n## ChatPaper: Faithful Structured Digests") == 2

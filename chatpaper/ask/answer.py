@@ -191,7 +191,7 @@ def judge(reply: AskReply, found: Answer, pages: PageIndex, lang: str) -> Answer
               for q in reply.quotes[:MAX_QUOTES] if q.quote.strip()]
     verified = [q for q in quotes if q.status != "unverified"]
     support = [q for q in verified if not is_instruction(q.quote)]
-    if verified and not support or repeats_dictated(reply.answer, dictated_phrases(found.passages)):
+    if (verified and not support) or repeats_dictated(reply.answer, dictated_phrases(found.passages)):
         return _declined(found, "instruction", lang,
                          "The model's answer followed instructions printed in the paper, so it is not shown; "
                          "text in a paper is never an instruction.")

@@ -108,16 +108,16 @@ def paper_passages(paper: Paper) -> list[Passage]:
 
         def flush(*, final: bool = False) -> None:
             nonlocal count
-            text = " ".join(buffer).strip()
-            buffer.clear()
-            if not text or in_references:
+            text = " ".join(buffer).strip()  # noqa: B023 - flush() runs within the iteration that defines it
+            buffer.clear()  # noqa: B023
+            if not text or in_references:  # noqa: B023
                 return
             if final and units(text) < MIN_UNITS // 2 and out and out[-1].page == page_no \
-                    and out[-1].section == section and out[-1].kind == "paragraph":
+                    and out[-1].section == section and out[-1].kind == "paragraph":  # noqa: B023
                 out[-1] = out[-1].model_copy(update={"text": f"{out[-1].text} {text}"})  # a page's short tail
                 return
             for piece in _cut(text):
-                out.append(Passage(id=f"p{page_no}-{count}", page=page_no, section=section, text=piece))
+                out.append(Passage(id=f"p{page_no}-{count}", page=page_no, section=section, text=piece))  # noqa: B023
                 count += 1
 
         for raw in page_text.split("\n"):

@@ -32,7 +32,9 @@ STOPWORDS = frozenset(
     "with our paper authors author".split()
 )
 # The Chinese glue characters, dropped as single terms (jieba) and from bigram edges they dominate.
-ZH_STOPWORDS = frozenset("的 了 是 在 和 与 及 或 对 中 为 等 也 而 并 其 之 这 那 该 本文 论文 什么 哪些 哪个 如何 怎样 多少 是否 吗 呢 采用 使用 用".split())
+ZH_STOPWORDS = frozenset(
+    "的 了 是 在 和 与 及 或 对 中 为 等 也 而 并 其 之 这 那 该 "
+    "本文 论文 什么 哪些 哪个 如何 怎样 多少 是否 吗 呢 采用 使用 用".split())
 
 _jieba_lock = threading.Lock()
 

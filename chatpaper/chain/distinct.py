@@ -115,7 +115,7 @@ def mark_repeats(result: BaseModel, lang: str, title: str = "") -> tuple[BaseMod
                     marked.append(f"{name}[{i}]")
                 else:
                     kept.append(own)
-            if len(kept) != len(value) or any(a is not b for a, b in zip(kept, value)):
+            if len(kept) != len(value) or any(a is not b for a, b in zip(kept, value, strict=True)):
                 update[name] = kept
     return (result.model_copy(update=update) if update else result), marked
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import Iterator
 
 from pydantic import BaseModel, ValidationError
 
@@ -328,7 +328,7 @@ def check_language(result: BaseModel, lang: str, *, skip: tuple[str, ...] = ("ke
     Chinese paper may quote “自适应异步采样”, and quoted Chinese in a Chinese digest counts as Chinese.
     `quoted_from` is the paper's text without whitespace (PaperNumbers.compact); empty, nothing is exempt.
     """
-    texts = " ".join(t for path, t in iter_texts(result) if not path.split("[")[0].split(".")[0] in skip)
+    texts = " ".join(t for path, t in iter_texts(result) if path.split("[")[0].split(".")[0] not in skip)
     shares = [script_share(texts, lang)]
     if quoted_from:
         shares.append(script_share(without_paper_quotes(texts, quoted_from), lang))
@@ -528,7 +528,10 @@ def _prints(text: str, number: str) -> bool:
 
 
 class PaperNumbers:
-    """The paper's text, whole and page by page, normalised once, to check where reported numbers (and quoted spans: `compact`) occur."""
+    """The paper's text, whole and page by page, normalised once.
+
+    It tells where reported numbers occur, and (`compact`) where quoted spans do.
+    """
 
     def __init__(self, paper: Paper):
         parts = paper.page_texts or [s.text for s in paper.sections]

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, create_model
@@ -31,7 +31,7 @@ from chatpaper.chain.budget import (
     plan_budget,
 )
 from chatpaper.chain.cache import CacheKey, DigestCache
-from chatpaper.chain.distinct import mark_repeats
+from chatpaper.chain.distinct import mark_repeats, not_distinct_mark
 from chatpaper.chain.figures import choose_figures
 from chatpaper.chain.profile import (
     GUARD_HISTORY,
@@ -56,7 +56,6 @@ from chatpaper.chain.prompts import (
     point_format,
     system_prompt,
 )
-from chatpaper.chain.distinct import not_distinct_mark
 from chatpaper.errors import ChatPaperError
 from chatpaper.evidence.verify import PageIndex, verify_points
 from chatpaper.llm.base import LLMRequest, Provider
@@ -450,7 +449,7 @@ def _run_extractive_stage(run: _Run, stage: str) -> StageOutcome:
     except ChatPaperError as exc:
         record.status, record.error = "failed", str(exc)
         return StageOutcome(None, record)
-    except Exception as exc:  # noqa: BLE001 - recorded on the digest, not raised
+    except Exception as exc:  # recorded on the digest, not raised
         log.exception("extractive provider %s failed in stage %s", run.provider.name, stage)
         record.status = "failed"
         record.error = f"The {run.provider.name} provider could not build the {stage} stage ({type(exc).__name__})."
@@ -473,7 +472,7 @@ def _run_stage(run: _Run, stage: str) -> StageOutcome:
             return StageOutcome(with_printed_title(run.paper, stage, result, run.lang), record)
     try:
         outcome = (_run_extractive_stage if run.provider.extractive else _run_llm_stage)(run, stage)
-    except Exception as exc:  # noqa: BLE001 - a bug in one stage must not hide the others
+    except Exception as exc:  # a bug in one stage must not hide the others
         log.exception("stage %s crashed", stage)
         error = f"The {stage} stage failed unexpectedly ({type(exc).__name__}); try again or use another provider."
         outcome = StageOutcome(None, StageRecord(name=stage, status="failed", error=error))
@@ -509,9 +508,9 @@ def _open_cache(cache: CacheOption, settings: Settings) -> tuple[DigestCache | N
 
 def _quoting_language_note(paper: Paper, lang: str, provider_name: str) -> str | None:
     """An extractive provider quotes the paper: say so when the paper is not in the requested language."""
-    if base_lang(paper.language) != "en":  # the reader saw its script: a Chinese paper quoted in Chinese needs no note
-        if base_lang(lang) == base_lang(paper.language):
-            return None
+    # the reader saw its script: a Chinese paper quoted in Chinese needs no note
+    if base_lang(paper.language) != "en" and base_lang(lang) == base_lang(paper.language):
+        return None
     # The first pages with text: a repaired PDF may have lost its first pages.
     sample = " ".join([paper.abstract, *[t for t in paper.page_texts if t.strip()][:2]])[:20_000]
     share = guards.script_share(sample, lang)
@@ -551,7 +550,7 @@ def iter_digest(
         header=header,
         figures=choose_figures(paper),
         provenance=Provenance(provider=provider.name, model=provider.model, prompt_version=PROMPT_VERSION,
-                              extractive=provider.extractive, created=datetime.now(timezone.utc)),
+                              extractive=provider.extractive, created=datetime.now(UTC)),
     )
     # What the reader lost at parsing (e.g. blank pages of a repaired PDF) is said with the digest.
     digest.provenance.warnings.extend(paper.warnings)

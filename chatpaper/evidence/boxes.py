@@ -98,7 +98,8 @@ def render_crop(page: pymupdf.Page, boxes: list[Box], *, dpi: int = CROP_DPI) ->
     for x0, y0, x1, y1 in boxes:
         # Blend the highlight into the pixels ourselves: annotating would modify the document.
         rect = pymupdf.IRect(int((x0 - clip.x0) * scale), int((y0 - clip.y0) * scale),
-                             int((x1 - clip.x0) * scale) + 1, int((y1 - clip.y0) * scale) + 1) & pymupdf.IRect(0, 0, pix.width, pix.height)
+                             int((x1 - clip.x0) * scale) + 1, int((y1 - clip.y0) * scale) + 1)
+        rect &= pymupdf.IRect(0, 0, pix.width, pix.height)
         if not rect.is_empty:
             _tint(pix, rect)
     return pix.tobytes("png")

@@ -163,7 +163,10 @@ def _change_number(s: str, rng: random.Random) -> str | None:
         return None
     m = rng.choice(numbers)
     text = m.group()
-    changed = str(int(text) + rng.randint(1, 9)) if text.isdigit() else f"{float(text) + 0.1 * rng.randint(1, 9):.{len(text.split('.')[1])}f}"
+    if text.isdigit():
+        changed = str(int(text) + rng.randint(1, 9))
+    else:
+        changed = f"{float(text) + 0.1 * rng.randint(1, 9):.{len(text.split('.')[1])}f}"
     return s[:m.start()] + changed + s[m.end():]
 
 

@@ -61,10 +61,7 @@ def keyed(text: str) -> Keyed:
     key: list[str] = []
     index: list[int] = []
     for i, char in enumerate(text):
-        if char == "." and _between_digits(text, i):
-            part = char  # a decimal point
-        else:
-            part = _key_of_char(char)
+        part = char if char == "." and _between_digits(text, i) else _key_of_char(char)  # a decimal point stays
         for c in part:
             key.append(c)
             index.append(i)

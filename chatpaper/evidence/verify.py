@@ -15,12 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from pydantic import BaseModel
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from chatpaper.evidence.normalise import Keyed, is_cjk, key_weight, keyed, normalise
-from pydantic import BaseModel
-
 from chatpaper.models import Evidence, Point
 
 # Partial-ratio score (0-100) from which a quote counts as found. Measured on the labelled set:
@@ -140,7 +139,7 @@ def _judge(quoted: list[str], printed: list[str]) -> bool:
     if len(quoted) != len(printed):  # a word added or dropped
         return False
     return all(a == b or (len(a) >= LONG_WORD and not is_cjk(a[0]) and not is_cjk(b[0])
-                          and fuzz.ratio(a, b) >= WORD_SIMILARITY) for a, b in zip(quoted, printed))
+                          and fuzz.ratio(a, b) >= WORD_SIMILARITY) for a, b in zip(quoted, printed, strict=True))
 
 
 def _same_run(qw: list[str], pw: list[str]) -> bool:
@@ -181,8 +180,8 @@ def same_words(quote: str, passage: str) -> bool:
     if not qw:
         return False
     head, tail = set(qw[:EDGE_WORDS]), set(qw[-EDGE_WORDS:])
-    starts = [0] + [i for i, w in enumerate(pw) if w in head][:EDGE_TRIES]
-    ends = [len(pw)] + [i + 1 for i, w in enumerate(pw) if w in tail][-EDGE_TRIES:]
+    starts = [0, *[i for i, w in enumerate(pw) if w in head][:EDGE_TRIES]]
+    ends = [len(pw), *[i + 1 for i, w in enumerate(pw) if w in tail][-EDGE_TRIES:]]
     return any(_same_run(qw, pw[a:b]) for a in dict.fromkeys(starts) for b in dict.fromkeys(ends) if b > a)
 
 

@@ -52,7 +52,7 @@ def check_visitor_base_url(raw: str, *, allow_private: bool = False) -> str:
     The text checks (length, control characters) are `chatpaper.fields.base_url`'s; this is the policy.
     Names that resolve to private addresses are refused later, at connect time (`PublicOnlyBackend`).
     """
-    import httpx2  # noqa: PLC0415 - the SDK's URL parser: what it cannot parse is refused here, in words
+    import httpx2  # the SDK's URL parser: what it cannot parse is refused here, in words
 
     try:
         parts = urlsplit(raw)
@@ -88,7 +88,7 @@ REFUSED_MARKER = "chatpaper refused a non-public address"
 
 def public_backend():
     """An httpcore2 network backend whose `connect_tcp` connects only to checked public addresses."""
-    import httpcore2  # noqa: PLC0415 - the openai SDK's transport; imported with it
+    import httpcore2  # the openai SDK's transport; imported with it
 
     class PublicOnlyBackend(httpcore2.SyncBackend):
         def connect_tcp(self, host: str, port: int, timeout: float | None = None,
@@ -111,12 +111,12 @@ def public_backend():
 
 def visitor_http_client(*, allow_private: bool, connect_seconds: float, read_seconds: float):
     """An httpx2 client for a visitor's endpoint: no redirects, no proxy from the environment, tight timeouts."""
-    import httpx2  # noqa: PLC0415
+    import httpx2
 
     transport = httpx2.HTTPTransport(trust_env=False, retries=0)
     if not allow_private:
         # httpx2's transport does not take a network backend; its connection pool does.
-        transport._pool._network_backend = public_backend()  # noqa: SLF001
+        transport._pool._network_backend = public_backend()
     timeout = httpx2.Timeout(read_seconds, connect=connect_seconds, pool=connect_seconds)
     return httpx2.Client(transport=transport, timeout=timeout, follow_redirects=False, trust_env=False)
 

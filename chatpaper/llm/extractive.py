@@ -225,9 +225,9 @@ def _page_sentences(
         # parser that writes one paragraph per line (long typical lines).
         if _TERMINAL.search(line) and (len(line) < 0.8 * typical or typical > 150) and not _ends_abbreviated(line):
             cut_after[i] = True  # paragraph end
-        elif not _TERMINAL.search(line) and not _SOFT_END.search(line) and len(line) < 0.6 * typical:
-            if nxt[:1].isupper() or nxt[:1].isdigit() or _CJK.match(nxt):
-                cut_after[i] = True  # heading, author line, display equation
+        elif not _TERMINAL.search(line) and not _SOFT_END.search(line) and len(line) < 0.6 * typical \
+                and (nxt[:1].isupper() or nxt[:1].isdigit() or _CJK.match(nxt)):
+            cut_after[i] = True  # heading, author line, display equation
     sentences: list[Sentence] = []
     block_start = 0
     for i in range(len(lines)):

@@ -13,7 +13,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Union
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from chatpaper.errors import ProviderError
 from chatpaper.llm.base import LLMRequest, LLMResponse, Provider
@@ -21,7 +21,7 @@ from chatpaper.llm.base import LLMRequest, LLMResponse, Provider
 if TYPE_CHECKING:
     from chatpaper.models import Paper
 
-Reply = Union[str, LLMResponse, BaseException]
+Reply = str | LLMResponse | BaseException
 ReplyFunction = Callable[[LLMRequest], Reply]
 
 # The stage a request belongs to, from the schema it asks for (no import of the chain needed).
@@ -214,7 +214,7 @@ def first_sentence(prompt: str) -> tuple[int, str] | None:
         end = marks[k + 1].start() if k + 1 < len(marks) else prompt.find("</paper>", mark.end())
         for sentence in re.split(r"(?<=[.!?。！？])\s+", prompt[mark.end():end if end != -1 else None]):
             words = sentence.split()
-            if len(words) >= 6 or len(sentence.strip()) >= 15 and re.search(r"[\u4e00-\u9fff]", sentence):
+            if len(words) >= 6 or (len(sentence.strip()) >= 15 and re.search(r"[\u4e00-\u9fff]", sentence)):
                 return int(mark.group(1)), " ".join(words[:40])
     return None
 
@@ -229,7 +229,7 @@ def canned_provider(lang: str = "en", *, latency: float = 0.0, **kwargs: Any) ->
 
 def sample_paper(*, pages: int = 6, with_metadata: bool = False) -> Paper:
     """A small hand-made Paper (ADADELTA-like) for tests of the chain, the renderers and the app."""
-    from chatpaper.models import ArxivMetadata, Figure, Paper, Section, SourceInfo  # noqa: PLC0415
+    from chatpaper.models import ArxivMetadata, Figure, Paper, Section, SourceInfo
 
     intro = ("The aim of many machine learning methods is to update a set of parameters in order to optimize "
              "an objective function. Setting the learning rate by hand is tedious and error prone.")

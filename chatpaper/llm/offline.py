@@ -60,9 +60,8 @@ def _anchors(pattern: str) -> tuple[str, ...] | None:
         if not m:
             return None
         literal = m.group(1)
-        if pattern_rest := part[m.end():]:
-            if pattern_rest[0] in "?*{":  # the last letter is optional
-                literal = literal[:-1]
+        if (pattern_rest := part[m.end():]) and pattern_rest[0] in "?*{":  # the last letter is optional
+            literal = literal[:-1]
         if len(literal.strip()) < 2:
             return None
         anchors.append(literal)

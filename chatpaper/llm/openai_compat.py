@@ -269,7 +269,7 @@ class OpenAICompatProvider(Provider):
         sentence (refused, closed, silent, not an API, redirected) that says nothing about what listens."""
         import openai
 
-        from chatpaper.llm.endpoints import RESOLVES_PRIVATE, refused_as_private  # noqa: PLC0415
+        from chatpaper.llm.endpoints import RESOLVES_PRIVATE, refused_as_private
 
         if refused_as_private(exc):
             return ProviderError(RESOLVES_PRIVATE)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import inspect
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from chatpaper.errors import ProviderError
 from chatpaper.llm.base import Provider

@@ -18,7 +18,7 @@ if "pymupdf" not in sys.modules:
             if sys.modules.get(_name, 0) is None:
                 del sys.modules[_name]
 
-from chatpaper.pdf.links import find_code_urls  # noqa: E402
-from chatpaper.pdf.reader import parse_pdf  # noqa: E402
+from chatpaper.pdf.links import find_code_urls
+from chatpaper.pdf.reader import parse_pdf
 
 __all__ = ["find_code_urls", "parse_pdf"]

@@ -22,8 +22,8 @@ import pymupdf
 from pymupdf import mupdf
 
 from chatpaper.models import Figure
-from chatpaper.storage import ensure_dir, write_atomic
 from chatpaper.pdf.text import _font_style, clean_chars, fix_span_glyphs, is_quartz, join_lines
+from chatpaper.storage import ensure_dir, write_atomic
 
 # The same flags as chatpaper.pdf.text, so its page dicts can be passed in and reused.
 _TEXT_FLAGS = pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP
@@ -411,9 +411,8 @@ def _block_below(rect: pymupdf.Rect, blocks: list[_Block], own: list[_Block], la
             fits = -1 <= r.y0 - rect.y1 <= 14 and abs(r.x0 - rect.x0) <= 15
         else:
             fits = -1 <= r.y0 - rect.y1 <= 5 and r.x0 >= rect.x0 - 3 and r.x1 <= rect.x1 + 3
-        if fits:
-            if best is None or r.y0 < best.rect.y0:
-                best = b
+        if fits and (best is None or r.y0 < best.rect.y0):
+            best = b
     return best
 
 
@@ -565,7 +564,7 @@ def _graphics(page: pymupdf.Page) -> list[_Item]:
     for cy, xs in rows.items():  # runs of neighbouring cells become one box
         xs.sort()
         start = prev = xs[0]
-        for cx in xs[1:] + [None]:
+        for cx in [*xs[1:], None]:
             if cx is not None and cx - prev <= 2:
                 prev = cx
                 continue

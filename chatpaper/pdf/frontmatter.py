@@ -28,7 +28,7 @@ _NOT_NAME_WORDS = {
     "under", "double-blind", "work", "done", "intern", "correspondence", "data", "network",
     "networks", "learning", "model", "models", "neural", "via", "toward", "towards", "technical",
     "report", "draft", "version", "supplementary", "material", "appendix", "introduction", "contents",
-    "keywords", "affiliation", "affiliations", "corresponding", "contributed", "equally",
+    "keywords", "affiliation", "affiliations", "contributed", "equally",
 }
 _PARTICLES = {"de", "van", "von", "der", "den", "di", "da", "del", "la", "le", "du", "dos", "bin", "al", "y", "ter"}
 _DROP_PIECE = re.compile(r"^((senior|student|life)\s+)?(member|fellow)(\s+ieee)?$|^ieee$|^and$|^$", re.I)
@@ -40,7 +40,8 @@ _SKIP_ROW = re.compile(
     r"correspond(ence|ing)\s*(to\b|author|:)|equal\s+contribution|preprint\b|published\s+(as|in|at|by|on)\b|"
     r"under\s+review|paper\s+under|code\s*(:|is\b|and\s+(data|models?)\b|will\b|available\b|&)|https?:|www\.|"
     r"arxiv(\s*:|\s+preprint|\s+\d)|(in\s+)?proceedings\s+of\b|accepted\s+(at|to|in|for|by|as)\b|"
-    r"submitted\s+(to|at|for|on|in)\b|received\b[\s:]*(\d|on\b|in\b|" + _MONTHS + r")|key\s?words\b|index\s+terms|(fig\.|figure|table)\s*\d+\s*[.:|])",
+    r"submitted\s+(to|at|for|on|in)\b|received\b[\s:]*(\d|on\b|in\b|" + _MONTHS + r")|key\s?words\b|index\s+terms|"
+    r"(fig\.|figure|table)\s*\d+\s*[.:|])",
     re.I,
 )
 # "Abstract", "ABSTRACT", small caps "A BSTRACT", Elsevier's letter-spaced "a b s t r a c t"
@@ -53,8 +54,8 @@ _ABSTRACT_END = re.compile(r"^(index\s+terms|keywords|key\s+words|ccs\s+concepts
 # Lines of a Chinese journal's front matter that are none of title, authors, affiliation and abstract
 _ZH_NOTE = re.compile(r"^[\[【]?\s*(文章编号|中图(法)?分类号|文献标[识志]码|收稿日期|修回日期|定稿日期|基金项目|作者简介|"
                       r"通信作者|通讯作者|引用格式|网络出版|录用日期|DOI|doi|关\s*键\s*[词字])")
-_KEYWORDS = re.compile(r"^[\[【]?\s*(关\s*键\s*[词字]|key\s*words|keywords|index\s+terms)\s*[\]】]?\s*[:：—–.\-]?\s*(?P<rest>.*)$",
-                       re.I)
+_KEYWORDS = re.compile(r"^[\[【]?\s*(关\s*键\s*[词字]|key\s*words|keywords|index\s+terms)\s*[\]】]?"
+                       r"\s*[:：—–.\-]?\s*(?P<rest>.*)$", re.I)
 # A thesis cover is a form: "题　目 ……", "英文题目 ……", "姓　名 …… 学　号 ……", "院　系 ……"
 _COVER_FIELD = re.compile(r"^(?P<key>(中文)?题\s*目|论文题目|英文题目|姓\s*名|作\s*者|院\s*系|学\s*院|系\s*别|专\s*业)"
                           r"\s*[:：]?\s*(?P<value>.+)$")
@@ -262,7 +263,7 @@ def extract_front_matter(doc: DocText, lines: list[Line], metadata_title: str = 
         return fm
     first = [ln for ln in doc.pages[0] if ln.kind == "body"]
     height = doc.page_sizes[0][1]
-    fm.title, title_top, title_bottom = _title(first, height, doc.body_size)
+    fm.title, _title_top, title_bottom = _title(first, height, doc.body_size)
     if not fm.title and metadata_title and len(metadata_title.split()) >= 2:
         fm.title = metadata_title.strip()
 
@@ -383,9 +384,8 @@ def _authors(region: list[Line]) -> tuple[list[str], list[str]]:
                 if not first_markers and markers:
                     first_markers = re.findall(r"\w+", markers[0][1])
             author_lines.extend(row)
-        elif authors or author_style is None:
-            if not _EMAIL.fullmatch(joined.strip()):
-                other_rows.append(row)
+        elif (authors or author_style is None) and not _EMAIL.fullmatch(joined.strip()):
+            other_rows.append(row)
     return _dedupe(authors), _affiliations(other_rows, author_lines, first_markers)
 
 
@@ -411,7 +411,7 @@ def _affiliations(rows: list[list[Line]], author_lines: list[Line], first_marker
             if not text or not re.search(r"[A-Za-z]{3}", text):
                 continue
             parts = re.split(r"(?:^|\s)(\d{1,2})\s*(?=[A-Z])", text)
-            if len(parts) > 1 and not parts[0].strip() and (_raised(line) or len(rows) > 1 and _numbered_rows(rows)):
+            if len(parts) > 1 and not parts[0].strip() and (_raised(line) or (len(rows) > 1 and _numbered_rows(rows))):
                 for k in range(1, len(parts) - 1, 2):
                     entries.append((parts[k], parts[k + 1].strip(" ,;")))
             else:
@@ -651,7 +651,7 @@ def _english_block(doc: DocText, lines: list[Line], fm: FrontMatter, after: int)
         return
     idx, rest = found
     fm.abstract_en, end = _abstract_from(lines, idx, rest, doc.body_size, doc.vocab)
-    if lines[idx].page <= 2 or idx < front_limit and lines[idx].page <= 8:
+    if lines[idx].page <= 2 or (idx < front_limit and lines[idx].page <= 8):
         fm.body_start = max(fm.body_start, end if lines[idx].page <= 2 else fm.body_start)
     if not fm.title_en:
         fm.title_en = _english_title(lines, idx, doc.body_size)

@@ -58,7 +58,7 @@ def link_uris(doc) -> list[str]:
                 uri = (link.get("uri") or "").strip()
                 if uri.lower().startswith(("http://", "https://")) and uri not in uris:
                     uris.append(uri)
-    except Exception:  # a damaged annotation costs the annotations only, never the paper
+    except Exception:  # noqa: BLE001 - a damaged annotation costs the annotations only, never the paper
         return uris
     return uris
 

@@ -20,8 +20,16 @@ from chatpaper.models import Figure, Paper, SourceInfo
 from chatpaper.pdf.frontmatter import FrontMatter, extract_front_matter
 from chatpaper.pdf.links import complete_from_annotations, find_code_urls, link_uris
 from chatpaper.pdf.sections import REFERENCES, assign_roles, build_sections, find_headings, heading_texts
-from chatpaper.pdf.text import (DocText, Line, build_doc_text, is_quartz, join_lines, lines_from_dict, page_dict,
-                                page_text)
+from chatpaper.pdf.text import (
+    DocText,
+    Line,
+    build_doc_text,
+    is_quartz,
+    join_lines,
+    lines_from_dict,
+    page_dict,
+    page_text,
+)
 from chatpaper.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -167,7 +175,7 @@ def _parse_document(doc: pymupdf.Document, *, out_dir: Path, settings: Settings,
     lines = [ln for page in text.pages for ln in page]
     try:
         meta_title = (doc.metadata or {}).get("title") or ""
-    except Exception:
+    except Exception:  # noqa: BLE001 - damaged metadata (MuPDF raises several types): no title hint
         meta_title = ""
     # each step degrades on its own: an odd layout must not cost the rest of the paper
     try:
@@ -235,7 +243,7 @@ def _arxiv_stamp(doc: pymupdf.Document) -> str | None:
         return None
     try:
         match = _STAMP.search(doc[0].get_text("text"))
-    except Exception:  # a damaged first page: no stamp, nothing else lost
+    except Exception:  # noqa: BLE001 - a damaged first page: no stamp, nothing else lost
         return None
     return match.group(1) if match else None
 

@@ -58,7 +58,8 @@ _UNNUMBERED_TOP = re.compile(
     rf"{_ZH_INTRO}|相关工作|研究背景|背景|{_ZH_CONCLUSION}|讨论|实验|实验结果|方法|模型)$",
     re.I,
 )
-_FRONT_LABELS = re.compile(r"(摘要|关键词|关键字|中图分类号|abstract|key\s?words|index\s+terms|ccs\s+concepts|acm\s+reference\s+format|highlights|"
+_FRONT_LABELS = re.compile(r"(摘要|关键词|关键字|中图分类号|abstract|key\s?words|index\s+terms|ccs\s+concepts|"
+                           r"acm\s+reference\s+format|highlights|"
                            r"graphical\s+abstract|general\s+terms|categories\s+and\s+subject\s+descriptors)\b", re.I)
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10,
           "XI": 11, "XII": 12, "XIII": 13, "XIV": 14, "XV": 15}
@@ -103,9 +104,7 @@ def _plausible_title(title: str) -> bool:
             r"\b(task|stage|phase|step|experiment|study|part|round|level|setting|scenario|case|rq|question|"
             r"hypothesis|dataset|version|round)\s+\d{1,3}$", title, re.I):
         return False
-    if title.endswith((",", ";")) or sum(ch.isdigit() for ch in title) > 0.3 * letters:
-        return False
-    return True
+    return not (title.endswith((",", ";")) or sum(ch.isdigit() for ch in title) > 0.3 * letters)
 
 
 def _is_toc_page(lines: list[Line]) -> bool:
@@ -194,7 +193,7 @@ def find_headings(doc: DocText, lines: list[Line], start: int) -> list[Heading]:
     return _drop_dividers(headings)
 
 
-def _scan(doc: DocText, lines: list[Line], start: int, toc_pages: set[int], seq: "_Sequence") -> list[Heading]:
+def _scan(doc: DocText, lines: list[Line], start: int, toc_pages: set[int], seq: _Sequence) -> list[Heading]:
     body = doc.body_size
     headings: list[Heading] = []
     top_sizes: list[float] = []
@@ -393,7 +392,7 @@ def _cjk_digits(num: str) -> int | None:
     return None
 
 
-def _cjk_number(text: str, seq: "_Sequence") -> tuple[str, str] | None:
+def _cjk_number(text: str, seq: _Sequence) -> tuple[str, str] | None:
     """(arabic number, title) of a heading numbered the Chinese way, or None."""
     for pattern in (_CHAPTER, _CJK_TOP):
         m = pattern.match(text)
@@ -506,7 +505,7 @@ def _tree_texts(headings: list[Heading], texts: list[str]) -> dict[int, str]:
     """id(level-1 heading) -> its text and its subsections' text."""
     out: dict[int, str] = {}
     top = None
-    for h, text in zip(headings, texts):
+    for h, text in zip(headings, texts, strict=True):
         if h.level == 1:
             top = h
             out[id(h)] = text
@@ -573,4 +572,4 @@ def heading_texts(doc: DocText, lines: list[Line], headings: list[Heading]) -> l
 def build_sections(headings: list[Heading], texts: list[str]) -> list[Section]:
     """Sections in reading order; references and acknowledgements are not part of the paper's body."""
     return [Section(title=h.title, number=h.number, level=h.level, page=h.page, role=h.role, text=text)
-            for h, text in zip(headings, texts) if h.role not in ("references", "acknowledgments")]
+            for h, text in zip(headings, texts, strict=True) if h.role not in ("references", "acknowledgments")]

@@ -266,7 +266,8 @@ def join_lines(lines: list[str], vocab: Counter[str] | None = None) -> str:
 
 _font_styles: dict[str, tuple[bool, bool]] = {}
 # Chinese journals set headings in a heavy CJK face at body size: 黑体 (SimHei, STHeiti, 方正黑体 "FZHTK")
-_HEAVY_CJK_FONT = re.compile(r"黑体|simhei|heiti|^(\w+\+)?(fzht|fzhei|fzdh|fzxbs)|(?<!ya)hei(ti)?[-_ ]?(sc|tc|std)?$|小标宋", re.I)
+_HEAVY_CJK_FONT = re.compile(r"黑体|simhei|heiti|^(\w+\+)?(fzht|fzhei|fzdh|fzxbs)|(?<!ya)hei(ti)?[-_ ]?(sc|tc|std)?$|"
+                             r"小标宋", re.I)
 # Fonts that hold CJK glyphs; their spans are never shifted Latin (see `shifted_latin`)
 _CJK_FONT = re.compile(r"[\u3400-\u9fff]|sim|song|hei|kai|fang|ming|gb|cjk|han|^(\w+\+)?(st|fz)|yahei|dengxian|"
                        r"mincho|gothic|batang|gulim|dotum|uming|ukai|wenquanyi|hiragino|koz|ryumin|unicode|caj|china",
@@ -488,10 +489,10 @@ def _set_style(line: Line) -> None:
         return
     main = spans[max(range(len(spans)), key=weights.__getitem__)]
     baseline = main.origin_y
-    line.size = max(s.size for s, w in zip(spans, weights) if w and abs(s.origin_y - baseline) <= 0.15 * s.size)
-    line.bold = sum(w for s, w in zip(spans, weights) if s.bold) >= 0.6 * total
-    line.italic = sum(w for s, w in zip(spans, weights) if s.italic) >= 0.6 * total
-    line.smallcaps = any(s.size != main.size for s, w in zip(spans, weights) if w) and _is_caps(line.text)
+    line.size = max(s.size for s, w in zip(spans, weights, strict=True) if w and abs(s.origin_y - baseline) <= 0.15 * s.size)
+    line.bold = sum(w for s, w in zip(spans, weights, strict=True) if s.bold) >= 0.6 * total
+    line.italic = sum(w for s, w in zip(spans, weights, strict=True) if s.italic) >= 0.6 * total
+    line.smallcaps = any(s.size != main.size for s, w in zip(spans, weights, strict=True) if w) and _is_caps(line.text)
 
 
 def _is_caps(text: str) -> bool:
@@ -580,14 +581,14 @@ def build_doc_text(pages: list[list[Line]], page_sizes: list[tuple[float, float]
     # Running headers/footers: the same words in the top or bottom band of many pages.
     n_pages = len(pages)
     shapes: Counter[str] = Counter()
-    for page, (_, height) in zip(pages, page_sizes):
+    for page, (_, height) in zip(pages, page_sizes, strict=True):
         seen = set()
         for line in page:
             if line.kind == "body" and (line.y1 < 0.1 * height or line.y0 > 0.9 * height):
                 seen.add(_shape(line.text))
         shapes.update(seen)
     repeated = {s for s, n in shapes.items() if n >= max(2, 0.3 * n_pages)} if n_pages >= 2 else set()
-    for page, (_, height) in zip(pages, page_sizes):
+    for page, (_, height) in zip(pages, page_sizes, strict=True):
         for line in page:
             if line.kind != "body":
                 continue
@@ -671,7 +672,7 @@ def _mark_number_columns(page: list[Line]) -> list[tuple[float, float]]:
         if len(run) < 8:
             continue
         run.sort(key=lambda ln: ln.y0)
-        steps = Counter(int(b.text) - int(a.text) for a, b in zip(run, run[1:]))
+        steps = Counter(int(b.text) - int(a.text) for a, b in pairwise(run))
         step, count = steps.most_common(1)[0]
         if step > 0 and count >= 0.7 * (len(run) - 1):
             for line in run:

@@ -82,7 +82,8 @@ def verified_footer(digest: Digest) -> str:
     if not p.points:
         return ""
     if base_lang(digest.lang) == "zh":
-        return f"{p.points} 个要点中有 {p.points_verified} 个已与论文原文核对（{p.points_verified} of {p.points} points verified against the paper）"
+        return (f"{p.points} 个要点中有 {p.points_verified} 个已与论文原文核对"
+                f"（{p.points_verified} of {p.points} points verified against the paper）")
     return f"{p.points_verified} of {p.points} points verified against the paper"
 
 
@@ -259,7 +260,7 @@ def render_markdown(digest: Digest, *, heading_level: int = 2, include_abstract:
     out.append("")
     figures = _figures(digest, lab)
     if figures:
-        out += figures + [""]
+        out += [*figures, ""]
     out += _warnings(digest, lab)
     footer = verified_footer(digest)
     out += ["", *([f"<sub>{footer}</sub>", ""] if footer else []), provenance_line(digest, lab), ""]

@@ -13,8 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chatpaper.models import Digest, Point
 from chatpaper.chain.distinct import is_mark, not_distinct_notice
+from chatpaper.models import Digest, Point
 from chatpaper.render.markdown import caption_body, evidence_mark, labels, shown_quotes, verified_footer
 
 BlogEngine = Literal["hexo", "markdown"]
