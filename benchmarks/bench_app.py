@@ -176,7 +176,7 @@ def unreachable_lines(work: Path) -> None:
     finally:
         app.close()
 
-    from chatpaper.__main__ import main as cli  # noqa: PLC0415
+    from chatpaper.__main__ import main as cli
 
     out, err = work / "posts", io.StringIO()
     os.environ["CHATPAPER_CACHE_DIR"] = str(work / "cache-cli")
