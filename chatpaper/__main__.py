@@ -8,9 +8,13 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chatpaper.errors import ChatPaperError, for_cli
 from chatpaper.settings import Settings, load_settings  # load_settings was defined here
+
+if TYPE_CHECKING:
+    from chatpaper.models import Digest, Paper
 
 
 def _parse(args: argparse.Namespace, settings: Settings) -> int:
@@ -43,6 +47,8 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
                        on_update=(lambda d, stage: print(f"  {stage} done", file=sys.stderr)))
     from chatpaper.chain.distinct import not_distinct_notice
 
+    if args.evidence_images:
+        digest = _write_evidence_images(args, paper, digest, out, settings)
     paths = write_digest(digest, out)
     if notice := not_distinct_notice(digest):  # also at the top of digest.md
         print(notice, file=sys.stderr)
@@ -51,6 +57,29 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
             print(f"warning: stage {record.name} failed: {for_cli(record.error)}", file=sys.stderr)
     print(f"{paper.title} -> " + ", ".join(str(p) for p in paths))
     return 0
+
+
+def _write_evidence_images(args: argparse.Namespace, paper: Paper, digest: Digest, out: Path,
+                           settings: Settings) -> Digest:
+    """--evidence-images: one highlighted crop per located quote under out/evidence/; the digest gains the boxes."""
+    from chatpaper.evidence.crops import MAX_CROPS, write_evidence_images
+    from chatpaper.sources.cache import ArxivCache
+
+    local = Path(args.source)
+    if local.is_file():
+        pdf = local
+    elif paper.source.arxiv_id:  # read_paper downloaded it into the arXiv cache
+        pdf = ArxivCache(settings.cache_dir / "arxiv").get_pdf(paper.source.arxiv_id, paper.source.version)
+    else:
+        pdf = None
+    if pdf is None:
+        print("warning: no PDF at hand to crop the quotes from; no evidence images were written.", file=sys.stderr)
+        return digest
+    images = write_evidence_images(digest, pdf, out / "evidence")
+    found = len(images.written) + images.skipped
+    more = f" (the first {MAX_CROPS} of {found})" if images.skipped else ""
+    print(f"  {len(images.written)} evidence images{more} -> {out / 'evidence'}", file=sys.stderr)
+    return images.digest
 
 
 def _digest(args: argparse.Namespace, settings: Settings) -> int:
@@ -124,6 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     summ.add_argument("--model")
     summ.add_argument("--lang", default=None, help="zh, en or any language code")
     summ.add_argument("--out", required=True)
+    summ.add_argument("--evidence-images", action="store_true",
+                      help="also write evidence/: one PNG per quote found in the paper, highlighted on its page")
     summ.set_defaults(run=_summarize)
 
     dig = sub.add_parser("digest", help="a topic's new arXiv papers -> one blog post")

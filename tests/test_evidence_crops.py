@@ -101,3 +101,81 @@ def test_evidence_crop_of_a_quote_not_on_its_page_is_the_page_top_unhighlighted(
     assert locate(pdf, 1, missing) == [] and locate(pdf, 7, TEXT) == []
     pix = pymupdf.Pixmap(evidence_crop(pdf, Evidence(page=1, quote=missing), folder=tmp_path).read_bytes())
     assert 0 < pix.height < pix.width and not _yellow_pixels(pix)
+
+
+# --------------------------------------------------------------------------- a digest's crops (the CLI's)
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "chatpaper-example.pdf"
+
+
+def _offline_digest(pdf: Path, tmp_path: Path):
+    from chatpaper.chain import summarize  # noqa: PLC0415
+    from chatpaper.llm.registry import get_provider  # noqa: PLC0415
+    from chatpaper.reading import read_paper  # noqa: PLC0415
+    from chatpaper.settings import Settings  # noqa: PLC0415
+
+    settings = Settings(cache_dir=tmp_path / "cache")
+    paper = read_paper(pdf, out_dir=tmp_path / "parse", settings=settings)
+    return summarize(paper, provider=get_provider("offline", settings=settings), settings=settings, cache=False)
+
+
+def test_every_found_quote_of_a_digest_gets_its_crop_and_its_boxes(tmp_path):
+    from chatpaper.evidence.crops import digest_quotes, write_evidence_images  # noqa: PLC0415
+
+    digest = _offline_digest(EXAMPLE, tmp_path)
+    found = [q for q in digest_quotes(digest) if q[3].status != "unverified"]
+    assert found and all(not q[3].boxes for q in found)  # the chain does not open the PDF
+    images = write_evidence_images(digest, EXAMPLE, tmp_path / "evidence")
+    assert images.skipped == 0 and len(images.written) == len(found)
+    located = list(digest_quotes(images.digest))
+    for path, (stage, point, k, evidence) in zip(images.written, located):
+        assert path.name == f"{stage}-{point}-quote{k}-p{evidence.page}.png"
+        assert evidence.boxes  # digest.json carries where each quote is printed
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert digest.methods.steps[0].evidence[0].boxes == []  # the digest given is not changed
+
+
+def test_crops_are_bounded_unverified_quotes_get_none_and_old_crops_go(tmp_path):
+    from chatpaper.evidence.crops import write_evidence_images  # noqa: PLC0415
+    from chatpaper.models import Evidence  # noqa: PLC0415
+
+    digest = _offline_digest(EXAMPLE, tmp_path)
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (folder / "summary-key_takeaways-9-quote2-p7.png").write_bytes(b"old run")
+    (folder / "notes.png").write_bytes(b"the reader's own file")
+    step = digest.methods.steps[0]
+    invented = Evidence(page=1, quote="A sentence the paper never prints anywhere at all.", status="unverified")
+    steps = [step.model_copy(update={"evidence": [invented, *step.evidence]}), *digest.methods.steps[1:]]
+    digest = digest.model_copy(update={"methods": digest.methods.model_copy(update={"steps": steps})})
+    images = write_evidence_images(digest, EXAMPLE, folder, limit=3)
+    assert len(images.written) == 3 and images.skipped > 0
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*(p.name for p in images.written), "notes.png"])
+    assert not any("steps-1-quote1" in p.name for p in images.written)  # the invented quote has no crop
+    assert images.digest.methods.steps[0].evidence[0].boxes == []
+
+
+def test_cli_summarize_with_evidence_images_writes_them_under_evidence(tmp_path):
+    import json  # noqa: PLC0415
+    import os  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    env["CHATPAPER_CACHE_DIR"] = str(tmp_path / "cache")
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "chatpaper", "summarize", str(EXAMPLE), "--provider", "offline",
+                           "--out", str(out), "--evidence-images"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    crops = sorted((out / "evidence").glob("*.png"))
+    assert crops and f"{len(crops)} evidence images" in proc.stderr
+    data = json.loads((out / "digest.json").read_text())
+    steps = data["methods"]["steps"]
+    assert (out / "evidence" / f"methods-steps-1-quote1-p{steps[0]['evidence'][0]['page']}.png") in crops
+    assert steps[0]["evidence"][0]["boxes"]
+    plain = tmp_path / "plain"
+    proc = subprocess.run([sys.executable, "-m", "chatpaper", "summarize", str(EXAMPLE), "--provider", "offline",
+                           "--out", str(plain)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and not (plain / "evidence").exists()
