@@ -861,3 +861,63 @@ def huge_figure_pdf(pages: int = 1, side: float = HUGE_SIDE) -> bytes:
     data = doc.tobytes(garbage=3, deflate=True)
     doc.close()
     return data
+
+
+# --------------------------------------------------------------------------- publisher layouts
+
+
+def elsevier_paper() -> tuple[bytes, Truth]:
+    """Elsevier journal: a masthead whose journal name is set larger than the title, authors with
+    affiliation letters, a letter-spaced "A R T I C L E  I N F O" box (Article history, Keywords) beside
+    "A B S T R A C T", bold body-size headings "1. Introduction", and "Data availability" / "Declaration of
+    competing interest" before the references."""
+    layout = Layout(width=595, height=842, margin_x=40, margin_top=60,
+                    css="body {font-family: serif; font-size: 8pt; text-align: justify} "
+                        "h2 {font-size: 8pt; font-weight: bold; margin-top: 8pt; margin-bottom: 4pt} "
+                        "h3 {font-size: 8pt; font-style: italic; margin-top: 6pt}")
+    title = "Sparse graph attention for retinal image denoising"
+    front = f"""
+<p style="text-align:center;font-size:7pt;margin:0">Contents lists available at ScienceDirect</p>
+<p style="text-align:center;font-size:14pt;margin:4pt 0">Journal of Testing and Imaging</p>
+<p style="text-align:center;font-size:7pt;margin:0 0 18pt 0">journal homepage: www.elsevier.com/locate/jti</p>
+<p style="font-size:13pt;margin:0 0 6pt 0">{title}</p>
+<p style="font-size:10pt;margin:0 0 4pt 0">Ana Lima<sup>a</sup>, Bruno Costa<sup>a,&#8727;</sup>,
+Chloe Martin<sup>b</sup></p>
+<p style="font-size:6.5pt;margin:0"><sup>a</sup> School of Computing, Testville University, Testville, Portugal</p>
+<p style="font-size:6.5pt;margin:0 0 12pt 0"><sup>b</sup> Imaging Laboratory, Example Institute, Lyon, France</p>
+<table style="font-size:7pt"><tr>
+<td style="width:140px;vertical-align:top;padding-right:12px"><p style="font-size:9pt">A R T I C L E &#160; I N F O</p>
+<p><i>Article history:</i><br/>Received 3 March 2024<br/>Accepted 9 May 2024</p>
+<p><i>Keywords:</i><br/>Image denoising<br/>Graph attention<br/>Retina</p></td>
+<td style="vertical-align:top"><p style="font-size:9pt">A B S T R A C T</p>
+<p>Retinal images are noisy because the eye moves during capture. {body(5, 2)}</p></td></tr></table>"""
+    main = (
+        "<h2>1. Introduction</h2>" + _p(10) + _p(7, 1)
+        + "<h2>2. Related work</h2>" + _p(8, 2)
+        + "<h2>3. Sparse graph attention network</h2><p>We propose a network that attends over a sparse graph. "
+        + body(6, 3) + "</p>" + "<h3>3.1. Graph construction</h3>" + _p(6, 4)
+        + figure_html("Fig. 1. The sparse graph built over the image patches.", center=True)
+        + "<h2>4. Experiments</h2>" + _p(9, 5) + _p(4, 6)
+        + "<h2>5. Conclusion</h2>" + _p(6, 6)
+        + "<h2>Declaration of competing interest</h2><p>The authors declare no competing interests.</p>"
+        + "<h2>Data availability</h2><p>Data will be made available on request.</p>"
+        + "<h2>References</h2><p style='font-size:7pt'>[1] A. Other, A cited work, J. Tests 1 (2020) 1-2.</p>"
+    )
+    doc = typeset(layout, front, main)
+    figs = place_figures(doc, layout, [("Fig. 1.", "raster")])
+    running_header(doc, "A. Lima et al. Journal of Testing and Imaging 12 (2024) 101234", skip_first=True)
+    first = doc[0]
+    first.insert_text((40, 45), "Journal of Testing and Imaging 12 (2024) 101234", fontsize=7)
+    first.insert_text((40, 800), "https://doi.org/10.1016/j.jti.2024.101234", fontsize=6.5)
+    first.insert_text((40, 809), "Available online 20 May 2024", fontsize=6.5)
+    first.insert_text((40, 818), "1234-5678/\u00a9 2024 Elsevier B.V. All rights reserved.", fontsize=6.5)
+    truth = Truth(title=title, authors=["Ana Lima", "Bruno Costa", "Chloe Martin"],
+                  abstract_start="Retinal images are noisy because the eye moves",
+                  sections=["Introduction", "Related work", "Sparse graph attention network", "Experiments",
+                            "Conclusion"],
+                  method="Sparse graph attention network", conclusion="Conclusion", figures=figs,
+                  affiliation="School of Computing, Testville University, Testville, Portugal")
+    return doc.tobytes(), truth
+
+
+PAPERS["elsevier"] = elsevier_paper

@@ -1,11 +1,14 @@
 """Ground truth on real papers from ../shared/corpus (skipped where the corpus is absent).
 
-A representative set: ALL CAPS and roman-numeral headings, two columns, small caps, a four-column
-author block, re-saved glyphs, an anonymous submission, an 18-author list, appendices, no
-figures, and the damaged file.
+Every paper of every manifest (manifest.json and the Chinese papers' manifest-zh.json): ALL CAPS and
+roman-numeral headings, two columns, small caps, a four-column author block, re-saved glyphs, an
+anonymous submission, an 18-author list, appendices, no figures, the damaged file, an Elsevier
+journal article, Chinese journals, a thesis and a broken text layer. What the reader still gets wrong
+is listed in KNOWN_MISSES with its reason, as strict xfails: a fix shows up as a failure to update.
 """
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 
@@ -13,26 +16,51 @@ import pytest
 
 from chatpaper.pdf import parse_pdf
 from chatpaper.settings import Settings
-from tests.conftest import corpus_pdf, needs_corpus
+from tests.conftest import CORPUS, corpus_pdf, needs_corpus
 
 pytestmark = [needs_corpus, pytest.mark.corpus]
 
-REPRESENTATIVE = [
-    "1212.5701.pdf",
-    "1503.02531.pdf",
-    "1605.09507.pdf",
-    "1608.03417.pdf",
-    "2210.04628.pdf",
-    "2307.16789.pdf",
-    "2504.02587.pdf",
-    "dropout-a-simple-way-to-prevent-neural-networks-from-overfitting.pdf",
-    "1412.6980v9_damaged.pdf",
-]
+MANIFESTS = ("manifest.json", "manifest-zh.json")
+
+
+def _every_paper() -> list[dict]:
+    papers: list[dict] = []
+    for name in MANIFESTS:
+        path = CORPUS / name
+        if path.exists():
+            papers += json.loads(path.read_text())
+    return papers
+
+
+PAPERS = {gold["file"]: gold for gold in _every_paper()}
+# a placeholder keeps the parametrised tests collectable (and skipped) where the corpus is absent
+NAMES = sorted(PAPERS) or ["(corpus absent)"]
+
+# (paper, test) -> why the reader misses it today
+KNOWN_MISSES = {
+    ("adaptive-asynchronous-sampling-based-motion-data-compression.pdf", "figures"):
+        "its captions are part of the raster images: there is no caption text to find",
+    ("markerless-3d-human-motion-tracking-for-monocular-video-sequences.pdf", "figures"):
+        "the paper prints the same figure number twice",
+    ("automatic-differentiation-and-its-applications-in-physics-simulation.pdf", "figures"):
+        "its 图 captions are not found yet",
+}
 
 
 def norm(text: str | None) -> str:
-    """As the corpus scorer compares: case, accents' composition and punctuation aside."""
-    return re.sub(r"[^a-z0-9]+", "", unicodedata.normalize("NFKC", text or "").lower())
+    """As the corpus scorer compares: letters and digits of any script, case and accents aside."""
+    text = unicodedata.normalize("NFKD", text or "").lower()
+    return re.sub(r"[\W_]+", "", "".join(ch for ch in text if not unicodedata.combining(ch)))
+
+
+def _cjk(text: str) -> bool:
+    return bool(re.search(r"[\u3400-\u9fff]", text or ""))
+
+
+def known_miss(request, name: str, test: str) -> None:
+    """A strict xfail: the test still runs, and passing it is a failure (the miss was fixed)."""
+    if (name, test) in KNOWN_MISSES:
+        request.node.add_marker(pytest.mark.xfail(reason=KNOWN_MISSES[name, test], strict=True))
 
 
 @pytest.fixture(scope="module")
@@ -47,59 +75,77 @@ def parsed(tmp_path_factory):
     return get
 
 
-def gold_for(manifest, name):
-    return next(g for g in manifest if g["file"] == name)
+def gold_for(name: str) -> dict:
+    if name not in PAPERS:
+        pytest.skip("../shared/corpus is absent (a user's clone): corpus tests need it")
+    return PAPERS[name]
 
 
-@pytest.mark.parametrize("name", REPRESENTATIVE)
-def test_title_and_authors(parsed, manifest, name):
-    paper, gold = parsed(name), gold_for(manifest, name)
+@pytest.mark.parametrize("name", NAMES)
+def test_title_and_authors(parsed, name, request):
+    gold = gold_for(name)
+    known_miss(request, name, "title")
+    paper = parsed(name)
     assert norm(paper.title) == norm(gold["title"])
     if "damaged" in name:
         return  # the author block is on a page MuPDF could not recover
     assert [norm(a) for a in paper.authors] == [norm(a) for a in gold["authors"]]
 
 
-@pytest.mark.parametrize("name", REPRESENTATIVE)
-def test_abstract_start(parsed, manifest, name):
-    paper, gold = parsed(name), gold_for(manifest, name)
+@pytest.mark.parametrize("name", NAMES)
+def test_abstract_start(parsed, name, request):
+    gold = gold_for(name)
+    known_miss(request, name, "abstract")
+    paper = parsed(name)
     if gold["abstract_first_words"] is None:
         assert paper.abstract == ""
         return
-    words = " ".join(paper.abstract.split()[:8])
-    assert norm(words) == norm(gold["abstract_first_words"])
+    want = norm(gold["abstract_first_words"])
+    if _cjk(gold["abstract_first_words"]):  # no spaces between words: its first characters
+        assert norm(paper.abstract).startswith(want)
+    else:
+        assert norm(" ".join(paper.abstract.split()[:8])) == want
 
 
-@pytest.mark.parametrize("name", REPRESENTATIVE)
-def test_top_level_sections_in_order(parsed, manifest, name):
-    paper, gold = parsed(name), gold_for(manifest, name)
+@pytest.mark.parametrize("name", NAMES)
+def test_top_level_sections_in_order(parsed, name, request):
+    gold = gold_for(name)
+    known_miss(request, name, "sections")
+    paper = parsed(name)
     body = [norm(s.title) for s in paper.sections if s.level == 1 and s.role != "appendix"]
     assert body == [norm(h) for h in gold["sections"]]
     appendix = [norm(s.title) for s in paper.sections if s.level == 1 and s.role == "appendix"]
     assert appendix == [norm(h) for h in gold["appendix_sections"]]
 
 
-@pytest.mark.parametrize("name", REPRESENTATIVE)
-def test_method_and_conclusion_roles(parsed, manifest, name):
-    paper, gold = parsed(name), gold_for(manifest, name)
+@pytest.mark.parametrize("name", NAMES)
+def test_method_and_conclusion_roles(parsed, name, request):
+    gold = gold_for(name)
+    known_miss(request, name, "roles")
+    paper = parsed(name)
     for role, key in (("method", "method_section"), ("conclusion", "conclusion_section")):
         marked = [s.title for s in paper.sections if s.level == 1 and s.role == role]
         want = gold[key]
         assert [norm(t) for t in marked] == ([norm(want)] if want else [])
 
 
-@pytest.mark.parametrize("name", REPRESENTATIVE)
-def test_figure_labels_and_pages(parsed, manifest, name):
-    paper, gold = parsed(name), gold_for(manifest, name)
-    want = {(re.search(r"\d+", f["label"]).group(), f["page"]) for f in gold["figures"]}
-    got = {(re.search(r"\d+", f.label).group(), f.page) for f in paper.figures}
+@pytest.mark.parametrize("name", NAMES)
+def test_figure_labels_and_pages(parsed, name, request):
+    gold = gold_for(name)
+    known_miss(request, name, "figures")
+    paper = parsed(name)
+    number = re.compile(r"\d+(?:\.\d+)*")  # "Figure 2.1" in chapter-numbered theses
+    want = {(number.search(f["label"]).group(), f["page"]) for f in gold["figures"]}
+    got = {(number.search(f.label).group(), f.page) for f in paper.figures}
     assert got == want
     assert all(f.label.startswith("Figure ") for f in paper.figures)
 
 
-@pytest.mark.parametrize("name", REPRESENTATIVE)
-def test_page_texts_and_parser(parsed, manifest, name):
-    paper, gold = parsed(name), gold_for(manifest, name)
+@pytest.mark.parametrize("name", NAMES)
+def test_page_texts_and_parser(parsed, name, request):
+    gold = gold_for(name)
+    known_miss(request, name, "pages")
+    paper = parsed(name)
     assert paper.pages == gold["num_pages"] == len(paper.page_texts)
     assert paper.parser["name"] == "chatpaper.pdf" and paper.parser["pymupdf"]
 

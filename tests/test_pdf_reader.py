@@ -226,6 +226,48 @@ def test_survey_has_no_method_section(tmp_path):
     assert paper.section("conclusion").title == "Conclusion"
 
 
+STUDY_SECTIONS = ["Introduction", "Optimisers Compared", "Setup", "Experiments", "Conclusion"]
+
+
+@pytest.mark.parametrize("title, opening, sections, method", [
+    # a position paper argues; a comparison or benchmark study measures others' methods
+    ("Position: Benchmarks Should Report Variance", "This position paper argues that single runs mislead.",
+     ["Introduction", "The Case for Variance", "Counterarguments", "Conclusion"], None),
+    ("Adaptive Optimisers for Small Data", "We compare six optimisers on twelve small data sets.",
+     STUDY_SECTIONS, None),
+    ("A Comparative Study of Optimisers on Small Data", "Small data sets are common in practice.",
+     STUDY_SECTIONS, None),
+    ("Benchmarking Optimisers on Small Data", "Small data sets are common in practice.", STUDY_SECTIONS, None),
+    ("Optimisers on Small Data", "We benchmark ten optimisers on twelve small data sets.", STUDY_SECTIONS, None),
+    # five or more unnamed sections develop the idea: none of them is the method
+    ("Generalized Sparse Models", "We extend sparse coding to many data types.",
+     ["Introduction", "Sparse Coding Revisited", "Generalized Penalties", "Generalized Losses", "Abstract Data Types",
+      "Fitting", "Choosing", "Implementations"], None),
+    # controls: a study that proposes keeps its method, and a method named by its heading is found
+    ("Optimisers on Small Data", "We compare six optimisers, and we propose a seventh that needs no tuning.",
+     ["Introduction", "Our Approach", "Experiments", "Conclusion"], "Our Approach"),
+    ("Fast Sparse Models", "Sparse models are slow to fit.",
+     ["Introduction", "Background", "Sparse Fitting Framework", "Experiments", "Conclusion"], "Sparse Fitting Framework"),
+    ("Fast Sparse Models", "Sparse models are slow to fit.",
+     ["Introduction", "Greedy Fitting", "Experiments", "Conclusion"], "Greedy Fitting"),
+])
+def test_a_paper_without_a_single_method_section_has_no_method(tmp_path, title, opening, sections, method):
+    w = PaperWriter()
+    w.text(title, size=18, bold=True)
+    w.text("Eve Adams", size=11)
+    w.text("Abstract", size=12, bold=True)
+    w.paragraph(opening + " " + BODY)
+    for n, heading in enumerate(sections, 1):
+        w.heading(f"{n} {heading}")
+        w.paragraph(BODY * 2)
+    paper = parse_pdf(w.bytes(), out_dir=tmp_path, settings=Settings())
+    assert [s.title for s in paper.sections if s.level == 1] == sections
+    found = paper.section("method")
+    assert (found.title if found else None) == method
+    if "Conclusion" in sections:
+        assert paper.section("conclusion").title == "Conclusion"
+
+
 def test_numbered_lists_and_tables_of_contents_are_not_headings(tmp_path):
     w = PaperWriter()
     w.text("Contents Are Not Sections", size=18, bold=True)

@@ -182,9 +182,21 @@ def _rows(lines: list[Line]) -> list[list[Line]]:
     return rows
 
 
+# A journal's masthead above the title (Elsevier: "Contents lists available at ScienceDirect", the journal's
+# name in display type, "journal homepage: www.elsevier.com/locate/..."): nothing at or above it is the title
+_MASTHEAD = re.compile(r"^(contents\s+lists?\s+available\s+at|journal\s+homepage\s*:|homepage\s*:\s*www\.|"
+                       r"available\s+online\s+at\s+www\.|www\.(sciencedirect|elsevier|springer|cell)\.com)", re.I)
+
+
+def masthead_bottom(first: list[Line], height: float) -> float:
+    """The lowest y of a journal masthead's marker lines in the top third of the page (0 if none)."""
+    return max((ln.y1 for ln in first if ln.y0 < height / 3 and _MASTHEAD.match(ln.text.strip())), default=0.0)
+
+
 def _title(first: list[Line], height: float, body_size: float) -> tuple[str, float, float]:
-    """(title, top y, bottom y) from the largest text in the top half of page 1."""
-    cands = [ln for ln in first if ln.y0 < 0.55 * height and sum(ch.isalpha() for ch in ln.text) >= 2
+    """(title, top y, bottom y) from the largest text in the top half of page 1, below any masthead."""
+    below = masthead_bottom(first, height)
+    cands = [ln for ln in first if below <= ln.y0 < 0.55 * height and sum(ch.isalpha() for ch in ln.text) >= 2
              and not _SKIP_ROW.match(ln.text.strip())]
     if not cands:
         return "", 0.0, 0.0
@@ -405,15 +417,20 @@ def _affiliations(rows: list[list[Line]], author_lines: list[Line], first_marker
     if any(cjk_share(ln.text) >= _CJK_ROW for row in rows for ln in row):
         return _cjk_affiliations(rows, first_markers)
     entries: list[tuple[str | None, str]] = []
+    letters = _affiliation_letters(rows)
     for row in rows:
         for line in row:
             text = _EMAIL.sub("", line.text).strip(" ,;")
             if not text or not re.search(r"[A-Za-z]{3}", text):
                 continue
             parts = re.split(r"(?:^|\s)(\d{1,2})\s*(?=[A-Z])", text)
+            lettered = re.match(r"^([a-z])\s+(?=[A-Z])", text)
             if len(parts) > 1 and not parts[0].strip() and (_raised(line) or (len(rows) > 1 and _numbered_rows(rows))):
                 for k in range(1, len(parts) - 1, 2):
                     entries.append((parts[k], parts[k + 1].strip(" ,;")))
+            elif lettered and lettered.group(1) in letters:
+                # Elsevier's affiliation letters: "a School of ...", "b Department of ..."
+                entries.append((lettered.group(1), text[lettered.end():].strip(" ,;")))
             else:
                 entries.append((None, text))
     if not entries:
@@ -421,7 +438,7 @@ def _affiliations(rows: list[list[Line]], author_lines: list[Line], first_marker
     if any(key for key, _ in entries):
         keyed = [(key, text) for key, text in entries if key]
         keyed.sort(key=lambda kt: (kt[0] not in first_markers, first_markers.index(kt[0])
-                                   if kt[0] in first_markers else int(kt[0])))
+                                   if kt[0] in first_markers else int(kt[0]) if kt[0].isdigit() else ord(kt[0])))
         return _dedupe(text for _, text in keyed)
     author_rows = _rows(author_lines)
     if any(len(row) > 1 for row in author_rows):
@@ -451,6 +468,16 @@ def _join_affiliation(parts: list[str]) -> str:
         else:
             out = f"{out}, {part}"
     return out.rstrip(" ,")
+
+
+def _affiliation_letters(rows: list[list[Line]]) -> set[str]:
+    """Letters that key affiliation lines ("a School of ...", "b Department of ..."): only when the lines
+    start with a, b, ... in order, so a line that merely begins with the article "a" is no key."""
+    firsts = [m.group(1) for row in rows for ln in row if (m := re.match(r"([a-z])\s+[A-Z]", ln.text.strip()))]
+    run = 0
+    while run < len(firsts) and firsts[run] == "abcdefghij"[run:run + 1]:
+        run += 1
+    return set(firsts[:run]) if run >= 2 else set()
 
 
 def _numbered_rows(rows: list[list[Line]]) -> bool:

@@ -48,6 +48,8 @@ _KNOWN = re.compile(
     r"supplementary\s+materials?|conclusions?\s+and\s+.*|"
     r"limitations\s+and\s+.*|(ethics|reproducibility|impact|data\s+availability|code\s+availability)(\s+statement)?|"
     r"ethical\s+(considerations?|statement|implications)|societal\s+impacts?|author\s+contributions?|"
+    r"declaration\s+of\s+(competing|conflicting)\s+interests?|credit\s+authorship\s+contribution\s+statement|"
+    r"competing\s+interests?|conflicts?\s+of\s+interests?|funding|"
     rf"摘要|{_ZH_INTRO}|{_ZH_CONCLUSION}|参考文献|致谢|附录.*|展望)$",
     re.I,
 )
@@ -415,9 +417,12 @@ _ROLE_PATTERNS = [
     ("conclusion", rf"conclu|^({_ZH_CONCLUSION})"),
     ("acknowledgments", r"^acknowledge?ments?\b|^致谢"),  # "Acknowledgments and Disclosure of Funding" too
     ("limitations", r"^limitations?$"),
+    # a publisher's administrative notes (Elsevier, Springer, Nature), like acknowledgements not the paper's body
+    ("administrative", r"^((data|code|software|materials?)(\s+and\s+(data|code|software|materials?))?\s+availability|"
+                       r"competing\s+interests?|conflicts?\s+of\s+interests?|declaration\s+of\s+(competing|conflicting)|"
+                       r"credit\s+author(ship)?|author\s+contributions?|funding|declarations?$)"),
     # back-matter statements close many papers after their conclusion
-    ("statement", r"^(broader\s+impacts?|societal\s+impacts?|ethic(s|al)|impact\s+statement|reproducibility|"
-                  r"author\s+contributions?|funding|(data|code)\s+availability|competing\s+interests|declaration)"),
+    ("statement", r"^(broader\s+impacts?|societal\s+impacts?|ethic(s|al)|impact\s+statement|reproducibility)"),
     # "Benchmarking ...", "Benchmark Results"; but "The X Benchmark" is a benchmark paper's contribution
     ("experiments", r"experiment|evaluation|results|empirical|^benchmarks?$|benchmarking|"
                     r"benchmarks?\s+(results|evaluation|comparisons?|performance)|"
@@ -465,7 +470,7 @@ def assign_roles(headings: list[Heading], paper_title: str = "", texts: list[str
 
 
 def _assign_conclusion(top: list[Heading]) -> None:
-    body = [h for h in top if h.role not in ("references", "acknowledgments")]
+    body = [h for h in top if h.role not in _NOT_BODY]
     chosen = next((h for h in reversed(body) if h.role == "conclusion"), None)
     if chosen is None:
         # "Discussion" / "Summary" closes a paper that has no conclusion of that name
@@ -484,10 +489,18 @@ _STRONG_METHOD = re.compile(r"\b(proposed|our|method|methods|methodology|approac
 _SURVEY = re.compile(r"^(a\s+|an\s+)?(\w+\s+)?(survey|review|overview|tutorial)\s+(of|on)\b|"
                      r"\b(a|an)\s+(\w+\s+)?(survey|review|overview|tutorial)\b|:\s*(survey|review|overview|tutorial)\b",
                      re.I)
+# A title that names a study of others' work or an argument, not a method: "Position: ...", "A Comparative
+# Study of ...", "An Empirical Comparison of ...", "Benchmarking ...", "Do Transformers Really ...?" is not one
+_STUDY_TITLE = re.compile(r"^position\s*:|\ba\s+position\s+paper\b|^(an?\s+)?(\w+\s+)?(comparative|empirical|systematic)\s+"
+                          r"(study|comparison|evaluation|analysis|review)\s+(of|on)\b|^(an?\s+)?comparison\s+of\b|"
+                          r"^benchmarking\s", re.I)
 # An abstract that only reviews, benchmarks or compares others' work: the paper has no method of its own
 _REVIEWS = re.compile(
     r"\b(this|the\s+present|our)\s+(paper|article|work|survey|review)\s+(reviews|surveys|summari[sz]es|compares|"
-    r"benchmarks)\b|\bwe\s+(review|survey|benchmark|systematically\s+compare)\b|\bposition\s+paper\b|"
+    r"benchmarks)\b|\bwe\s+(review|survey|benchmark|systematically\s+compare|empirically\s+compare)\b|"
+    r"\bposition\s+paper\b|\b(this|our)\s+(paper|article|work)\s+argues\b|\bwe\s+compare\s+(\w+\s+)?"
+    r"(existing|several|various|popular|many|a\s+range\s+of|state-of-the-art|\d+|two|three|four|five|six|seven|"
+    r"eight|nine|ten|twelve|dozens)\b|\b(a|an|the\s+first)\s+(\w+\s+)?(comparative|empirical)\s+(study|comparison)\b|"
     r"本文(将)?(会)?(回顾|综述|梳理|总结了?)|综述了|(横向)?对比(了)?(它们|各种|不同|现有)",
     re.I,
 )
@@ -499,6 +512,11 @@ _PROPOSES = re.compile(
     r"(本文|我们)(所)?(提出|设计|采用|给出|构建)|提出(了)?一种|本文(的)?(方法|算法|模型)",
     re.I,
 )
+
+
+# Unnamed body sections before the experiments from which no one can be picked as "the" method: a
+# monograph or tutorial develops its idea across them (three or four are a method, its parts and a setting)
+_SPREAD_SECTIONS = 5
 
 
 def _tree_texts(headings: list[Heading], texts: list[str]) -> dict[int, str]:
@@ -518,8 +536,8 @@ def _assign_method(top: list[Heading], paper_title: str, tree: dict[int, str], a
     for h in top:
         if h.role == "method":
             h.role = None
-    if _SURVEY.search(paper_title) or "综述" in paper_title:
-        return  # a survey reviews others' methods and has none of its own
+    if _SURVEY.search(paper_title) or _STUDY_TITLE.search(paper_title) or "综述" in paper_title:
+        return  # a survey, position or comparison paper has no method of its own
     if _REVIEWS.search(abstract) and not _PROPOSES.search(abstract):
         return  # a review, benchmark or comparison: mark none rather than the nearest guess
     intro = next((i for i, h in enumerate(top) if h.role == "introduction"), None)
@@ -542,8 +560,8 @@ def _assign_method(top: list[Heading], paper_title: str, tree: dict[int, str], a
     # the method comes before the experiments: the section that says "we propose" most, else the first
     first_exp = next((top.index(h) for h in top[intro + 1:stop] if h.role == "experiments"), stop)
     early = [h for h in candidates if top.index(h) < first_exp] or candidates
-    if not early:
-        return
+    if not early or len(early) >= _SPREAD_SECTIONS:
+        return  # no heading names the method, and the work is spread over many: no single method section
     counts = [len(_PROPOSES.findall(tree.get(id(h), ""))) for h in early]
     best = max(range(len(early)), key=lambda k: (counts[k], -k))
     chosen = early[best] if counts[best] >= 2 else early[0]
@@ -569,7 +587,11 @@ def heading_texts(doc: DocText, lines: list[Line], headings: list[Heading]) -> l
     return texts
 
 
+_NOT_BODY = ("references", "acknowledgments", "administrative")
+
+
 def build_sections(headings: list[Heading], texts: list[str]) -> list[Section]:
-    """Sections in reading order; references and acknowledgements are not part of the paper's body."""
+    """Sections in reading order; references, acknowledgements and administrative notes (data availability,
+    competing interests, funding) are not part of the paper's body."""
     return [Section(title=h.title, number=h.number, level=h.level, page=h.page, role=h.role, text=text)
-            for h, text in zip(headings, texts, strict=True) if h.role not in ("references", "acknowledgments")]
+            for h, text in zip(headings, texts, strict=True) if h.role not in _NOT_BODY]
