@@ -102,7 +102,8 @@ class Paper(_Model):
     code_urls: list[str] = Field(default_factory=list)
     metadata: ArxivMetadata | None = None
     arxiv_stamp: str | None = Field(
-        None, description="Versioned arXiv ID printed in the PDF's margin stamp: links for uploaded arXiv papers"
+        None, description="arXiv ID the PDF gives itself (its margin stamp, else an arXiv link in its abstract): "
+        "links for uploaded arXiv papers"
     )
     page_texts: list[str] = Field(
         default_factory=list, description="Clean text per page (index 0 = page 1), for evidence checks"

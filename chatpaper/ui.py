@@ -1042,7 +1042,7 @@ def _daily_digest_tab(gr, settings: Settings) -> None:
                           file_count="multiple", file_types=[".pdf"], type="filepath", elem_id="cp-daily-upload")
         with gr.Row():
             lang = gr.Dropdown(LANGUAGES, value=settings.lang, label="Output language", allow_custom_value=True)
-            provider = gr.Dropdown(provider_choices(), value=settings.provider, label="Provider")
+            provider = gr.Dropdown(provider_choices(), value=settings.provider, label="Provider", elem_id="cp-daily-provider")
             api_key = gr.Textbox(label="API key (this request only, never stored)", type="password")
         button = gr.Button("Write the post", variant="primary", elem_id="cp-daily-go")
         status = gr.Markdown(startup_notice(settings), elem_id="cp-daily-status", sanitize_html=True,

@@ -409,3 +409,29 @@ def test_an_arxiv_link_is_never_the_papers_code(tmp_path):
     paper = parse_pdf(_linked_pdf(lines, [(2, "https://arxiv.org/abs/2409.18401")]), out_dir=tmp_path,
                       settings=Settings())
     assert not any("arxiv.org" in u for u in paper.code_urls)
+    from chatpaper.chain import build_header
+
+    header = build_header(paper)  # the abstract's arXiv link is the paper's own: "arXiv: <link>", never None
+    assert header.arxiv_url == "https://arxiv.org/abs/2409.18401" and header.code_url is None
+
+
+def test_an_arxiv_link_outside_the_abstract_is_not_taken_for_the_papers_own(tmp_path):
+    import pymupdf
+
+    from chatpaper.chain import build_header
+    from chatpaper.pdf import parse_pdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    page.insert_text((72, 80), "A Paper About Sound From Images", fontsize=18, fontname="hebo")
+    page.insert_text((72, 120), "Abstract", fontsize=12, fontname="hebo")
+    page.insert_textbox(pymupdf.Rect(72, 128, 523, 200), "We generate sound for images and the method works "
+                        "well on many scenes. " * 3, fontsize=10)
+    page.insert_text((72, 230), "1 Introduction", fontsize=12, fontname="hebo")
+    page.insert_textbox(pymupdf.Rect(72, 238, 523, 320), "Prior work (https://arxiv.org/abs/2301.00001) renders "
+                        "sound from video, and others follow it closely. " * 2, fontsize=10)
+    paper = parse_pdf(doc.tobytes(), out_dir=tmp_path, settings=Settings())
+    assert "2301.00001" not in paper.abstract  # the link is in the body, and so is not the paper's own
+    assert paper.arxiv_stamp is None and build_header(paper).arxiv_url is None
+
+

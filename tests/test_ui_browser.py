@@ -401,3 +401,33 @@ def test_an_arxiv_id_beside_an_upload_the_page_says_the_upload_was_read(page):
     status = page.inner_text("#cp-status")
     assert "The uploaded PDF (chatpaper-example.pdf) is read; the arXiv box is ignored" in status, status
     assert "ChatPaper: Faithful Structured Digests" in page.inner_text("#cp-header")  # not the arXiv paper
+
+
+def test_the_daily_tab_writes_a_post_of_uploaded_pdfs_offline_with_the_notice_and_toasts(page, tmp_path):
+    """No arXiv at all: two uploaded PDFs make the post; a file that is not a PDF gets a toast and a sentence."""
+    second = tmp_path / "second-paper.pdf"
+    second.write_bytes(ui.EXAMPLE_PDF.read_bytes())
+    page.get_by_role("tab", name="Daily digest").click()
+    notes = tmp_path / "notes.pdf"
+    notes.write_text("just some notes, not a PDF", encoding="utf-8")
+    page.set_input_files("#cp-daily-upload input[type=file]", [str(ui.EXAMPLE_PDF), str(notes)])
+    page.wait_for_function("() => document.querySelector('#cp-daily-upload').innerText.includes('notes')")
+    page.click("#cp-daily-go")
+    toast = page.wait_for_selector("[data-testid='toast-body']:has-text('notes.pdf is not a PDF')")
+    assert toast.is_visible()
+    assert "notes.pdf is not a PDF" in page.inner_text("#cp-daily-status")
+    page.locator("#cp-daily-upload button[aria-label='Clear']").first.click()
+    page.set_input_files("#cp-daily-upload input[type=file]", [str(ui.EXAMPLE_PDF), str(second)])
+    page.wait_for_function("() => document.querySelector('#cp-daily-upload').innerText.includes('second')")
+    page.locator("#cp-daily-provider input").first.fill("offline")
+    page.keyboard.press("Enter")
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:  # no arXiv URL answers
+        mock.add_passthru("http://127.0.0.1")
+        page.click("#cp-daily-go")
+        page.wait_for_selector("#cp-daily-status :text('papers in the post')", timeout=3 * TIMEOUT)
+        asked = [call.request.url for call in mock.calls if "127.0.0.1" not in call.request.url]
+    status = page.inner_text("#cp-daily-status")
+    assert "✅ 2 of 2 papers in the post." in status and "No model wrote this post" in status, status
+    assert page.locator("#cp-daily-preview h2").count() >= 2
+    assert asked == []  # nothing was asked of arXiv
+    shot(page, "ui-daily-uploads.png")

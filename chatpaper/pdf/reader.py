@@ -208,7 +208,7 @@ def _parse_document(doc: pymupdf.Document, *, out_dir: Path, settings: Settings,
         pages=doc.page_count,
         sections=sections,
         code_urls=complete_from_annotations(_code_urls(front.abstract, text, lines), link_uris(doc)),
-        arxiv_stamp=_arxiv_stamp(doc),
+        arxiv_stamp=_arxiv_stamp(doc) or _abstract_arxiv_id(front.abstract),
         page_texts=page_texts,
         warnings=list(warnings),
         parser={"name": "chatpaper.pdf", "version": __version__, "pymupdf": pymupdf.__version__},
@@ -246,6 +246,24 @@ def _arxiv_stamp(doc: pymupdf.Document) -> str | None:
     except Exception:  # noqa: BLE001 - a damaged first page: no stamp, nothing else lost
         return None
     return match.group(1) if match else None
+
+
+# An arXiv link in the abstract ("Extended version: https://arxiv.org/abs/2409.18401") is the paper's own
+# preprint: an abstract cites no other paper by URL. Body text may link others' preprints, so only here.
+_ABSTRACT_ARXIV = re.compile(r"https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/[^\s<>\"'()\[\]]+", re.I)
+
+
+def _abstract_arxiv_id(abstract: str) -> str | None:
+    """The arXiv ID of the first arXiv link in the abstract that parses as one, else None."""
+    from chatpaper.sources.ids import parse_arxiv_id  # noqa: PLC0415 - sources is not a dependency of parsing
+
+    for match in _ABSTRACT_ARXIV.finditer(abstract or ""):
+        try:
+            ref = parse_arxiv_id(match.group().rstrip(".,;:"))
+        except ChatPaperError:
+            continue
+        return f"{ref.arxiv_id}v{ref.version}" if ref.version else ref.arxiv_id
+    return None
 
 
 def _mark_references(lines: list[Line], headings) -> None:
