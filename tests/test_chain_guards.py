@@ -339,7 +339,7 @@ def test_sentences_that_mention_missing_things_are_not_placeholders(text):
 
 
 def test_the_first_balanced_json_object_is_taken_whatever_runs_on_after_it():
-    from chatpaper.chain.guards import first_json_object, is_cut
+    from chatpaper.llm.jsontext import first_json_object, is_cut
 
     obj = '{"text": "a } brace and a \\" quote", "pages": [1]}'
     assert first_json_object(obj + ' and then {"second": 1} }') == obj

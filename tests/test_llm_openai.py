@@ -4,6 +4,7 @@ The SDK speaks httpx2, so the canned server is an `httpx2.MockTransport` in an `
 """
 from __future__ import annotations
 
+import json
 import logging
 
 import httpx2
@@ -49,6 +50,25 @@ def completion(text: str, *, model: str = DEFAULT_OPENAI_MODEL) -> httpx2.Respon
             "usage": {"prompt_tokens": 900, "completion_tokens": 30, "total_tokens": 930},
         },
     )
+
+
+def sse(*texts: str, usage: dict | None = None, pulled: list | None = None, model: str = "qwen2.5:7b"
+        ) -> httpx2.Response:
+    """A streamed completion: one chunk per text, then a usage chunk; `pulled` counts the chunks read."""
+    def chunks():
+        for i, text in enumerate(texts):
+            if pulled is not None:
+                pulled.append(i)
+            chunk = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": model,
+                     "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}]}
+            yield f"data: {json.dumps(chunk)}\n\n".encode()
+        if usage is not None:
+            chunk = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": model, "choices": [],
+                     "usage": usage}
+            yield f"data: {json.dumps(chunk)}\n\n".encode()
+        yield b"data: [DONE]\n\n"
+
+    return httpx2.Response(200, headers={"content-type": "text/event-stream"}, content=chunks())
 
 
 def error(code: int, message: str, *, type_: str = "invalid_request_error", param: str | None = None,
@@ -127,8 +147,9 @@ def test_history_follows_the_paper_for_corrective_retries():
 def test_server_rejecting_json_schema_falls_back_to_schema_in_prompt_and_remembers():
     server = Server(
         error(400, "Unrecognized request argument supplied: response_format", param="response_format"),
-        completion(f"```json\n{METHODS_JSON}\n```"),
-        completion(METHODS_JSON),
+        sse("```json\n", METHODS_JSON, "\n```", usage={"prompt_tokens": 900, "completion_tokens": 30,
+                                                        "total_tokens": 930}),
+        sse(METHODS_JSON),
     )
     provider = provider_for(server, base_url=OLLAMA)
     first = provider.generate(LLMRequest(prompt=PAPER_PROMPT, schema_model=Methods))
@@ -137,6 +158,7 @@ def test_server_rejecting_json_schema_falls_back_to_schema_in_prompt_and_remembe
     assert "response_format" in server.body(0)
     fallback = server.body(1)
     assert "response_format" not in fallback
+    assert fallback["stream"] is True  # nothing constrains the reply: it is read up to its first object
     prompt = fallback["messages"][0]["content"]
     assert prompt.startswith(PAPER_PROMPT)  # the paper still comes first
     assert '"steps"' in prompt and "JSON schema" in prompt
@@ -144,6 +166,34 @@ def test_server_rejecting_json_schema_falls_back_to_schema_in_prompt_and_remembe
     assert "response_format" not in server.body(2)  # remembered: no second rejected call
     assert len(server.requests) == 3
     assert provider.schema_mode is False
+
+
+def test_an_unconstrained_reply_is_read_up_to_its_first_json_object_and_no_further():
+    pulled: list[int] = []
+    run_on = [" And here is another object: {\"steps\": []}"] + [" more text"] * 200
+    server = Server(sse('{"steps": [{"text": "Encode', ' the flow.", "pages": [3]}]}', *run_on, pulled=pulled))
+    provider = provider_for(server, base_url=OLLAMA, schema_mode=False)
+    response = provider.generate(LLMRequest(prompt=PAPER_PROMPT, schema_model=Methods))
+    assert response.text == METHODS_JSON
+    assert len(pulled) < 10  # the connection closed at the object's end, not after the run-on
+    assert response.input_tokens == 0  # stopped before the usage chunk: the chain estimates its tokens
+
+
+def test_a_server_that_cannot_stream_gets_whole_replies_and_that_is_remembered():
+    server = Server(error(400, "stream is not supported", param="stream"), completion(METHODS_JSON),
+                    completion(METHODS_JSON))
+    provider = provider_for(server, base_url=OLLAMA, schema_mode=False)
+    assert provider.generate(LLMRequest(prompt=PAPER_PROMPT, schema_model=Methods)).text == METHODS_JSON
+    provider.generate(LLMRequest(prompt=PAPER_PROMPT, schema_model=Methods))
+    assert server.body(0)["stream"] is True
+    assert "stream" not in server.body(1) and "stream_options" not in server.body(1)
+    assert "stream" not in server.body(2) and len(server.requests) == 3
+
+
+def test_a_reply_asked_without_a_schema_is_not_streamed():
+    server = Server(completion("hello"))
+    provider_for(server, base_url=OLLAMA, schema_mode=False).generate(LLMRequest(prompt="p"))
+    assert "stream" not in server.body()
 
 
 def test_model_rejecting_temperature_is_retried_without_it():

@@ -15,6 +15,7 @@ from difflib import SequenceMatcher
 from pydantic import BaseModel, ValidationError
 
 from chatpaper.chain.prompts import base_lang, language_name
+from chatpaper.llm.jsontext import first_json_object
 from chatpaper.evidence.verify import PageIndex, verify_points
 from chatpaper.models import Evidence, Header, MetadataStage, Paper, Point
 
@@ -42,50 +43,6 @@ def _fields_of(paths: list[str]) -> tuple[str, ...]:
 # --------------------------------------------------------------------------- JSON
 
 
-def _balanced_end(text: str, start: int) -> int | None:
-    """The index just past the object that opens at `start`, or None when the text ends first (a cut reply)."""
-    depth, in_string, escaped = 0, False, False
-    for i in range(start, len(text)):
-        ch = text[i]
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-    return None
-
-
-def first_json_object(text: str) -> str | None:
-    """The first balanced JSON object in a reply, whatever runs on after it; None when none closes.
-
-    A small model closes its object and goes on (a second object, prose, a fence); `{` in prose
-    before the JSON is skipped because what it opens does not parse.
-    """
-    start = text.find("{")
-    while start != -1:
-        end = _balanced_end(text, start)
-        if end is None:
-            return None  # cut at the output limit: no later "{" can close either
-        candidate = text[start:end]
-        try:
-            if isinstance(json.loads(candidate), dict):
-                return candidate
-        except ValueError:
-            pass
-        start = text.find("{", start + 1)
-    return None
-
-
 def _json_candidate(text: str) -> str:
     """The JSON object inside a reply that may carry Markdown fences or chatter around it."""
     found = first_json_object(text)
@@ -93,12 +50,6 @@ def _json_candidate(text: str) -> str:
         return found
     start = text.find("{")  # none closes: the cut text, so the error says it is not valid JSON
     return text[start:] if start != -1 else text
-
-
-def is_cut(text: str) -> bool:
-    """The reply opens a JSON object and ends before closing it: it ran into its output limit."""
-    start = text.find("{")
-    return start != -1 and first_json_object(text) is None and _balanced_end(text, start) is None
 
 
 def parse_reply(text: str, model: type[BaseModel]) -> tuple[BaseModel | None, Issue | None]:

@@ -59,6 +59,7 @@ from chatpaper.chain.prompts import (
 from chatpaper.errors import ChatPaperError
 from chatpaper.evidence.verify import PageIndex, verify_points
 from chatpaper.llm.base import LLMRequest, Provider
+from chatpaper.llm.jsontext import is_cut
 from chatpaper.models import (
     ArxivMetadata,
     Attempt,
@@ -275,7 +276,7 @@ def _ask(run: _Run, stage: str, sent: LLMRequest, record: StageRecord) -> tuple[
 
 def _small_retry_message(text: str, issue: guards.Issue, lang: str) -> str:
     """What a small-profile group is told when its reply was not JSON for its fields."""
-    if guards.is_cut(text):
+    if is_cut(text):
         problem = ("The reply was cut off at its length limit before the JSON object closed; write one short "
                    "sentence per field.")
     else:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, SecretStr
 
 from chatpaper.errors import ANOTHER_MODEL, ProviderError
 from chatpaper.llm.base import LLMRequest, LLMResponse, Provider
+from chatpaper.llm.jsontext import first_json_object
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,9 @@ class OpenAICompatProvider(Provider):
         context_window: int | None = Field(None, gt=0, description="Tokens; defaults by endpoint")
         schema_mode: bool = Field(True, description="Ask for strict json_schema output (falls back automatically)")
         connect_timeout_seconds: float | None = Field(None, gt=0, description="Connecting only; default the same")
+        stop_at_json: bool = Field(True, description="When the schema is in the prompt (the server does not "
+                                                     "constrain the reply), stream it and stop at its first "
+                                                     "complete JSON object")
 
     def __init__(
         self,
@@ -153,6 +157,12 @@ class OpenAICompatProvider(Provider):
                     "strict": True,
                 },
             }
+        if request.schema_model is not None and schema_model is None and self.options.stop_at_json:
+            # Nothing constrains the reply: a small model closes its object and runs on to its token limit.
+            # Streamed, the reply is read up to its first complete object and the connection closed there,
+            # which stops llama.cpp, Ollama and vLLM generating.
+            params["stream"] = True
+            params["stream_options"] = {"include_usage": True}
         if request.timeout_seconds:
             # A visitor's endpoint keeps its own, tighter limit even when the chain allows more.
             seconds = min(request.timeout_seconds, self.options.timeout_seconds) if self.visitor else request.timeout_seconds
@@ -164,10 +174,12 @@ class OpenAICompatProvider(Provider):
     def generate(self, request: LLMRequest) -> LLMResponse:
         import openai
 
-        for _ in range(4):  # at most: drop json_schema, drop temperature, swap the token limit, then the call
+        for _ in range(6):  # at most: drop json_schema, temperature, stream_options, stream, swap the token limit
             params = self._params(request)
             try:
                 completion = self._client.chat.completions.create(**params)
+                if params.get("stream"):
+                    return self._read_stream(completion, request)
                 break
             except openai.BadRequestError as exc:
                 if not self._learn_from(exc, params):
@@ -193,11 +205,52 @@ class OpenAICompatProvider(Provider):
             logger.info("%s wants %s instead of %s", self._host, other, self._max_tokens_param)
             self._max_tokens_param = other
             return True
+        for name in ("stream_options", "stream"):  # a server that cannot stream: read whole replies
+            if name in params and name in detail:
+                logger.info("%s rejects %s; reading whole replies", self._host, name)
+                self._dropped_params.add(name)
+                if name == "stream":
+                    self._dropped_params.add("stream_options")
+                return True
         if "temperature" in params and "temperature" in detail:
             logger.info("%s rejects temperature for %s; using its default", self._host, self.model)
             self._dropped_params.add("temperature")
             return True
         return False
+
+    def _read_stream(self, stream: Any, request: LLMRequest) -> LLMResponse:
+        """Read a streamed reply up to its first complete JSON object, then close the connection."""
+        import openai
+
+        text, model, usage, reason = "", None, None, None
+        try:
+            for chunk in stream:
+                model = model or getattr(chunk, "model", None)
+                usage = getattr(chunk, "usage", None) or usage
+                for choice in chunk.choices or []:
+                    text += getattr(choice.delta, "content", None) or ""
+                    reason = choice.finish_reason or reason
+                if "}" in text and (found := first_json_object(text)) is not None:
+                    text = found
+                    break
+        except openai.OpenAIError as exc:
+            raise self._user_error(exc, request) from exc
+        finally:
+            stream.close()
+        if not text.strip():
+            raise ProviderError(
+                f"{self._host} returned no text (finish reason {reason or 'unknown'}); try again or raise the output "
+                "token limit.", retryable=True)
+        match = _FENCE.match(text)
+        return LLMResponse(
+            text=match.group(1) if match else text,
+            model=model or self.model,
+            # Usage comes in the last chunk: a reply stopped early has none, and the chain estimates its tokens.
+            input_tokens=(usage.prompt_tokens or 0) if usage else 0,
+            cached_input_tokens=(getattr(getattr(usage, "prompt_tokens_details", None), "cached_tokens", 0) or 0)
+            if usage else 0,
+            output_tokens=(usage.completion_tokens or 0) if usage else 0,
+        )
 
     def _response(self, completion: Any, *, schema_in_prompt: bool) -> LLMResponse:
         choice = completion.choices[0] if completion.choices else None

@@ -1,0 +1,57 @@
+"""Where a reply's JSON object ends: the first balanced object, whatever runs on after it.
+
+A small model closes its object and goes on (a second object, prose, a fence), or runs into its output
+limit before closing. The chain's guards parse the first object; a streaming provider stops reading there.
+"""
+from __future__ import annotations
+
+import json
+
+
+def _balanced_end(text: str, start: int) -> int | None:
+    """The index just past the object that opens at `start`, or None when the text ends first (a cut reply)."""
+    depth, in_string, escaped = 0, False, False
+    for i in range(start, len(text)):
+        ch = text[i]
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    return None
+
+
+def first_json_object(text: str) -> str | None:
+    """The first balanced JSON object in `text`; None when none closes.
+
+    A `{` in prose before the JSON is skipped because what it opens does not parse.
+    """
+    start = text.find("{")
+    while start != -1:
+        end = _balanced_end(text, start)
+        if end is None:
+            return None  # cut at the output limit: no later "{" can close either
+        candidate = text[start:end]
+        try:
+            if isinstance(json.loads(candidate), dict):
+                return candidate
+        except ValueError:
+            pass
+        start = text.find("{", start + 1)
+    return None
+
+
+def is_cut(text: str) -> bool:
+    """The text opens a JSON object and ends before closing it: the reply ran into its output limit."""
+    start = text.find("{")
+    return start != -1 and first_json_object(text) is None and _balanced_end(text, start) is None
