@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -199,3 +200,53 @@ def test_a_fault_of_the_whole_reply_still_asks_for_all_of_it(tmp_path):
     _asked, retry = provider.requests_for("summary")[:2]
     assert retry.schema_model is SummaryStage  # the wrong language is everywhere: the whole reply again
     assert "Simplified Chinese" in retry.history[1][1]
+
+
+# --------------------------------------------------------------------------- the user is told, in the app and the CLI
+
+EXAMPLE_PDF = Path(__file__).resolve().parents[1] / "examples" / "chatpaper-example.pdf"
+NOTICE_START = {"en": "⚠️ The model did not fill 7 fields distinctly", "zh": "⚠️ 模型有 7 项未能给出不同的内容"}
+
+
+@pytest.fixture
+def repeating_provider_named():
+    from chatpaper.llm.registry import register_provider, unregister_provider
+
+    def register(lang: str) -> str:
+        name = f"repeating-{lang}"
+        register_provider(name, lambda **_: ScriptedProvider(lambda request: repeating_reply(request, lang)))
+        names.append(name)
+        return name
+
+    names: list[str] = []
+    yield register
+    for name in names:
+        unregister_provider(name)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_app_says_at_the_top_how_many_fields_were_not_distinct(lang, tmp_path, repeating_provider_named):
+    from chatpaper import ui
+
+    name = repeating_provider_named(lang)
+    views = list(ui.run_summary("", EXAMPLE_PDF, lang, name, "", "", "", settings=Settings(cache_dir=tmp_path)))
+    final = views[-1]
+    assert final.final and final.status.startswith("✅")
+    notice = final.status.split("\n\n")[1]  # right under the Done line, above the digest's sections
+    assert NOTICE_START[lang] in notice.replace("\\", "") and "GEMINI_API_KEY" in notice.replace("\\", "")
+    assert not any(NOTICE_START[lang] in v.status for v in views[:-1])  # said once the count is known
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_cli_says_it_on_stderr_and_at_the_top_of_digest_md(lang, tmp_path, capsys, monkeypatch,
+                                                                repeating_provider_named):
+    from chatpaper.__main__ import main
+
+    monkeypatch.setenv("CHATPAPER_CACHE_DIR", str(tmp_path / "cache"))
+    name = repeating_provider_named(lang)
+    out = tmp_path / "out"
+    assert main(["summarize", str(EXAMPLE_PDF), "--provider", name, "--lang", lang, "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert NOTICE_START[lang] in err and "GEMINI_API_KEY" in err
+    markdown = (out / "digest.md").read_text(encoding="utf-8")
+    assert markdown.index(NOTICE_START[lang]) < markdown.index(SENTENCE[lang])  # before the digest's first point
