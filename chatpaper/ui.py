@@ -852,6 +852,10 @@ def create_app(settings: Settings | None = None) -> gr.Blocks:
                          concurrency_limit=settings.max_concurrency + settings.max_visitor_endpoints)
             button.click(summarize, inputs, outputs, api_name="summarize", **lanes)
             arxiv_box.submit(summarize, inputs, outputs, api_visibility="private", **lanes)
+            from chatpaper.ui_ask import ask_chat  # noqa: PLC0415 - the chat under the digest: chatpaper/ui_ask.py
+
+            ask_chat(gr, settings, arxiv_box=arxiv_box, upload=upload, lang=lang, provider=provider, model=model,
+                     base_url=base_url, api_key=api_key)
         _daily_digest_tab(gr, settings)
     app.queue(default_concurrency_limit=settings.max_concurrency, max_size=settings.max_queue)
     app.chatpaper_settings = settings  # launch() reads the limits the app was built with
