@@ -90,7 +90,8 @@ def read_paper(
     )
 
     def text_ready(paper: Paper) -> None:  # the early Paper says what the final one will: arXiv wins
-        on_text(apply_metadata(paper, metadata) if metadata else paper)
+        if on_text is not None:
+            on_text(apply_metadata(paper, metadata) if metadata else paper)
 
     if pool is not None:
         paper = pool.parse(data, out_dir=out_dir, settings=settings, source=info, name=filename or "The PDF",

@@ -667,6 +667,7 @@ def run_summary(
                 view = replace(view, status=f"⏳ {text}…")
                 progress(0.0, text)
                 yield view
+        assert folder is not None  # an upload is named at once, an arXiv paper once its version is known
         run_dir = ensure_dir(runs_dir(settings) / folder)
         PRUNER.hold(run_dir)
         held = run_dir
@@ -674,13 +675,14 @@ def run_summary(
         if paper is not None:
             touch(run_dir)  # a cache hit: pruning by age and size spares the folder longest
         else:
-            for step, paper in read_in_steps(source, run_dir=run_dir, settings=settings, arxiv=arxiv,
-                                             filename=filename):
+            for step, read in read_in_steps(source, run_dir=run_dir, settings=settings, arxiv=arxiv,
+                                            filename=filename):
                 if step == "text":  # the header now; the figures follow when their PNGs are written
-                    view = replace(view, header=format_header(build_header(paper)),
+                    view = replace(view, header=format_header(build_header(read)),
                                    status="⏳ Rendering the figures…")
                     progress(0.0, "Rendering the figures")
                     yield view
+            paper = read  # the last step is the full Paper
             store_paper(paper, run_dir)
         # The digest shows the same figures (choose_figures); they go out now, before a provider is built.
         view = replace(view, header=format_header(build_header(paper)),
@@ -794,7 +796,7 @@ def create_app(settings: Settings | None = None) -> gr.Blocks:
                 gr.skip() if new == old else new for new, old in zip(outputs, sent, strict=True))
             sent = outputs
 
-    markdown = dict(sanitize_html=True, latex_delimiters=[])
+    markdown: dict[str, Any] = dict(sanitize_html=True, latex_delimiters=[])
     # delete_cache: Gradio's copies of figures, downloads and posts handed to visitors (serve_copy)
     # are deleted once older than served_max_age_hours; at most an hour late.
     served_age = int(settings.served_max_age_hours * 3600)
@@ -848,7 +850,7 @@ def create_app(settings: Settings | None = None) -> gr.Blocks:
             outputs = [status, header, *sections, gallery, downloads]
             # One concurrency group for both triggers, wide enough that the few requests waiting on
             # visitors' endpoints (VisitorSlots) never take the places of the others.
-            lanes = dict(concurrency_id="summarize",
+            lanes: dict[str, Any] = dict(concurrency_id="summarize",
                          concurrency_limit=settings.max_concurrency + settings.max_visitor_endpoints)
             button.click(summarize, inputs, outputs, api_name="summarize", **lanes)
             arxiv_box.submit(summarize, inputs, outputs, api_visibility="private", **lanes)
@@ -903,7 +905,7 @@ def post_for_display(markdown: str, post_dir: Path | None) -> str:
         src = _POST_IMG_SRC.match(line)
         if src:
             target = (root / html.unescape(src.group(1))).resolve() if root is not None else None
-            if target is None or not (target.is_file() and target.is_relative_to(root)):
+            if root is None or target is None or not (target.is_file() and target.is_relative_to(root)):
                 continue  # not a file we extracted: no image at all
             line = line.replace(src.group(1), html.escape(file_url(Path(serve_copy(target)))), 1)
         out.append(line)
@@ -967,9 +969,8 @@ def run_daily(
 
         provider = get_provider(provider_name or settings.provider, settings=settings, api_key=api_key, visitor=True)
         notice = offline_notice(ran=True, result="post") if getattr(provider, "extractive", False) else ""
-        common = dict(lang=lang or settings.lang, workers=max(1, settings.max_concurrency),
-                      out=runs_dir(settings) / "posts" / uuid.uuid4().hex)
-        out_root = common["out"]
+        out_root = runs_dir(settings) / "posts" / uuid.uuid4().hex
+        common: dict[str, Any] = dict(lang=lang or settings.lang, workers=max(1, settings.max_concurrency), out=out_root)
         if uploads:  # the uploads are the papers; a topic only titles the post
             staged = stage_uploads(uploads, settings)
             request = DigestRequest(pdf_dir=staged, topic=topic or None, **common)

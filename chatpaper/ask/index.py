@@ -16,6 +16,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,6 +24,9 @@ from chatpaper.ask.models import Hit, Passage
 from chatpaper.ask.passages import paper_passages
 from chatpaper.ask.tokens import DEFAULT_TOKENIZER, Tokenizer, tokenize
 from chatpaper.models import Paper
+
+if TYPE_CHECKING:
+    import bm25s
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +57,7 @@ class PassageIndex:
 
     passages: list[Passage]
     tokenizer: Tokenizer
-    retriever: object  # bm25s.BM25
+    retriever: bm25s.BM25
     fingerprint: str
 
     @classmethod

@@ -35,7 +35,7 @@ def _number(figure: Figure) -> int:
 
 def as_digest_figure(figure: Figure, role: str) -> DigestFigure:
     return DigestFigure(label=figure.label, page=figure.page, caption=figure.caption, image=figure.image,
-                        role=role)  # type: ignore[arg-type]
+                        role=role)
 
 
 def _best(candidates: list[Figure], cues: re.Pattern, pages: set[int], rival: re.Pattern) -> Figure | None:

@@ -318,7 +318,7 @@ def drop_bad_pages(result: BaseModel, pages: int) -> tuple[BaseModel, list[int]]
         dropped.extend(p for p in point.pages if not 1 <= p <= pages)
         return point.model_copy(update={"pages": good})
 
-    update = {}
+    update: dict[str, Point | list[Point]] = {}
     for name, value in result:
         if isinstance(value, Point):
             update[name] = fix(value)

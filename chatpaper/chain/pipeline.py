@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, create_model
 
@@ -234,8 +234,9 @@ def _finish(run: _Run, result: BaseModel, record: StageRecord, issues: list[guar
 @functools.lru_cache(maxsize=64)
 def partial_model(model: type[BaseModel], fields: tuple[str, ...]) -> type[BaseModel]:
     """The stage model cut to `fields`: the schema of a retry that asks for those fields only."""
-    return create_model(f"{model.__name__}Fields", __config__=ConfigDict(extra="forbid"),
-                        **{name: (model.model_fields[name].annotation, model.model_fields[name]) for name in fields})
+    definitions: dict[str, Any] = {name: (model.model_fields[name].annotation, model.model_fields[name])
+                                   for name in fields}
+    return create_model(f"{model.__name__}Fields", __config__=ConfigDict(extra="forbid"), **definitions)
 
 
 def _shape(model: type[BaseModel], fields: list[str], lang: str) -> str:
@@ -381,7 +382,11 @@ def _run_llm_stage(run: _Run, stage: str) -> StageOutcome:
             result = None if part is None or current is None else model.model_validate(
                 {**current.model_dump(), **part.model_dump()})
             raw = result.model_dump_json() if result is not None else text
-        issues = [json_issue] if json_issue else _hard_issues(run, stage, result)
+        if json_issue:
+            issues = [json_issue]
+        else:
+            assert result is not None  # a reply without a JSON issue parsed
+            issues = _hard_issues(run, stage, result)
         if gave_up:  # their marks are not the model's content: no retry for them
             issues = [i for i in issues if not i.fields or set(i.fields) - gave_up]
         if result is not None:

@@ -82,8 +82,8 @@ def _small_annotation(model: type[BaseModel], name: str) -> tuple[Any, Any]:
 def small_model(model: type[BaseModel], fields: tuple[str, ...]) -> type[BaseModel]:
     """The schema a small-profile call asks for: `fields` of the stage model, points without quotes,
     lists no longer than the small profile's most. Named like a field retry's, so logs read the stage."""
-    return create_model(f"{model.__name__}Fields", __config__=ConfigDict(extra="forbid"),
-                        **{name: _small_annotation(model, name) for name in fields})
+    definitions: dict[str, Any] = {name: _small_annotation(model, name) for name in fields}
+    return create_model(f"{model.__name__}Fields", __config__=ConfigDict(extra="forbid"), **definitions)
 
 
 def small_output_tokens(model: type[BaseModel], fields: tuple[str, ...] | list[str]) -> int:

@@ -260,7 +260,7 @@ def verify_points(result: BaseModel, index: PageIndex, *, own_quotes: bool = Fal
         verified += checked.verified
         return checked
 
-    update = {}
+    update: dict[str, Point | list[Point]] = {}
     for name, value in result:
         if isinstance(value, Point):
             update[name] = check(value)

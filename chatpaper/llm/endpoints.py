@@ -97,7 +97,7 @@ def public_backend():
                 infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
             except OSError as exc:
                 raise httpcore2.ConnectError(str(exc)) from exc
-            addresses = [info[4][0] for info in infos]
+            addresses = [str(info[4][0]) for info in infos]  # a host: IPv4 and IPv6 sockaddrs start with it
             if not addresses or not all(is_public_address(a) for a in addresses):
                 # Every answer must be public: a mixed answer is how rebinding services pick their moment.
                 log.warning("refused a visitor endpoint whose host resolves to a non-public address")
@@ -124,9 +124,10 @@ def visitor_http_client(*, allow_private: bool, connect_seconds: float, read_sec
 def refused_as_private(exc: BaseException) -> bool:
     """True when an SDK error was caused by our refusal of a non-public address (walks the cause chain)."""
     seen = 0
-    while exc is not None and seen < 10:
-        if str(exc) == REFUSED_MARKER:
+    current: BaseException | None = exc
+    while current is not None and seen < 10:
+        if str(current) == REFUSED_MARKER:
             return True
-        exc = exc.__cause__ or exc.__context__
+        current = current.__cause__ or current.__context__
         seen += 1
     return False

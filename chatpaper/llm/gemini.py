@@ -70,6 +70,8 @@ class GeminiProvider(Provider):
             8192, ge=0, description="Added to the output limit: Gemini counts thinking tokens against it"
         )
 
+    options: Options  # this provider's own, so its fields type-check
+
     def __init__(
         self,
         *,

@@ -136,6 +136,8 @@ class LocalProvider(Provider):
             8, ge=1, description="The same cap for arrays of numbers or strings (pages, keywords)"
         )
 
+    options: Options  # this provider's own, so its fields type-check
+
     def __init__(
         self,
         *,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections import Counter, OrderedDict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -533,9 +533,9 @@ def _own_steps(p: _Picker) -> list[Point]:
 
 def _methods(p: _Picker, paper: Paper) -> MethodsStage:
     if is_survey(paper, p.text):
-        steps = _own_steps(p)
-        if steps:
-            return MethodsStage(steps=steps)
+        own = _own_steps(p)
+        if own:
+            return MethodsStage(steps=own)
     no_method = paper.section("method") is None
     groups = _method_groups(p, paper)
     if no_method:  # the body may describe the works the paper builds on: never as its method
@@ -767,9 +767,9 @@ def _takeaways(p: _Picker, summary: SummaryStage, methods: MethodsStage) -> list
         if s is not None and len(chosen) < TAKEAWAYS[1]:
             chosen.append(p.take(s))  # type: ignore[arg-type]
 
-    def best(weights: dict[str, float], key: Callable[[Sentence, _Scores], float], **kw: float) -> Sentence | None:
+    def best(weights: dict[str, float], key: Callable[[Sentence, _Scores], float], *, minimum: float) -> Sentence | None:
         # About this paper, not the ones it cites; and never a roadmap ("in the next sections ...").
-        return p.best(weights, key, others=0.2, min_quality=0.3, standalone=True, **kw)
+        return p.best(weights, key, others=0.2, min_quality=0.3, standalone=True, minimum=minimum)
 
     add(best({"front": 1.2, "introduction": 1.0, "conclusion": 0.8}, lambda s, c: c.propose, minimum=1.5))
     add(best({"method": 1.0}, lambda s, c: c.propose + c.method, minimum=1.0))
@@ -784,11 +784,11 @@ def _takeaways(p: _Picker, summary: SummaryStage, methods: MethodsStage) -> list
         if not p.is_duplicate(s) and (_salience(p.scores[s.index]) >= 0.5 or len(s.text.split()) >= 15):
             add(s)
     while len(chosen) < 6:
-        s = best({"front": 1.2, "introduction": 1.0, "conclusion": 1.0, "*": 0.6}, lambda s, c: _salience(c) + 0.1,
+        extra = best({"front": 1.2, "introduction": 1.0, "conclusion": 1.0, "*": 0.6}, lambda s, c: _salience(c) + 0.1,
                  minimum=0.0 if len(chosen) < TAKEAWAYS[0] else 1.5)
-        if s is None:
+        if extra is None:
             break
-        add(s)
+        add(extra)
     chosen.sort(key=lambda s: s.index)
     points = [_point(s) for s in chosen]
     if len(points) < TAKEAWAYS[0]:  # a short paper: reuse what the other fields quote rather than fall short
@@ -851,7 +851,7 @@ def keywords(paper: Paper, text: PaperText | None = None, *, limit: int = 6) -> 
     abstract = (paper.abstract or " ".join(s.text for s in sentences if s.role == "front" and s.quality > 0)
                 or " ".join(s.text for s in sentences[:40] if s.quality > 0))
     title = _recase(normalise(paper.title), abstract)
-    counts: Counter[str] = Counter()
+    counts: defaultdict[str, float] = defaultdict(float)  # weighted: a title phrase counts 4
     surface: dict[str, Counter[str]] = {}
     for source, weight in ((title, 4.0), (abstract, 1.0)):
         for phrase in _candidate_phrases(source):

@@ -75,6 +75,8 @@ class OpenAICompatProvider(Provider):
                                                      "constrain the reply), stream it and stop at its first "
                                                      "complete JSON object")
 
+    options: Options  # this provider's own, so its fields type-check
+
     def __init__(
         self,
         *,

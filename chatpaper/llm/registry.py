@@ -51,7 +51,7 @@ def _openai(
     from chatpaper.llm.openai_compat import LOCAL_SERVER_KEY, OpenAICompatProvider
 
     configured = settings.openai_base_url or os.environ.get("OPENAI_BASE_URL") or None
-    foreign = bool(base_url) and base_url.rstrip("/") != (configured or "").rstrip("/")
+    foreign = bool(base_url and base_url.rstrip("/") != (configured or "").rstrip("/"))
     if foreign and not api_key:
         # An endpoint chosen by the request (the app's "base URL" box) never receives the
         # operator's OPENAI_API_KEY: only a key sent with that same request, or none.
@@ -60,7 +60,7 @@ def _openai(
     if settings.context_window:
         defaults["context_window"] = settings.context_window
     extra: dict[str, Any] = {}
-    if visitor and foreign:
+    if visitor and foreign and base_url:  # foreign implies a base_url; said again for the checker
         # A visitor's own endpoint: public https only (checked at connect time), no redirects, tight timeouts.
         from chatpaper.llm.endpoints import check_visitor_base_url, visitor_http_client
 

@@ -147,7 +147,7 @@ def _one_per_number(found: list[_Found], textless: list[_Found]) -> list[_Found]
     """One figure per (number, page); a caption without graphics (a figure made of text) counts
     only when its label is printed like the document's real captions and its number is not taken."""
     out: list[_Found] = []
-    seen: set[tuple[int, int]] = set()
+    seen: set[tuple[str, int]] = set()
     for f in found:
         if (f.caption.number, f.index) not in seen:
             seen.add((f.caption.number, f.index))
@@ -293,7 +293,7 @@ def _body_size(blocks: list[_Block]) -> float:
     for block in blocks:
         for _, text, size, _ in block.lines:
             weight[round(size, 1)] = weight.get(round(size, 1), 0) + len(text)
-    return max(weight, key=weight.get) if weight else 10.0
+    return max(weight, key=lambda size: weight[size]) if weight else 10.0
 
 
 def _classify(block: _Block, body_size: float) -> str:
@@ -342,7 +342,10 @@ def _captions(blocks: list[_Block]) -> list[_Caption]:
             continue
         labels = block.labels
         for li in labels:
-            printed, number, _, _ = _label(block.lines[li][1])
+            label = _label(block.lines[li][1])
+            if label is None:  # never: labels are the lines whose label _label read
+                continue
+            printed, number, _, _ = label
             lane = _lane(block, li, labels)
             lines = _caption_lines(block, li, lane)
             rect = pymupdf.Rect(lines[0][0])
@@ -419,6 +422,10 @@ def _block_below(rect: pymupdf.Rect, blocks: list[_Block], own: list[_Block], la
 # --------------------------------------------------------------------------- graphics
 
 Box = tuple[float, float, float, float]
+
+
+def _box(rect: pymupdf.Rect) -> Box:
+    return rect.x0, rect.y0, rect.x1, rect.y1
 _CELL = 4.0  # tiny marks (plot markers, glyph-like paths) are pooled on a grid of this size
 
 
@@ -564,13 +571,14 @@ def _graphics(page: pymupdf.Page) -> list[_Item]:
     for cy, xs in rows.items():  # runs of neighbouring cells become one box
         xs.sort()
         start = prev = xs[0]
-        for cx in [*xs[1:], None]:
-            if cx is not None and cx - prev <= 2:
-                prev = cx
+        ends: list[int | None] = [*xs[1:], None]  # None closes the last run
+        for nxt in ends:
+            if nxt is not None and nxt - prev <= 2:
+                prev = nxt
                 continue
             items.append(_Item((start * _CELL, cy * _CELL, (prev + 1) * _CELL, (cy + 1) * _CELL), "graphic"))
-            if cx is not None:
-                start = prev = cx
+            if nxt is not None:
+                start = prev = nxt
     return items
 
 
@@ -596,7 +604,7 @@ def _figure_region(cap: _Caption, blocks: list[_Block], graphics: list[_Item], b
     for block in blocks:
         if block in cap.own:
             continue
-        items.append(_Item(tuple(block.rect), "stop" if block.kind in ("body", "caption") else "text",
+        items.append(_Item(_box(block.rect), "stop" if block.kind in ("body", "caption") else "text",
                            max(size for _, _, size, _ in block.lines)))
     # running headers, their rules and page numbers are never part of a figure (a figure's own marks may
     # reach into the margin)
@@ -618,7 +626,7 @@ def _figure_region(cap: _Caption, blocks: list[_Block], graphics: list[_Item], b
     if band is not None or lo > -1e9 or hi < 1e9:
         items = [it for it in items if min(it.box[2], hi) - max(it.box[0], lo)
                  >= (0.5 if it.kind in ("graphic", "image") else 0.8) * (it.box[2] - it.box[0])]
-    capbox = tuple(cap.rect)
+    capbox = _box(cap.rect)
     for direction in (-1, 1):
         picked = _walk(capbox, items, direction)
         shapes = [it.box for it in picked if it.kind in ("graphic", "image")]
@@ -753,8 +761,8 @@ def _kind(picked: list[_Item], region: Box) -> str:
 
 def _text_region(cap: _Caption, blocks: list[_Block]) -> pymupdf.Rect:
     """A figure made of text only: the non-body text stacked right above its caption."""
-    items = [_Item(tuple(b.rect), "stop" if b.kind in ("body", "caption") else "text") for b in blocks if b not in cap.own]
+    items = [_Item(_box(b.rect), "stop" if b.kind in ("body", "caption") else "text") for b in blocks if b not in cap.own]
     region = pymupdf.Rect(cap.rect)
-    for it in _walk(tuple(cap.rect), items, -1):
+    for it in _walk(_box(cap.rect), items, -1):
         region |= pymupdf.Rect(it.box)
     return region

@@ -375,7 +375,7 @@ def _authors(region: list[Line]) -> tuple[list[str], list[str]]:
                 author_style = style
                 authors.extend(cjk[0])
                 if not first_markers:
-                    first_markers = next((re.findall(r"\d+", m[0][1]) for _, m in texts if m), None) or cjk[1]
+                    first_markers = next((re.findall(r"\d+", m[0][1]) for _, m in texts if m), []) or cjk[1]
                 author_lines.extend(row)
             elif authors or author_style is None:
                 other_rows.append(row)

@@ -25,18 +25,20 @@ log = logging.getLogger(__name__)
 
 # forkserver: no fork of a threaded server, and fast starts (pymupdf preloaded); spawn where there is none (Windows)
 _METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-_CONTEXT = multiprocessing.get_context(_METHOD)
+# Spelt out so the checker knows the context has a Process (get_context(str) is only a BaseContext).
+_CONTEXT = multiprocessing.get_context("forkserver") if _METHOD == "forkserver" else multiprocessing.get_context("spawn")
 _MAX_JOBS_PER_WORKER = 100  # a worker is replaced now and then, so MuPDF's caches never pile up
 
 
 def _serve(conn: Connection, memory_bytes: int) -> None:
     """A worker's loop: one job at a time from `conn`, until the pipe closes."""
-    try:
-        import resource  # noqa: PLC0415 - POSIX only
-    except ImportError:  # Windows: no address-space limit; the timeout still applies
-        resource = None
-    if memory_bytes and resource is not None:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    if memory_bytes:
+        try:
+            import resource  # noqa: PLC0415 - POSIX only
+        except ImportError:  # Windows: no address-space limit; the timeout still applies
+            pass
+        else:
+            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     from chatpaper.pdf.reader import parse_pdf  # noqa: PLC0415
 
     while True:

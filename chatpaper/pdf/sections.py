@@ -238,8 +238,8 @@ def _scan(doc: DocText, lines: list[Line], start: int, toc_pages: set[int], seq:
             appendix_zone = True
         else:
             m = _NUMBERED.match(text)
-            lettered = bool(m) and bool(re.fullmatch(r"[A-H]", m.group("num"), re.I))
-            top_like = bool(top_style) and abs(line.size - top_style[0]) <= 0.3 and line.bold == top_style[1]
+            lettered = m is not None and bool(re.fullmatch(r"[A-H]", m.group("num"), re.I))
+            top_like = top_style is not None and abs(line.size - top_style[0]) <= 0.3 and line.bold == top_style[1]
             if m and (m.group("dot") or not lettered or appendix_zone or top_like
                       or _distinct_caps(m.group("title"))) and not re.fullmatch(r"[a-h]", m.group("num")):
                 if not _plausible_title(m.group("title")):
