@@ -66,6 +66,7 @@ def _write_evidence_images(args: argparse.Namespace, paper: Paper, digest: Diges
     from chatpaper.sources.cache import ArxivCache
 
     local = Path(args.source)
+    pdf: Path | None
     if local.is_file():
         pdf = local
     elif paper.source.arxiv_id:  # read_paper downloaded it into the arXiv cache

@@ -110,10 +110,10 @@ EXAMPLE = ROOT / "examples" / "chatpaper-example.pdf"
 
 
 def _offline_digest(pdf: Path, tmp_path: Path):
-    from chatpaper.chain import summarize  # noqa: PLC0415
-    from chatpaper.llm.registry import get_provider  # noqa: PLC0415
-    from chatpaper.reading import read_paper  # noqa: PLC0415
-    from chatpaper.settings import Settings  # noqa: PLC0415
+    from chatpaper.chain import summarize
+    from chatpaper.llm.registry import get_provider
+    from chatpaper.reading import read_paper
+    from chatpaper.settings import Settings
 
     settings = Settings(cache_dir=tmp_path / "cache")
     paper = read_paper(pdf, out_dir=tmp_path / "parse", settings=settings)
@@ -121,7 +121,7 @@ def _offline_digest(pdf: Path, tmp_path: Path):
 
 
 def test_every_found_quote_of_a_digest_gets_its_crop_and_its_boxes(tmp_path):
-    from chatpaper.evidence.crops import digest_quotes, write_evidence_images  # noqa: PLC0415
+    from chatpaper.evidence.crops import digest_quotes, write_evidence_images
 
     digest = _offline_digest(EXAMPLE, tmp_path)
     found = [q for q in digest_quotes(digest) if q[3].status != "unverified"]
@@ -129,7 +129,7 @@ def test_every_found_quote_of_a_digest_gets_its_crop_and_its_boxes(tmp_path):
     images = write_evidence_images(digest, EXAMPLE, tmp_path / "evidence")
     assert images.skipped == 0 and len(images.written) == len(found)
     located = list(digest_quotes(images.digest))
-    for path, (stage, point, k, evidence) in zip(images.written, located):
+    for path, (stage, point, k, evidence) in zip(images.written, located, strict=True):
         assert path.name == f"{stage}-{point}-quote{k}-p{evidence.page}.png"
         assert evidence.boxes  # digest.json carries where each quote is printed
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -137,8 +137,8 @@ def test_every_found_quote_of_a_digest_gets_its_crop_and_its_boxes(tmp_path):
 
 
 def test_crops_are_bounded_unverified_quotes_get_none_and_old_crops_go(tmp_path):
-    from chatpaper.evidence.crops import write_evidence_images  # noqa: PLC0415
-    from chatpaper.models import Evidence  # noqa: PLC0415
+    from chatpaper.evidence.crops import write_evidence_images
+    from chatpaper.models import Evidence
 
     digest = _offline_digest(EXAMPLE, tmp_path)
     folder = tmp_path / "evidence"
@@ -157,10 +157,10 @@ def test_crops_are_bounded_unverified_quotes_get_none_and_old_crops_go(tmp_path)
 
 
 def test_cli_summarize_with_evidence_images_writes_them_under_evidence(tmp_path):
-    import json  # noqa: PLC0415
-    import os  # noqa: PLC0415
-    import subprocess  # noqa: PLC0415
-    import sys  # noqa: PLC0415
+    import json
+    import os
+    import subprocess
+    import sys
 
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
     env["CHATPAPER_CACHE_DIR"] = str(tmp_path / "cache")

@@ -15,8 +15,8 @@ from difflib import SequenceMatcher
 from pydantic import BaseModel, ValidationError
 
 from chatpaper.chain.prompts import base_lang, language_name
-from chatpaper.llm.jsontext import first_json_object
 from chatpaper.evidence.verify import PageIndex, verify_points
+from chatpaper.llm.jsontext import first_json_object
 from chatpaper.models import Evidence, Header, MetadataStage, Paper, Point
 
 

@@ -188,7 +188,7 @@ def _with_boxes(digest: Digest, located: dict[int, list[Box]]) -> Digest:
         result = getattr(digest, stage, None)
         if result is None:
             continue
-        fields = {}
+        fields: dict[str, Point | list[Point]] = {}
         for name, value in result:
             if isinstance(value, Point):
                 fields[name] = _point_with_boxes(value, located)
