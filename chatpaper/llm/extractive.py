@@ -25,6 +25,7 @@ class Sentence:
     index: int  # reading order over the whole paper
     para_start: bool  # first sentence of its block (paragraph, caption, after a heading)
     role: str = "other"  # front, introduction, related_work, method, experiments, discussion, conclusion ...
+    furniture: bool = False  # part of a running header or footer, never of the text
     section: int | None = None  # index into Paper.sections of the deepest enclosing section
     quality: float = 0.0  # 0 = never quote; 1 = a clean, complete prose sentence
 
@@ -38,17 +39,22 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
+# English headings, then the Chinese ones (引言, 相关工作, 实验, 结论, 参考文献, 致谢, 方法 ...).
 _ROLE_BY_TITLE = (
-    ("front", re.compile(r"^abstract\b", re.I)),
-    ("introduction", re.compile(r"^intro", re.I)),
-    ("related_work", re.compile(r"related work|prior work|previous work|literature|background|preliminar", re.I)),
-    ("experiments", re.compile(r"experiment|evaluation|results|empirical|benchmark|ablation", re.I)),
-    ("conclusion", re.compile(r"conclu|summary|future work|closing|final remarks", re.I)),
-    ("discussion", re.compile(r"discussion|limitation|analysis", re.I)),
-    ("references", re.compile(r"^(references?|bibliography|literature cited)\b", re.I)),
-    ("appendix", re.compile(r"appendi|supplement", re.I)),
-    ("acknowledgments", re.compile(r"acknowledg", re.I)),
-    ("method", re.compile(r"method|approach|framework|architecture|proposed|model\b|algorithm", re.I)),
+    ("front", re.compile(r"^abstract\b|^【?摘\s*要", re.I)),
+    ("introduction", re.compile(r"^intro|^(?:引\s*言|绪\s*论|前\s*言|概\s*述)", re.I)),
+    ("related_work", re.compile(r"related work|prior work|previous work|literature|background|preliminar|"
+                                r"相关工作|相关研究|研究现状|研究背景|预备知识", re.I)),
+    ("experiments", re.compile(r"experiment|evaluation|results|empirical|benchmark|ablation|实验|评估|测评|性能评价",
+                               re.I)),
+    ("conclusion", re.compile(r"conclu|summary|future work|closing|final remarks|结\s*论|结\s*语|结束语|总结|展望",
+                              re.I)),
+    ("discussion", re.compile(r"discussion|limitation|analysis|讨论|局限", re.I)),
+    ("references", re.compile(r"^(references?|bibliography|literature cited)\b|^参\s*考\s*文\s*献", re.I)),
+    ("appendix", re.compile(r"appendi|supplement|^附\s*录", re.I)),
+    ("acknowledgments", re.compile(r"acknowledg|^致\s*谢", re.I)),
+    ("method", re.compile(r"method|approach|framework|architecture|proposed|model\b|algorithm|方法|模型|算法|框架|"
+                          r"系统设计|原理", re.I)),
 )
 _ROLE_ALIASES = {
     "related": "related_work", "background": "related_work", "results": "experiments",
@@ -86,8 +92,16 @@ _CAPTION_START = re.compile(r"^(?:Figure|Fig\.|FIGURE|FIG\.|Table|TABLE|Tab\.|Al
 _TERMINAL = re.compile(r"[.!?。！？][\"'”’)\]」』）]*$")
 _SOFT_END = re.compile(r"[,;:\-–—(]$")
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
-# Latin sentences end at ". " before a capital; Chinese and Japanese ones at "。" with no space.
-_BOUNDARY = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])|[。！？][」』”）]*\s*")
+_CJK_CLASS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+# A CJK sentence (or clause) ends at 。！？； and, in journals that set Latin punctuation, at a ".", "!",
+# "?" or ";" between CJK characters ("……称为关键帧.通常在……").
+_CJK_TERMINAL = re.compile(r"[.!?;。！？；][\"'”’)\]」』）]*$")
+_BULLET = "•●▪◦‣■"
+# Latin sentences end at ". " before a capital; Chinese and Japanese ones at "。！？；" with no space;
+# a bullet always ends what comes before it ("... as follows: • We present ...").
+_BOUNDARY = re.compile(
+    r"[.!?][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])|[。！？；][」』”）]*\s*|"
+    rf"(?<=[{_CJK_CLASS}])[.!?;]\s*(?=[{_CJK_CLASS}“「（(])|\s*[{_BULLET}]\s*")
 _ABBREVIATIONS = frozenset(
     "e.g i.e et al fig figs eq eqs sec secs tab vs cf resp approx no nos ref refs dr mr ms prof inc ltd "
     "co jr st vol pp ca w.r.t etc viz def thm lemma prop cor alg app ch eqn".split()
@@ -108,7 +122,7 @@ def _is_abbreviation(block: str, dot: int, after: int) -> bool:
     word = block[:dot].rsplit(" ", 1)[-1].lstrip("([\"'“")
     if not word:
         return False
-    if len(word) == 1 and word.isalpha():  # an initial ("D. Zeiler") or a variable
+    if len(word) == 1 and word.isalpha() and not _CJK.match(word):  # an initial ("D. Zeiler") or a variable
         return True
     if _INITIALS.match(word):  # "W.V.O. Quine", "U.S. Army"
         return True
@@ -149,6 +163,11 @@ def _split_block(block: str) -> list[tuple[int, int]]:
     for m in _BOUNDARY.finditer(block):
         if _is_abbreviation(block, m.start(), m.end()):
             continue
+        if any(ch in _BULLET for ch in m.group()):  # the bullet belongs to neither side
+            if m.start() > start:
+                spans.append((start, m.start()))
+            start = m.end()
+            continue
         end = m.start() + len(m.group().rstrip())
         spans.append((start, end))
         start = m.end()
@@ -174,7 +193,8 @@ _RUN_IN_TITLE = re.compile(r"^((?:[A-Z][\w\-]*\s){1,5})(?=(?:We|Our|The|This|The
 _RUN_IN_PHRASE = re.compile(r"^([A-Z][a-z\-]+(?:\s[a-z\-]+){1,2})\s(?=[A-Z][a-z]+\s[a-z])")
 
 
-_RUN_IN_LABEL = re.compile(r"^((?:Abstract|ABSTRACT|Index Terms|Keywords)\s*(?:[—–:.]|-{1,2})\s*)(?=[A-Z])")
+_RUN_IN_LABEL = re.compile(r"^((?:Abstract|ABSTRACT|Index Terms|Keywords)\s*(?:[—–:.]|-{1,2})\s*)(?=[A-Z])|"
+                           rf"^((?:【摘\s*要】|摘\s*要\s*[:：])\s*)(?=[{_CJK_CLASS}])")
 
 
 def _run_in_heading(chunk: str) -> int:
@@ -182,7 +202,7 @@ def _run_in_heading(chunk: str) -> int:
     "Abstract—Identifying ...")."""
     label = _RUN_IN_LABEL.match(chunk)
     if label:
-        return len(label.group(1))
+        return len(label.group(0))
     for pattern in (_RUN_IN_TITLE, _RUN_IN_PHRASE):
         m = pattern.match(chunk)
         if m and len(m.group(1)) <= 40 and m.group(1).split()[0].lower() not in _STARTERS:
@@ -248,6 +268,7 @@ def _page_sentences(
                     text=chunk, page=page, start=b0 + s0, index=first_index + len(sentences), para_start=k == 0
                 )
                 sentence.quality = 0.0 if junk or caption else sentence_quality(chunk)
+                sentence.furniture = junk
                 sentences.append(sentence)
             block_start = i + 1
     return sentences
@@ -278,13 +299,29 @@ _EQUATION_NUMBER = re.compile(r"\(\d{1,3}\)")
 _ENUMERATION = re.compile(r"(?<![(\w])(?:\d{1,2}|[a-z]|[ivx]{1,4})\)")
 _DIGIT_THEN_LOWER = re.compile(r"^\d+(?:\s+[a-z]|[A-Z][a-z])")  # a subscript, or a footnote mark
 _BROKEN_GLYPH = re.compile("[\u2190-\u21ff\u2700-\u27bf\ue000-\uf8ff\ufffd]")
-_SECTION_REF = re.compile(r"(?:\b(?:sections?|sec\.|chapter)|§)\s*(?:\d|[IVX]+\b)", re.I)
+_SECTION_REF = re.compile(r"(?:\b(?:sections?|sec\.|chapter)|§)\s*(?:\d|[IVX]+\b)|"
+                          r"第\s*[一二三四五六七八九十\d]+\s*(?:章|节|部分)", re.I)
 _ROADMAP = re.compile(
     r"^(?:in |see )?(?:sections?|sec\.|chapter|§)\s*(?:\d|[IVX]+\b)|^see\b|"
     r"\bth(?:is|e next|e following|e previous) section\b|"
-    r"\b(?:next|following|previous) sections\b|\bis organi[sz]ed as follows\b|\bthe rest of (?:this|the) paper\b",
+    r"\b(?:next|following|previous) sections\b|\bis organi[sz]ed as follows\b|\bthe rest of (?:this|the) paper\b|"
+    r"(?:安排|组织|结构)如下|其余部分|余下部分|^(?:本文)?第\s*[一二三四五六七八九十\d]+\s*(?:章|节|部分)",
     re.I,
 )
+# What a Chinese paper prints that is not its content: the 收稿日期/基金项目 footnote, author notes, thanks,
+# and GB/T 7714 reference entries ("[J]. 计算机学报, 2020").
+_CJK_JUNK = re.compile(
+    r"收稿日期|定稿日期|修回日期|基金项目|作者简介|通信作者|通讯作者|e-?mail|中图分类号|文献标[志识]码|文章编号|引用格式|"
+    r"\bdoi\b|感谢|致谢|谢谢|研究方向|研究生|[男女][，,]\s*\d{4}|[（(]\d{4}\s*[—–-]|关\s*键\s*[词字]|key\s?words|"
+    r"\[\s*(?:J|C|M|D|R|P|S|N|A|Z|EB/OL|DB/OL|J/OL)\s*\]",
+    re.I,
+)
+# A character no Chinese sentence starts with: the sentence began before (a column, page or figure break).
+# "[1] ..." opens a reference entry, not a sentence.
+_CJK_NOT_FIRST = re.compile(r"^(?:[，,、；;：:。．.)）」』”’%了的地得着们吗呢吧么]|\[\s*\d)")
+# Fewer CJK characters than this cannot be told apart from other places in the paper (the evidence check's
+# shortest quote, chatpaper.evidence.verify.MIN_QUOTE_WEIGHT, counts a CJK character as two letters).
+MIN_CJK_CHARS = 10
 
 
 def is_roadmap(text: str) -> bool:
@@ -297,6 +334,25 @@ _PANEL = re.compile(r"\((?:[a-f])\) [A-Z]")
 _SINGLE_OK = frozenset("a A I".split())
 
 
+_CJK_CAPTION = re.compile(r"^(?:图|表)\s*\d")
+
+
+def cjk_quality(text: str) -> float:
+    """A Chinese (Japanese, Korean) sentence: whole, not a note, a reference or a caption, not cut at its start."""
+    if not 12 <= len(text) <= 250 or not _CJK_TERMINAL.search(text) or len(_CJK.findall(text)) < MIN_CJK_CHARS:
+        return 0.0
+    if "@" in text or _CAPTION_START.match(text) or _CJK_CAPTION.match(text) or _CJK_NOT_FIRST.match(text):
+        return 0.0
+    if _CJK_JUNK.search(text) or any(ch in _BULLET for ch in text):
+        return 0.0
+    if is_roadmap(text):
+        return 0.0  # "本文结构安排如下……", "第三节介绍……": a map of the paper, never its content
+    q = 1.0
+    if len(_DIGIT.findall(text)) > 0.25 * len(text) or text.count("(") + text.count("（") > 4:
+        q *= 0.3  # a table's row or a formula run into the text
+    return q
+
+
 def _balanced(text: str) -> bool:
     return text.count("(") == text.count(")") and text.count("[") == text.count("]")
 
@@ -305,8 +361,10 @@ def sentence_quality(text: str) -> float:
     """0 for fragments and garbage; towards 1 for a clean, complete prose sentence."""
     cjk = len(_CJK.findall(text))
     if cjk > 0.3 * len(text):  # Chinese, Japanese, Korean: no spaces, no capitals
-        whole = 12 <= len(text) <= 250 and _TERMINAL.search(text)
-        return 1.0 if whole and "@" not in text and not _CAPTION_START.match(text) else 0.0
+        return cjk_quality(text)
+    if any(ch in _BULLET for ch in text):
+        return 0.0  # list items run together
+
     words = text.split()
     n = len(words)
     if n < 5 or n > 120 or len(text) < 30:
@@ -402,8 +460,34 @@ def read_sentences(paper: Paper) -> PaperText:
     for number, lines in enumerate(page_lines, start=1):
         sentences.extend(_page_sentences(number, lines, running, len(sentences), cuts.get(number, {})))
     _drop_caption_sentences(paper, sentences)
+    _drop_cjk_continuations(sentences, {(h.page, h.offset) for h in headings})
     _assign_roles(sentences, headings)
     return PaperText(sentences=sentences, page_norm=page_norm, section_roles=roles)
+
+
+# A text line at least this long without an ending is a sentence cut by a column, page or figure break.
+_CUT_LINE = 15
+
+
+def _drop_cjk_continuations(sentences: list[Sentence], heading_starts: set[tuple[int, int]]) -> None:
+    """A CJK block that starts where the text before it stopped mid-sentence is the rest of that sentence.
+
+    Latin text shows this by a lower-case start; CJK text has no case, so look at what came before
+    (running headers and footers skipped): a long piece without an ending was cut off, a heading was not.
+    """
+    previous: Sentence | None = None
+    for s in sentences:
+        if s.furniture:
+            continue
+        if (s.page, s.start) in heading_starts:
+            previous = None
+            continue
+        if (s.para_start and s.quality > 0 and previous is not None and len(_CJK.findall(s.text)) > 0.3 * len(s.text)
+                and len(previous.text) >= _CUT_LINE and not _CJK_TERMINAL.search(previous.text)
+                and not previous.text.endswith(("：", ":")) and not _CAPTION_START.match(previous.text)
+                and not _CJK_CAPTION.match(previous.text)):
+            s.quality = 0.0
+        previous = s
 
 
 def _drop_caption_sentences(paper: Paper, sentences: list[Sentence]) -> None:

@@ -91,7 +91,9 @@ PROPOSE = _cues(
     (r"\bcalled\b|\bnamed\b|\bdubbed\b|\btermed\b", 1.0),
     (r"\bcontributions?\b", 1.0),
     (r"\bkey idea\b|\bmain idea\b|\bcore idea\b|\bcentral idea\b", 2.0),
-    ("本文提出|我们提出|本文介绍|我们介绍|本研究提出", 3.0),  # Chinese papers
+    ("本文提出|我们提出|本文介绍|我们介绍|本研究提出|本文设计|本文构建|提出了?一种", 3.0),  # Chinese papers
+    ("本文(?:研究|针对|探讨|将|采用|利用|通过)|我们(?:设计|构建|采用|利用)|本方法", 1.5),
+    ("新的|新颖", 1.0),
 )
 PAST = _cues(
     (r"\bhowever\b", 2.0),
@@ -108,6 +110,7 @@ PAST = _cues(
      r"\bhand-tuned\b|\bdiverge\w*\b|\bunstable\b|\binefficient\b|\bslow\b", 1.0),
     (r"\bproblems?\b|\bissues?\b|\brequires?\b|\btuning\b", 0.5),
     ("然而|但是|现有方法|局限|不足", 2.0),
+    ("传统(?:的)?方法|已有(?:的)?(?:研究|方法|工作)|以往|难以|无法|缺乏|依赖于|存在.{0,8}问题", 1.5),
 )
 RESULT = _cues(
     (r"\boutperform\w*\b|\bsurpass\w*\b|\bbeats?\b", 3.0),
@@ -117,7 +120,10 @@ RESULT = _cues(
      r"\btop-[15]\b|\bscores?\b|\bprecision\b|\brecall\b|\bwin rate\b|\bpass rate\b", 1.5),
     (r"\bresults?\b|\bexperiments?\b|\bdemonstrat\w*\b|\bsignificant\w*\b|\bcompared (?:to|with)\b|"
      r"\bcompetitive\b|\bbenchmarks?\b|\bevaluat\w*\b|\bperformance\b|\bconverg\w*\b|\bmatch\w*\b", 1.0),
-    ("准确率|优于|提高|达到|实验", 2.0),
+    ("实验结果表明|结果表明|实验表明|结果显示", 3.0),  # Chinese papers
+    ("优于|超过|提高了|提升了|降低了|减少了|明显|显著", 2.5),
+    ("准确率|正确率|精度|误差|召回率|性能|效果|加速|倍", 1.5),
+    ("提高|达到|实验", 0.5),
 )
 SIGNIFICANCE = _cues(
     (r"\bwe (?:have )?(?:presented|proposed|introduced|shown|demonstrated|described|developed|studied)\b", 3.0),
@@ -125,6 +131,8 @@ SIGNIFICANCE = _cues(
     (r"\bour (?:results|findings|experiments|analysis) (?:show|suggest|demonstrate|indicate)\b", 2.0),
     (r"\benabl\w*\b|\bimportant\b|\bsignificant\w*\b|\beffective\w*\b|\bpromising\b|\bopens?\b|\buseful\b|"
      r"\bpractical\b|\bbroad\w*\b|\bgeneral\w*\b|\bbenefit\w*\b", 1.0),
+    ("本文(?:提出|设计|研究|实现|介绍|回顾)了|我们(?:提出|设计|实现)了", 3.0),
+    ("意义|有效|有望|能够|可以(?:应用|用于)|应用前景|重要|解决", 1.0),
 )
 INNOVATION = _cues(
     (r"\bnovel\b|\bfor the first time\b|\bthe first (?:\w+ )?(?:method|work|approach|framework|model|attempt|"
@@ -134,6 +142,8 @@ INNOVATION = _cues(
      r"\bmain idea\b|\bcore idea\b|\bcontributions?\b|\bwe (?:propose|introduce|present (?:a|an)\b)", 2.0),
     (r"\bpropos\w*\b|\bintroduc\w*\b", 1.0),
     (r"\bsimple\b|\binstead\b|\bwithout (?:requiring|the need|any)\b|\bdirectly\b", 0.5),
+    ("首次|创新|新颖|不同于|区别于", 3.0),
+    ("新的|提出", 1.5),
 )
 _COUNTED = (r"(?:datasets?|benchmarks?|tasks?|languages|species|apis|images|videos|recordings|samples|examples|"
             r"instructions|sentences|tokens|hours|gpus?|experiments|runs|models|parameters|epochs|categories|classes)")
@@ -147,23 +157,29 @@ WORKLOAD = _cues(
     (r"\bdatasets?\b|\bbenchmarks?\b|\bexperiments? on\b|\bgpus?\b|\bhours\b|\btrained on\b|"
      r"\bevaluated on\b|\bcorpus\b|\bsamples\b", 2.0),
     (r"\btasks?\b|\barchitectures\b|\bsettings\b|\bvariety\b|\bwide range\b|\bscale\b|\bimplement\w*\b", 1.0),
+    ("大量实验|对比实验|消融实验|多个(?:公开)?数据集|数据集上|实验设置|训练集|测试集|语料", 3.0),
+    ("数据集|样本|实验", 1.0),
 )
 METHOD = _cues(
     (r"\bconsists? of\b|\bcomposed of\b|\bbased on\b|\bwe (?:first|then|use|apply|compute|define|train|model)\b", 2.0),
     (r"\bfirst\b|\bthen\b|\bfinally\b|\bstep\b|\bstage\b|\bmodule\b|\bcomponent\b|\bnetwork\b|\bloss\b|"
      r"\bobjective\b|\bupdate\b|\bencoder\b|\bdecoder\b|\blayer\b", 1.0),
+    ("首先|然后|其次|最后|步骤|模块|网络|损失|编码器|解码器|组成|基于", 1.0),
 )
 BACKGROUND = _cues(
     (r"\bhas (?:become|been|shown|emerged|attracted|achieved|gained)\b|"
      r"\bhave (?:become|been|shown|emerged|attracted|achieved|gained)\b|\brecent(?:ly)?\b|\bwidely\b|"
      r"\bplay\w* an? \w+ role\b|\bkey\b|\bfundamental\b|\bpopular\b|\bincreasing\w*\b", 1.5),
+    ("近年来|随着|广泛|越来越|关注|热点|重要", 1.5),
     (r"\bis an?\b|\bare\b|\bmany\b|\bcommon\w*\b|\boften\b|\btypically\b|\bimportant\b", 0.5),
 )
 _CITED = re.compile(r"\[[A-Z][A-Za-z]+\d\d|\[\d+(?:[,–\-]\s*\d+)*\]|\([A-Z][A-Za-z\-]+(?: et al\.)?,? (?:19|20)\d\d[a-z]?[;)]")
 _WE = re.compile(r"\b(?:we|our)\b", re.I)
 # A sentence whose subject is someone else's work: "[30] use a random forest ...", "Towsey et al. [19] provide ...".
+# Also a named system with its citation ("AdVerb [16] uses ..."), and Chinese "文献[3]提出", "张三等[5]".
 _OTHERS_SUBJECT = re.compile(
-    r"^(?:\[\d[^\]]*\]|(?:[A-Z][\w\-]+ )?[A-Z][\w\-]+ (?:et al\.|and [A-Z][\w\-]+),? ?(?:\[\d[^\]]*\]|\((?:19|20)\d\d\w?\)))")
+    r"^(?:\[\d[^\]]*\]|(?:[A-Z][\w\-]+ )?[A-Z][\w\-]+ (?:et al\.|and [A-Z][\w\-]+),? ?(?:\[\d[^\]]*\]|\((?:19|20)\d\d\w?\))|"
+    r"(?:[A-Z][\w\-]*\s){0,2}[A-Z][\w\-]*\s?\[\d[^\]]*\]|(?:文献|[\u4e00-\u9fff]{2,4}等人?)\s*\[\d)")
 # ... or credits it to someone else: "the system developed by Benetos and Weyde [6]", "proposed by Poliner et al.".
 _CREDITED = re.compile(r"\b(?:proposed|developed|introduced|presented|designed|invented|described) (?:by|in) "
                        r"(?:[A-Z][\w\-]+|\[\d)")
@@ -203,7 +219,7 @@ def result_numbers(text: str) -> float:
     return min(strong, 2) + 0.25 * min(weak, 2)
 
 
-_OURS = re.compile(rf"\b(?:we|our|us)\b|\bth(?:is|e present) (?:tech )?{_PAPER}\b")
+_OURS = re.compile(rf"\b(?:we|our|us)\b|\bth(?:is|e present) (?:tech )?{_PAPER}\b|本文|我们|笔者|本研究|本方法")
 
 
 class _Scores:
@@ -273,16 +289,28 @@ def method_names(title: str) -> tuple[str, ...]:
 _WORD = re.compile(r"[a-z0-9]{3,}")
 
 
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
+
+
 def _tokens(text: str) -> frozenset[str]:
-    return frozenset(_WORD.findall(text.lower()))
+    """Latin words, and the character bigrams of CJK runs (no spaces to split words on)."""
+    words = _WORD.findall(text.lower())
+    bigrams = [run[i : i + 2] for run in _CJK_RUN.findall(text) for i in range(len(run) - 1)]
+    return frozenset(words + bigrams)
 
 
 class _Picker:
     """Chooses sentences, each at most once where possible, and never two near-duplicates."""
 
-    def __init__(self, text: PaperText, names: tuple[str, ...] = ()):
+    def __init__(self, text: PaperText, names: tuple[str, ...] = (), *, language: str = "en"):
         self.text = text
         self.good = [s for s in text.sentences if s.quality > 0 and s.role not in _BACK_MATTER]
+        self.quotable = text.quotable
+        if language in _CJK_LANGUAGES:  # a Chinese paper is quoted in Chinese, not from its English abstract
+            own = [s for s in self.good if is_cjk_text(s.text)]
+            if len(own) >= MIN_OWN_LANGUAGE:
+                self.good = own
+                self.quotable = [s for s in self.quotable if is_cjk_text(s.text)]
         self.scores = {s.index: _Scores(s.text, names) for s in self.good}
         self.used: dict[int, frozenset[str]] = {}
 
@@ -341,11 +369,21 @@ class _Picker:
             s = choice()
             if s is not None:
                 return self.take(s)  # type: ignore[return-value]
-        s = self.first(self.good) or self.first(self.good, allow_used=True) or self.first(self.text.quotable)
+        # Never one sentence for two fields while an unused quotable one is left; a tiny paper repeats one
+        # (the chain marks it "not distinct") rather than quote a title or an author line.
+        s = (self.first(self.good) or self.first(self.quotable)
+             or self.first(self.good, allow_used=True) or self.first(self.quotable, allow_used=True))
         return self.take(s or _last_resort(self.text))  # type: ignore[return-value]
 
 
 _BACK_MATTER = frozenset({"references", "appendix", "acknowledgments"})
+_CJK_LANGUAGES = frozenset({"zh", "ja", "ko"})
+# A CJK paper with fewer sentences than this in its own script (a broken text layer) is quoted as it is.
+MIN_OWN_LANGUAGE = 8
+
+
+def is_cjk_text(text: str) -> bool:
+    return len(_CJK.findall(text)) > 0.3 * len(text)
 
 
 def _last_resort(text: PaperText) -> Sentence:
@@ -382,7 +420,7 @@ class ExtractiveDigest:
 def extract_digest(paper: Paper) -> ExtractiveDigest:
     """All four stages at once, so that no sentence is quoted twice across fields where avoidable."""
     text = read_sentences(paper)
-    picker = _Picker(text, method_names(paper.title))
+    picker = _Picker(text, method_names(paper.title), language=paper_language(paper))
     summary, methods = _summary(picker, paper)
     conclusion = _conclusion(picker)
     summary = summary.model_copy(update={"key_takeaways": _takeaways(picker, summary, methods)})
@@ -418,8 +456,8 @@ def _summary(p: _Picker, paper: Paper) -> tuple[SummaryStage, MethodsStage]:
             minimum=2.0,
         ),
         lambda: p.best({"front": 1.2, "conclusion": 1.0, "experiments": 1.0, "discussion": 0.9, "*": 0.3},
-                       lambda s, c: c.result, minimum=2.0),
-        lambda: p.first(p.by_role("experiments")),
+                       lambda s, c: _own_result(c), minimum=2.0),
+        lambda: p.first(s for s in p.by_role("experiments") if not foreign(s.text)),
     )
     background = p.pick(
         lambda: _opening(p, ("introduction",)),
@@ -446,7 +484,6 @@ def _summary(p: _Picker, paper: Paper) -> tuple[SummaryStage, MethodsStage]:
         ),
         lambda: p.first(p.by_role("method")),
         lambda: p.best({"*": 1.0}, lambda s, c: c.propose, others=0.0),
-        lambda: p.best({"*": 1.0}, lambda s, c: c.propose, others=0.0, allow_used=True),
     )
     # key_takeaways are chosen last (they avoid everything else); one_line is a placeholder here.
     return SummaryStage(
@@ -521,12 +558,6 @@ def _own_steps(p: _Picker) -> list[Point]:
             break
         if not p.is_duplicate(s):
             chosen.append(p.take(s))  # type: ignore[arg-type]
-    if len(chosen) < 3:  # fields already quote the best ones: reuse rather than describe the works reviewed
-        for _, s in best:
-            if len(chosen) >= 3:
-                break
-            if s not in chosen:
-                chosen.append(s)
     chosen.sort(key=lambda s: s.index)
     return [_point(s) for s in chosen]
 
@@ -555,7 +586,7 @@ def _methods(p: _Picker, paper: Paper) -> MethodsStage:
     if not steps:  # no method section: what the paper itself says it proposes, in reading order
         proposing = [s for s in p.good if s.role in ("front", "introduction") and p.scores[s.index].propose >= 1.5]
         fresh = [s for s in proposing if not p.is_duplicate(s)]
-        chosen = (fresh or proposing)[:6] or [p.pick()]
+        chosen = fresh[:6] or [p.pick()]
         for s in chosen:
             p.take(s)
         steps = [_point(s) for s in chosen]
@@ -680,7 +711,9 @@ def _conclusion(p: _Picker) -> ConclusionStage:
         # No conclusion section: what the paper says of its own work, not the field's background,
         # even if another field already quotes it.
         lambda: p.best({"front": 1.0, "introduction": 0.6}, _of_own_work, minimum=2.0),
-        lambda: p.best({"front": 1.0, "introduction": 0.6}, _of_own_work, minimum=2.0, allow_used=True),
+        # Its best fresh sentence about its own work, anywhere, rather than one another field quotes.
+        lambda: p.best({"*": 1.0}, lambda s, c: _of_own_work(s, c) if c.ours else 0.0, minimum=0.5, others=0.0),
+        lambda: p.best({"*": 1.0}, lambda s, c: 1.0 if c.ours else 0.0, others=0.0),
     )
     innovation = p.pick(
         # The paper's own novelty claim; never someone else's idea ("an HMM initially proposed by Poliner et al.").
@@ -690,10 +723,6 @@ def _conclusion(p: _Picker) -> ConclusionStage:
         lambda: p.best({"front": 1.0, "introduction": 1.0, "conclusion": 1.0, "method": 0.8},
                        lambda s, c: _novelty(s, c) + 0.5 * c.propose if c.ours and c.innovation >= 1.0 else 0.0,
                        minimum=2.0, others=0.0),
-        # The paper's only strong claim, already quoted (often as the one-line summary), beats a weak fresh one.
-        lambda: p.best({"conclusion": 1.2, "front": 1.1, "introduction": 1.0, "discussion": 0.9},
-                       lambda s, c: _novelty(s, c) if c.innovation >= 3.0 and c.ours else 0.0, minimum=3.0,
-                       others=0.0, allow_used=True),
         lambda: p.best({"front": 1.0, "introduction": 1.0, "conclusion": 1.0, "method": 0.8},
                        lambda s, c: _novelty(s, c) + 0.5 * c.propose if c.ours and c.innovation > 0 else 0.0,
                        minimum=0.5, others=0.0),
@@ -703,16 +732,14 @@ def _conclusion(p: _Picker) -> ConclusionStage:
     performance = p.pick(
         lambda: p.best({"conclusion": 1.3, "discussion": 1.1, "front": 1.0, "experiments": 0.9, "*": 0.3},
                        lambda s, c: _own_result(c) if c.numbers >= 1 else _own_result(c) * 0.5, minimum=2.0),
-        lambda: p.best({"*": 1.0}, lambda s, c: c.result),
+        lambda: p.best({"*": 1.0}, lambda s, c: _own_result(c)),
     )
     workload = p.pick(
         # The experimental effort the authors report, in their own summary parts first.
         lambda: p.best({"front": 1.2, "conclusion": 1.1, "introduction": 1.0, "experiments": 0.9, "discussion": 0.9,
-                        "*": 0.3}, lambda s, c: c.workload * _own_factor(c), minimum=2.0, others=0.0),
-        # The authors' own effort already quoted elsewhere beats someone else's.
-        lambda: p.best({"*": 1.0}, lambda s, c: c.workload if c.ours else 0.0, minimum=3.0, allow_used=True),
-        lambda: p.first(s for s in p.by_role("experiments") if not foreign(s.text)),
-        lambda: p.best({"*": 1.0}, lambda s, c: c.workload * _own_factor(c)),
+                        "*": 0.3}, lambda s, c: _effort(c), minimum=2.0, others=0.0),
+        lambda: p.first(s for s in p.by_role("experiments") if not foreign(s.text) and not is_limitation(s.text)),
+        lambda: p.best({"*": 1.0}, lambda s, c: _effort(c)),
     )
     return ConclusionStage(
         significance=_point(significance),
@@ -726,6 +753,24 @@ def _conclusion(p: _Picker) -> ConclusionStage:
 _OPEN = re.compile(r"\bopen (?:question|problem)\b|\bwhether\b|\bfuture work\b")
 # "Our work has three main contributions.": announces the claims without making one.
 _ANNOUNCES = re.compile(r"\bcontributions?\s*(?:are|is|include)?\s*[.:]$|\bas follows\b", re.I)
+
+
+# What the work cannot do yet: a limitation or future work, never its workload.
+_LIMITATION = re.compile(
+    r"\b(?:not (?:yet )?able to|unable to|cannot|can ?not|can't|limitations?|drawbacks?|shortcomings?|"
+    r"future work|in the future|fails? to|does not (?:work|scale|support|handle|generali[sz]e)|"
+    r"is not (?:yet )?(?:possible|feasible|supported)|we (?:will|plan to|intend to|hope to))\b|"
+    r"无法|不能|局限|不足之处|未来|今后|将来|下一步|尚未|有待", re.I)
+
+
+def is_limitation(text: str) -> bool:
+    """ "Third, currently, our method is not able to work in real-time": what the work does not do."""
+    return bool(_LIMITATION.search(text))
+
+
+def _effort(c: _Scores) -> float:
+    """The experimental effort the authors report: their own, and not a limitation."""
+    return 0.0 if is_limitation(c.text) else c.workload * _own_factor(c)
 
 
 def _own_factor(c: _Scores) -> float:
@@ -769,7 +814,7 @@ def _takeaways(p: _Picker, summary: SummaryStage, methods: MethodsStage) -> list
 
     def best(weights: dict[str, float], key: Callable[[Sentence, _Scores], float], *, minimum: float) -> Sentence | None:
         # About this paper, not the ones it cites; and never a roadmap ("in the next sections ...").
-        return p.best(weights, key, others=0.2, min_quality=0.3, standalone=True, minimum=minimum)
+        return p.best(weights, key, others=0.0, min_quality=0.3, standalone=True, minimum=minimum)
 
     add(best({"front": 1.2, "introduction": 1.0, "conclusion": 0.8}, lambda s, c: c.propose, minimum=1.5))
     add(best({"method": 1.0}, lambda s, c: c.propose + c.method, minimum=1.0))
@@ -781,7 +826,8 @@ def _takeaways(p: _Picker, summary: SummaryStage, methods: MethodsStage) -> list
     for s in p.by_role("front"):  # the abstract's remaining sentences, most salient first
         if len(chosen) >= 7:
             break
-        if not p.is_duplicate(s) and (_salience(p.scores[s.index]) >= 0.5 or len(s.text.split()) >= 15):
+        if not p.is_duplicate(s) and not foreign(s.text) and (
+                _salience(p.scores[s.index]) >= 0.5 or len(s.text.split()) >= 15):
             add(s)
     while len(chosen) < 6:
         extra = best({"front": 1.2, "introduction": 1.0, "conclusion": 1.0, "*": 0.6}, lambda s, c: _salience(c) + 0.1,
@@ -791,22 +837,22 @@ def _takeaways(p: _Picker, summary: SummaryStage, methods: MethodsStage) -> list
         add(extra)
     chosen.sort(key=lambda s: s.index)
     points = [_point(s) for s in chosen]
-    if len(points) < TAKEAWAYS[0]:  # a short paper: reuse what the other fields quote rather than fall short
-        reuse = [summary.proposed_method, summary.performance, summary.past_methods, summary.background,
-                 *methods.steps]
-        for point in reuse:
-            if len(points) >= TAKEAWAYS[0]:
-                break
-            if point.text not in {q.text for q in points} and point.text != summary.one_line.text:
-                points.append(point)
-    return points or [summary.one_line]
+    if len(points) < TAKEAWAYS[0]:  # a short paper: fewer takeaways, never a sentence another field quotes
+        spare = [s for s in p.quotable if not p.is_duplicate(s)]
+        for s in spare[: TAKEAWAYS[0] - len(points)]:
+            points.append(_point(p.take(s)))  # type: ignore[arg-type]
+    return points or [_point(p.pick())]
 
 
 def _own_result(c: _Scores) -> float:
-    """A result cue, discounted when the sentence reports someone else's result (cited, not "we"/"our")."""
+    """A result cue of this paper's own work; none for a cited work's ("AdVerb [16] ... outperforming ...")."""
+    if about_others(c.text) or _THIRD_PERSON.match(c.text):
+        return 0.0
     if c.ours:
         return c.result
-    return c.result * (0.5 if _CITED.search(c.text) else 0.75)
+    if _CITED.search(c.text) or c.past >= 1.5:  # "Previous work on pruning reduces the cost ...": not ours
+        return 0.0
+    return c.result * 0.75
 
 
 def _salience(c: _Scores) -> float:
@@ -844,7 +890,11 @@ _WORD_OK = re.compile(r"^[A-Za-z][\w\-]*[A-Za-z0-9]$")
 
 
 def keywords(paper: Paper, text: PaperText | None = None, *, limit: int = 6) -> list[str]:
-    """3-6 noun-ish phrases from the title and abstract, weighted by how often the paper uses them."""
+    """The keywords the paper prints (关键词, Keywords), else 3-6 noun-ish phrases from the title and abstract,
+    weighted by how often the paper uses them."""
+    printed = list(dict.fromkeys(k.strip() for k in paper.keywords if k.strip()))
+    if len(printed) >= 3:
+        return printed[:limit]
     if paper_language(paper) in ("zh", "ja"):
         return _cjk_keywords(normalise(paper.title), " ".join(text.page_norm) if text else paper.abstract, limit)
     sentences = text.sentences if text else []
@@ -983,7 +1033,9 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
 def paper_language(paper: Paper) -> str:
-    """The paper's own language, roughly: by script (Chinese, Japanese, Korean) else English."""
+    """The paper's own language: as the reader found it, else by script (Chinese, Japanese, Korean) or English."""
+    if paper.language and paper.language != "en":
+        return paper.language
     sample = " ".join(paper.page_texts[:2])[:20000] or paper.abstract or paper.title
     letters = sum(ch.isalpha() for ch in sample) or 1
     cjk = _CJK.findall(sample)
@@ -1018,7 +1070,7 @@ class OfflineProvider(Provider):
     extractive = True
     default_model = None
     context_window = 10**9  # it reads the whole paper: no prompt, no budget
-    version = "14"  # of the extraction rules; part of the chain's cache key
+    version = "15"  # of the extraction rules; part of the chain's cache key
 
     _CACHE_SIZE = 8
 
