@@ -346,3 +346,12 @@ def test_the_first_balanced_json_object_is_taken_whatever_runs_on_after_it():
     assert first_json_object("Sure {not json} here: ```json\n" + obj + "\n```") == obj
     assert first_json_object('{"text": "cut at the li') is None
     assert is_cut('{"text": "cut at the li') and not is_cut(obj + " trailing") and not is_cut("no json at all")
+
+
+def test_a_cut_object_keeps_the_members_completed_before_the_cut():
+    from chatpaper.llm.jsontext import complete_members
+
+    assert complete_members('{"a": {"text": "x, y", "pages": [1, 2]}, "b": [1, 2], "c": {"text": "cu') == {
+        "a": {"text": "x, y", "pages": [1, 2]}, "b": [1, 2]}
+    assert complete_members('{"a": {"text": "cut') == {}
+    assert complete_members("no object") is None

@@ -220,3 +220,53 @@ def test_a_corrective_retry_asks_the_server_only_for_the_failed_fields(server_ur
         assert all(p.text != same["text"] for p in later)
     print(f"field retry: {record.attempts[1].input_tokens} input tokens, "
           f"{record.attempts[1].cached_input_tokens} from the server's prefix cache")
+
+
+def test_a_small_profile_field_retry_asks_the_server_for_brief_points_of_the_failed_field_only(server_url, tmp_path):
+    """The small profile's first group repeats one sentence (as Qwen 1.5B's did); the retry goes to the real
+    server with a schema of that field alone, one sentence and its pages, and a bound derived from it."""
+    import json
+
+    from chatpaper.chain import summarize
+    from chatpaper.chain.pipeline import STAGE_MODELS
+    from chatpaper.chain.profile import small_output_tokens
+    from chatpaper.llm.base import LLMResponse, Provider
+    from chatpaper.llm.fake import canned_reply, sample_paper
+    from chatpaper.settings import Settings
+
+    same = {"text": "ADADELTA adapts the learning rate per dimension.", "pages": [2]}
+    server = make_provider(server_url)
+
+    class GroupsScripted(Provider):
+        """Every first call from the script (the first group's with a copy), every retry from the server."""
+
+        name = "openai"
+        supports_schema = True
+        context_window = PLANNED_WINDOW
+
+        def __init__(self):
+            super().__init__(model=MODEL)
+            self.requests = []
+
+        def generate(self, request):
+            self.requests.append(request)
+            if request.history:
+                return server.generate(request)
+            full = json.loads(canned_reply(request, lang="en"))
+            part = {k: v for k, v in full.items() if k in request.schema_model.model_fields}
+            if "background" in part:
+                part["one_line"], part["background"] = same, same
+            return LLMResponse(text=json.dumps(part))
+
+    provider = GroupsScripted()
+    settings = Settings(cache_dir=tmp_path / "cache", llm_timeout_seconds=60, model_profile="small")
+    digest = summarize(sample_paper(), provider=provider, lang="en", settings=settings)
+    retries = [r for r in provider.requests if r.history and "background" in r.schema_model.model_fields]
+    assert retries, [list(r.schema_model.model_fields) for r in provider.requests]
+    retry = retries[0]
+    assert list(retry.schema_model.model_fields) == ["background"]
+    assert retry.max_output_tokens == small_output_tokens(STAGE_MODELS["summary"], ["background"])
+    assert "evidence" not in json.dumps(retry.schema_model.model_json_schema())
+    record = next(r for r in digest.provenance.stages if r.name == "summary")
+    assert record.status == "ok" and ["background"] in [a.fields for a in record.attempts]  # the server answered it
+    assert digest.summary.one_line.text == same["text"] and digest.summary.background.text != same["text"]

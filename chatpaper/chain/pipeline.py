@@ -31,7 +31,7 @@ from chatpaper.chain.budget import (
     plan_budget,
 )
 from chatpaper.chain.cache import CacheKey, DigestCache
-from chatpaper.chain.distinct import mark_repeats, not_distinct_mark
+from chatpaper.chain.distinct import is_mark, mark_repeats, not_distinct_mark
 from chatpaper.chain.figures import choose_figures
 from chatpaper.chain.profile import (
     GUARD_HISTORY,
@@ -59,7 +59,7 @@ from chatpaper.chain.prompts import (
 from chatpaper.errors import ChatPaperError
 from chatpaper.evidence.verify import PageIndex, verify_points
 from chatpaper.llm.base import LLMRequest, Provider
-from chatpaper.llm.jsontext import is_cut
+from chatpaper.llm.jsontext import complete_members, first_json_object
 from chatpaper.models import (
     ArxivMetadata,
     Attempt,
@@ -67,6 +67,7 @@ from chatpaper.models import (
     Header,
     MetadataStage,
     Paper,
+    Point,
     Provenance,
     StageRecord,
 )
@@ -275,62 +276,115 @@ def _ask(run: _Run, stage: str, sent: LLMRequest, record: StageRecord) -> tuple[
     return response.text, None
 
 
-def _small_retry_message(text: str, issue: guards.Issue, lang: str) -> str:
-    """What a small-profile group is told when its reply was not JSON for its fields."""
-    if is_cut(text):
-        problem = ("The reply was cut off at its length limit before the JSON object closed; write one short "
-                   "sentence per field.")
-    else:
-        problem = issue.message
-    return correction_message([problem], lang)
-
-
-def _ask_groups(run: _Run, stage: str, request: LLMRequest, record: StageRecord
-                ) -> tuple[str | None, str | None, set[str]]:
-    """The small profile's first try: one call per field group, merged into one reply (as the model's own).
-
-    (merged reply, None, fields given up) or (None, error, set()). Each call's output is bounded by what
-    its fields need; a group whose reply is not JSON for its fields (it ran on, or was cut) is asked once
-    more with its own reply as context; a group that fails again is given up, its fields marked, and the
-    other groups' fields stand.
-    """
-    model = STAGE_MODELS[stage]
-    assert run.plan is not None
-    merged: dict[str, object] = {}
-    gave_up: set[str] = set()
-    for group in SMALL_GROUPS[stage]:
-        sub = small_model(model, group)
-        sent = request.model_copy(update={
-            "prompt": run.plan.stages[stage].document + small_instruction(stage, group, run.lang,
-                                                                          small_shape(model, group, run.lang)),
-            "schema_model": sub,
-            "max_output_tokens": small_output_tokens(model, group),
-        })
-        part = None
-        for _ in range(2):
-            text, error = _ask(run, stage, sent, record)
-            if text is None:
-                return None, error, set()
-            part, issue = guards.parse_fields(text, sub)
-            if part is not None or issue is None:
-                break
-            sent = sent.model_copy(update={"history": [("assistant", text),
-                                                       ("user", _small_retry_message(text, issue, run.lang))]})
-        if part is None:
-            gave_up.update(group)
-            record.warnings.append(f"The model's reply for {', '.join(group)} was not valid JSON after a corrective "
-                                   "retry; those fields are marked.")
-            mark = {"text": not_distinct_mark(run.lang), "pages": []}
-            merged.update({name: [mark] if str(model.model_fields[name].annotation).startswith("list") else mark
-                           for name in group})
-            continue
-        merged.update(part.model_dump())
-    return json.dumps(merged, ensure_ascii=False), None, gave_up
-
-
 def _share(max_output: int, fields: int, of: int) -> int:
     """Fewer fields, fewer tokens: a runaway reply stays bounded by its share of the stage's limit."""
     return min(max_output, max(MIN_FIELD_OUTPUT_TOKENS, max_output * fields // of))
+
+
+def _salvage(text: str, model: type[BaseModel], fields: tuple[str, ...] | list[str]) -> dict[str, object]:
+    """The fields of a small-profile reply that are valid on their own: all of a whole reply, the complete
+    ones of a reply cut at its output limit, none of one that is not JSON."""
+    found = first_json_object(text)
+    data = json.loads(found) if found is not None else complete_members(text)
+    if not isinstance(data, dict):
+        return {}
+    out: dict[str, object] = {}
+    for name in fields:
+        if name in data:
+            part, _ = guards.parse_fields(json.dumps({name: data[name]}, ensure_ascii=False),
+                                          small_model(model, (name,)))
+            if part is not None:
+                out[name] = part.model_dump()[name]
+    return out
+
+
+def _marks(model: type[BaseModel], fields: list[str], lang: str) -> dict[str, object]:
+    """Stand-ins for fields the model has not given: the mark, as a point (or a list of one)."""
+    mark = {"text": not_distinct_mark(lang), "pages": []}
+    return {name: [mark] if str(model.model_fields[name].annotation).startswith("list") else mark for name in fields}
+
+
+def _is_marked(value: object) -> bool:
+    if isinstance(value, Point):
+        return is_mark(value.text)
+    return isinstance(value, list) and bool(value) and all(isinstance(v, Point) and is_mark(v.text) for v in value)
+
+
+def _small_issues(run: _Run, stage: str, result: BaseModel, missing: list[str]) -> list[guards.Issue]:
+    """The guards' faults, none about marks alone (they are no content), and the fields the reply did not give."""
+    marked = {name for name, value in result if _is_marked(value)}
+    issues = [i for i in _hard_issues(run, stage, result) if not i.fields or set(i.fields) - marked]
+    if missing:
+        issues.append(guards.Issue("cut", f"The reply for {', '.join(missing)} was cut off at its length limit, or was "
+                                          "not JSON for them; write one short sentence per field.",
+                                   fields=tuple(missing)))
+    return issues
+
+
+def _run_small_stage(run: _Run, stage: str) -> StageOutcome:
+    """The small profile: one bounded call per field group, then one corrective call for every failed field.
+
+    A group's reply keeps whatever fields it completed (a reply cut at its limit keeps those before the
+    cut); the fields it did not give, and those the guards fault, are asked together in one field retry
+    with the merged first reply as context, so a stage costs at most one retry per kind of fault. A field
+    still not given after that keeps its mark.
+    """
+    model = STAGE_MODELS[stage]
+    assert run.plan is not None
+    document = run.plan.stages[stage].document
+    fields = list(model.model_fields)
+    request = LLMRequest(system=system_prompt(run.lang),
+                         prompt=document + small_instruction(stage, fields, run.lang,
+                                                             small_shape(model, fields, run.lang)),
+                         schema_model=model, max_output_tokens=small_output_tokens(model, fields),
+                         timeout_seconds=run.settings.llm_timeout_seconds)
+    record = StageRecord(name=stage)
+    values: dict[str, object] = {}
+    missing: list[str] = []
+    for group in SMALL_GROUPS[stage]:
+        text, error = _ask(run, stage, request.model_copy(update={
+            "prompt": document + small_instruction(stage, group, run.lang, small_shape(model, group, run.lang)),
+            "schema_model": small_model(model, group),
+            "max_output_tokens": small_output_tokens(model, group),
+        }), record)
+        if text is None:
+            record.status, record.error = "failed", error
+            return StageOutcome(None, record)
+        got = _salvage(text, model, group)
+        values.update(got)
+        missing += [name for name in group if name not in got]
+    first_reply = json.dumps({**values, **_marks(model, missing, run.lang)}, ensure_ascii=False)
+    current = model.model_validate_json(first_reply)
+    candidates: list[tuple[BaseModel, list[guards.Issue], str]] = []
+    retried: set[str] = set()
+    for attempt in range(MAX_ATTEMPTS):
+        issues = _small_issues(run, stage, current, missing)
+        candidates.append((current, issues, current.model_dump_json() if attempt else first_reply))
+        fresh = [i for i in issues if i.retry and i.kind not in retried]
+        if not fresh or attempt + 1 == MAX_ATTEMPTS:
+            break
+        retried.update(i.kind for i in fresh)
+        faults = [i for i in issues if i.retry]
+        # A fault of the whole reply (its language) is every field's.
+        failed = fields if not all(i.fields for i in faults) else [
+            name for name in fields if any(name in i.fields for i in faults)]
+        text, error = _ask(run, stage, request.model_copy(update={
+            "history": [("assistant", first_reply), ("user", field_correction_message(
+                failed, [i.message for i in faults], run.lang, small_shape(model, failed, run.lang)))],
+            "schema_model": small_model(model, tuple(failed)),
+            "max_output_tokens": small_output_tokens(model, failed),
+        }), record)
+        if text is None:
+            record.warnings.append(f"The corrective retry failed: {error}")
+            break
+        got = _salvage(text, model, failed)
+        # Not given again: a field with content keeps it; one still holding its mark is still missing.
+        missing = [name for name in failed if name not in got and _is_marked(getattr(current, name))]
+        current = model.model_validate({**current.model_dump(), **got})
+    best_index = min(range(len(candidates)), key=lambda i: (
+        len(candidates[i][1]), len(guards.unquoted_points(candidates[i][0], run.evidence)), -i))
+    result, issues, raw = candidates[best_index]
+    return StageOutcome(_finish(run, result, record, issues, raw_reply=raw), record)
 
 
 def _run_llm_stage(run: _Run, stage: str) -> StageOutcome:
@@ -349,12 +403,6 @@ def _run_llm_stage(run: _Run, stage: str) -> StageOutcome:
         max_output_tokens=max_output,
         timeout_seconds=run.settings.llm_timeout_seconds,
     )
-    small = run.profile == "small"
-    if small:
-        fields = list(model.model_fields)
-        request.prompt = run.plan.stages[stage].document + small_instruction(stage, fields, run.lang,
-                                                                             small_shape(model, fields, run.lang))
-    gave_up: set[str] = set()  # small profile: fields whose group gave no JSON twice; marked, not retried
     record = StageRecord(name=stage)
     candidates: list[tuple[BaseModel, list[guards.Issue], str]] = []
     history: list[tuple[str, str]] = []
@@ -364,10 +412,7 @@ def _run_llm_stage(run: _Run, stage: str) -> StageOutcome:
     current: BaseModel | None = None  # the latest whole result: what a field retry completes
     first_reply: str | None = None  # the model's first whole reply: the context of every field retry
     for attempt in range(MAX_ATTEMPTS):
-        if attempt == 0 and small:
-            text, error, gave_up = _ask_groups(run, stage, sent, record)
-        else:
-            text, error = _ask(run, stage, sent, record)
+        text, error = _ask(run, stage, sent, record)
         if text is None:
             break
         assert sent.schema_model is not None
@@ -378,17 +423,14 @@ def _run_llm_stage(run: _Run, stage: str) -> StageOutcome:
                 first_reply = text
         else:  # a field retry: its fields over the accepted ones
             part, json_issue = guards.parse_fields(text, sent.schema_model)
-            # Validated as the stage model: a small-profile part's brief points become points.
-            result = None if part is None or current is None else model.model_validate(
-                {**current.model_dump(), **part.model_dump()})
+            result = None if part is None or current is None else current.model_copy(
+                update={name: getattr(part, name) for name in sent.schema_model.model_fields})
             raw = result.model_dump_json() if result is not None else text
         if json_issue:
             issues = [json_issue]
         else:
             assert result is not None  # a reply without a JSON issue parsed
             issues = _hard_issues(run, stage, result)
-        if gave_up:  # their marks are not the model's content: no retry for them
-            issues = [i for i in issues if not i.fields or set(i.fields) - gave_up]
         if result is not None:
             candidates.append((result, issues, raw))
             current = result
@@ -401,20 +443,7 @@ def _run_llm_stage(run: _Run, stage: str) -> StageOutcome:
         retried.update(i.kind for i in fresh)
         faults = [i for i in issues if i.retry]
         failed = [name for name in model.model_fields if any(name in i.fields for i in faults)]
-        if small and result is not None and first_reply is not None:
-            # A fault of the whole reply (language) is every field's; never a whole-stage call of a small model.
-            if not all(i.fields for i in faults):
-                failed = list(model.model_fields)
-            failed = [name for name in failed if name not in gave_up]
-            if not failed:
-                break
-            sent = request.model_copy(update={
-                "history": [("assistant", first_reply), ("user", field_correction_message(
-                    failed, [i.message for i in faults], run.lang, small_shape(model, failed, run.lang)))],
-                "schema_model": small_model(model, tuple(failed)),
-                "max_output_tokens": small_output_tokens(model, failed),
-            })
-        elif result is not None and first_reply is not None and failed and all(i.fields for i in faults):
+        if result is not None and first_reply is not None and failed and all(i.fields for i in faults):
             sent = request.model_copy(update={
                 "history": [("assistant", first_reply), ("user", field_correction_message(
                     failed, [i.message for i in faults], run.lang, _shape(model, failed, run.lang)))],
@@ -477,7 +506,8 @@ def _run_stage(run: _Run, stage: str) -> StageOutcome:
                                  points_verified=original.points_verified)
             return StageOutcome(with_printed_title(run.paper, stage, result, run.lang), record)
     try:
-        outcome = (_run_extractive_stage if run.provider.extractive else _run_llm_stage)(run, stage)
+        outcome = (_run_extractive_stage if run.provider.extractive
+                   else _run_small_stage if run.profile == "small" else _run_llm_stage)(run, stage)
     except Exception as exc:  # a bug in one stage must not hide the others
         log.exception("stage %s crashed", stage)
         error = f"The {stage} stage failed unexpectedly ({type(exc).__name__}); try again or use another provider."

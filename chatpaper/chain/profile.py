@@ -3,10 +3,11 @@
 `standard` asks each stage's fields in one call with the full instruction. `small` asks one field
 group per call (two or three single points, or one list), with one short line per field, fewer list
 items, points without quotes (no optional fields), and an output limit derived from the fields asked
-(about 300 tokens for three points), so a reply that runs on is cut early and asked again for its
-group alone. `auto` (the default) picks `small` when the model's context window is small, or when
-this model's replies have failed the guards twice in enough earlier stages of this process; the
-choice and its reason go into the digest's provenance.
+(about 370 tokens for three points), so a reply that runs on is cut early: the fields it completed
+stand, and the rest go into the stage's one field retry with the guards' faults. `auto` (the
+default) picks `small` when the model's context window is small, or when this model's replies have
+failed the guards twice in enough earlier stages of this process; the choice and its reason go into
+the digest's provenance.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ SMALL_WINDOW = 16_000
 SMALL_AFTER_FAILED_STAGES = 2
 
 # Bump when a small-profile template, group or bound changes: part of the cache key of small-profile results.
-SMALL_PROMPT_VERSION = "small-2"
+SMALL_PROMPT_VERSION = "small-3"
 
 # Fields asked together in the small profile, in the stage model's order of reading. Two or three single
 # points, or one list, per call: each reply stays a few hundred tokens, which a small model closes.
@@ -45,10 +46,11 @@ SMALL_LIST_LIMITS = {"key_takeaways": (3, 5), "keywords": (3, 6), "steps": (2, 6
 # A cited page or two is what a one-sentence point rests on; the schema's maxItems for its pages.
 SMALL_MAX_PAGES = 3
 
-# Output bounds, derived from the fields asked (a group of three points: about 300 tokens). One sentence
-# of about 25 English words or 45 Chinese characters is 40-60 tokens with the Qwen and Llama tokenizers,
-# plus its pages and the JSON around it.
-SMALL_POINT_TOKENS = 90
+# Output bounds, derived from the fields asked (a group of three points: about 370 tokens). One long
+# sentence as papers print them, about 50 English words or 80 Chinese characters, is 70-100 tokens with
+# the Qwen and Llama tokenizers, plus its pages and the JSON around it. (90 per point cut replies that
+# copied a long sentence from the paper.)
+SMALL_POINT_TOKENS = 120
 # A translated title.
 SMALL_STRING_TOKENS = 60
 # A keyword with its quotes and comma.

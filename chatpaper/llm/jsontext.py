@@ -55,3 +55,37 @@ def is_cut(text: str) -> bool:
     """The text opens a JSON object and ends before closing it: the reply ran into its output limit."""
     start = text.find("{")
     return start != -1 and first_json_object(text) is None and _balanced_end(text, start) is None
+
+
+def complete_members(text: str) -> dict | None:
+    """The members of a cut object that were complete before the cut ({"a": 1, "b": "cu -> {"a": 1});
+    None when the text opens no object."""
+    start = text.find("{")
+    if start == -1:
+        return None
+    depth, in_string, escaped, ends = 0, False, False, []
+    for i in range(start, len(text)):
+        ch = text[i]
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "{[":
+            depth += 1
+        elif ch in "}]":
+            depth -= 1
+        elif ch == "," and depth == 1:
+            ends.append(i)  # a top-level member ended here
+    for end in reversed(ends):
+        try:
+            data = json.loads(text[start:end] + "}")
+        except ValueError:
+            continue
+        if isinstance(data, dict):
+            return data
+    return {}
