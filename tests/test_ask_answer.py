@@ -284,3 +284,17 @@ def test_the_unanswerable_questions_get_the_paper_does_not_say(unanswerable_pape
         guess = ScriptedProvider([reply("Yes, 8 GPUs.", [(1, "We trained every model on eight A100 GPUs for "
                                                              "three days with mixed precision.")])])
         assert ask(paper, q.question, provider=guess, lang=lang, settings=SETTINGS).kind == "not_in_paper"
+
+
+def test_a_provider_that_cannot_stream_gives_the_whole_answer_as_one_piece():
+    from chatpaper.llm.base import LLMResponse, Provider  # noqa: PLC0415
+
+    class Whole(Provider):
+        name = "whole"
+
+        def generate(self, request):
+            return LLMResponse(text=reply("MNIST digits.", [(4, MNIST)]))
+
+    events = run(sample_paper(), "Which dataset is used for digit classification?", Whole())
+    assert [e.text for e in events if isinstance(e, AnswerDelta)] == ["MNIST digits."]
+    assert events[-1].answer.kind == "answer"

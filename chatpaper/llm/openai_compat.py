@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import re
+from collections.abc import Iterator
 from typing import Any, ClassVar
 from urllib.parse import urlparse
 
@@ -63,6 +64,7 @@ class OpenAICompatProvider(Provider):
     name: ClassVar[str] = "openai"
     supports_schema: ClassVar[bool] = True
     needs_key: ClassVar[bool] = True  # except for a custom base_url
+    can_stream: ClassVar[bool] = True
     default_model: ClassVar[str | None] = DEFAULT_OPENAI_MODEL
 
     class Options(Provider.Options):
@@ -192,6 +194,56 @@ class OpenAICompatProvider(Provider):
             raise ProviderError(f"{self._host} kept refusing the request; check the model name and server.")
         asked_in_prompt = request.schema_model is not None and "response_format" not in params
         return self._response(completion, schema_in_prompt=asked_in_prompt)
+
+    def stream(self, request: LLMRequest) -> Iterator[str]:
+        """The reply's text as the server writes it (the ask chat shows an answer growing), up to its first
+        complete JSON object when a schema is asked for; a server that cannot stream gets one whole reply."""
+        import openai
+
+        for _ in range(6):  # the same lessons as generate(): json_schema, temperature, stream, the token limit
+            if "stream" in self._dropped_params:
+                yield self.generate(request).text
+                return
+            params = self._params(request)
+            params["stream"] = True
+            if "stream_options" not in self._dropped_params:
+                params["stream_options"] = {"include_usage": True}
+            try:
+                completion = self._client.chat.completions.create(**params)
+                break
+            except openai.BadRequestError as exc:
+                if not self._learn_from(exc, params):
+                    raise self._user_error(exc, request) from exc
+            except openai.OpenAIError as exc:
+                raise self._user_error(exc, request) from exc
+        else:
+            raise ProviderError(f"{self._host} kept refusing the request; check the model name and server.")
+        yield from self._pieces(completion, request)
+
+    def _pieces(self, stream: Any, request: LLMRequest) -> Iterator[str]:
+        import openai
+
+        text, sent, reason = "", 0, None
+        try:
+            for chunk in stream:
+                for choice in chunk.choices or []:
+                    text += getattr(choice.delta, "content", None) or ""
+                    reason = choice.finish_reason or reason
+                found = first_json_object(text) if request.schema_model is not None and "}" in text else None
+                end = text.find(found) + len(found) if found else len(text)  # nothing after the object
+                if end > sent:
+                    yield text[sent:end]
+                    sent = end
+                if found:  # the object is complete: a small model would run on to its token limit
+                    break
+        except openai.OpenAIError as exc:
+            raise self._user_error(exc, request) from exc
+        finally:
+            stream.close()
+        if not text.strip():
+            raise ProviderError(
+                f"{self._host} returned no text (finish reason {reason or 'unknown'}); try again or raise the output "
+                "token limit.", retryable=True)
 
     def _learn_from(self, exc: Exception, params: dict[str, Any]) -> bool:
         """True when the 400 names an option we can change (json_schema, token limit, temperature) and retry."""
@@ -337,3 +389,4 @@ class OpenAICompatProvider(Provider):
             return ProviderError("The text is longer than the context window of your endpoint's model; use a "
                                  "model with a larger window.")
         return ProviderError(VISITOR_ENDPOINT_FAILED, retryable=True)
+
