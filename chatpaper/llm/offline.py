@@ -39,7 +39,8 @@ class Cue:
 
 
 Cues = tuple[Cue, ...]
-_LITERAL = re.compile(r"^(?:\\b)?([a-z×][a-z0-9' \-]+)")
+# Chinese cues are literals too ("本文提出|我们提出"): their characters anchor as well as Latin words do.
+_LITERAL = re.compile(r"^(?:\\b)?([a-z×\u4e00-\u9fff][a-z0-9' \-\u4e00-\u9fff]+)")
 
 
 def _anchors(pattern: str) -> tuple[str, ...] | None:
@@ -122,7 +123,7 @@ RESULT = _cues(
      r"\bcompetitive\b|\bbenchmarks?\b|\bevaluat\w*\b|\bperformance\b|\bconverg\w*\b|\bmatch\w*\b", 1.0),
     ("实验结果表明|结果表明|实验表明|结果显示", 3.0),  # Chinese papers
     ("优于|超过|提高了|提升了|降低了|减少了|明显|显著", 2.5),
-    ("准确率|正确率|精度|误差|召回率|性能|效果|加速|倍", 1.5),
+    ("准确率|正确率|精度|误差|召回率|性能|效果|加速", 1.5),
     ("提高|达到|实验", 0.5),
 )
 SIGNIFICANCE = _cues(
