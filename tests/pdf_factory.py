@@ -892,12 +892,12 @@ Chloe Martin<sup>b</sup></p>
 <td style="vertical-align:top"><p style="font-size:9pt">A B S T R A C T</p>
 <p>Retinal images are noisy because the eye moves during capture. {body(5, 2)}</p></td></tr></table>"""
     main = (
-        "<h2>1. Introduction</h2>" + _p(10) + _p(7, 1)
-        + "<h2>2. Related work</h2>" + _p(8, 2)
+        "<h2>1. Introduction</h2>" + _p(10) + _p(7, 1) + _p(12, 2) + _p(12, 3)
+        + "<h2>2. Related work</h2>" + _p(8, 2) + _p(14, 4) + _p(14, 5)
         + "<h2>3. Sparse graph attention network</h2><p>We propose a network that attends over a sparse graph. "
-        + body(6, 3) + "</p>" + "<h3>3.1. Graph construction</h3>" + _p(6, 4)
-        + figure_html("Fig. 1. The sparse graph built over the image patches.", center=True)
-        + "<h2>4. Experiments</h2>" + _p(9, 5) + _p(4, 6)
+        + body(6, 3) + "</p>" + "<h3>3.1. Graph construction</h3>" + _p(6, 4) + _p(14, 1)
+        + figure_html("Fig. 1. The sparse graph built over the image patches.", center=True) + _p(14, 6)
+        + "<h2>4. Experiments</h2>" + _p(9, 5) + _p(4, 6) + _p(16, 7) + _p(16, 3)
         + "<h2>5. Conclusion</h2>" + _p(6, 6)
         + "<h2>Declaration of competing interest</h2><p>The authors declare no competing interests.</p>"
         + "<h2>Data availability</h2><p>Data will be made available on request.</p>"
@@ -907,7 +907,7 @@ Chloe Martin<sup>b</sup></p>
     figs = place_figures(doc, layout, [("Fig. 1.", "raster")])
     running_header(doc, "A. Lima et al. Journal of Testing and Imaging 12 (2024) 101234", skip_first=True)
     first = doc[0]
-    first.insert_text((40, 45), "Journal of Testing and Imaging 12 (2024) 101234", fontsize=7)
+    first.insert_text((40, 40), "Journal of Testing and Imaging 12 (2024) 101234", fontsize=7)
     first.insert_text((40, 800), "https://doi.org/10.1016/j.jti.2024.101234", fontsize=6.5)
     first.insert_text((40, 809), "Available online 20 May 2024", fontsize=6.5)
     first.insert_text((40, 818), "1234-5678/\u00a9 2024 Elsevier B.V. All rights reserved.", fontsize=6.5)
@@ -921,3 +921,74 @@ Chloe Martin<sup>b</sup></p>
 
 
 PAPERS["elsevier"] = elsevier_paper
+
+
+def _wrap(text: str, width: float, size: float, font: str = "tiro") -> list[str]:
+    lines, line = [], ""
+    for word in text.split():
+        trial = f"{line} {word}".strip()
+        if line and pymupdf.get_text_length(trial, fontname=font, fontsize=size) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = trial
+    return lines + ([line] if line else [])
+
+
+def footer_mid_abstract_paper(columns: int = 1, notice: str = "Preprint. Under review.") -> tuple[bytes, Truth]:
+    """Under a teaser figure, an abstract that runs past the end of page 1 (one column) or of the left
+    column (two columns), with a first-page-only notice in the footer band ("Preprint. Under review.") and
+    page numbers on every page: in reading order the notice falls in the middle of the abstract."""
+    doc = pymupdf.open()
+    size, lead, bottom, top = 10.0, 12.0, 700.0, 470.0
+    page = doc.new_page(width=612, height=792)
+    title = "Footers Are Not Part of the Abstract"
+    x0, right = 72.0, 540.0
+    width = (right - x0 - 18) / 2 if columns == 2 else right - x0
+    page.insert_text((x0, 100), title, fontsize=17, fontname="tibo")
+    page.insert_text((x0, 124), "Dana Fox, Eli Grant", fontsize=11, fontname="tiro")
+    vector_plot(page, pymupdf.Rect(120, 150, 490, 400))
+    page.insert_text((x0, 440), "Figure 1: A teaser that fills the top of the first page.", fontsize=9, fontname="tiro")
+    page.insert_text((x0, top - 8), "Abstract", fontsize=12, fontname="tibo")
+    abstract = ("Footers are printed in the band below the text, and readers skip them. " + body(10 if columns == 2 else 19, 2)
+                + " Using our framework, we demonstrate that the notice stays out of every paragraph. " + body(4, 5))
+    y, col = top + 8, 0
+    cursor = {"page": page}
+
+    def place(line: str) -> None:
+        nonlocal y, col
+        if y > bottom:
+            if columns == 2 and col == 0:
+                col, y = 1, top + 8
+            else:
+                cursor["page"] = doc.new_page(width=612, height=792)
+                col, y = 0, 80.0
+        x = x0 + col * (width + 18)
+        cursor["page"].insert_text((x, y), line, fontsize=size, fontname="tiro")
+        y += lead
+
+    for line in _wrap(abstract, width, size):
+        place(line)
+    y += 14
+    sections = [("1 Introduction", body(12, 1)), ("2 Method", "We propose a way to skip footers. " + body(12, 3)),
+                ("3 Experiments", body(14, 4)), ("4 Conclusion", body(8, 6))]
+    for heading, text in sections:
+        place("")
+        y -= lead
+        x = x0 + col * (width + 18)
+        cursor["page"].insert_text((x, y), heading, fontsize=12, fontname="tibo")
+        y += 18
+        for line in _wrap(text, width, size):
+            place(line)
+        y += 6
+    doc[0].insert_text((x0, 742), notice, fontsize=9, fontname="tiro")
+    for p in doc:
+        p.insert_text((303, 765), str(p.number + 1), fontsize=9, fontname="tiro")
+    truth = Truth(title=title, authors=["Dana Fox", "Eli Grant"], abstract_start="Footers are printed in the band",
+                  sections=["Introduction", "Method", "Experiments", "Conclusion"], method="Method",
+                  conclusion="Conclusion", figures=[("Figure 1", 1)])
+    return doc.tobytes(), truth
+
+
+PAPERS["footer-mid-abstract"] = footer_mid_abstract_paper
+PAPERS["footer-mid-abstract-two-columns"] = lambda: footer_mid_abstract_paper(columns=2)

@@ -7,6 +7,7 @@ import pytest
 from chatpaper.pdf import find_code_urls, parse_pdf
 from chatpaper.pdf.text import clean_chars, fix_span_glyphs, join_lines
 from chatpaper.settings import Settings
+from tests.pdf_factory import elsevier_paper, footer_mid_abstract_paper
 
 BODY = ("This paragraph is ordinary running text of the paper, long enough to look like a body line "
         "and to set the body font size for the whole document.")
@@ -435,3 +436,32 @@ def test_an_arxiv_link_outside_the_abstract_is_not_taken_for_the_papers_own(tmp_
     assert paper.arxiv_stamp is None and build_header(paper).arxiv_url is None
 
 
+@pytest.mark.parametrize("columns", [1, 2])
+def test_a_first_page_notice_in_the_footer_band_stays_out_of_the_abstract_and_sections(tmp_path, columns):
+    """Issue 12: "...Using our Preprint. Under review. framework..." — the abstract runs past the end of the
+    page (one column) or the notice comes after the right column in reading order (two columns)."""
+    data, truth = footer_mid_abstract_paper(columns=columns)
+    paper = parse_pdf(data, out_dir=tmp_path, settings=Settings())
+    assert paper.abstract.startswith(truth.abstract_start)
+    assert "Using our framework, we demonstrate that the notice stays out of every paragraph." in paper.abstract
+    everything = [paper.abstract, *(s.text for s in paper.sections), *paper.page_texts]
+    assert not any("Under review" in text for text in everything)
+    assert [s.title for s in paper.sections] == truth.sections
+
+
+@pytest.mark.parametrize("notice", ["37th Conference on Neural Information Processing Systems (NeurIPS 2023).",
+                                    "Copyright 2026 by the authors.", "Published as a conference paper at ICLR 2026"])
+def test_other_venue_notices_in_the_footer_band_are_left_out(tmp_path, notice):
+    data, _ = footer_mid_abstract_paper(notice=notice)
+    paper = parse_pdf(data, out_dir=tmp_path, settings=Settings())
+    assert not any(notice[:20] in text for text in [paper.abstract, *(s.text for s in paper.sections),
+                                                    *paper.page_texts])
+
+
+def test_a_first_page_running_head_where_later_pages_have_theirs_is_left_out(tmp_path):
+    """Elsevier prints "Journal 12 (2024) 101234" on page 1 and "A. Lima et al. Journal ..." on the others:
+    not the same words, but the same band."""
+    data, truth = elsevier_paper()
+    paper = parse_pdf(data, out_dir=tmp_path, settings=Settings())
+    assert "101234" not in paper.page_texts[0] and "101234" not in paper.abstract
+    assert paper.title == truth.title

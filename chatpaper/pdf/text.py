@@ -599,10 +599,51 @@ def build_doc_text(pages: list[list[Line]], page_sizes: list[tuple[float, float]
             elif stripped.isdigit() and len(stripped) <= 4 and (line.x1 < body_left - 2 or line.x0 > body_right + 2):
                 line.kind = "lineno"
         _mark_number_columns(page)
+    _mark_band_lines(pages, page_sizes, body_size)
     stray = repair_stray_glyphs(pages)
     vocab = build_vocabulary(line.text for page in pages for line in page if line.kind == "body")
     return DocText(pages, page_sizes, body_size, body_left, body_right, vocab,
                    repaired_glyphs=stray or any(line.repaired for page in pages for line in page))
+
+
+# A notice set once in a page's head or foot band: a review status, a venue, a copyright or licence line
+_BAND_NOTICE = re.compile(
+    r"^(preprint\b|under\s+review\b|work\s+in\s+progress\b|published\s+(as|in|at)\b|accepted\s+(at|to|for|in|by)\b|"
+    r"to\s+appear\s+(in|at)\b|camera[-\s]ready\b|submitted\s+to\b|(in\s+)?proceedings\s+of\b|copyright\b|©|"
+    r"\(c\)\s*\d{4}|\d{1,2}(st|nd|rd|th)\s+(annual\s+)?(conference|workshop|international)\b|permission\s+to\s+make\b|"
+    r"this\s+(work|article|paper)\s+is\s+licensed\b|licensed\s+under\b)", re.I)
+_BAND = 0.1  # share of the page height at its top and bottom where running heads and feet are set
+
+
+def _band_side(line: Line, height: float) -> str | None:
+    if line.y1 < _BAND * height:
+        return "header"
+    if line.y0 > (1 - _BAND) * height:
+        return "footer"
+    return None
+
+
+def _mark_band_lines(pages: list[list[Line]], page_sizes: list[tuple[float, float]], body_size: float) -> None:
+    """Head and foot lines the repeated-text rule misses, so that none is spliced into an abstract or a section
+    where the text runs on over a page or column end: a line set where the running heads (or feet, page
+    numbers) of two other pages stand, and a notice printed once ("Preprint. Under review.", "37th Conference
+    on ...", a copyright line) in the band, apart from the paragraphs (its own short block, or smaller type)."""
+    bands: dict[str, list[tuple[int, float, float]]] = {"header": [], "footer": []}
+    for k, page in enumerate(pages):
+        for line in page:
+            if line.kind in bands:
+                bands[line.kind].append((k, line.y0, line.y1))
+    for k, (page, (_, height)) in enumerate(zip(pages, page_sizes, strict=True)):
+        blocks = Counter(line.block for line in page)
+        for line in page:
+            side = _band_side(line, height) if line.kind == "body" else None
+            if side is None or line.size > body_size + 1 or line.words > 30:
+                continue  # a title or a paragraph, not a running head
+            others = {j for j, y0, y1 in bands[side]
+                      if j != k and min(y1, line.y1) - max(y0, line.y0) > 0.5 * min(y1 - y0, line.height)}
+            apart = blocks[line.block] <= 3 or line.size < body_size - 0.5
+            if len(others) >= 2 or (apart and _BAND_NOTICE.match(line.text.strip())):
+                line.kind = side
 
 
 # Founder-typeset Chinese journals map the space to "摇" and the hyphen to "鄄" in their text layer
