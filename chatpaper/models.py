@@ -128,6 +128,7 @@ class Paper(_Model):
 # --------------------------------------------------------------------------- digest
 
 
+QUOTE_MAX_CHARS = 400
 EvidenceStatus = Literal["verified", "relocated", "unverified"]
 Box = tuple[float, float, float, float]
 
@@ -140,8 +141,10 @@ class Evidence(_Model):
     """
 
     page: PageNo = Field(description="The 1-based page the quote is printed on")
+    # maxLength (schema only, for constrained decoders): a small model's quote can otherwise run on
+    # until the output limit and leave no JSON at all. 40 long words are ~320 characters.
     quote: str = Field(description="Verbatim text from the paper, in its language: a sentence or clause, "
-                                   "at most about 40 words")
+                                   "at most about 40 words", json_schema_extra={"maxLength": QUOTE_MAX_CHARS})
     status: SkipJsonSchema[EvidenceStatus] = Field(
         "unverified", description="verified: on its page; relocated: found on another page (page corrected); "
                                   "unverified: not found in the paper")
@@ -154,7 +157,10 @@ class Point(_Model):
 
     text: str
     pages: list[PageNo] = Field(default_factory=list)
-    evidence: list[Evidence] = Field(default_factory=list, description="One or two verbatim quotes from the paper")
+    # One or two quotes: a constrained decoder (llama.cpp's grammar, Gemini's schema) is held to that by
+    # minItems/maxItems; validation stays lenient, so a reply with none or three is kept and checked.
+    evidence: list[Evidence] = Field(default_factory=list, description="One or two verbatim quotes from the paper",
+                                     json_schema_extra={"minItems": 1, "maxItems": 2})
 
     @property
     def verified(self) -> bool:

@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 
 from chatpaper.errors import ProviderError
 from chatpaper.llm.base import LLMRequest
+from chatpaper.models import Point
 
 pytestmark = pytest.mark.timeout(240)  # a hung server must not hold the suite for the global 300 s
 
@@ -270,3 +271,37 @@ def test_a_small_profile_field_retry_asks_the_server_for_brief_points_of_the_fai
     record = next(r for r in digest.provenance.stages if r.name == "summary")
     assert record.status == "ok" and ["background"] in [a.fields for a in record.attempts]  # the server answered it
     assert digest.summary.one_line.text == same["text"] and digest.summary.background.text != same["text"]
+class ProposedMethod(BaseModel):
+    """One point of the Summary stage, as the chain's schema gives it (with its quote fields)."""
+
+    proposed_method: Point
+
+
+def test_a_point_from_the_server_carries_schema_valid_quotes(server_url, record_property):
+    """A point with its quotes, asked of the real server with the chain's paper document, system prompt and
+    point format: the reply is schema-valid and carries one or two quotes, each with its page. (One point:
+    a whole stage's list runs on past any short limit with a 135M model.)"""
+    import json
+
+    from chatpaper.chain.budget import plan_budget
+    from chatpaper.chain.prompts import point_format, system_prompt
+    from chatpaper.evidence.verify import PageIndex, verify_points
+    from chatpaper.llm.fake import sample_paper
+
+    paper = sample_paper()
+    document = plan_budget(paper, context_window=PLANNED_WINDOW, lang="en").stages["summary"].document
+    response = make_provider(server_url).generate(LLMRequest(
+        system=system_prompt("en"),
+        prompt=document + f"TASK. Describe the method the paper proposes as one point; {point_format('en')}.\n"
+                          'Reply with JSON: {"proposed_method": point}',
+        schema_model=ProposedMethod, max_output_tokens=900, temperature=0.0))
+    result = ProposedMethod.model_validate_json(response.text)  # raises unless schema-valid
+    raw = json.loads(response.text)["proposed_method"]
+    assert 1 <= len(raw["evidence"]) <= 2, response.text  # the schema's minItems/maxItems held the decoder
+    for quote in raw["evidence"]:
+        assert set(quote) == {"page", "quote"} and isinstance(quote["page"], int) and quote["quote"].strip()
+    # Whatever a 135M model quotes, the verifier judges it as the chain would.
+    checked, _, _ = verify_points(result, PageIndex(paper.page_texts))
+    statuses = [e.status for e in checked.proposed_method.evidence]
+    record_property("quote_statuses", ",".join(statuses))
+    print(f"quotes: {statuses}; {raw['evidence']}")

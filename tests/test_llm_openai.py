@@ -331,3 +331,22 @@ def test_a_server_echoing_the_key_in_its_error_does_not_put_it_in_the_log(caplog
     with pytest.raises(ProviderError) as caught:
         provider.generate(LLMRequest(prompt="p"))
     assert "error" in caplog.text and KEY not in caplog.text and KEY not in str(caught.value)
+
+
+def test_quote_lengths_bind_a_local_server_but_are_not_sent_to_openai():
+    """llama.cpp's grammar honours the quote's maxLength (a small model's quote runs on without it);
+    OpenAI's strict mode does not list string lengths among its keywords, so they are left out there."""
+    from chatpaper.models import QUOTE_MAX_CHARS, MethodsStage
+
+    reply = '{"steps": [{"text": "Encode.", "pages": [3], "evidence": [{"page": 3, "quote": "We encode."}]}]}'
+    request = LLMRequest(prompt=PAPER_PROMPT, schema_model=MethodsStage, max_output_tokens=50)
+    local, openai_server = Server(completion(reply)), Server(completion(reply))
+    provider_for(local, api_key=None, base_url=OLLAMA).generate(request)
+    provider_for(openai_server).generate(request)
+    local_defs = local.body()["response_format"]["json_schema"]["schema"]["$defs"]
+    openai_defs = openai_server.body()["response_format"]["json_schema"]["schema"]["$defs"]
+    assert local_defs["Evidence"]["properties"]["quote"]["maxLength"] == QUOTE_MAX_CHARS
+    assert "maxLength" not in json.dumps(openai_defs)
+    for defs in (local_defs, openai_defs):  # one or two quotes per point, for both
+        evidence = defs["Point"]["properties"]["evidence"]
+        assert (evidence["minItems"], evidence["maxItems"]) == (1, 2)

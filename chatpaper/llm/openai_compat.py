@@ -49,13 +49,29 @@ def resolve_openai_key(api_key: str | None = None, base_url: str | None = None) 
     )
 
 
-def strict_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """The model's JSON schema in OpenAI's strict form (every property required, no extras)."""
+def strict_schema(model: type[BaseModel], *, drop: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The model's JSON schema in OpenAI's strict form (every property required, no extras), without
+    the keywords in `drop`."""
     try:
         from openai.lib._pydantic import to_strict_json_schema
     except ImportError:  # a private helper; fall back to the plain schema if it moves
-        return model.model_json_schema()
-    return to_strict_json_schema(model)
+        schema = model.model_json_schema()
+    else:
+        schema = to_strict_json_schema(model)
+    return _without(schema, drop) if drop else schema
+
+
+def _without(node: Any, keywords: frozenset[str]) -> Any:
+    if isinstance(node, dict):
+        return {k: _without(v, keywords) for k, v in node.items() if k not in keywords}
+    if isinstance(node, list):
+        return [_without(v, keywords) for v in node]
+    return node
+
+
+# OpenAI's strict mode lists the keywords it accepts, and string lengths are not among them: they are
+# left out for OpenAI itself (llama.cpp's grammar and vLLM's guided decoding do honour them).
+OPENAI_UNSUPPORTED_KEYWORDS = frozenset({"maxLength", "minLength"})
 
 
 class OpenAICompatProvider(Provider):
@@ -157,7 +173,8 @@ class OpenAICompatProvider(Provider):
                 "type": "json_schema",
                 "json_schema": {
                     "name": schema_model.__name__,
-                    "schema": strict_schema(schema_model),
+                    "schema": strict_schema(schema_model, drop=frozenset() if self.base_url
+                                            else OPENAI_UNSUPPORTED_KEYWORDS),
                     "strict": True,
                 },
             }
