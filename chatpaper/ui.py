@@ -96,12 +96,13 @@ def offline_notice(*, ran: bool, result: str = "digest") -> str:
 
 # The gallery is a column of figures at the column's full width, each with its whole caption under it
 # (Gradio's grid crops every thumbnail to a square, captions to one line, and scrolls inside 55vh);
-# a clicked figure opens over the whole window, not inside the column. The examples table wraps its cells
-# so that it fits a phone's width (400 px) instead of running off the right edge.
+# a clicked figure opens over the whole window, not inside the column. The examples table wraps its cells,
+# and the file name inside a cell (Gradio cuts it with an ellipsis), so it fits a phone's width (400 px).
 CSS = """
 #cp-status:empty { display: none; }
 #cp-examples table { table-layout: fixed; width: 100%; }
-#cp-examples th, #cp-examples td { white-space: normal; overflow-wrap: anywhere; }
+#cp-examples th, #cp-examples td, #cp-examples td * { white-space: normal; overflow-wrap: anywhere;
+  text-overflow: clip; overflow: visible; }
 #cp-gallery .grid-wrap { max-height: none; min-height: 0; overflow-y: visible; padding-top: var(--size-10); }
 #cp-gallery .grid-container { grid-template-rows: none; grid-auto-rows: auto; }
 #cp-gallery .thumbnail-lg { aspect-ratio: auto; height: auto; display: flex; flex-direction: column;
