@@ -264,10 +264,13 @@ def iter_ask(
                                           "No passage of the paper shares a word with the question."))
         return
     request = build_request(text, hits, history, lang, provider)
+    # Passages that speak to a model: the answer is shown only once checked, never while it is written.
+    hold_back = any(is_instruction(hit.passage.text) for hit in hits)
     reply: AskReply | None = None
     for item in _reply(provider, request, lang):
         if isinstance(item, AnswerDelta):
-            yield item
+            if not hold_back:
+                yield item
         else:
             reply = item
     assert reply is not None
