@@ -37,11 +37,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the test double, fake_llm
 
+from fake_llm import ScriptedProvider, canned_reply  # noqa: E402
 from gradio_client import Client, handle_file  # noqa: E402
 
 from chatpaper import ui  # noqa: E402
-from chatpaper.llm.fake import ScriptedProvider, canned_reply  # noqa: E402
 from chatpaper.llm.registry import register_provider  # noqa: E402
 from chatpaper.settings import Settings  # noqa: E402
 

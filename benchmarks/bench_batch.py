@@ -20,9 +20,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the test double, fake_llm
+
+from fake_llm import ScriptedProvider, canned_reply  # noqa: E402
 
 from chatpaper.batch import DigestRequest, run_digest  # noqa: E402
-from chatpaper.llm.fake import ScriptedProvider, canned_reply  # noqa: E402
 from chatpaper.pacing import RateLimiter  # noqa: E402
 from chatpaper.settings import Settings  # noqa: E402
 

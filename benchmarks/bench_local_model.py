@@ -56,7 +56,9 @@ def run_one(pdf: Path, lang: str, out: Path, threads: int) -> None:
     import xllamacpp
 
     from chatpaper.chain import summarize
-    from chatpaper.llm.fake import stage_of
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # this checkout's test double
+    from fake_llm import stage_of
+
     from chatpaper.llm.openai_compat import OpenAICompatProvider
     from chatpaper.reading import read_paper
     from chatpaper.settings import Settings

@@ -133,7 +133,8 @@ def draw_pipeline(page: pymupdf.Page, top: float) -> float:
         y = top + box_h / 2
         start, end = pymupdf.Point(left.x1 + 3, y), pymupdf.Point(right.x0 - 3, y)
         shape.draw_line(start, end)
-        shape.draw_polyline([(*end, -6, -4), end, (*end, -6, 4)])
+        # Point + tuple is vector addition (the arrow head's two barbs), not concatenation.
+        shape.draw_polyline([end + (-6, -4), end, end + (-6, 4)])  # noqa: RUF005
         shape.finish(color=(0.2, 0.3, 0.5), width=1.2, closePath=False)
     shape.commit()
     # Text after the shapes so the box fills do not cover it.

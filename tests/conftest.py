@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -49,13 +50,29 @@ def smollm2_path() -> Path:
     return found[0]
 
 
+# The providers' own variables, and SPACE_ID (set inside a Hugging Face Space, it changes what the app says).
+_USER_VARIABLES = ("GEMINI_API_KEY", "GOOGLE_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL", "SPACE_ID")
+
+
+def _clear_user_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every CHATPAPER_* variable, not a list of them: a setting added later is cleared too.
+    for var in [v for v in os.environ if v.startswith("CHATPAPER_") or v in _USER_VARIABLES]:
+        monkeypatch.delenv(var)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_session_env():
+    """Module- and session-scoped fixtures build Settings too: they never see the user's settings either."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _clear_user_environment(monkeypatch)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch, tmp_path):
-    """No test sees a real key or the user's cache."""
-    for var in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
-        monkeypatch.delenv(var, raising=False)
+    """No test sees a real key, the user's cache or any of the user's settings (nor one an earlier test set)."""
+    _clear_user_environment(monkeypatch)
     monkeypatch.setenv("CHATPAPER_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("CHATPAPER_MODEL_PROFILE", raising=False)
     from chatpaper.chain.profile import GUARD_HISTORY
 
     GUARD_HISTORY.clear()  # one test's failing replies must not turn the next test's model "small"

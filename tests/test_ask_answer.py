@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from fake_llm import ScriptedProvider, sample_paper
 
 from chatpaper.ask import prompts
 from chatpaper.ask.answer import (
@@ -25,7 +26,6 @@ from chatpaper.ask.passages import paper_passages
 from chatpaper.ask.stream import AnswerTextStream
 from chatpaper.ask.text import answer_as_text
 from chatpaper.errors import InvalidQuestionError, ProviderError
-from chatpaper.llm.fake import ScriptedProvider, sample_paper
 from chatpaper.reading import read_paper
 from chatpaper.settings import Settings
 from tests.ask_eval import load_questions

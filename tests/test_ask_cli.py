@@ -73,7 +73,8 @@ def test_a_missing_file_exits_1(tmp_path, capsys):
 
 @pytest.fixture()
 def scripted():
-    from chatpaper.llm.fake import ScriptedProvider
+    from fake_llm import ScriptedProvider
+
     from chatpaper.llm.registry import register_provider, unregister_provider
 
     replies: list[str] = []

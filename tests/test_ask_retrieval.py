@@ -6,12 +6,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from fake_llm import sample_paper
 
 from chatpaper.ask import PassageIndex, paper_index, paper_passages
 from chatpaper.ask.index import index_folder
 from chatpaper.ask.passages import MAX_UNITS, units
 from chatpaper.ask.tokens import tokenize
-from chatpaper.llm.fake import sample_paper
 from chatpaper.models import Figure, Paper, Section, SourceInfo
 from tests.ask_eval import gold_rank, load_questions, scores, squash
 from tests.conftest import CORPUS_PDFS, needs_corpus

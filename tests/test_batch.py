@@ -13,11 +13,11 @@ import pytest
 import responses
 import yaml
 from conftest import corpus_pdf
+from fake_llm import ScriptedProvider, canned_reply, stage_of
 
 from chatpaper.batch import DigestRequest, iter_run, run_digest, zip_post
 from chatpaper.errors import ProviderError
 from chatpaper.llm.base import LLMRequest, LLMResponse, Provider
-from chatpaper.llm.fake import ScriptedProvider, canned_reply, stage_of
 from chatpaper.models import (
     ConclusionStage,
     Digest,

@@ -7,10 +7,10 @@ import threading
 import time
 
 import pytest
+from fake_llm import ScriptedProvider, canned_provider, canned_reply, sample_paper, stage_of
 
 from chatpaper.chain import STAGES, CacheKey, DigestCache, iter_digest, pipeline, summarize
 from chatpaper.errors import ProviderError
-from chatpaper.llm.fake import ScriptedProvider, canned_provider, canned_reply, sample_paper, stage_of
 from chatpaper.models import MethodsStage, Point, StageRecord
 from chatpaper.settings import Settings
 

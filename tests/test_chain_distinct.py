@@ -11,12 +11,12 @@ import re
 from pathlib import Path
 
 import pytest
+from fake_llm import ScriptedProvider, canned_reply, sample_paper, stage_of
 
 from chatpaper.chain import summarize
 from chatpaper.chain.distinct import NOT_DISTINCT, mark_repeats, not_distinct_count, sentences
 from chatpaper.chain.guards import iter_texts
 from chatpaper.llm.base import LLMRequest
-from chatpaper.llm.fake import ScriptedProvider, canned_reply, sample_paper, stage_of
 from chatpaper.models import Point, SummaryStage
 from chatpaper.render.json import load_json, render_json
 from chatpaper.render.markdown import render_markdown

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from fake_llm import ScriptedProvider, sample_paper, valid_reply
 
 from chatpaper.chain import summarize
 from chatpaper.chain.profile import GUARD_HISTORY
-from chatpaper.llm.fake import ScriptedProvider, sample_paper, valid_reply
 from chatpaper.render import render_markdown
 from chatpaper.settings import Settings
 
@@ -205,8 +205,9 @@ def test_a_stage_allowance_holds_its_most_points_each_with_two_longest_quotes(st
 
 
 def test_the_chain_asks_for_the_allowance_with_quotes_when_the_window_has_room(paper, settings):
+    from fake_llm import canned_provider
+
     from chatpaper.chain.budget import OUTPUT_RESERVE, PROSE_OUTPUT_TOKENS, plan_budget, stage_output_tokens
-    from chatpaper.llm.fake import canned_provider
 
     provider = canned_provider("en")
     provider.context_window = 128_000

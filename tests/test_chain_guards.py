@@ -4,9 +4,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from fake_llm import ScriptedProvider, sample_paper, valid_reply
 
 from chatpaper.chain import guards, summarize
-from chatpaper.llm.fake import ScriptedProvider, sample_paper, valid_reply
 from chatpaper.models import Header, MetadataStage, Point, SummaryStage
 from chatpaper.settings import Settings
 

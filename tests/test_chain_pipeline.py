@@ -5,6 +5,7 @@ import os
 import threading
 
 import pytest
+from fake_llm import ScriptedProvider, canned_provider, canned_reply, sample_paper, stage_of
 
 from chatpaper.chain import (
     PROMPT_VERSION,
@@ -20,7 +21,6 @@ from chatpaper.chain.figures import choose_figures
 from chatpaper.chain.prompts import stage_instruction, system_prompt
 from chatpaper.errors import ProviderError
 from chatpaper.llm.base import Provider
-from chatpaper.llm.fake import ScriptedProvider, canned_provider, canned_reply, sample_paper, stage_of
 from chatpaper.models import Figure, MethodsStage, Point
 from chatpaper.settings import Settings
 from tests.conftest import corpus_pdf
@@ -336,8 +336,9 @@ class FakeExtractive(Provider):
             return MethodsStage(steps=[Point(text=paper.sections[2].text.split("\n")[0], pages=[2, 42])])
         if stage == "conclusion":
             raise ValueError("no conclusion sentences")
+        from fake_llm import valid_reply
+
         from chatpaper.chain.pipeline import STAGE_MODELS
-        from chatpaper.llm.fake import valid_reply
 
         return STAGE_MODELS[stage].model_validate_json(valid_reply(stage, title=paper.title))
 
@@ -440,7 +441,7 @@ def test_quotes_are_verified_relocated_or_not_and_the_share_is_recorded(paper, s
 
 
 def canned_reply_for(stage):
-    from chatpaper.llm.fake import valid_reply
+    from fake_llm import valid_reply
 
     return valid_reply(stage, title="ADADELTA: An Adaptive Learning Rate Method")
 

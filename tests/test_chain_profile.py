@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from fake_llm import ScriptedProvider, canned_reply, sample_paper, stage_of, valid_reply
 
 from chatpaper.chain import summarize
 from chatpaper.chain.distinct import NOT_DISTINCT
@@ -17,7 +18,6 @@ from chatpaper.chain.profile import (
     small_model,
     small_output_tokens,
 )
-from chatpaper.llm.fake import ScriptedProvider, canned_reply, sample_paper, stage_of, valid_reply
 from chatpaper.render.markdown import render_markdown
 from chatpaper.settings import Settings
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from fake_llm import ScriptedProvider, stage_of, valid_reply
 
 from chatpaper.chain import guards, summarize
 from chatpaper.chain.pipeline import build_header, printed_title
-from chatpaper.llm.fake import ScriptedProvider, stage_of, valid_reply
 from chatpaper.llm.offline import OfflineProvider
 from chatpaper.models import MetadataStage, Point, SummaryStage
 from chatpaper.settings import Settings

@@ -106,9 +106,10 @@ def _one_sentence(message: str | None) -> None:
 
 
 def test_the_whole_chain_runs_against_the_server(server_url, tmp_path, record_property):
+    from fake_llm import sample_paper
+
     from chatpaper.chain import STAGES, summarize
     from chatpaper.chain.pipeline import STAGE_MODELS
-    from chatpaper.llm.fake import sample_paper
     from chatpaper.models import Digest
     from chatpaper.settings import Settings
 
@@ -168,9 +169,10 @@ def test_a_corrective_retry_asks_the_server_only_for_the_failed_fields(server_ur
     goes to the real server with only those fields in its schema, and the server's prefix cache serves it."""
     import json
 
+    from fake_llm import canned_reply, sample_paper, stage_of
+
     from chatpaper.chain import summarize
     from chatpaper.llm.base import LLMResponse, Provider
-    from chatpaper.llm.fake import canned_reply, sample_paper, stage_of
     from chatpaper.settings import Settings
 
     same = {"text": "ADADELTA adapts the learning rate per dimension.", "pages": [2]}

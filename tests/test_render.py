@@ -5,10 +5,10 @@ import json
 import re
 
 import pytest
+from fake_llm import ScriptedProvider, canned_provider, canned_reply, sample_paper, stage_of
 
 from chatpaper.chain import summarize
 from chatpaper.errors import ProviderError
-from chatpaper.llm.fake import ScriptedProvider, canned_provider, canned_reply, sample_paper, stage_of
 from chatpaper.models import Digest
 from chatpaper.render import load_json, render_json, render_markdown, write_digest
 from chatpaper.settings import Settings

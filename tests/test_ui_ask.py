@@ -11,10 +11,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from fake_llm import ScriptedProvider
 
 from chatpaper import ui
 from chatpaper.errors import ProviderError
-from chatpaper.llm.fake import ScriptedProvider
 from chatpaper.llm.registry import register_provider, unregister_provider
 from chatpaper.reading import read_paper
 from chatpaper.settings import Settings

@@ -16,9 +16,9 @@ import pymupdf
 import pytest
 import responses
 from conftest import corpus_pdf
+from fake_llm import ScriptedProvider, canned_reply, stage_of
 
 from chatpaper import ui
-from chatpaper.llm.fake import ScriptedProvider, canned_reply, stage_of
 from chatpaper.llm.registry import register_provider, unregister_provider
 from chatpaper.settings import Settings
 

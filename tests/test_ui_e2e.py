@@ -15,10 +15,10 @@ from types import SimpleNamespace
 import pytest
 import responses
 from conftest import CORPUS_PDFS, corpus_pdf
+from fake_llm import ScriptedProvider, canned_reply, stage_of
 
 from chatpaper import ui
 from chatpaper.errors import ProviderError
-from chatpaper.llm.fake import ScriptedProvider, canned_reply, stage_of
 from chatpaper.llm.registry import register_provider, unregister_provider
 from chatpaper.settings import Settings
 

@@ -199,7 +199,8 @@ def test_resolve_source_rejects_missing_and_bad_input_before_any_download(tmp_pa
 
 
 def test_a_repeat_reuses_the_parsed_paper_and_the_digest_cache(tmp_path, monkeypatch):
-    from chatpaper.llm.fake import canned_provider
+    from fake_llm import canned_provider
+
     from chatpaper.llm.registry import register_provider, unregister_provider
 
     provider = canned_provider("en")
@@ -320,7 +321,8 @@ class FakeArxiv:
 
 
 def test_daily_digest_streams_the_post_and_offers_the_zip(tmp_path):
-    from chatpaper.llm.fake import canned_provider
+    from fake_llm import canned_provider
+
     from chatpaper.llm.registry import register_provider, unregister_provider
 
     register_provider("fake-daily", lambda **_: canned_provider("en"))

@@ -1,5 +1,7 @@
 """ScriptedProvider: a provider that answers from a script, for tests, benchmarks and the app's e2e tests.
 
+A test double, so it lives beside the tests and is not installed with the package.
+
 Give it a queue of replies (strings, `LLMResponse`s or exceptions to raise), per stage if you like,
 or a function of the request. It records every request in `.history` and counts how many calls
 were in flight at once (`.max_in_flight`), so tests can prove concurrency without timing anything.
