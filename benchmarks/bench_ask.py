@@ -22,14 +22,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the test double, fake_llm
+
+from fake_llm import ScriptedProvider  # noqa: E402
 
 from chatpaper.ask import PassageIndex, paper_passages  # noqa: E402
 from chatpaper.ask.answer import iter_ask  # noqa: E402
 from chatpaper.ask.models import AnswerDelta, AnswerDone  # noqa: E402
+from chatpaper.ask.tokens import TOKENIZERS, tokenize  # noqa: E402
 from chatpaper.errors import ChatPaperError  # noqa: E402
 from chatpaper.evidence.verify import PageIndex  # noqa: E402
-from chatpaper.llm.fake import ScriptedProvider  # noqa: E402
-from chatpaper.ask.tokens import TOKENIZERS, tokenize  # noqa: E402
 from chatpaper.reading import read_paper  # noqa: E402
 from chatpaper.settings import Settings  # noqa: E402
 from tests.ask_eval import gold_rank, load_questions, scores  # noqa: E402
@@ -83,8 +85,8 @@ def build_times(papers: dict, parse_seconds: dict, repeats: int = 5) -> None:
 
 def _scripted_reply(request) -> str:
     """A valid reply quoting the first passage's first words: what a model answering at once would send."""
-    import json  # noqa: PLC0415
-    import re  # noqa: PLC0415
+    import json
+    import re
 
     found = re.search(r'<passage id="P1" page="(\d+)"[^>]*>\n(.*?)\n</passage>', request.prompt, re.S)
     page, text = (int(found.group(1)), " ".join(found.group(2).split()[:20])) if found else (1, "")
@@ -124,10 +126,10 @@ def first_token(papers: dict, questions, latency: float) -> None:
 
 def real_provider_share(papers: dict, questions, limit: int) -> None:
     """With a real model: the share of its answers whose quotes all verify (and how many it declined)."""
-    import os  # noqa: PLC0415
+    import os
 
-    from chatpaper.llm.registry import get_provider  # noqa: PLC0415
-    from chatpaper.settings import load_settings  # noqa: PLC0415
+    from chatpaper.llm.registry import get_provider
+    from chatpaper.settings import load_settings
 
     if not any(os.environ.get(v) for v in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "OPENAI_API_KEY",
                                             "CHATPAPER_PROVIDER")):

@@ -295,7 +295,7 @@ def test_the_unanswerable_questions_get_the_paper_does_not_say(unanswerable_pape
 
 
 def test_a_provider_that_cannot_stream_gives_the_whole_answer_as_one_piece():
-    from chatpaper.llm.base import LLMResponse, Provider  # noqa: PLC0415
+    from chatpaper.llm.base import LLMResponse, Provider
 
     class Whole(Provider):
         name = "whole"

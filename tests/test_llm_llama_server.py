@@ -230,11 +230,12 @@ def test_a_small_profile_field_retry_asks_the_server_for_brief_points_of_the_fai
     server with a schema of that field alone, one sentence and its pages, and a bound derived from it."""
     import json
 
+    from fake_llm import canned_reply, sample_paper
+
     from chatpaper.chain import summarize
     from chatpaper.chain.pipeline import STAGE_MODELS
     from chatpaper.chain.profile import small_output_tokens
     from chatpaper.llm.base import LLMResponse, Provider
-    from chatpaper.llm.fake import canned_reply, sample_paper
     from chatpaper.settings import Settings
 
     same = {"text": "ADADELTA adapts the learning rate per dimension.", "pages": [2]}
@@ -285,10 +286,11 @@ def test_a_point_from_the_server_carries_schema_valid_quotes(server_url, record_
     a whole stage's list runs on past any short limit with a 135M model.)"""
     import json
 
+    from fake_llm import sample_paper
+
     from chatpaper.chain.budget import plan_budget
     from chatpaper.chain.prompts import point_format, system_prompt
     from chatpaper.evidence.verify import PageIndex, verify_points
-    from chatpaper.llm.fake import sample_paper
 
     paper = sample_paper()
     document = plan_budget(paper, context_window=PLANNED_WINDOW, lang="en").stages["summary"].document

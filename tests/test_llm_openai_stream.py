@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
+from fake_llm import sample_paper
+
 from chatpaper.ask.answer import ask
 from chatpaper.llm.base import LLMRequest
-from chatpaper.llm.fake import sample_paper
 from chatpaper.settings import Settings
 from tests.test_llm_openai import METHODS_JSON, OLLAMA, Methods, Server, completion, error, provider_for, sse
 
