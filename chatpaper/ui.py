@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chatpaper import fields
+from chatpaper import fields, ui_evidence
 from chatpaper.chain.distinct import is_mark, not_distinct_notice
 from chatpaper.errors import ChatPaperError, InvalidSourceError, PdfError, ProviderError, StorageError
 from chatpaper.models import (
@@ -164,9 +164,12 @@ def format_pages(pages: list[int]) -> str:
 
 
 def format_point(point: Point | None) -> str:
+    """The point, its pages and its evidence mark (the quotes are in the evidence panel, ui_evidence)."""
     if point is not None and is_mark(point.text):  # not distinct in the model's reply: a mark, not content
         return f"*{escape_md(point.text)}*"
-    return escape_md(point.text) + format_pages(point.pages) if point else "—"
+    from chatpaper.render.markdown import evidence_mark  # noqa: PLC0415 - the Markdown's marks
+
+    return escape_md(point.text) + format_pages(point.pages) + f" {evidence_mark(point)}" if point else "—"
 
 
 def format_header(header: Header) -> str:
@@ -519,9 +522,11 @@ class View:
     downloads: list[str] = field(default_factory=list)
     error: str | None = None  # the plain sentence behind a ⚠️ status, for a toast
     final: bool = False  # the last update of a request: always sent in full (it is the API's result)
+    evidence: ui_evidence.EvidenceSource | None = None  # the finished digest's points, for the evidence panel
 
     def as_outputs(self) -> tuple:
-        return (self.status, self.header, *(self.sections[s] for s in STAGES), self.gallery, self.downloads)
+        return (self.status, self.header, *(self.sections[s] for s in STAGES), self.gallery, self.downloads,
+                self.evidence)
 
 
 def resolve_source(arxiv_text: str | None, upload: str | Path | None, settings: Settings
@@ -712,6 +717,8 @@ def run_summary(
                     view.downloads = [serve_copy(p) for p in write_downloads(digest, paper, run_dir, out_dir)]
                 finally:
                     shutil.rmtree(out_dir, ignore_errors=True)
+                view.evidence = ui_evidence.evidence_source(
+                    digest, paper, run_dir, ui_evidence.keep_pdf(run_dir, paper, source, arxiv))
                 failures = failed_stages(digest)
                 seconds = time.perf_counter() - started
                 if failures:
@@ -835,6 +842,7 @@ def create_app(settings: Settings | None = None) -> gr.Blocks:
                     sections = [gr.Markdown(elem_id=f"cp-{name}", **markdown) for name in STAGES]
                     downloads = gr.File(label="Downloads: digest Markdown, JSON and figures", file_count="multiple",
                                         interactive=False, elem_id="cp-downloads")
+                    evidence = ui_evidence.evidence_panel(gr, app)  # the points' quotes and pages, on demand
                 with gr.Column(scale=1):
                     # height="auto" and CSS (see CSS above): every figure at full width, no inner scrolling.
                     gallery = gr.Gallery(label="Figures: the digest's picks first, then all the paper's others "
@@ -848,7 +856,7 @@ def create_app(settings: Settings | None = None) -> gr.Blocks:
             gr.Examples(examples, inputs=[arxiv_box, upload], cache_examples=False, elem_id="cp-examples",
                         label="Examples (the arXiv ones need network; the PDF works offline)")
             inputs = [arxiv_box, upload, lang, provider, model, base_url, api_key]
-            outputs = [status, header, *sections, gallery, downloads]
+            outputs = [status, header, *sections, gallery, downloads, evidence]
             # One concurrency group for both triggers, wide enough that the few requests waiting on
             # visitors' endpoints (VisitorSlots) never take the places of the others.
             lanes: dict[str, Any] = dict(concurrency_id="summarize",
@@ -1075,7 +1083,7 @@ def launch(app: gr.Blocks, settings: Settings | None = None, **kwargs: Any):
         "max_file_size": settings.max_pdf_bytes,
         # Nothing of the cache is served: responses hand out copies in Gradio's own cache (serve_copy).
         "allowed_paths": [str(EXAMPLE_PDF)] if EXAMPLE_PDF.is_file() else [],
-        "css": CSS,
+        "css": CSS + ui_evidence.CSS,
         "theme": gr.themes.Soft(),
         "footer_links": ["api", "gradio"],
         "run_history": False,  # run history would keep each request's inputs, the API key among them
