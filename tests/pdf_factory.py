@@ -236,11 +236,14 @@ def _p(n: int, offset: int = 0, extra: str = "") -> str:
 # --------------------------------------------------------------------------- styles
 
 
-def neurips_paper(*, label: bool = True, caps_title: bool = False, inline_authors: bool = False) -> tuple[bytes, Truth]:
+def neurips_paper(*, label: bool = True, caps_title: bool = False, inline_authors: bool = False,
+                  smallcaps_title: bool = False, byline: tuple[str, list[str]] | None = None) -> tuple[bytes, Truth]:
     """One column; two-line title between rules; names with digits; centred "Abstract"; numbered sections.
 
     `label=False`: no "Abstract" label (the first paragraph is the abstract); `caps_title`: the title in
-    capitals, wrapped at a hyphen; `inline_authors`: ICML-style names on one line with detached markers.
+    capitals, wrapped at a hyphen; `inline_authors`: ICML-style names on one line with detached markers;
+    `smallcaps_title`: the title in small capitals (initials at full size, the rest smaller); `byline`: the
+    author block's HTML and the names it prints, in place of the three authors.
     """
     layout = Layout(css="body {font-family: serif; font-size: 10pt; text-align: justify} "
                         "h2 {font-size: 12pt; font-weight: bold; margin-top: 10pt; margin-bottom: 4pt} "
@@ -255,8 +258,18 @@ def neurips_paper(*, label: bool = True, caps_title: bool = False, inline_author
     if inline_authors:
         authors = ('<p style="text-align:center;font-weight:bold">Alice M. Smith <sup>1</sup> Bob Jones <sup>2</sup> '
                    'Carol Wu <sup>1</sup></p>')
+    printed = title
+    if smallcaps_title:
+        title = "Sparse Adaptive Routing for Efficient Expert Training"
+        printed = _smallcaps(title, 17)
+        title = " ".join(word[0] + word[1:].upper() for word in title.split())  # as the text layer has it
+    names = ["Alice M. Smith", "Bob Jones", "Carol Wu"]
+    affiliation: str | None = "University of Testing, Testville"
+    if byline:
+        authors, names = byline
+        affiliation = None
     front = f"""
-<p style="font-size:17pt;font-weight:bold;text-align:center;margin-top:14pt;margin-bottom:14pt">{title}</p>
+<p style="font-size:17pt;font-weight:bold;text-align:center;margin-top:14pt;margin-bottom:14pt">{printed}</p>
 {authors}
 <p style="text-align:center;font-size:9pt"><sup>1</sup>University of Testing, Testville
 &nbsp;&nbsp; <sup>2</sup>Example Research Lab</p>
@@ -286,12 +299,12 @@ models with fewer wasted tokens. {body(5)}</p>"""
     page.draw_line((72, 140), (540, 140), width=1)
     figs = place_figures(doc, layout, [("Figure 1:", "raster"), ("Figure 2:", "vector")])
     running_header(doc, "Preprint. Under review.", skip_first=False)
-    truth = Truth(title=title, authors=["Alice M. Smith", "Bob Jones", "Carol Wu"],
+    truth = Truth(title=title, authors=names,
                   abstract_start="We propose sparse adaptive routing",
                   sections=["Introduction", "Background and Motivation", "Our Approach", "Experiments",
                             "Discussion and Conclusions", "Limitations"],
                   method="Our Approach", conclusion="Discussion and Conclusions", figures=figs,
-                  affiliation="University of Testing, Testville")
+                  affiliation=affiliation)
     return doc.tobytes(), truth
 
 
@@ -992,3 +1005,52 @@ def footer_mid_abstract_paper(columns: int = 1, notice: str = "Preprint. Under r
 
 PAPERS["footer-mid-abstract"] = footer_mid_abstract_paper
 PAPERS["footer-mid-abstract-two-columns"] = lambda: footer_mid_abstract_paper(columns=2)
+
+
+def with_cover(make: Callable[[], tuple[bytes, Truth]], cover: Callable[[pymupdf.Page, Truth], None]
+               ) -> tuple[bytes, Truth]:
+    """The paper `make` builds, behind a cover page that `cover` draws; the figures move one page on."""
+    data, truth = make()
+    doc = pymupdf.open(stream=data, filetype="pdf")
+    width, height = doc[0].rect.width, doc[0].rect.height
+    page = doc.new_page(0, width=width, height=height)
+    cover(page, truth)
+    truth.figures = [(label, number + 1) for label, number in truth.figures]
+    return doc.tobytes(), truth
+
+
+def draft_cover(page: pymupdf.Page, truth: Truth) -> None:
+    """An arXiv-stamped cover sheet whose only text is a date and "DRAFT"; the title is on the next page."""
+    page.insert_text((page.rect.width / 2 - 40, 300), "March 3, 2026", fontsize=12, fontname="tiro")
+    page.insert_text((page.rect.width / 2 - 45, 340), "DRAFT", fontsize=24, fontname="tibo")
+    page.insert_text((30, 500), "arXiv:2603.01234v1  [cs.LG]  3 Mar 2026", fontsize=14, fontname="tiro",
+                     color=(0.5, 0.5, 0.5), rotate=90)
+
+
+def acm_dl_cover(page: pymupdf.Page, truth: Truth) -> None:
+    """The ACM Digital Library's cover page: the title and the authors in capitals with their affiliations,
+    download and citation counts, the venue; the paper itself starts on the next page."""
+    rows = [("Latest updates: https://dl.acm.org/doi/10.1145/3700000.3700001", 8, "helv"),
+            ("RESEARCH-ARTICLE", 8, "hebo"), (truth.title, 16, "hebo")]
+    rows += [(f"{name.upper()}, Shop Research, Lisbon, Portugal", 9, "helv") for name in truth.authors]
+    rows += [("Open Access Support provided by:", 8, "hebo"), ("Shop Research", 9, "helv"),
+             ("PDF Download", 9, "hebo"), ("3700000.3700001.pdf", 8, "helv"), ("Total Citations: 0", 8, "helv"),
+             ("Total Downloads: 12", 8, "helv"), ("Published: 11 May 2026", 8, "helv"),
+             ("Citation in BibTeX format", 8, "helv"), ("SIGIR '26: The 49th International ACM SIGIR Conference", 9, "helv"),
+             ("May 11 - 16, 2026, Lisbon, Portugal", 8, "helv")]
+    y = 60.0
+    for text, size, font in rows:
+        y += size * 1.8
+        page.insert_text((50, y), text, fontsize=size, fontname=font)
+
+
+PAPERS["draft-cover"] = lambda: with_cover(neurips_paper, draft_cover)
+PAPERS["acm-dl-cover"] = lambda: with_cover(acm_paper, acm_dl_cover)
+PAPERS["neurips-smallcaps-title"] = lambda: neurips_paper(smallcaps_title=True)
+PAPERS["organisation-author"] = lambda: neurips_paper(byline=(
+    '<p style="text-align:center;font-size:12pt;font-weight:bold">DeepSeek-AI</p>'
+    '<p style="text-align:center;font-size:10pt">research@deepseek.com</p>', ["DeepSeek-AI"]))
+PAPERS["single-author"] = lambda: neurips_paper(byline=(
+    '<p style="text-align:center;font-size:11pt;font-weight:bold">Matthew Zeller</p>'
+    '<p style="text-align:center;font-size:10pt">Independent Researcher, Lyon, France</p>'
+    '<p style="text-align:center;font-size:10pt">mzeller@example.org</p>', ["Matthew Zeller"]))

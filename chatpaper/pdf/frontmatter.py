@@ -273,31 +273,60 @@ def extract_front_matter(doc: DocText, lines: list[Line], metadata_title: str = 
         if not fm.title and metadata_title and len(metadata_title.split()) >= 2:
             fm.title = metadata_title.strip()
         return fm
-    first = [ln for ln in doc.pages[0] if ln.kind == "body"]
-    height = doc.page_sizes[0][1]
+    front = _front_page(doc)
+    offset = sum(len(page) for page in doc.pages[:front])  # a cover page's lines come before the paper's
+    view = lines[offset:]
+    first = [ln for ln in doc.pages[front] if ln.kind == "body"]
+    height = doc.page_sizes[front][1]
     fm.title, _title_top, title_bottom = _title(first, height, doc.body_size)
     if not fm.title and metadata_title and len(metadata_title.split()) >= 2:
         fm.title = metadata_title.strip()
 
-    n_first = len(doc.pages[0])
-    limit = n_first + (len(doc.pages[1]) if len(doc.pages) > 1 else 0)
-    found = _find_abstract(lines, limit)
+    n_first = len(doc.pages[front])
+    limit = n_first + (len(doc.pages[front + 1]) if len(doc.pages) > front + 1 else 0)
+    found = _find_abstract(view, limit)
     abstract_y = None
     if found is not None:
         idx, rest = found
-        if lines[idx].page == 1:
-            abstract_y = lines[idx].y0
-        fm.abstract, _ = _abstract_from(lines, idx, rest, doc.body_size, doc.vocab)
+        if view[idx].page == front + 1:
+            abstract_y = view[idx].y0
+        fm.abstract, _ = _abstract_from(view, idx, rest, doc.body_size, doc.vocab)
         # headings are searched from the label on: an abstract that overran must not hide them
-        fm.body_start = idx + 1
+        fm.body_start = offset + idx + 1
     if title_bottom:
         region = [ln for ln in first if ln.y0 >= title_bottom - 1 and (abstract_y is None or ln.y1 <= abstract_y + 1)]
         if abstract_y is None:
             region = _until_body(region, doc.body_size)
         fm.authors, fm.affiliations = _authors(region)
     if found is None:
-        fm.abstract, fm.body_start = _first_paragraph(lines, n_first, title_bottom, doc.body_size, doc.vocab)
+        fm.abstract, start = _first_paragraph(view, n_first, title_bottom, doc.body_size, doc.vocab)
+        fm.body_start = offset + start
     return fm
+
+
+# A repository's or publisher's cover sheet before the paper (ACM Digital Library, ResearchGate, JSTOR)
+_COVER_MARK = re.compile(r"total\s+(citations|downloads)|citation\s+in\s+bibtex|^pdf\s+download$|^latest\s+updates\s*:|"
+                         r"see\s+discussions,\s+stats,?\s+and\s+author\s+profiles|your\s+use\s+of\s+the\s+jstor|"
+                         r"open\s+access\s+support\s+provided\s+by|this\s+content\s+(was\s+)?downloaded\s+from", re.I)
+_COVER_WORDS = 25  # fewer words than a title page with its authors: a cover sheet ("DRAFT" and a date)
+_NOT_TITLE_WORD = re.compile(_MONTHS + r"|draft|\d.*", re.I)
+
+
+def _front_page(doc: DocText) -> int:
+    """0, or 1 when page 1 is a cover sheet and the paper starts on page 2: a download cover (its counts and
+    links), or a sheet with hardly any text and nothing set like a title (only a date and "DRAFT")."""
+    if len(doc.pages) < 2:
+        return 0
+    body = [ln for ln in doc.pages[0] if ln.kind == "body"]
+    if sum(ln.words for ln in doc.pages[1] if ln.kind == "body") < 2 * _COVER_WORDS:
+        return 0  # no paper on page 2 either (a damaged file): keep to page 1
+    if sum(bool(_COVER_MARK.search(ln.text.strip())) for ln in body) >= 2:
+        return 1
+    titled = any(ln.size >= doc.body_size + 1.5 and
+                 sum(1 for w in ln.text.split() if w.isalpha() and not _NOT_TITLE_WORD.fullmatch(w)) >= 2
+                 for ln in body)
+    sparse = sum(ln.words for ln in body) < _COVER_WORDS and not any(ln.words >= 6 for ln in body)
+    return 1 if sparse and not titled else 0
 
 
 def _abstract_from(lines: list[Line], idx: int, rest: str, body_size: float,
@@ -398,7 +427,29 @@ def _authors(region: list[Line]) -> tuple[list[str], list[str]]:
             author_lines.extend(row)
         elif (authors or author_style is None) and not _EMAIL.fullmatch(joined.strip()):
             other_rows.append(row)
+    if not authors and other_rows:
+        byline = re.sub(r"\s+", " ", " ".join(_marked_text(ln)[0].replace(" , ", " ") for ln in other_rows[0]))
+        if _organisation_byline(_strip_marks(byline)):
+            return [_strip_marks(byline)], _affiliations(other_rows[1:], other_rows[0], [])
     return _dedupe(authors), _affiliations(other_rows, author_lines, first_markers)
+
+
+# The words of an organisation that signs a paper as its only author ("Gemini Team", "Qwen Team", "Meta FAIR")
+_ORG_WORDS = re.compile(r"\b(team|ai|lab|labs|research|group|inc|corporation|consortium|collaboration|project|fair)\b",
+                        re.I)
+
+
+def _organisation_byline(text: str) -> bool:
+    """The first row under the title, where no row holds personal names: an organisation as the only author
+    ("DeepSeek-AI", "OpenAI", "Gemini Team, Google") rather than an affiliation, a note or an address."""
+    words = text.split()
+    if not 1 <= len(words) <= 4 or re.search(r"[\d@:/()]", text) or _SKIP_ROW.match(text):
+        return False
+    if any(w.lower().strip(",.") in ("university", "institute", "department", "school", "college", "faculty")
+           for w in words):
+        return False
+    single = len(words) == 1 and bool(re.fullmatch(r"[A-Z][A-Za-z]*(?:[A-Z][A-Za-z]*|-[A-Za-z]+)+", words[0]))
+    return single or (words[0][:1].isupper() and bool(_ORG_WORDS.search(text)))
 
 
 def _pure_names(texts: list[tuple[str, list]]) -> bool:
