@@ -10,6 +10,7 @@ HTML-escaped here (the panel is a gr.HTML, which renders what it is given).
 """
 # No `from __future__ import annotations`: Gradio reads the handlers' gr.Request / gr.EventData
 # annotations as objects (a string naming a local `gr` would not resolve, and nothing would be injected).
+import contextlib
 import hashlib
 import hmac
 import html
@@ -197,10 +198,8 @@ class SessionCrops:
 
 def _remove(path: Path) -> None:
     path.unlink(missing_ok=True)
-    try:
-        path.parent.rmdir()  # the copy's own hash folder, when no other session's copy is in it
-    except OSError:
-        pass
+    with contextlib.suppress(OSError):  # the copy's own hash folder, when no other session's copy is in it
+        path.parent.rmdir()
 
 
 SESSION_CROPS = SessionCrops()
