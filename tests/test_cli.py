@@ -168,7 +168,7 @@ def test_for_cli_rewords_every_visitor_phrase_the_library_uses():
 
 
 # Modules whose sentences only a visitor of the app can meet (typed fields, a visitor's own endpoint).
-VISITOR_ONLY_MODULES = {"ui.py", "fields.py", "endpoints.py"}
+VISITOR_ONLY_MODULES = {"ui.py", "ui_ask.py", "ui_evidence.py", "fields.py", "endpoints.py"}
 VISITOR_ONLY_FUNCTIONS = {"_visitor_error"}  # openai_compat: the errors of a visitor's own endpoint
 APP_WORDS = re.compile(r"\b(upload\w*|paste\w*|box)\b", re.IGNORECASE)
 
