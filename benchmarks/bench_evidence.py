@@ -1,6 +1,6 @@
 """The evidence check, measured (prints only; nothing is asserted).
 
-    python benchmarks/bench_evidence.py [--per-paper 12] [--crops 40] [--real-papers 3]
+    python benchmarks/bench_evidence.py [--per-paper 12] [--crops 40] [--real-papers 3] [--real-pdf FILE ...]
 
 In one run, over the corpus papers (both manifests):
 1. the verifier's precision and recall on the labelled set built by program from the papers
@@ -187,6 +187,8 @@ def main() -> int:
     parser.add_argument("--per-paper", type=int, default=12, help="labelled sentences drawn per paper")
     parser.add_argument("--crops", type=int, default=40, help="quotes located and cropped")
     parser.add_argument("--real-papers", type=int, default=3, help="papers digested by a real provider")
+    parser.add_argument("--real-pdf", action="append", default=[],
+                        help="corpus file name digested by the real provider (repeatable; default: the first ones)")
     args = parser.parse_args()
     if not CORPUS_PDFS.is_dir():
         print(f"skipped: {CORPUS_PDFS} is absent; this benchmark reads the shared corpus")
@@ -202,7 +204,8 @@ def main() -> int:
         labelled(papers, args.per_paper)
         crops(papers, args.crops)
         offline_shares(papers)
-        real_provider(papers, args.real_papers)
+        chosen = {n: papers[n] for n in args.real_pdf if n in papers} or papers
+        real_provider(chosen, args.real_papers)
     return 0
 
 
