@@ -66,3 +66,13 @@ def test_checked_fields_build_a_provider_or_raise_a_typed_error(no_network, base
         return
     if provider.base_url and provider.base_url != Settings().openai_base_url:
         assert provider.base_url.lower().startswith("https://") and "@" not in provider.base_url
+
+
+def test_a_base_url_of_only_slashes_is_no_endpoint(no_network):
+    """Found by the property test above: "/" was kept as the provider's base URL (no server at all)."""
+    with pytest.raises(ChatPaperError, match="No OpenAI API key"):  # no key and, in truth, no endpoint
+        get_provider("openai", model=None, api_key=None, base_url=fields.base_url(" / "), settings=Settings(),
+                     visitor=True)
+    provider = get_provider("openai", model=None, api_key="sk-test-123456", base_url=fields.base_url("//"),
+                            settings=Settings(), visitor=True)
+    assert provider.base_url != "//" and provider.base_url != "/"

@@ -50,6 +50,8 @@ def _openai(
 ) -> Provider:
     from chatpaper.llm.openai_compat import LOCAL_SERVER_KEY, OpenAICompatProvider
 
+    if base_url is not None and not base_url.strip().strip("/"):
+        base_url = None  # "/" names no server: the configured one (or OpenAI's) is meant, as with an empty box
     configured = settings.openai_base_url or os.environ.get("OPENAI_BASE_URL") or None
     foreign = bool(base_url and base_url.rstrip("/") != (configured or "").rstrip("/"))
     if foreign and not api_key:
