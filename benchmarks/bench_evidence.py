@@ -176,10 +176,11 @@ def real_provider(papers: dict[str, Paper], limit: int) -> None:
                 paper_status.update(e.status for e in point.evidence)
         status.update(paper_status)
         print(f"real provider {name}: {dict(paper_status)} in {time.perf_counter() - t0:.0f} s")
-    total = max(sum(status.values()), 1)
-    print(f"real provider {provider.name}/{provider.model}: quotes verified {status['verified'] / total:.2f}, "
-          f"relocated {status['relocated'] / total:.2f}, unverified {status['unverified'] / total:.2f} "
-          f"({total} quotes; {no_quote} points with no quote)")
+    quotes = sum(status.values())
+    total = max(quotes, 1)
+    print(f"real provider {provider.name}/{provider.model} ({settings.model_profile} profile): quotes verified "
+          f"{status['verified'] / total:.2f}, relocated {status['relocated'] / total:.2f}, unverified "
+          f"{status['unverified'] / total:.2f} ({quotes} quotes; {no_quote} points with no quote)")
 
 
 def main() -> int:
