@@ -22,7 +22,6 @@ import sqlite3
 import sys
 import threading
 import time
-import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
@@ -45,6 +44,7 @@ from chatpaper.render.post import (
     render_post,
 )
 from chatpaper.settings import Settings
+from chatpaper.storage import write_atomic, zip_files
 
 log = logging.getLogger(__name__)
 POST_FILE = "index.md"
@@ -368,12 +368,6 @@ def pool_size(workers: int, limiter: RateLimiter | None, settings: Settings) -> 
     return max(1, min(workers, int(calls_within_half_deadline // len(STAGES))))
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    from chatpaper.storage import write_atomic  # noqa: PLC0415
-
-    write_atomic(path, text)
-
-
 def _default_cache(settings: Settings) -> Any:
     """One digest cache for the run; None when it cannot be opened (each paper's chain then says so)."""
     from chatpaper.chain import DigestCache  # noqa: PLC0415
@@ -435,7 +429,7 @@ def iter_run(
         # No paper written, no post: a quiet day, or a run where every paper failed (e.g. offline), leaves
         # nothing behind, and an earlier run's post of the same day stays as it was.
         if papers:
-            _write_atomic(post_path, markdown)  # makes post_dir
+            write_atomic(post_path, markdown)  # makes post_dir
         return DigestRun(post_dir=post_dir, post_path=post_path, markdown=markdown, total=len(jobs),
                          done=len(done), written=len(papers), unresolved=len(early_failures),
                          failures=failures, provider=provider.name, model=provider.model)
@@ -481,19 +475,11 @@ def run_digest(request: DigestRequest, **kwargs: Any) -> DigestRun:
 
 
 def zip_post(post_dir: Path) -> Path:
-    """Zip the post and its images beside the folder; fixed timestamps so the same post zips the same."""
+    """Zip the post and its images beside the folder (the same post zips to the same bytes)."""
     post_dir = Path(post_dir)
-    target = post_dir.with_name(post_dir.name + ".zip")
-    from chatpaper.storage import atomic_file  # noqa: PLC0415
-
-    with atomic_file(target) as handle, zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for path in sorted(p for p in post_dir.rglob("*") if p.is_file() and not p.name.startswith(".")):
-            info = zipfile.ZipInfo(f"{post_dir.name}/{path.relative_to(post_dir).as_posix()}",
-                                   date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, path.read_bytes())
-    return target
+    files = sorted(p for p in post_dir.rglob("*") if p.is_file() and not p.name.startswith("."))
+    return zip_files(post_dir.with_name(post_dir.name + ".zip"),
+                     [(p, f"{post_dir.name}/{p.relative_to(post_dir).as_posix()}") for p in files])
 
 
 # --------------------------------------------------------------------------- CLI

@@ -9,7 +9,8 @@ from __future__ import annotations
 import errno
 import os
 import tempfile
-from collections.abc import Iterator
+import zipfile
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import BinaryIO
@@ -108,3 +109,25 @@ def probe_writable(folder: Path) -> None:
         os.unlink(tmp)
     except OSError as exc:
         raise storage_error(exc, Path(folder)) from exc
+
+
+# Entries carry a fixed date and mode, so the same files always zip to the same bytes (a download can be
+# compared or cached by hash); 1980-01-01 is the earliest date the zip format can hold.
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+_ZIP_MODE = 0o644 << 16  # rw-r--r--, in the high bits where zip keeps Unix permissions
+
+
+def zip_files(target: Path, entries: Iterable[tuple[Path, str]], *, compress: bool = True) -> Path:
+    """Write `target` atomically from (file, name in the archive) pairs, in the order given.
+
+    `compress=False` stores the bytes as they are (PNGs are compressed already; deflating them again only
+    costs time).
+    """
+    method = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+    with atomic_file(target) as handle, zipfile.ZipFile(handle, "w", compression=method) as zf:
+        for path, arcname in entries:
+            info = zipfile.ZipInfo(arcname, date_time=_ZIP_DATE)
+            info.compress_type = method
+            info.external_attr = _ZIP_MODE
+            zf.writestr(info, Path(path).read_bytes())
+    return Path(target)

@@ -21,7 +21,6 @@ import tempfile
 import threading
 import time
 import uuid
-import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import suppress
@@ -46,7 +45,7 @@ from chatpaper.models import (
 )
 from chatpaper.pruning import prune_cache, touch
 from chatpaper.settings import Settings, load_settings
-from chatpaper.storage import atomic_file, ensure_dir, probe_writable, storage_error, write_atomic
+from chatpaper.storage import ensure_dir, probe_writable, storage_error, write_atomic, zip_files
 
 if TYPE_CHECKING:  # gradio is heavy: `import chatpaper.ui` stays cheap until create_app()
     import gradio as gr
@@ -471,10 +470,7 @@ def zip_figures(run_dir: Path) -> Path | None:
     target = run_dir / "figures.zip"
     if target.is_file() and target.stat().st_mtime >= max(p.stat().st_mtime for p in pngs):
         return target  # a repeat: the figures have not changed since they were zipped
-    with atomic_file(target) as handle, zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_STORED) as zf:
-        for png in pngs:  # stored: PNGs are already compressed
-            zf.write(png, arcname=f"figures/{png.name}")
-    return target
+    return zip_files(target, [(png, f"figures/{png.name}") for png in pngs], compress=False)
 
 
 def write_downloads(digest: Digest, paper: Paper, run_dir: Path, out_dir: Path | None = None) -> list[Path]:

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from chatpaper.__main__ import main
 from chatpaper.errors import StorageError
 from chatpaper.pdf import parse_pdf
 from chatpaper.settings import Settings
+from chatpaper.storage import zip_files
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "chatpaper-example.pdf"
@@ -149,3 +151,27 @@ def test_a_bad_variable_at_app_start_is_one_sentence(tmp_path):
     assert done.returncode == 1
     assert done.stderr.strip().startswith("error: CHATPAPER_MAX_PAGES is not valid")
     assert "\n" not in done.stderr.strip() and "Traceback" not in done.stderr
+
+
+def test_zip_files_gives_the_same_bytes_for_the_same_files_whatever_their_dates(tmp_path):
+    a, b = tmp_path / "a.txt", tmp_path / "b.png"
+    a.write_text("post " * 200)
+    b.write_bytes(b"\x89PNG" + bytes(range(256)))
+    first = zip_files(tmp_path / "one.zip", [(a, "p/a.txt"), (b, "p/img/b.png")]).read_bytes()
+    os.utime(a, (1_700_000_000, 1_700_000_000))  # a later run sees newer files with the same bytes
+    second = zip_files(tmp_path / "two.zip", [(a, "p/a.txt"), (b, "p/img/b.png")]).read_bytes()
+    assert first == second
+    with zipfile.ZipFile(tmp_path / "one.zip") as zf:
+        assert zf.namelist() == ["p/a.txt", "p/img/b.png"]
+        assert zf.read("p/img/b.png") == b.read_bytes()
+        assert {i.compress_type for i in zf.infolist()} == {zipfile.ZIP_DEFLATED}
+    stored = zip_files(tmp_path / "stored.zip", [(b, "b.png")], compress=False)
+    with zipfile.ZipFile(stored) as zf:
+        assert zf.infolist()[0].compress_type == zipfile.ZIP_STORED
+
+
+def test_zip_files_leaves_no_partial_archive_when_a_file_is_missing(tmp_path):
+    (tmp_path / "a.txt").write_text("x")
+    with pytest.raises(StorageError):  # atomic_file's one sentence; what matters is that nothing is left
+        zip_files(tmp_path / "out.zip", [(tmp_path / "a.txt", "a.txt"), (tmp_path / "gone.txt", "gone.txt")])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
