@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # the test double, fake_llm
 from fake_llm import ScriptedProvider, canned_reply  # noqa: E402
 
 from chatpaper.chain import DigestCache, plan_budget, summarize  # noqa: E402
+from chatpaper.chain.cache import CACHE_FILE  # noqa: E402
 from chatpaper.reading import read_paper  # noqa: E402
 from chatpaper.settings import Settings  # noqa: E402
 
@@ -73,7 +74,7 @@ def main() -> int:
               f"({plan.method_chars_sent:,}/{plan.method_chars:,} chars)")
 
     # 3. Cache: a first run fills it, the second is a hit.
-    cache = DigestCache(settings.cache_dir / "digests.sqlite")
+    cache = DigestCache(settings.cache_dir / CACHE_FILE)
     summarize(paper, provider=ScriptedProvider(lambda r: canned_reply(r, lang="zh"), latency=L), lang="zh",
               settings=settings, cache=cache)
     again = ScriptedProvider(lambda r: canned_reply(r, lang="zh"), latency=L)

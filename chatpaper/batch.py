@@ -18,7 +18,6 @@ import argparse
 import logging
 import re
 import shutil
-import sqlite3
 import sys
 import threading
 import time
@@ -370,13 +369,12 @@ def pool_size(workers: int, limiter: RateLimiter | None, settings: Settings) -> 
 
 def _default_cache(settings: Settings) -> Any:
     """One digest cache for the run; None when it cannot be opened (each paper's chain then says so)."""
-    from chatpaper.chain import DigestCache  # noqa: PLC0415
+    from chatpaper.chain.cache import open_digest_cache  # noqa: PLC0415
 
-    try:
-        return DigestCache(settings.cache_dir / "digests.sqlite")
-    except (OSError, sqlite3.Error) as exc:
-        log.warning("digest cache at %s could not be opened (%s)", settings.cache_dir, exc)
-        return None
+    store, warning = open_digest_cache(settings.cache_dir)
+    if warning:
+        log.warning("%s", warning)
+    return store
 
 
 def iter_run(

@@ -20,6 +20,8 @@ from contextlib import closing, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+from chatpaper.chain.cache import CACHE_FILE
+
 log = logging.getLogger(__name__)
 
 # Folders under runs/ whose children (not themselves) are units: one per daily run / per request.
@@ -91,7 +93,7 @@ def _fixed_size(cache_dir: Path, unit_paths: Iterable[Path]) -> int:
 
 
 def _prune_digests(cache_dir: Path, cutoff: float) -> int:
-    path = cache_dir / "digests.sqlite"
+    path = cache_dir / CACHE_FILE
     if not path.is_file():
         return 0
     try:

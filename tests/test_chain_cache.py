@@ -10,6 +10,7 @@ import pytest
 from fake_llm import ScriptedProvider, canned_provider, canned_reply, sample_paper, stage_of
 
 from chatpaper.chain import STAGES, CacheKey, DigestCache, iter_digest, pipeline, summarize
+from chatpaper.chain.cache import open_digest_cache
 from chatpaper.errors import ProviderError
 from chatpaper.models import MethodsStage, Point, StageRecord
 from chatpaper.settings import Settings
@@ -106,6 +107,18 @@ def test_a_repeat_makes_no_provider_call(paper, settings):
     assert second.calls == 0
     assert [r.status for r in digest.provenance.stages] == ["cached"] * 4
     assert digest.methods is not None and digest.summary is not None
+
+
+def test_a_cache_that_cannot_be_opened_costs_the_cache_not_the_digest(paper, tmp_path):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder should be")
+    store, warning = open_digest_cache(blocked)
+    assert store is None and warning is not None and str(blocked) in warning and "nothing was cached" in warning
+
+    provider = canned_provider("zh")
+    digest = summarize(paper, provider=provider, lang="zh", settings=Settings(cache_dir=blocked))
+    assert provider.calls == 4 and digest.methods is not None
+    assert warning.split(" (")[0] in " ".join(digest.provenance.warnings)
 
 
 @pytest.mark.parametrize("change", ["lang", "model", "prompt_version", "paper"])

@@ -19,6 +19,8 @@ from chatpaper.models import StageRecord
 
 log = logging.getLogger(__name__)
 
+CACHE_FILE = "digests.sqlite"  # in settings.cache_dir; the app, the CLI, a batch and pruning share it
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS stages (
     paper_key TEXT NOT NULL,
@@ -126,3 +128,14 @@ class DigestCache:
 
     def __repr__(self) -> str:
         return f"<DigestCache {self.path}>"
+
+
+def open_digest_cache(cache_dir: Path) -> tuple[DigestCache | None, str | None]:
+    """(the shared digest cache in `cache_dir`, None) or (None, the sentence saying why there is none).
+
+    A cache that cannot be opened costs repeat calls, not the digest: callers carry on without one.
+    """
+    try:
+        return DigestCache(Path(cache_dir) / CACHE_FILE), None
+    except (OSError, sqlite3.Error) as exc:
+        return None, f"The digest cache at {cache_dir} could not be opened ({exc}); nothing was cached."

@@ -11,7 +11,6 @@ import functools
 import json
 import logging
 import re
-import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -30,7 +29,7 @@ from chatpaper.chain.budget import (
     count_tokens,
     plan_budget,
 )
-from chatpaper.chain.cache import CacheKey, DigestCache
+from chatpaper.chain.cache import CacheKey, DigestCache, open_digest_cache
 from chatpaper.chain.distinct import is_mark, mark_repeats, not_distinct_mark
 from chatpaper.chain.figures import choose_figures
 from chatpaper.chain.profile import (
@@ -536,10 +535,8 @@ def _open_cache(cache: CacheOption, settings: Settings) -> tuple[DigestCache | N
         return None, False, None
     if cache is not None:
         return cache, False, None
-    try:
-        return DigestCache(settings.cache_dir / "digests.sqlite"), True, None
-    except (OSError, sqlite3.Error) as exc:
-        return None, False, f"The digest cache at {settings.cache_dir} could not be opened ({exc}); nothing was cached."
+    store, warning = open_digest_cache(settings.cache_dir)
+    return store, store is not None, warning
 
 
 def _quoting_language_note(paper: Paper, lang: str, provider_name: str) -> str | None:
@@ -574,7 +571,7 @@ def iter_digest(
 ) -> Iterator[tuple[str, Digest]]:
     """Yield ("header", d) at once, then (stage, d) as each stage completes, then ("done", d).
 
-    `cache=None` uses settings.cache_dir/digests.sqlite; `cache=False` disables caching.
+    `cache=None` uses the shared cache in settings.cache_dir; `cache=False` disables caching.
     Each yielded digest is a snapshot: later stages do not change it.
     """
     settings = settings or Settings()
