@@ -12,7 +12,7 @@ ANOTHER_MODEL = "type another in the Model box, or leave it empty for the provid
 # Visitor wording -> command-line wording: the same error, told to whoever caused it.
 _CLI_WORDING: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"upload the paper's PDF file(?: again)?|upload the paper as a PDF"), "give the path of the paper's PDF file"),
-    (re.compile(r"upload a smaller PDF"), "use a smaller PDF"),
+    (re.compile(r"upload a smaller PDF"), "use a smaller PDF or raise CHATPAPER_MAX_PDF_BYTES"),
     (re.compile(r"upload a \.pdf file or paste an arXiv ID"), "give a .pdf file or an arXiv ID"),
     (re.compile(r"upload the PDF(?: itself| yourself)?(?: instead)?"), "download the PDF and give its path instead"),
     (re.compile(r",? or paste a (?:valid )?key"), ""),

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from chatpaper.errors import InvalidSourceError, PdfError
 from chatpaper.models import ArxivMetadata, Paper, SourceInfo
 from chatpaper.settings import Settings
+from chatpaper.sources.local import read_pdf_file
 
 if TYPE_CHECKING:
     from chatpaper.pdf.pool import ParsePool
@@ -34,17 +34,8 @@ def looks_like_path(text: str) -> bool:
 
 
 def read_pdf_bytes(path: Path, settings: Settings) -> bytes:
-    """Read a local file with the size limit applied before anything else."""
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise InvalidSourceError(f"Cannot open {path.name}: the file does not exist or is not readable.") from exc
-    if size > settings.max_pdf_bytes:
-        raise PdfError(
-            f"{path.name} is {size / 1e6:.1f} MB, over the {settings.max_pdf_bytes / 1e6:.0f} MB limit; "
-            "use a smaller PDF or raise CHATPAPER_MAX_PDF_BYTES."
-        )
-    return path.read_bytes()
+    """Read a local file with the one PDF check (sources.local): the size limit before anything else."""
+    return read_pdf_file(path, settings)
 
 
 def read_paper(

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from chatpaper import fields, ui_evidence
 from chatpaper.chain.distinct import is_mark, not_distinct_notice
-from chatpaper.errors import ChatPaperError, InvalidSourceError, PdfError, ProviderError, StorageError
+from chatpaper.errors import ChatPaperError, InvalidSourceError, ProviderError, StorageError
 from chatpaper.models import (
     ConclusionStage,
     Digest,
@@ -45,6 +45,7 @@ from chatpaper.models import (
 )
 from chatpaper.pruning import prune_cache, touch
 from chatpaper.settings import Settings, load_settings
+from chatpaper.sources.local import limit_text, read_pdf_file
 from chatpaper.storage import ensure_dir, probe_writable, storage_error, write_atomic, zip_files
 
 if TYPE_CHECKING:  # gradio is heavy: `import chatpaper.ui` stays cheap until create_app()
@@ -421,24 +422,8 @@ def folder_name(text: str) -> str:
 
 
 def check_upload(path: str | Path, settings: Settings) -> bytes:
-    """Size, type and the %PDF signature, checked before the parser sees a byte."""
-    path = Path(path)
-    name = path.name
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise InvalidSourceError("The upload could not be read; please upload the PDF again.") from exc
-    if size == 0:
-        raise PdfError(f"{name} is empty; upload the paper's PDF file.")
-    if size > settings.max_pdf_bytes:
-        raise PdfError(f"{name} is {size / 2**20:.1f} MB, over the {settings.max_pdf_bytes / 2**20:.0f} MB limit; "
-                       "upload a smaller PDF.")
-    if path.suffix and path.suffix.lower() != ".pdf":
-        raise InvalidSourceError(f"{name} is not a PDF file; upload a .pdf file or paste an arXiv ID.")
-    data = path.read_bytes()
-    if b"%PDF-" not in data[:1024]:  # the PDF spec allows a little junk before the header
-        raise PdfError(f"{name} is not a PDF (it lacks the %PDF signature); upload the paper's PDF file.")
-    return data
+    """The library's one PDF check (size, type, signature), the same as the CLI's, before the parser sees a byte."""
+    return read_pdf_file(path, settings)
 
 
 def _paper_file(run_dir: Path) -> Path:
@@ -813,7 +798,7 @@ def create_app(settings: Settings | None = None) -> gr.Blocks:
                     # max_lines: a long paste scrolls inside the box instead of pushing Summarize off screen.
                     arxiv_box = gr.Textbox(label="arXiv ID or link", placeholder="2405.15619 or https://arxiv.org/abs/2405.15619",
                                            lines=1, max_lines=ARXIV_BOX_MAX_LINES, elem_id="cp-arxiv")
-                    upload = gr.File(label=f"…or upload a PDF (up to {settings.max_pdf_bytes / 2**20:.0f} MB)",
+                    upload = gr.File(label=f"…or upload a PDF (up to {limit_text(settings.max_pdf_bytes)})",
                                      file_types=[".pdf"], type="filepath", elem_id="cp-upload")
                 with gr.Column(scale=2):
                     lang = gr.Dropdown(LANGUAGES, value=settings.lang, label="Output language",

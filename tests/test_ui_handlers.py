@@ -159,7 +159,7 @@ def test_check_upload_accepts_a_real_pdf(tmp_path):
 
 @pytest.mark.parametrize(("name", "content", "error", "words"), [
     ("notes.txt", b"%PDF-1.7 but a text file", InvalidSourceError, "not a PDF file"),
-    ("paper.pdf", b"<html>not a pdf</html>", PdfError, "%PDF signature"),
+    ("paper.pdf", b"<html>not a pdf</html>", PdfError, "is not a PDF file"),
     ("empty.pdf", b"", PdfError, "empty"),
 ])
 def test_check_upload_refuses_what_is_not_a_pdf(tmp_path, name, content, error, words):

@@ -31,6 +31,7 @@ from chatpaper.pdf.text import (
     page_text,
 )
 from chatpaper.settings import Settings
+from chatpaper.sources.local import check_pdf_bytes, has_pdf_header, read_pdf_file
 
 log = logging.getLogger(__name__)
 
@@ -51,27 +52,13 @@ def read_bytes(data: bytes | Path, settings: Settings) -> tuple[bytes, Path | No
     if isinstance(data, (bytes, bytearray, memoryview)):
         return bytes(data), None
     path = Path(data)
-    try:
-        size = path.stat().st_size
-        if size > settings.max_pdf_bytes:
-            raise PdfError(f"{path.name} is {size / 1e6:.1f} MB, over the {settings.max_pdf_bytes / 1e6:.0f} MB "
-                           "limit; use a smaller PDF or raise CHATPAPER_MAX_PDF_BYTES.")
-        return path.read_bytes(), path
-    except OSError as exc:
-        raise PdfError(f"Cannot read {path.name}: the file does not exist or is not readable.") from exc
+    return read_pdf_file(path, settings), path
 
 
 def open_pdf(data: bytes, settings: Settings, name: str = "The PDF") -> tuple[pymupdf.Document, list[str]]:
     """Open and validate; returns the document and warnings about repairs."""
-    if not data or not data.strip(b"\x00 \t\r\n"):
-        raise PdfError(f"{name} is empty; upload the paper's PDF file again.")
-    if len(data) > settings.max_pdf_bytes:
-        raise PdfError(f"{name} is {len(data) / 1e6:.1f} MB, over the {settings.max_pdf_bytes / 1e6:.0f} MB limit; "
-                       "use a smaller PDF or raise CHATPAPER_MAX_PDF_BYTES.")
-    header_ok = b"%PDF-" in data[:1024]
-    # a PDF whose header was destroyed still has its objects; MuPDF may repair those
-    if not header_ok and not (b" obj" in data and b"endobj" in data):
-        raise PdfError(f"{name} is not a PDF file; upload the paper as a PDF.")
+    check_pdf_bytes(data, name, settings)  # the one check of size and signature (a damaged header passes)
+    header_ok = has_pdf_header(data)
     pymupdf.TOOLS.reset_mupdf_warnings()
     try:
         doc = pymupdf.open(stream=data, filetype="pdf")

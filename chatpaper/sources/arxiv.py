@@ -29,6 +29,7 @@ from chatpaper.models import ArxivMetadata
 from chatpaper.settings import Settings
 from chatpaper.sources.cache import ArxivCache
 from chatpaper.sources.ids import EXAMPLE_HINT, ArxivRef, is_arxiv_host, parse_arxiv_id
+from chatpaper.sources.local import limit_text, megabytes
 
 log = logging.getLogger(__name__)
 
@@ -438,7 +439,7 @@ def _read_capped(response: requests.Response, meta: ArxivMetadata, cap: int, dec
 def _too_big(meta: ArxivMetadata, size: int, cap: int, *, at_least: bool = False) -> PdfError:
     more = "over " if at_least else ""
     return PdfError(
-        f"The PDF of {meta.versioned_id} is {more}{size / 1e6:.1f} MB, above the {cap / 1e6:.0f} MB limit; "
+        f"The PDF of {meta.versioned_id} is {more}{megabytes(size)}, over the {limit_text(cap)} limit; "
         "raise CHATPAPER_MAX_PDF_BYTES to read it."
     )
 
