@@ -11,7 +11,6 @@ Each run has its own empty cache, so every run parses every PDF and makes every 
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 import tempfile
 import time
@@ -24,7 +23,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # the test double, fake_llm
 
 from fake_llm import ScriptedProvider, canned_reply  # noqa: E402
 
-from chatpaper.batch import DigestRequest, run_digest  # noqa: E402
+from chatpaper.batch import DigestRequest, PaperProgress, run_digest  # noqa: E402
 from chatpaper.pacing import RateLimiter  # noqa: E402
 from chatpaper.settings import Settings  # noqa: E402
 
@@ -55,8 +54,11 @@ def one_run(pdf_dir: Path, work: Path, name: str, *, latency: float, workers: in
     settings = Settings(cache_dir=work / name / "cache")
     request = DigestRequest(pdf_dir=pdf_dir, topic="bench", lang="en", workers=workers, out=work / name / "posts")
     start = time.perf_counter()
-    progress = sys.stderr if verbose else io.StringIO()
-    result = run_digest(request, settings=settings, provider=provider, limiter=limiter, progress_stream=progress)
+    def progress(event: PaperProgress) -> None:
+        print(f"[{event.job.index}/{event.total}] {event.job.label[:70]}: {event.step}", file=sys.stderr)
+
+    result = run_digest(request, settings=settings, provider=provider, limiter=limiter,
+                        on_progress=progress if verbose else None)
     return time.perf_counter() - start, provider, result.written
 
 

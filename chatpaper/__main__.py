@@ -7,13 +7,18 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from chatpaper.errors import ChatPaperError, for_cli
 from chatpaper.settings import Settings, load_settings  # load_settings was defined here
 
 if TYPE_CHECKING:
+    from chatpaper.batch import DigestRequest, PaperProgress
     from chatpaper.models import Digest, Paper
 
 
@@ -83,10 +88,77 @@ def _write_evidence_images(args: argparse.Namespace, paper: Paper, digest: Diges
     return images.digest
 
 
-def _digest(args: argparse.Namespace, settings: Settings) -> int:
-    from chatpaper.batch import run_digest_command
+class _ProgressLines:
+    """`digest`'s stderr: paper k of n, its step, seconds since the run began (never part of the post)."""
 
-    return run_digest_command(args, settings)
+    def __init__(self, stream: IO[str] | None = None, clock: Callable[[], float] = time.monotonic):
+        self.stream = stream if stream is not None else sys.stderr
+        self.clock = clock
+        self.start = clock()
+        self._lock = threading.Lock()  # papers report from several worker threads
+
+    def __call__(self, event: PaperProgress) -> None:
+        line = (f"[{event.job.index}/{event.total}] {event.job.label[:70]}: {event.step} "
+                f"({self.clock() - self.start:.1f}s)")
+        with self._lock:
+            print(line, file=self.stream, flush=True)
+
+
+def _post_date(text: str | None) -> datetime | None:
+    from chatpaper.errors import InvalidSourceError
+
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise InvalidSourceError(
+            f"--date {text!r} is not a date; write it like 2024-05-28 or 2024-05-28T01:19:08."
+        ) from exc
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _digest_request(args: argparse.Namespace, settings: Settings) -> DigestRequest:
+    from chatpaper.batch import DigestRequest
+
+    return DigestRequest(
+        query=args.query,
+        topic=(args.title or "").strip() or None,
+        categories=[c.strip() for c in (args.categories or "").split(",") if c.strip()],
+        days=args.days,
+        max_results=args.max,
+        ids=args.ids or [],
+        pdf_dir=Path(args.pdf_dir) if args.pdf_dir else None,
+        date=_post_date(args.date),
+        lang=args.lang or settings.lang,
+        blog=args.blog,
+        author=args.author,
+        workers=args.workers,
+        requests_per_minute=args.rpm or settings.requests_per_minute,
+        out=Path(args.out),
+    )
+
+
+def _digest(args: argparse.Namespace, settings: Settings) -> int:
+    """Write the post, print its path; progress and failures go to stderr."""
+    from chatpaper.batch import run_digest
+    from chatpaper.llm.registry import describe_provider, get_provider
+
+    request = _digest_request(args, settings)
+    provider = get_provider(args.provider, model=args.model, settings=settings)
+    print(describe_provider(provider), file=sys.stderr)
+    run = run_digest(request, settings=settings, provider=provider, on_progress=_ProgressLines())
+    if run.total == 0 and not run.failures:
+        print("No papers matched; widen --days, change --query/--categories, or check the IDs.", file=sys.stderr)
+        return 0
+    for failure in run.failures:
+        print(f"failed: {failure.source}: {for_cli(failure.reason)}", file=sys.stderr)
+    if not run.written:
+        print(f"No post written: none of the {run.total + run.unresolved} papers could be digested "
+              "(the reasons are above).", file=sys.stderr)
+        return 1
+    print(f"{run.post_path} ({run.written} of {run.total + run.unresolved} papers)")
+    return 0
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:

@@ -14,18 +14,15 @@ Layout written under OUT:  <date>-<topic>/index.md  and  <date>-<topic>/images/<
 """
 from __future__ import annotations
 
-import argparse
 import logging
 import re
 import shutil
-import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -99,6 +96,17 @@ class DigestRun(_Model):
         return self.done == self.total
 
 
+class PaperProgress(_Model):
+    """One paper reached a step: "reading", a stage name, "done ..." or "failed: <sentence>"."""
+
+    job: PaperJob
+    total: int = Field(description="Papers in the run")
+    step: str
+
+
+ProgressFn = Callable[[PaperProgress], None]
+
+
 class _Outcome(_Model):
     job: PaperJob
     paper: PostPaper | None = None
@@ -121,22 +129,6 @@ def _one_sentence(exc: BaseException) -> str:
     if isinstance(exc, ChatPaperError):
         return str(exc)
     return f"Unexpected {type(exc).__name__}: {' '.join(str(exc).split())[:200]}; please report this bug."
-
-
-class Progress:
-    """Terminal progress: paper k of n, stage, elapsed seconds (stderr; never part of the post)."""
-
-    def __init__(self, total: int, stream: IO[str] | None = None, clock: Callable[[], float] = time.monotonic):
-        self.total = total
-        self.stream = stream if stream is not None else sys.stderr
-        self.clock = clock
-        self.start = clock()
-        self._lock = threading.Lock()
-
-    def __call__(self, job: PaperJob, stage: str) -> None:
-        line = f"[{job.index}/{self.total}] {job.label[:70]}: {stage} ({self.clock() - self.start:.1f}s)"
-        with self._lock:
-            print(line, file=self.stream, flush=True)
 
 
 class _Downloaded:
@@ -293,7 +285,7 @@ def digest_one(
     settings: Settings,
     cache: Any,
     arxiv: Any,
-    progress: Callable[[PaperJob, str], None],
+    progress: Callable[[PaperJob, str], None],  # (the paper, the step it reached)
     stop: threading.Event,
     parse_pool: Any = None,
 ) -> _Outcome:
@@ -385,7 +377,7 @@ def iter_run(
     arxiv: Any = None,
     cache: Any = None,
     limiter: RateLimiter | None = None,
-    progress_stream: IO[str] | None = None,
+    on_progress: ProgressFn | None = None,
     now: datetime | None = None,
     parse_pool: Any = None,
 ) -> Iterator[DigestRun]:
@@ -393,7 +385,8 @@ def iter_run(
 
     `provider` defaults to settings.provider via the registry; `limiter` to one built from
     request.requests_per_minute (or settings.requests_per_minute). Closing the generator stops
-    the papers not yet started; finished ones stay cached. A `parse_pool` (the app's ParsePool) parses
+    the papers not yet started; finished ones stay cached. `on_progress` hears each step of each paper
+    (from the worker threads, so it must be thread-safe). A `parse_pool` (the app's ParsePool) parses
     the PDFs in its worker processes instead of this one.
     """
     settings = settings or Settings()
@@ -432,7 +425,10 @@ def iter_run(
                          done=len(done), written=len(papers), unresolved=len(early_failures),
                          failures=failures, provider=provider.name, model=provider.model)
 
-    progress = Progress(len(jobs), progress_stream)
+    def progress(job: PaperJob, step: str) -> None:
+        if on_progress is not None:
+            on_progress(PaperProgress(job=job, total=len(jobs), step=step))
+
     stop = threading.Event()
     yield snapshot()
     if not jobs:
@@ -478,60 +474,3 @@ def zip_post(post_dir: Path) -> Path:
     files = sorted(p for p in post_dir.rglob("*") if p.is_file() and not p.name.startswith("."))
     return zip_files(post_dir.with_name(post_dir.name + ".zip"),
                      [(p, f"{post_dir.name}/{p.relative_to(post_dir).as_posix()}") for p in files])
-
-
-# --------------------------------------------------------------------------- CLI
-
-
-def parse_post_date(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError as exc:
-        raise InvalidSourceError(
-            f"--date {text!r} is not a date; write it like 2024-05-28 or 2024-05-28T01:19:08."
-        ) from exc
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
-
-
-def request_from_args(args: argparse.Namespace, settings: Settings) -> DigestRequest:
-    categories = [c.strip() for c in (args.categories or "").split(",") if c.strip()]
-    return DigestRequest(
-        query=args.query,
-        topic=(getattr(args, "title", None) or "").strip() or None,
-        categories=categories,
-        days=args.days,
-        max_results=args.max,
-        ids=args.ids or [],
-        pdf_dir=Path(args.pdf_dir) if args.pdf_dir else None,
-        date=parse_post_date(getattr(args, "date", None)),
-        lang=args.lang or settings.lang,
-        blog=args.blog,
-        author=args.author,
-        workers=args.workers,
-        requests_per_minute=args.rpm or settings.requests_per_minute,
-        out=Path(args.out),
-    )
-
-
-def run_digest_command(args: argparse.Namespace, settings: Settings) -> int:
-    """`python -m chatpaper digest ...`: write the post, print its path; failures go to stderr."""
-    from chatpaper.errors import for_cli  # noqa: PLC0415
-    from chatpaper.llm.registry import describe_provider, get_provider  # noqa: PLC0415
-
-    request = request_from_args(args, settings)
-    provider = get_provider(args.provider, model=args.model, settings=settings)
-    print(describe_provider(provider), file=sys.stderr)
-    run = run_digest(request, settings=settings, provider=provider)
-    if run.total == 0 and not run.failures:
-        print("No papers matched; widen --days, change --query/--categories, or check the IDs.", file=sys.stderr)
-        return 0
-    for failure in run.failures:
-        print(f"failed: {failure.source}: {for_cli(failure.reason)}", file=sys.stderr)
-    if not run.written:
-        print(f"No post written: none of the {run.total + run.unresolved} papers could be digested "
-              "(the reasons are above).", file=sys.stderr)
-        return 1
-    print(f"{run.post_path} ({run.written} of {run.total + run.unresolved} papers)")
-    return 0
