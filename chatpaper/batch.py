@@ -30,7 +30,7 @@ from chatpaper.errors import ChatPaperError, InvalidSourceError, NoNetworkError
 from chatpaper.models import ArxivMetadata, Digest, Paper
 from chatpaper.pacing import RateLimiter, rate_limited
 from chatpaper.render.post import (
-    MAX_FIGURES,
+    POST_MAX_FIGURES,
     BlogEngine,
     PostFailure,
     PostFigure,
@@ -245,7 +245,8 @@ def post_topic(request: DigestRequest) -> str:
 
 
 def pick_figures(digest: Digest, paper: Paper | None, paper_dir: Path, prefix: str) -> list[PostFigure]:
-    """Up to 6 figures whose PNG exists (3+ where the paper has them): the digest's picks, then the rest,
+    """Up to POST_MAX_FIGURES figures whose PNG exists: the digest's picks, then the paper's others (so a
+    paper that prints POST_MIN_FIGURES or more shows at least that many),
     shown in the paper's order."""
     candidates: list[tuple[str, str, str | None, int]] = [(f.label, f.caption, f.image, f.page)
                                                           for f in digest.figures]
@@ -260,7 +261,7 @@ def pick_figures(digest: Digest, paper: Paper | None, paper_dir: Path, prefix: s
         number = re.search(r"\d+", label)
         picked.append((page, int(number.group()) if number else 0,
                        PostFigure(src=f"{prefix}/{image}", label=label, caption=caption)))
-        if len(picked) == MAX_FIGURES:
+        if len(picked) == POST_MAX_FIGURES:
             break
     return [figure for _, _, figure in sorted(picked, key=lambda t: t[:2])]
 

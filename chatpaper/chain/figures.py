@@ -5,7 +5,10 @@ import re
 
 from chatpaper.models import DigestFigure, Figure, Paper
 
-MAX_FIGURES = 4
+# A digest shows its figures beside the text: a teaser, the method overview and the main results, plus one
+# more; past that the figures push the text off the first screen. Fewer cue-matched figures are topped up
+# with the earliest others to DIGEST_MIN_FIGURES, so a paper whose captions name no cue still shows some.
+DIGEST_MAX_FIGURES, DIGEST_MIN_FIGURES = 4, 3
 
 _METHOD_CUES = re.compile(
     r"\b(overview|architecture|pipeline|framework|our (?:method|approach|model)|proposed|illustration of|"
@@ -49,7 +52,7 @@ def _best(candidates: list[Figure], cues: re.Pattern, pages: set[int], rival: re
     return min(scored, key=lambda t: t[:2])[2] if scored else None
 
 
-def choose_figures(paper: Paper, *, limit: int = MAX_FIGURES) -> list[DigestFigure]:
+def choose_figures(paper: Paper, *, limit: int = DIGEST_MAX_FIGURES) -> list[DigestFigure]:
     """Teaser (a figure on page 1), method overview, main results; then the earliest others up to `limit`."""
     remaining = sorted(paper.figures, key=lambda f: (f.page, _number(f)))
     chosen: list[DigestFigure] = []
@@ -63,7 +66,7 @@ def choose_figures(paper: Paper, *, limit: int = MAX_FIGURES) -> list[DigestFigu
     take(_best(remaining, _METHOD_CUES, _pages_of(paper, ("method",)), _RESULT_CUES), "method")
     take(_best(remaining, _RESULT_CUES, _pages_of(paper, ("experiments", "results", "evaluation")), _METHOD_CUES),
          "results")
-    while remaining and len(chosen) < min(limit, 3):
+    while remaining and len(chosen) < min(limit, DIGEST_MIN_FIGURES):
         take(remaining[0], "other")
     return sorted(chosen, key=lambda d: (d.page, d.label))
 

@@ -18,7 +18,9 @@ from chatpaper.models import Digest, Point
 from chatpaper.render.markdown import caption_body, evidence_mark, labels, shown_quotes, verified_footer
 
 BlogEngine = Literal["hexo", "markdown"]
-MIN_FIGURES, MAX_FIGURES = 3, 6
+# The seed post shows 3 to 6 screenshots per paper: pick_figures takes up to the maximum, and a paper that
+# prints fewer than the minimum shows what it has.
+POST_MIN_FIGURES, POST_MAX_FIGURES = 3, 6
 
 
 class _Model(BaseModel):
@@ -230,7 +232,7 @@ def figures_block(figures: list[PostFigure], lang: str) -> str:
     if not figures:
         return ""
     lines = ["<details>", f"  <summary>{_text(lang)['figures']}</summary>"]
-    for fig in figures[:MAX_FIGURES]:
+    for fig in figures[:POST_MAX_FIGURES]:
         # caption_body is Markdown-safe (its `<` is already `&lt;`): undone here, then escaped once for HTML.
         body = caption_body(fig.caption).replace("&lt;", "<").replace("!&#91;", "![") if fig.caption.strip() else ""
         caption = escape_text(f"{fig.label}: {body}" if body else fig.label)
