@@ -27,8 +27,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from chatpaper.errors import ChatPaperError, InvalidSourceError, NoNetworkError
+from chatpaper.llm.paced import rate_limited
 from chatpaper.models import ArxivMetadata, Digest, Paper
-from chatpaper.pacing import RateLimiter, rate_limited
+from chatpaper.pacing import RateLimiter
 from chatpaper.render.post import (
     POST_MAX_FIGURES,
     BlogEngine,

@@ -17,6 +17,7 @@ from fake_llm import ScriptedProvider, canned_reply, stage_of
 from chatpaper.batch import DigestRequest, PaperProgress, iter_run, run_digest, zip_post
 from chatpaper.errors import ProviderError
 from chatpaper.llm.base import LLMRequest, LLMResponse, Provider
+from chatpaper.llm.paced import RateLimitedProvider, rate_limited
 from chatpaper.models import (
     ConclusionStage,
     Digest,
@@ -30,7 +31,7 @@ from chatpaper.models import (
     StageRecord,
     SummaryStage,
 )
-from chatpaper.pacing import RateLimitedProvider, RateLimiter, rate_limited
+from chatpaper.pacing import RateLimiter
 from chatpaper.render.post import (
     PostFailure,
     PostFigure,
@@ -96,6 +97,13 @@ def test_many_threads_never_exceed_the_limit_in_any_minute():
     assert len(starts) == 48
     assert min(b - a for a, b in pairwise(starts)) >= 5.0  # 60 s / 12
     assert max_in_window(starts) <= 12
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"requests_per_minute": 0}, {"interval": -1.0},
+                                    {"requests_per_minute": 30, "interval": 2.0}])
+def test_a_limiter_needs_exactly_one_positive_pace(kwargs):
+    with pytest.raises(ValueError):
+        RateLimiter(**kwargs)
 
 
 def test_a_late_waker_does_not_let_the_next_caller_in_early():

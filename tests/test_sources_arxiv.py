@@ -482,8 +482,8 @@ def test_read_paper_refuses_non_arxiv_links_without_a_request(settings, http, tm
     assert len(http.calls) == 0
 
 
-def test_pacer_keeps_the_interval_between_calls():
-    from chatpaper.sources.arxiv import Pacer
+def test_the_download_pacer_keeps_the_callers_interval_between_calls():
+    from chatpaper.pacing import RateLimiter
 
     now = [100.0]
     slept: list[float] = []
@@ -492,13 +492,29 @@ def test_pacer_keeps_the_interval_between_calls():
         slept.append(seconds)
         now[0] += seconds
 
-    pacer = Pacer(clock=lambda: now[0])
-    pacer.wait(3.0, sleep)  # first call: no wait
+    pacer = RateLimiter(interval=0.0, clock=lambda: now[0])
+    pacer.acquire(3.0, sleep)  # first call: no wait
     now[0] += 1.0
-    pacer.wait(3.0, sleep)  # 1 s later: wait the other 2 s
+    pacer.acquire(3.0, sleep)  # 1 s later: wait the other 2 s
     now[0] += 5.0
-    pacer.wait(3.0, sleep)  # 5 s later: no wait
+    pacer.acquire(3.0, sleep)  # 5 s later: no wait
+    pacer.acquire(0.0, sleep)  # a source whose delay is 0 is not held back by another's
     assert slept == [2.0]
+    assert list(pacer.granted) == [100.0, 103.0, 108.0, 108.0]
+
+
+def test_downloads_take_a_slot_of_the_shared_pacer(settings, http, monkeypatch):
+    from chatpaper import pacing
+    from chatpaper.sources import arxiv as arxiv_module
+
+    assert arxiv_module.DOWNLOAD_PACER is pacing.DOWNLOAD_PACER  # one pacer, process-wide
+    http.get(API, **feed("paper_2405.15619v2.xml"))
+    http.get(PDF_V2, body=PDF_BYTES, content_type="application/pdf")
+    taken: list[float] = []
+    monkeypatch.setattr(pacing.DOWNLOAD_PACER, "acquire", lambda interval, sleep: taken.append(interval) or 0.0)
+    source = ArxivSource(settings, sleep=lambda _: None)
+    source.download(source.metadata("2405.15619"))
+    assert taken == [settings.arxiv_delay_seconds]
 
 
 def test_a_damaged_metadata_cache_is_one_sentence_saying_what_to_delete(tmp_path):

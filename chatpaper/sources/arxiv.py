@@ -26,6 +26,7 @@ import requests
 from chatpaper import __version__
 from chatpaper.errors import FetchError, InvalidSourceError, NoNetworkError, PaperNotFoundError, PdfError
 from chatpaper.models import ArxivMetadata
+from chatpaper.pacing import DOWNLOAD_PACER
 from chatpaper.settings import Settings
 from chatpaper.sources.cache import ArxivCache
 from chatpaper.sources.ids import EXAMPLE_HINT, ArxivRef, is_arxiv_host, parse_arxiv_id
@@ -80,27 +81,6 @@ def shared_client(settings: Settings) -> arxiv.Client:
             client._session = _TimeoutSession(settings.http_timeout_seconds)  # the only HTTP hook arxiv 4.x has
             _CLIENTS[key] = client
         return client
-
-
-class Pacer:
-    """Keeps at least `interval` seconds between the starts of calls, across threads."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic):
-        self._lock = threading.Lock()
-        self._clock = clock
-        self._last: float | None = None
-
-    def wait(self, interval: float, sleep: Callable[[float], None]) -> None:
-        with self._lock:  # held while sleeping, so concurrent callers queue up in turn
-            if self._last is not None:
-                remaining = self._last + interval - self._clock()
-                if remaining > 0:
-                    sleep(remaining)
-            self._last = self._clock()
-
-
-# PDF downloads are paced like API calls: a batch of papers should not hammer arxiv.org.
-DOWNLOAD_PACER = Pacer()
 
 
 # An absent network fails at once: retrying a name that does not resolve only makes the user wait.
@@ -211,7 +191,7 @@ class ArxivSource:
     def _download_once(self, url: str, meta: ArxivMetadata, on_progress: DownloadProgress | None = None) -> bytes:
         cap = self.settings.max_pdf_bytes
         for _ in range(_MAX_REDIRECTS + 1):
-            DOWNLOAD_PACER.wait(self.settings.arxiv_delay_seconds, self.sleep)
+            DOWNLOAD_PACER.acquire(self.settings.arxiv_delay_seconds, self.sleep)
             try:
                 response = self.session.get(
                     url, stream=True, allow_redirects=False, timeout=self.settings.http_timeout_seconds,
