@@ -209,6 +209,10 @@ def _prune(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+BASE_URL_HELP = ("an OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (default: "
+                 "$CHATPAPER_OPENAI_BASE_URL); with it, auto picks the openai provider")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="chatpaper", description=__doc__)
     p.add_argument("--cache-dir", help="cache folder (default: $CHATPAPER_CACHE_DIR or ~/.cache/chatpaper)")
@@ -224,6 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     summ.add_argument("source", help="PDF path, arXiv ID or arXiv URL")
     summ.add_argument("--provider", default=None, help="auto|gemini|openai|local|offline")
     summ.add_argument("--model")
+    summ.add_argument("--base-url", help=BASE_URL_HELP)
     summ.add_argument("--lang", default=None, help="zh, en or any language code")
     summ.add_argument("--out", required=True)
     summ.add_argument("--evidence-images", action="store_true",
@@ -241,6 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
     dig.add_argument("--lang", default=None)
     dig.add_argument("--provider", default=None)
     dig.add_argument("--model")
+    dig.add_argument("--base-url", help=BASE_URL_HELP)
     dig.add_argument("--blog", default="hexo", choices=["hexo", "markdown"])
     dig.add_argument("--author", default="ChatPaper")
     dig.add_argument("--workers", type=int, default=4)
@@ -257,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", help='e.g. "What dataset do they train on?"')
     ask.add_argument("--provider", default=None, help="auto|gemini|openai|local|offline")
     ask.add_argument("--model")
+    ask.add_argument("--base-url", help=BASE_URL_HELP)
     ask.add_argument("--lang", default=None, help="language of the answer: zh, en or any language code")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     ask.set_defaults(run=_ask)
@@ -270,9 +277,13 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     try:
-        overrides = {}
+        overrides: dict[str, object] = {}
         if args.cache_dir:
             overrides["cache_dir"] = Path(args.cache_dir)
+        if getattr(args, "base_url", None):  # the app's endpoint box: here the endpoint of every call of the run
+            from chatpaper.fields import base_url  # the same check as the app's box
+
+            overrides["openai_base_url"] = base_url(args.base_url)
         settings = load_settings(overrides)
         for name in ("provider", "lang", "model"):
             if getattr(args, name, None) is None and hasattr(settings, name):

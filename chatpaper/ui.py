@@ -378,15 +378,15 @@ class CachePruner:
 PRUNER = CachePruner()
 
 
-def environment_has_key() -> bool:
-    return any(os.environ.get(v) for v in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "OPENAI_API_KEY"))
-
-
 def startup_notice(settings: Settings) -> str:
-    """Shown before the first click: offline mode is visible, not a surprise."""
-    if settings.provider in ("auto", "offline") and not environment_has_key():
-        return offline_notice(ran=False)
-    return ""
+    """Shown before the first click: offline mode is visible, not a surprise (and said only when a run would be)."""
+    from chatpaper.llm.registry import chosen_provider  # noqa: PLC0415
+
+    try:
+        offline = chosen_provider(settings.provider, settings=settings) == "offline"
+    except ProviderError:  # a provider name nobody registered: the first run says so, in its own sentence
+        offline = False
+    return offline_notice(ran=False) if offline else ""
 
 
 # --------------------------------------------------------------------------- files

@@ -138,8 +138,7 @@ def get_provider(
     `visitor=True` (the app) treats `base_url` as typed by a stranger: see `chatpaper.llm.endpoints`.
     """
     settings = settings or Settings()
-    chosen = _choose(name, settings=settings, api_key=api_key, base_url=base_url)
-    factory = _FACTORIES[chosen]
+    factory = _FACTORIES[chosen_provider(name, settings=settings, api_key=api_key, base_url=base_url)]
     kwargs = {
         "model": model or settings.model,
         "settings": settings,
@@ -149,6 +148,14 @@ def get_provider(
         "visitor": visitor,
     }
     return factory(**_accepted(factory, kwargs))
+
+
+def chosen_provider(name: str | None = "auto", *, settings: Settings, api_key: str | None = None,
+                    base_url: str | None = None) -> str:
+    """The provider `get_provider` builds for these arguments, without building it: NAME, else
+    settings.provider, else (`auto`) the first one configured. The app's opening notice asks this too,
+    so the page says "Offline mode" exactly when a run would be offline."""
+    return _choose(name, settings=settings, api_key=api_key, base_url=base_url)
 
 
 def describe_provider(provider: Provider) -> str:
