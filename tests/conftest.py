@@ -78,6 +78,22 @@ def _isolated_env(monkeypatch, tmp_path):
     GUARD_HISTORY.clear()  # one test's failing replies must not turn the next test's model "small"
 
 
+@pytest.fixture
+def settings(tmp_path):
+    """Settings with a fresh cache of this test's own; a module that needs more (no arXiv delay) overrides it."""
+    from chatpaper.settings import Settings
+
+    return Settings(cache_dir=tmp_path / "cache")
+
+
+@pytest.fixture
+def paper():
+    """The ADADELTA-like sample paper of fake_llm (no arXiv metadata), a fresh copy per test."""
+    from fake_llm import sample_paper
+
+    return sample_paper()
+
+
 class CannedServer:
     """A canned HTTP endpoint for an httpx or httpx2 MockTransport: answers from a queue, records every request."""
 

@@ -21,11 +21,6 @@ def paper():
     return sample_paper(with_metadata=True)
 
 
-@pytest.fixture
-def settings(tmp_path):
-    return Settings(cache_dir=tmp_path / "cache")
-
-
 def key(**changes):
     base = dict(paper_key="arxiv:1212.5701v1", provider="gemini", model="m", lang="zh", prompt_version="1",
                 stage="methods")

@@ -4,14 +4,14 @@ numbers a point states that its own pages do not print."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
-from fake_llm import ScriptedProvider, sample_paper, valid_reply
+from fake_llm import ScriptedProvider, valid_reply
 
 from chatpaper.chain import summarize
 from chatpaper.chain.profile import GUARD_HISTORY
 from chatpaper.render import render_markdown
-from chatpaper.settings import Settings
 
 TITLE = "ADADELTA: An Adaptive Learning Rate Method"
 ON_P3 = "we restrict the window of past gradients that are accumulated to be some fixed size w"
@@ -20,16 +20,6 @@ INVENTED = "The method trains for one minute and needs no data at all"
 ON_P3_TOO = "We correct the units of the update with a Hessian approximation, the ratio of two RMS quantities."
 STEPS = ["The gradient window is restricted to a fixed size.", "The overhead over plain SGD is small.",
          "Units are corrected with a Hessian approximation."]
-
-
-@pytest.fixture
-def paper():
-    return sample_paper()
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return Settings(cache_dir=tmp_path / "cache")
 
 
 @pytest.fixture(autouse=True)
@@ -98,7 +88,8 @@ def test_a_point_still_unverified_after_the_retry_is_kept_and_marked(paper, sett
     assert digest.provenance.points == sum(r.points for r in digest.provenance.stages)
     assert digest.provenance.points_verified == digest.provenance.points - 1
     markdown = render_markdown(digest)
-    assert f"⚠ {STEPS[2]}" in markdown or any(STEPS[2] in line and "⚠" in line for line in markdown.splitlines())
+    # the unverified step's own line carries the mark, then the quote that was not found
+    assert re.search(rf"{re.escape(STEPS[2])}.* ⚠ — \*“Training took one minute on one GPU”", markdown)
     assert f"{digest.provenance.points - 1} of {digest.provenance.points} points verified" in markdown
     # misquoting is not the small-model signal: the profile history is untouched
     assert GUARD_HISTORY.failed_stages("scripted/scripted-1") == 0

@@ -4,23 +4,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from fake_llm import ScriptedProvider, sample_paper, valid_reply
+from fake_llm import ScriptedProvider, valid_reply
 
 from chatpaper.chain import guards, summarize
 from chatpaper.models import Header, MetadataStage, Point, SummaryStage
-from chatpaper.settings import Settings
 
 TITLE = "ADADELTA: An Adaptive Learning Rate Method"
-
-
-@pytest.fixture
-def paper():
-    return sample_paper()
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return Settings(cache_dir=tmp_path / "cache")
 
 
 def script(lang="en", **stage_replies):

@@ -3,14 +3,12 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from fake_llm import ScriptedProvider, stage_of, valid_reply
 
 from chatpaper.chain import guards, summarize
 from chatpaper.chain.pipeline import build_header, printed_title
 from chatpaper.llm.offline import OfflineProvider
 from chatpaper.models import MetadataStage, Point, SummaryStage
-from chatpaper.settings import Settings
 from tests.test_llm_offline import make_paper as english_paper
 from tests.zh_paper import ABSTRACT, ABSTRACT_EN, TITLE, TITLE_EN, zh_paper
 
@@ -27,11 +25,6 @@ def scripted(lang: str) -> ScriptedProvider:
         return valid_reply(stage, lang=lang, page=3, quote=QUOTE)
 
     return ScriptedProvider(reply)
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return Settings(cache_dir=tmp_path / "cache")
 
 
 def test_the_header_and_the_prompt_carry_the_chinese_title_and_abstract(settings):

@@ -11,12 +11,6 @@ from chatpaper.chain import summarize
 from chatpaper.errors import ProviderError
 from chatpaper.models import Digest
 from chatpaper.render import load_json, render_json, render_markdown, write_digest
-from chatpaper.settings import Settings
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return Settings(cache_dir=tmp_path / "cache")
 
 
 @pytest.fixture
