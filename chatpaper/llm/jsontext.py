@@ -6,11 +6,13 @@ limit before closing. The chain's guards parse the first object; a streaming pro
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 
-def _balanced_end(text: str, start: int) -> int | None:
-    """The index just past the object that opens at `start`, or None when the text ends first (a cut reply)."""
-    depth, in_string, escaped = 0, False, False
+def _outside_strings(text: str, start: int) -> Iterator[tuple[int, str]]:
+    """(index, character) of every character from `start` that is not inside a JSON string: braces and
+    commas in a quoted value (a caption's "{x, y}") are text, not structure."""
+    in_string, escaped = False, False
     for i in range(start, len(text)):
         ch = text[i]
         if in_string:
@@ -22,7 +24,15 @@ def _balanced_end(text: str, start: int) -> int | None:
                 in_string = False
         elif ch == '"':
             in_string = True
-        elif ch == "{":
+        else:
+            yield i, ch
+
+
+def _balanced_end(text: str, start: int) -> int | None:
+    """The index just past the object that opens at `start`, or None when the text ends first (a cut reply)."""
+    depth = 0
+    for i, ch in _outside_strings(text, start):
+        if ch == "{":
             depth += 1
         elif ch == "}":
             depth -= 1
@@ -63,19 +73,9 @@ def complete_members(text: str) -> dict | None:
     start = text.find("{")
     if start == -1:
         return None
-    depth, in_string, escaped, ends = 0, False, False, []
-    for i in range(start, len(text)):
-        ch = text[i]
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "{[":
+    depth, ends = 0, []
+    for i, ch in _outside_strings(text, start):
+        if ch in "{[":
             depth += 1
         elif ch in "}]":
             depth -= 1
