@@ -11,6 +11,7 @@ import logging
 import os
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import urlparse
 
@@ -73,6 +74,17 @@ def _without(node: Any, keywords: frozenset[str]) -> Any:
 # left out for OpenAI itself (llama.cpp's grammar and vLLM's guided decoding do honour them).
 OPENAI_UNSUPPORTED_KEYWORDS = frozenset({"maxLength", "minLength"})
 
+
+
+@dataclass
+class _Streamed:
+    """A streamed reply as far as it has been read."""
+
+    text: str = ""
+    model: str | None = None
+    usage: Any = None  # the server's usage object, in the last chunk when stream_options asked for it
+    reason: str | None = None  # finish reason
+    complete: str | None = None  # the first whole JSON object, once it has arrived
 
 class OpenAICompatProvider(Provider):
     """`openai`: an OpenAI-compatible `/chat/completions` endpoint at `base_url` (OpenAI when unset)."""
@@ -238,29 +250,40 @@ class OpenAICompatProvider(Provider):
         yield from self._pieces(completion, request)
 
     def _pieces(self, stream: Any, request: LLMRequest) -> Iterator[str]:
+        state, sent = _Streamed(), 0
+        for _ in self._follow(stream, request, state):
+            found = state.complete
+            end = state.text.find(found) + len(found) if found else len(state.text)  # nothing after the object
+            if end > sent:
+                yield state.text[sent:end]
+                sent = end
+
+    def _follow(self, stream: Any, request: LLMRequest, state: _Streamed) -> Iterator[None]:
+        """Read the stream into `state`, pausing after each chunk; stop after the first complete JSON object
+        when a schema is asked for (a small model would run on to its token limit), and close the connection,
+        which stops llama.cpp, Ollama and vLLM generating."""
         import openai
 
-        text, sent, reason = "", 0, None
         try:
             for chunk in stream:
+                state.model = state.model or getattr(chunk, "model", None)
+                state.usage = getattr(chunk, "usage", None) or state.usage
                 for choice in chunk.choices or []:
-                    text += getattr(choice.delta, "content", None) or ""
-                    reason = choice.finish_reason or reason
-                found = first_json_object(text) if request.schema_model is not None and "}" in text else None
-                end = text.find(found) + len(found) if found else len(text)  # nothing after the object
-                if end > sent:
-                    yield text[sent:end]
-                    sent = end
-                if found:  # the object is complete: a small model would run on to its token limit
+                    state.text += getattr(choice.delta, "content", None) or ""
+                    state.reason = choice.finish_reason or state.reason
+                if request.schema_model is not None and "}" in state.text:
+                    state.complete = first_json_object(state.text)
+                yield
+                if state.complete is not None:
                     break
         except openai.OpenAIError as exc:
             raise self._user_error(exc, request) from exc
         finally:
             stream.close()
-        if not text.strip():
+        if not state.text.strip():
             raise ProviderError(
-                f"{self._host} returned no text (finish reason {reason or 'unknown'}); try again or raise the output "
-                "token limit.", retryable=True)
+                f"{self._host} returned no text (finish reason {state.reason or 'unknown'}); try again or raise the "
+                "output token limit.", retryable=True)
 
     def _learn_from(self, exc: Exception, params: dict[str, Any]) -> bool:
         """True when the 400 names an option we can change (json_schema, token limit, temperature) and retry."""
@@ -291,31 +314,14 @@ class OpenAICompatProvider(Provider):
 
     def _read_stream(self, stream: Any, request: LLMRequest) -> LLMResponse:
         """Read a streamed reply up to its first complete JSON object, then close the connection."""
-        import openai
-
-        text, model, usage, reason = "", None, None, None
-        try:
-            for chunk in stream:
-                model = model or getattr(chunk, "model", None)
-                usage = getattr(chunk, "usage", None) or usage
-                for choice in chunk.choices or []:
-                    text += getattr(choice.delta, "content", None) or ""
-                    reason = choice.finish_reason or reason
-                if "}" in text and (found := first_json_object(text)) is not None:
-                    text = found
-                    break
-        except openai.OpenAIError as exc:
-            raise self._user_error(exc, request) from exc
-        finally:
-            stream.close()
-        if not text.strip():
-            raise ProviderError(
-                f"{self._host} returned no text (finish reason {reason or 'unknown'}); try again or raise the output "
-                "token limit.", retryable=True)
+        state = _Streamed()
+        for _ in self._follow(stream, request, state):
+            pass
+        text, usage = state.complete or state.text, state.usage
         match = _FENCE.match(text)
         return LLMResponse(
             text=match.group(1) if match else text,
-            model=model or self.model,
+            model=state.model or self.model,
             # Usage comes in the last chunk: a reply stopped early has none, and the chain estimates its tokens.
             input_tokens=(usage.prompt_tokens or 0) if usage else 0,
             cached_input_tokens=(getattr(getattr(usage, "prompt_tokens_details", None), "cached_tokens", 0) or 0)
