@@ -128,6 +128,7 @@ def real_provider_share(papers: dict, questions, limit: int) -> None:
     """With a real model: the share of its answers whose quotes all verify (and how many it declined)."""
     import os
 
+    from chatpaper.llm.base import Provider
     from chatpaper.llm.registry import get_provider
     from chatpaper.settings import load_settings
 
@@ -142,7 +143,7 @@ def real_provider_share(papers: dict, questions, limit: int) -> None:
     except ChatPaperError as exc:
         print(f"real provider: skipped ({exc})")
         return
-    if provider.extractive:
+    if not isinstance(provider, Provider):
         print("real provider: skipped (the configured provider is offline: no model writes answers)")
         return
     counts = {"answer": 0, "all_verified": 0, "not_in_paper": 0, "error": 0}

@@ -5,7 +5,7 @@ Measured in one run:
   - tokens sent per stage, and the share of the method section's text that reaches Methods,
     for several context windows (target: all of it, up to the budget);
   - a cache hit's time (target < 0.3 s);
-  - the offline provider's time per paper (when chatpaper.llm.offline is importable).
+  - the offline provider's time per paper (when chatpaper.extractive is importable).
 
     .venv/bin/python benchmarks/bench_chain.py [--pdf 1212.5701.pdf] [--latency 0.5] [--offline-papers 3]
 """
@@ -86,10 +86,10 @@ def main() -> int:
     cache.close()
 
     # 4. The offline provider, per paper.
-    if importlib.util.find_spec("chatpaper.llm.offline") is None:
+    if importlib.util.find_spec("chatpaper.extractive") is None:
         print("offline provider: not importable, skipped")
         return 0
-    from chatpaper.llm.offline import OfflineProvider
+    from chatpaper.extractive import ExtractiveRunner
 
     times = []
     for name in OFFLINE_PAPERS[: args.offline_papers]:
@@ -98,7 +98,7 @@ def main() -> int:
             continue
         p = paper if name == args.pdf else read_paper(path, out_dir=work / name, settings=settings)
         started = time.perf_counter()
-        d = summarize(p, provider=OfflineProvider(), lang="en", settings=settings, cache=False)
+        d = summarize(p, provider=ExtractiveRunner(), lang="en", settings=settings, cache=False)
         elapsed = time.perf_counter() - started
         times.append(elapsed)
         failed = [r.name for r in d.provenance.stages if r.status == "failed"]

@@ -37,7 +37,7 @@ from chatpaper.errors import ChatPaperError  # noqa: E402
 from chatpaper.evidence.crops import locate, render_crop  # noqa: E402
 from chatpaper.evidence.labelled import build_labelled_set  # noqa: E402
 from chatpaper.evidence.verify import PageIndex, verify_evidence, verify_points  # noqa: E402
-from chatpaper.llm.offline import OfflineProvider  # noqa: E402
+from chatpaper.extractive import ExtractiveRunner  # noqa: E402
 from chatpaper.models import Evidence, Paper  # noqa: E402
 from chatpaper.reading import read_paper  # noqa: E402
 from chatpaper.settings import Settings  # noqa: E402
@@ -131,8 +131,8 @@ def crops(papers: dict[str, Paper], limit: int) -> None:
 def offline_shares(papers: dict[str, Paper]) -> None:
     shares = []
     for paper in papers.values():
-        provider = OfflineProvider()
-        stages = [provider.extract_stage(stage, paper, "en") for stage in STAGES]
+        runner = ExtractiveRunner()
+        stages = [runner.build_stage(paper, stage) for stage in STAGES]
         index = PageIndex(paper.page_texts)
         checked = [verify_points(stage, index, own_quotes=True) for stage in stages[1:]]
         points = sum(total for _, total, _ in checked)
@@ -146,7 +146,7 @@ def real_provider(papers: dict[str, Paper], limit: int) -> None:
         print("real provider: skipped (none of " + ", ".join(REAL_PROVIDER_VARS) + " is set; the shares of "
               "verified, relocated and unverified quotes need a real model)")
         return
-    from chatpaper.chain.pipeline import summarize
+    from chatpaper.chain import is_extractive, summarize
     from chatpaper.llm.registry import get_provider
     from chatpaper.settings import load_settings
 
@@ -156,7 +156,7 @@ def real_provider(papers: dict[str, Paper], limit: int) -> None:
     except ChatPaperError as exc:
         print(f"real provider: skipped ({exc})")
         return
-    if provider.extractive:
+    if is_extractive(provider):
         print("real provider: skipped (the configured provider is offline: no model writes quotes)")
         return
     status: Counter[str] = Counter()

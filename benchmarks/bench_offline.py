@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from chatpaper.chain.guards import iter_points  # noqa: E402
 from chatpaper.errors import ChatPaperError  # noqa: E402
 from chatpaper.evidence.verify import PageIndex, verify_points  # noqa: E402
-from chatpaper.llm.offline import OfflineProvider  # noqa: E402
+from chatpaper.extractive import ExtractiveRunner  # noqa: E402
 from chatpaper.reading import read_paper  # noqa: E402
 from chatpaper.settings import Settings  # noqa: E402
 
@@ -55,12 +55,12 @@ def main() -> int:
             parse_s = time.perf_counter() - t0
             best = float("inf")
             for _ in range(max(args.repeat, 1)):
-                provider = OfflineProvider()
+                runner = ExtractiveRunner()
                 t1 = time.perf_counter()
-                stages = [provider.extract_stage(stage, paper, "en") for stage in STAGES]
+                stages = [runner.build_stage(paper, stage) for stage in STAGES]
                 best = min(best, time.perf_counter() - t1)
             t2 = time.perf_counter()
-            provider.extract_stage("summary", paper, "zh")
+            runner.build_stage(paper, "summary")
             cached_ms = (time.perf_counter() - t2) * 1000
             summary, methods = stages[1], stages[2]
             index = PageIndex(paper.page_texts)

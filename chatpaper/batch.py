@@ -391,6 +391,8 @@ def iter_run(
     (from the worker threads, so it must be thread-safe). A `parse_pool` (the app's ParsePool) parses
     the PDFs in its worker processes instead of this one.
     """
+    from chatpaper.chain import is_extractive  # noqa: PLC0415
+
     settings = settings or Settings()
     if provider is None:
         from chatpaper.llm.registry import get_provider  # noqa: PLC0415
@@ -409,7 +411,7 @@ def iter_run(
     post_path = post_dir / POST_FILE
     meta = PostMeta(
         topic=topic, date=date, author=request.author, blog=request.blog, lang=request.lang,
-        provider=provider.name, model=provider.model, extractive=provider.extractive,
+        provider=provider.name, model=provider.model, extractive=is_extractive(provider),
         tags=list(request.categories),
     )
     outcomes: dict[int, _Outcome] = {}

@@ -638,7 +638,13 @@ def run_summary(
         view = replace(view, status="\n\n".join(filter(None, [f"⏳ {first}…", note])))
         progress(0.0, first)
         yield view
-        from chatpaper.chain import build_header, choose_figures, header_from_metadata, iter_digest  # noqa: PLC0415
+        from chatpaper.chain import (  # noqa: PLC0415
+            build_header,
+            choose_figures,
+            header_from_metadata,
+            is_extractive,
+            iter_digest,
+        )
         from chatpaper.llm.registry import get_provider  # noqa: PLC0415
 
         if isinstance(source, str):  # arXiv: show what arXiv says while the PDF downloads and parses
@@ -681,7 +687,7 @@ def run_summary(
             slot = VISITOR_SLOTS.take(settings)  # a visitor's own endpoint: one of a few slots, or a sentence now
         provider = get_provider(provider_name or settings.provider, model=model, settings=settings,
                                 api_key=api_key, base_url=base_url, visitor=True)
-        notice = offline_notice(ran=True) if getattr(provider, "extractive", False) else ""
+        notice = offline_notice(ran=True) if is_extractive(provider) else ""
         lang = lang or settings.lang
         done = 0
         # cache=None: the chain's digest cache under settings.cache_dir answers repeats at once.
@@ -955,10 +961,11 @@ def run_daily(
             raise InvalidSourceError('Type a topic to search arXiv for, e.g. "Diffusion Models", or upload PDFs.')
         days, max_papers = fields.whole_number(days, "number of days", 1, 14), \
             fields.whole_number(max_papers, "number of papers", 1, 20)
+        from chatpaper.chain import is_extractive  # noqa: PLC0415
         from chatpaper.llm.registry import get_provider  # noqa: PLC0415
 
         provider = get_provider(provider_name or settings.provider, settings=settings, api_key=api_key, visitor=True)
-        notice = offline_notice(ran=True, result="post") if getattr(provider, "extractive", False) else ""
+        notice = offline_notice(ran=True, result="post") if is_extractive(provider) else ""
         out_root = runs_dir(settings) / "posts" / uuid.uuid4().hex
         common: dict[str, Any] = dict(lang=lang or settings.lang, workers=max(1, settings.max_concurrency), out=out_root)
         if uploads:  # the uploads are the papers; a topic only titles the post

@@ -16,6 +16,7 @@ from fake_llm import ScriptedProvider, canned_reply, stage_of
 
 from chatpaper.batch import DigestRequest, PaperProgress, iter_run, run_digest, zip_post
 from chatpaper.errors import ProviderError
+from chatpaper.extractive import ExtractiveRunner
 from chatpaper.llm.base import LLMRequest, LLMResponse, Provider
 from chatpaper.llm.paced import RateLimitedProvider, rate_limited
 from chatpaper.models import (
@@ -137,26 +138,21 @@ class Echo(Provider):
         return LLMResponse(text=request.prompt)
 
 
-class Extractive(Echo):
-    name = "offline"
-    extractive = True
-
-
 def test_wrapped_provider_takes_a_slot_per_call_and_keeps_its_identity():
     clock = FakeClock()
     inner = Echo(clock)
     paced = rate_limited(inner, RateLimiter(20, clock=clock, sleep=clock.sleep))
     assert isinstance(paced, RateLimitedProvider)
-    assert (paced.name, paced.model, paced.extractive) == ("echo", "echo-1", False)
+    assert (paced.name, paced.model) == ("echo", "echo-1")
     for i in range(4):
         assert paced.generate(LLMRequest(prompt=f"p{i}")).text == f"p{i}"
     assert inner.calls == [0.0, 3.0, 6.0, 9.0]
     assert "key" not in repr(paced).lower()
 
 
-def test_extractive_and_unlimited_providers_are_not_wrapped():
+def test_the_offline_runner_and_unlimited_providers_are_not_wrapped():
     clock = FakeClock()
-    offline = Extractive(clock)
+    offline = ExtractiveRunner()  # it sends no request, so it takes no slot
     assert rate_limited(offline, RateLimiter(10, clock=clock, sleep=clock.sleep)) is offline
     echo = Echo(clock)
     assert rate_limited(echo, None) is echo

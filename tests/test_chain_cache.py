@@ -9,7 +9,7 @@ import time
 import pytest
 from fake_llm import ScriptedProvider, canned_provider, canned_reply, sample_paper, stage_of
 
-from chatpaper.chain import STAGES, CacheKey, DigestCache, iter_digest, pipeline, summarize
+from chatpaper.chain import STAGES, CacheKey, DigestCache, iter_digest, runner, summarize
 from chatpaper.chain.cache import open_digest_cache
 from chatpaper.errors import ProviderError
 from chatpaper.models import MethodsStage, Point, StageRecord
@@ -125,7 +125,7 @@ def test_a_different_language_model_prompt_version_or_paper_misses(paper, settin
     elif change == "model":
         provider = canned_provider("en", model="scripted-2")
     elif change == "prompt_version":
-        monkeypatch.setattr(pipeline, "PROMPT_VERSION", "next")
+        monkeypatch.setattr(runner, "PROMPT_VERSION", "next")
     else:
         paper = sample_paper()  # the same text from a PDF: another identity (sha256)
     digest = summarize(paper, provider=provider, lang=lang, settings=settings)

@@ -10,6 +10,7 @@ from fake_llm import ScriptedProvider, canned_provider, canned_reply, sample_pap
 from chatpaper.chain import (
     PROMPT_VERSION,
     STAGES,
+    QuotingRunner,
     build_header,
     iter_digest,
     pipeline,
@@ -20,7 +21,6 @@ from chatpaper.chain.budget import method_sections
 from chatpaper.chain.figures import choose_figures
 from chatpaper.chain.prompts import stage_instruction, system_prompt
 from chatpaper.errors import ProviderError
-from chatpaper.llm.base import Provider
 from chatpaper.models import Figure, MethodsStage, Point
 from chatpaper.settings import Settings
 from tests.conftest import corpus_pdf
@@ -305,24 +305,17 @@ def test_no_figures_no_problem(paper, settings):
     assert digest.figures == [] and digest.methods is not None
 
 
-# --------------------------------------------------------------------------- extractive providers
+# --------------------------------------------------------------------------- quoting runners
 
 
-class FakeExtractive(Provider):
+class FakeExtractive(QuotingRunner):
     name = "fake-extractive"
-    extractive = True
-    default_model = "rules-1"
+    model = "rules-1"
 
     def __init__(self):
-        super().__init__()
         self.calls: list[str] = []
-        self.generate_calls = 0
 
-    def generate(self, request):
-        self.generate_calls += 1
-        raise AssertionError("an extractive provider is never prompted")
-
-    def extract_stage(self, stage, paper, lang):
+    def build_stage(self, paper, stage):
         self.calls.append(stage)
         if stage == "methods":
             return MethodsStage(steps=[Point(text=paper.sections[2].text.split("\n")[0], pages=[2, 42])])
@@ -335,10 +328,10 @@ class FakeExtractive(Provider):
         return STAGE_MODELS[stage].model_validate_json(valid_reply(stage, title=paper.title))
 
 
-def test_extractive_provider_is_not_prompted_but_still_checked_cached_and_recorded(paper, settings):
+def test_a_quoting_runner_is_still_checked_cached_and_recorded(paper, settings):
     provider = FakeExtractive()
     digest = summarize(paper, provider=provider, lang="en", settings=settings)
-    assert provider.generate_calls == 0 and sorted(provider.calls) == sorted(STAGES)
+    assert sorted(provider.calls) == sorted(STAGES)
     assert digest.provenance.extractive and digest.provenance.provider == "fake-extractive"
     assert digest.methods.steps[0].pages == [2]
     assert any("42" in w for w in record(digest, "methods").warnings)

@@ -7,7 +7,7 @@ from fake_llm import ScriptedProvider, stage_of, valid_reply
 
 from chatpaper.chain import guards, summarize
 from chatpaper.chain.pipeline import build_header, printed_title
-from chatpaper.llm.offline import OfflineProvider
+from chatpaper.extractive import ExtractiveRunner
 from chatpaper.models import MetadataStage, Point, SummaryStage
 from tests.test_llm_offline import make_paper as english_paper
 from tests.zh_paper import ABSTRACT, ABSTRACT_EN, TITLE, TITLE_EN, zh_paper
@@ -70,9 +70,9 @@ def test_a_cached_metadata_stage_gets_the_printed_title_too(settings):
 
 
 def test_offline_english_digest_of_a_chinese_paper_uses_the_printed_english_title(settings):
-    digest = summarize(zh_paper(), provider=OfflineProvider(), lang="en", settings=settings, cache=False)
+    digest = summarize(zh_paper(), provider=ExtractiveRunner(), lang="en", settings=settings, cache=False)
     assert digest.metadata.title_translation == TITLE_EN
-    zh = summarize(zh_paper(), provider=OfflineProvider(), lang="zh", settings=settings, cache=False)
+    zh = summarize(zh_paper(), provider=ExtractiveRunner(), lang="zh", settings=settings, cache=False)
     assert zh.metadata.title_translation == TITLE
 
 
@@ -125,17 +125,17 @@ def _notes(digest) -> list[str]:
 
 
 def test_a_chinese_paper_quoted_in_a_chinese_digest_needs_no_note(settings):
-    digest = summarize(zh_paper(), provider=OfflineProvider(), lang="zh", settings=settings, cache=False)
+    digest = summarize(zh_paper(), provider=ExtractiveRunner(), lang="zh", settings=settings, cache=False)
     assert _notes(digest) == []
 
 
 def test_a_chinese_paper_in_an_english_digest_says_it_is_quoted_in_chinese(settings):
-    digest = summarize(zh_paper(), provider=OfflineProvider(), lang="en", settings=settings, cache=False)
+    digest = summarize(zh_paper(), provider=ExtractiveRunner(), lang="en", settings=settings, cache=False)
     (note,) = _notes(digest)
     assert "own language" in note
 
 
 def test_an_english_paper_in_a_chinese_digest_keeps_its_note(settings):
-    digest = summarize(english_paper(), provider=OfflineProvider(), lang="zh", settings=settings, cache=False)
+    digest = summarize(english_paper(), provider=ExtractiveRunner(), lang="zh", settings=settings, cache=False)
     (note,) = _notes(digest)
     assert "不会译成中文" in note

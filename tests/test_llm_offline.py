@@ -1,4 +1,4 @@
-"""The offline provider: an extractive digest whose every point is a sentence on its page."""
+"""The offline choice (ExtractiveRunner): an extractive digest whose every point is a sentence on its page."""
 from __future__ import annotations
 
 import re
@@ -7,10 +7,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from chatpaper.chain.runner import quoting_language_note
 from chatpaper.errors import ProviderError
-from chatpaper.llm.base import LLMRequest
+from chatpaper.extractive import ExtractiveRunner
 from chatpaper.llm.extractive import normalise, read_sentences, sentence_quality
-from chatpaper.llm.offline import OfflineProvider, extract_digest, keywords, language_note
+from chatpaper.llm.offline import extract_digest, keywords
 from chatpaper.models import (
     ConclusionStage,
     Figure,
@@ -211,33 +212,17 @@ def test_a_paper_without_text_is_a_provider_error():
 # --------------------------------------------------------------------------- the provider
 
 
-def test_provider_returns_each_stage_as_its_model_and_builds_the_digest_once():
-    provider = OfflineProvider()
-    assert provider.name == "offline" and provider.extractive and provider.model == "extractive"
+def test_runner_returns_each_stage_as_its_model_and_builds_the_digest_once():
+    runner = ExtractiveRunner()
+    assert runner.name == "offline" and runner.extractive and runner.model == "extractive"
     paper = make_paper()
     kinds = {"metadata": MetadataStage, "summary": SummaryStage, "methods": MethodsStage,
              "conclusion": ConclusionStage}
     for stage in STAGES:
-        assert isinstance(provider.extract_stage(stage, paper, "en"), kinds[stage])
-    assert provider.extract_stage("summary", paper, "zh") is provider.extract_stage("summary", paper, "en")
+        assert isinstance(runner.build_stage(paper, stage), kinds[stage])
+    assert runner.build_stage(paper, "summary") is runner.build_stage(paper, "summary")
     with pytest.raises(ValueError):
-        provider.extract_stage("figures", paper, "en")
-
-
-def test_provider_does_not_chat():
-    with pytest.raises(ProviderError, match="does not chat"):
-        OfflineProvider().generate(LLMRequest(prompt="Summarise this paper."))
-
-
-def test_language_note_only_when_another_language_is_requested():
-    paper = make_paper()
-    assert language_note(paper, "en") is None
-    assert language_note(paper, "en-GB") is None
-    note = language_note(paper, "zh")
-    assert note and "English" in note and "Chinese" in note
-    chinese = make_paper(pages=["本文提出一种新的图像标注方法。我们在两个数据集上验证了它的效果。"], sections=[], figures=[])
-    assert language_note(chinese, "zh") is None
-    assert "Chinese" in language_note(chinese, "en")
+        runner.build_stage(paper, "figures")
 
 
 def test_keywords_come_from_title_and_abstract_and_keep_acronym_casing():
@@ -349,9 +334,9 @@ def parse(name: str, tmp_path_factory) -> Paper:
 @pytest.mark.parametrize("name", CORPUS_PAPERS)
 def test_corpus_paper_digest_is_filled_and_every_quote_is_on_its_page(tmp_path_factory, name):
     paper = parse(name, tmp_path_factory)
-    provider = OfflineProvider()
-    stages = {stage: provider.extract_stage(stage, paper, "en") for stage in STAGES}
-    digest = provider.digest(paper)
+    runner = ExtractiveRunner()
+    stages = {stage: runner.build_stage(paper, stage) for stage in STAGES}
+    digest = runner.digest(paper)
     assert stages["summary"] is digest.summary
     assert_faithful(paper, digest)
     assert 5 <= len(digest.summary.key_takeaways) <= 8
@@ -373,7 +358,7 @@ def test_a_chinese_paper_is_quoted_in_chinese_sentences():
     assert all(p.text.endswith("。") for _, p in all_points(d))
     assert d.summary.one_line.text == "本文提出一种基于稀疏编码的快速图像标注网络。"
     assert "91.4%" in d.summary.performance.text
-    assert language_note(paper, "zh") is None
+    assert quoting_language_note(paper, "zh", "offline") is None  # quoted in the language asked for
 
 
 def test_run_in_headings_initials_and_footnote_marks_do_not_reach_the_quotes():

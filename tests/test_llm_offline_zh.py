@@ -7,8 +7,9 @@ import pytest
 
 from chatpaper.chain import summarize
 from chatpaper.chain.guards import iter_points
+from chatpaper.extractive import ExtractiveRunner
 from chatpaper.llm.extractive import normalise, read_sentences
-from chatpaper.llm.offline import OfflineProvider, about_others, extract_digest, is_limitation
+from chatpaper.llm.offline import about_others, extract_digest, is_limitation
 from chatpaper.models import Section
 from chatpaper.settings import Settings
 from tests.conftest import CORPUS
@@ -96,7 +97,7 @@ def test_a_chinese_paper_is_digested_from_its_chinese_sentences_with_its_printed
 
 
 def test_the_offline_chinese_digest_verifies_every_quote_and_needs_no_note(tmp_path):
-    digest = summarize(zh_paper(), provider=OfflineProvider(), lang="zh", settings=Settings(cache_dir=tmp_path),
+    digest = summarize(zh_paper(), provider=ExtractiveRunner(), lang="zh", settings=Settings(cache_dir=tmp_path),
                        cache=False)
     assert digest.provenance.points_verified == digest.provenance.points > 0
     assert not any("不会译成中文" in w or "own language" in w for w in digest.provenance.warnings)
@@ -174,7 +175,7 @@ def test_a_chinese_corpus_paper_gets_a_filled_chinese_digest_with_verified_quote
     if not (CORPUS / "pdfs" / name).exists():
         pytest.skip("../shared/corpus is absent (a user's clone): corpus tests need it")
     paper = parse(name, tmp_path_factory)
-    digest = summarize(paper, provider=OfflineProvider(), lang="zh", settings=Settings(cache_dir=tmp_path),
+    digest = summarize(paper, provider=ExtractiveRunner(), lang="zh", settings=Settings(cache_dir=tmp_path),
                        cache=False)
     assert digest.metadata and digest.summary and digest.methods and digest.conclusion
     assert digest.metadata.title_translation == paper.title and 3 <= len(digest.metadata.keywords) <= 6

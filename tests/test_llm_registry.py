@@ -8,7 +8,13 @@ import pytest
 from chatpaper.errors import ProviderError
 from chatpaper.llm import registry
 from chatpaper.llm.base import LLMRequest, LLMResponse, Provider
-from chatpaper.llm.registry import available_providers, get_provider, register_provider, unregister_provider
+from chatpaper.llm.registry import (
+    available_providers,
+    describe_provider,
+    get_provider,
+    register_provider,
+    unregister_provider,
+)
 from chatpaper.settings import Settings
 
 GEMINI_KEY = "AIzaSy-test-secret-0000"
@@ -207,10 +213,12 @@ def test_built_in_gemini_gets_settings_timeouts_and_the_default_model():
     assert provider.options.timeout_seconds == 17 and provider.options.retries == 1
 
 
-def test_auto_with_nothing_builds_the_offline_provider():
-    pytest.importorskip("chatpaper.llm.offline", reason="the offline provider is built by another module")
+def test_auto_with_nothing_builds_the_offline_runner():
+    from chatpaper.extractive import ExtractiveRunner
+
     provider = get_provider("auto")
-    assert provider.name == "offline" and provider.extractive
+    assert isinstance(provider, ExtractiveRunner) and provider.name == "offline" and provider.extractive
+    assert describe_provider(provider).startswith("offline: extractive, no LLM")
 
 
 # ----------------------------------------------------------------------------- secrets

@@ -38,6 +38,7 @@ from chatpaper.ask.stream import AnswerTextStream
 from chatpaper.chain.budget import count_tokens
 from chatpaper.chain.guards import parse_reply
 from chatpaper.chain.prompts import base_lang
+from chatpaper.chain.runner import StageRunner
 from chatpaper.errors import InvalidQuestionError, ProviderError
 from chatpaper.evidence.normalise import normalise
 from chatpaper.evidence.verify import PageIndex, verify_evidence
@@ -236,7 +237,7 @@ def iter_ask(
     paper: Paper,
     question: str,
     *,
-    provider: Provider,
+    provider: Provider | StageRunner,
     lang: str,
     settings: Settings,
     history: Sequence[Turn] = (),
@@ -250,12 +251,12 @@ def iter_ask(
     text = check_question(question, history, settings)
     lang = lang or settings.lang
     index = index or paper_index(paper, cache_dir=cache_dir)
-    extractive = getattr(provider, "extractive", False)
+    extractive = not isinstance(provider, Provider)  # a stage runner (offline) has no model to ask
     hits = _search(index, text, history, OFFLINE_PASSAGES if extractive else ASK_PASSAGES)
     found = Answer(question=text, kind="retrieved", text="", passages=hits, lang=lang, provider=provider.name,
                    model=provider.model, prompt_version=None if extractive else prompts.ASK_PROMPT_VERSION)
     yield PassagesFound(answer=found)
-    if extractive:
+    if not isinstance(provider, Provider):
         warnings = [] if hits else ["No passage of the paper shares a word with the question; try other words."]
         yield AnswerDone(answer=found.model_copy(update={"warnings": warnings}))
         return

@@ -45,10 +45,10 @@ class Provider(ABC):
     # Capability flags
     supports_schema: ClassVar[bool] = False  # native JSON-schema constrained output
     needs_key: ClassVar[bool] = False
-    extractive: ClassVar[bool] = False  # builds the digest itself, without prompts (offline)
     can_stream: ClassVar[bool] = False  # `stream` yields the reply as it is written, not all at the end
     default_model: ClassVar[str | None] = None
     context_window: int = 32_000  # tokens; the chain sizes its budget from this
+    base_url: str | None = None  # an endpoint chosen by the user: part of the cache identity (one each)
 
     class Options(BaseModel):
         model_config = ConfigDict(extra="forbid")

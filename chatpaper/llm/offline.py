@@ -9,14 +9,12 @@ conclusion). The chain records `extractive=True` and the renderer labels it "ext
 from __future__ import annotations
 
 import re
-import threading
-from collections import Counter, OrderedDict, defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
 from chatpaper.errors import ProviderError
-from chatpaper.llm.base import LLMRequest, LLMResponse, Provider
 from chatpaper.llm.extractive import PaperText, Sentence, is_roadmap, normalise, read_sentences
 from chatpaper.models import (
     ConclusionStage,
@@ -1025,11 +1023,6 @@ def _is_name(word: str, body: str) -> bool:
 
 # --------------------------------------------------------------------------- language
 
-_LANGUAGES = {
-    "en": "English", "zh": "Chinese", "ja": "Japanese", "ko": "Korean", "de": "German", "fr": "French",
-    "es": "Spanish", "it": "Italian", "pt": "Portuguese", "ru": "Russian", "ar": "Arabic", "hi": "Hindi",
-    "vi": "Vietnamese", "tr": "Turkish", "nl": "Dutch", "pl": "Polish",
-}
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
@@ -1045,59 +1038,3 @@ def paper_language(paper: Paper) -> str:
     kana = sum(1 for ch in cjk if "\u3040" <= ch <= "\u30ff")
     hangul = sum(1 for ch in cjk if "\uac00" <= ch <= "\ud7af")
     return "ja" if kana > len(cjk) * 0.1 else "ko" if hangul > len(cjk) * 0.5 else "zh"
-
-
-def language_note(paper: Paper, lang: str) -> str | None:
-    """A note for the reader when the requested language is not the paper's: offline mode only quotes."""
-    own = paper_language(paper)
-    wanted = (lang or own).lower().replace("_", "-").split("-")[0]
-    if wanted == own:
-        return None
-    own_name = _LANGUAGES.get(own, own)
-    wanted_name = _LANGUAGES.get(wanted, wanted)
-    return (
-        f"Offline mode quotes the paper in {own_name}; add a Gemini key (or choose another provider) "
-        f"for a {wanted_name} digest."
-    )
-
-
-# --------------------------------------------------------------------------- provider
-
-
-class OfflineProvider(Provider):
-    """Builds each stage from the paper's own sentences; it never chats."""
-
-    name = "offline"
-    extractive = True
-    default_model = None
-    context_window = 10**9  # it reads the whole paper: no prompt, no budget
-    version = "15"  # of the extraction rules; part of the chain's cache key
-
-    _CACHE_SIZE = 8
-
-    def __init__(self, *, model: str | None = None, options: dict | None = None):
-        super().__init__(model=model or "extractive", options=options)
-        self._digests: OrderedDict[tuple, ExtractiveDigest] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def generate(self, request: LLMRequest) -> LLMResponse:
-        raise ProviderError(
-            "The offline provider does not chat; it builds the digest from the paper's own sentences "
-            "(extract_stage), so choose another provider for prompts."
-        )
-
-    def extract_stage(self, stage: str, paper: Paper, lang: str) -> StageResult:
-        """One stage of the digest, quoted from `paper`; `lang` only matters for `language_note`."""
-        return self.digest(paper).stage(stage)
-
-    def digest(self, paper: Paper) -> ExtractiveDigest:
-        # The chain asks for four stages of the same paper (maybe from threads): build them once.
-        key = (paper.source.key, paper.title, len(paper.page_texts), hash(tuple(paper.page_texts)), len(paper.sections))
-        with self._lock:  # built under the lock: concurrent stages of one paper wait instead of redoing it
-            found = self._digests.get(key)
-            if found is None:
-                found = self._digests[key] = extract_digest(paper)
-                while len(self._digests) > self._CACHE_SIZE:
-                    self._digests.popitem(last=False)
-            self._digests.move_to_end(key)
-            return found

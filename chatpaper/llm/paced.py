@@ -1,10 +1,13 @@
 """A provider that takes a slot from a shared RateLimiter before each call (a batch's one rpm budget)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from chatpaper.llm.base import LLMRequest, LLMResponse, Provider
 from chatpaper.pacing import RateLimiter
+
+if TYPE_CHECKING:  # the offline choice is a stage runner: it makes no call to pace
+    from chatpaper.chain.runner import StageRunner
 
 
 class RateLimitedProvider(Provider):
@@ -21,23 +24,20 @@ class RateLimitedProvider(Provider):
         self.options = inner.options
         self.supports_schema = inner.supports_schema  # type: ignore[misc]
         self.needs_key = inner.needs_key  # type: ignore[misc]
-        self.extractive = inner.extractive  # type: ignore[misc]
         self.default_model = inner.default_model  # type: ignore[misc]
         self.context_window = inner.context_window
+        self.base_url = inner.base_url  # the cache identity is the inner one's
 
     def generate(self, request: LLMRequest) -> LLMResponse:
         self.limiter.acquire()
         return self.inner.generate(request)
 
-    def __getattr__(self, attr: str) -> Any:  # anything else (e.g. extract_stage) is the inner one's
-        return getattr(self.__dict__["inner"], attr)
-
     def __repr__(self) -> str:
         return f"<RateLimited {self.inner!r} every {self.limiter.interval:g}s>"
 
 
-def rate_limited(provider: Provider, limiter: RateLimiter | None) -> Provider:
-    """The provider paced by `limiter`; extractive providers make no calls and stay as they are."""
-    if limiter is None or provider.extractive:
+def rate_limited(provider: Provider | StageRunner, limiter: RateLimiter | None) -> Provider | StageRunner:
+    """The provider paced by `limiter`; a stage runner that is no Provider makes no calls and stays as it is."""
+    if limiter is None or not isinstance(provider, Provider):
         return provider
     return RateLimitedProvider(provider, limiter)

@@ -12,15 +12,19 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chatpaper.errors import ProviderError
 from chatpaper.llm.base import Provider
 from chatpaper.settings import Settings
 
+if TYPE_CHECKING:  # the chain runs providers; only its protocol is named here
+    from chatpaper.chain.runner import StageRunner
+
 logger = logging.getLogger(__name__)
 
-ProviderFactory = Callable[..., Provider]
+# "offline" builds a StageRunner (chatpaper.extractive), every other name a Provider.
+ProviderFactory = Callable[..., "Provider | StageRunner"]
 
 ALIASES = {
     "google": "gemini",
@@ -87,10 +91,10 @@ def _local(*, model: str | None, settings: Settings, options: dict[str, Any], **
     return LocalProvider(model_path=path, model=model, options=options)
 
 
-def _offline(**_: Any) -> Provider:
-    from chatpaper.llm.offline import OfflineProvider
+def _offline(**_: Any) -> StageRunner:
+    from chatpaper.extractive import ExtractiveRunner
 
-    return OfflineProvider()
+    return ExtractiveRunner()
 
 
 _FACTORIES: dict[str, ProviderFactory] = {
@@ -132,10 +136,11 @@ def get_provider(
     base_url: str | None = None,
     options: dict[str, Any] | None = None,
     visitor: bool = False,
-) -> Provider:
+) -> Provider | StageRunner:
     """Build the named provider, or with `auto` (or None) the first one that is configured.
 
     `visitor=True` (the app) treats `base_url` as typed by a stranger: see `chatpaper.llm.endpoints`.
+    "offline" gives the extractive StageRunner rather than a Provider; the chain takes either as it is.
     """
     settings = settings or Settings()
     factory = _FACTORIES[chosen_provider(name, settings=settings, api_key=api_key, base_url=base_url)]
@@ -158,9 +163,9 @@ def chosen_provider(name: str | None = "auto", *, settings: Settings, api_key: s
     return _choose(name, settings=settings, api_key=api_key, base_url=base_url)
 
 
-def describe_provider(provider: Provider) -> str:
+def describe_provider(provider: Provider | StageRunner) -> str:
     """One line saying who writes the result (the CLI prints it on stderr, the app shows its notice)."""
-    if provider.extractive:
+    if not isinstance(provider, Provider) and provider.extractive:
         return f"{provider.name}: extractive, no LLM; set GEMINI_API_KEY for written summaries"
     return f"{provider.name}: {provider.model or 'the default model'}"
 
