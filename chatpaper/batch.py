@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chatpaper.errors import ChatPaperError, InvalidSourceError, NoNetworkError
 from chatpaper.llm.paced import rate_limited
-from chatpaper.models import ArxivMetadata, Digest, Paper
+from chatpaper.models import ArxivMetadata, Digest, DigestFigure, Figure, Paper, figure_number_key
 from chatpaper.pacing import RateLimiter
 from chatpaper.render.post import (
     POST_MAX_FIGURES,
@@ -249,19 +249,15 @@ def pick_figures(digest: Digest, paper: Paper | None, paper_dir: Path, prefix: s
     """Up to POST_MAX_FIGURES figures whose PNG exists: the digest's picks, then the paper's others (so a
     paper that prints POST_MIN_FIGURES or more shows at least that many),
     shown in the paper's order."""
-    candidates: list[tuple[str, str, str | None, int]] = [(f.label, f.caption, f.image, f.page)
-                                                          for f in digest.figures]
-    if paper is not None:
-        candidates += [(f.label, f.caption, f.image, f.page) for f in paper.figures]
-    picked: list[tuple[int, int, PostFigure]] = []
+    candidates: list[DigestFigure | Figure] = [*digest.figures, *(paper.figures if paper is not None else [])]
+    picked: list[tuple[int, tuple[int, ...], PostFigure]] = []
     seen: set[str] = set()
-    for label, caption, image, page in candidates:
-        if not image or image in seen or not (paper_dir / image).is_file():
+    for f in candidates:
+        if not f.image or f.image in seen or not (paper_dir / f.image).is_file():
             continue
-        seen.add(image)
-        number = re.search(r"\d+", label)
-        picked.append((page, int(number.group()) if number else 0,
-                       PostFigure(src=f"{prefix}/{image}", label=label, caption=caption)))
+        seen.add(f.image)
+        picked.append((f.page, figure_number_key(f.number),
+                       PostFigure(src=f"{prefix}/{f.image}", label=f.label, caption=f.caption)))
         if len(picked) == POST_MAX_FIGURES:
             break
     return [figure for _, _, figure in sorted(picked, key=lambda t: t[:2])]

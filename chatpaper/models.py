@@ -5,10 +5,11 @@ No I/O here. `Paper` serialises to the `paper.json` contract of ../shared/corpus
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Literal
+from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 PageNo = int  # 1-based everywhere
@@ -64,24 +65,83 @@ class SourceInfo(_Model):
 # --------------------------------------------------------------------------- paper
 
 
+# What a section is for in the paper: the parser's whole vocabulary (chatpaper.pdf.sections), and the
+# only roles a consumer may ask for. A Literal, so that mypy rejects a role the parser never produces.
+SectionRole = Literal[
+    "introduction", "motivation", "related_work", "preliminaries", "method", "experiments", "discussion",
+    "limitations", "conclusion", "statement", "appendix", "references", "acknowledgments", "administrative",
+]
+SECTION_ROLES: tuple[SectionRole, ...] = get_args(SectionRole)
+# Back matter that is not the paper's body: the parser leaves these sections out of Paper.sections.
+OUTSIDE_BODY_ROLES: tuple[SectionRole, ...] = ("references", "acknowledgments", "administrative")
+
+
+class Paragraph(_Model):
+    """One paragraph of a section, with the page it starts on."""
+
+    text: str
+    page: PageNo
+
+
 class Section(_Model):
     title: str = Field(description="Heading text without its number")
     number: str | None = Field(None, description='"3", "3.1", "IV", "A" or None when unnumbered')
     level: int = Field(1, description="1 for top-level")
     page: PageNo
-    role: str | None = Field(
-        None, description="method, conclusion, introduction, related_work, experiments, appendix ..."
+    role: SectionRole | None = Field(
+        None, description="method, conclusion, introduction, related_work, experiments, appendix ... (SectionRole)"
     )
     text: str = Field("", description="Clean body text of this section (not of its subsections)")
+    paragraphs: list[Paragraph] = Field(
+        default_factory=list, description="`text` paragraph by paragraph, each with its page; empty in paper.json "
+        "written before the parser kept them")
+
+    def page_paragraphs(self) -> list[Paragraph]:
+        """The paragraphs with their pages; a section without them (an older paper.json, a hand-made
+        Section) gives its text's paragraphs, all on the section's first page."""
+        if self.paragraphs:
+            return self.paragraphs
+        return [Paragraph(text=p, page=self.page) for p in self.text.split("\n") if p.strip()]
+
+
+def figure_number_key(number: str | None) -> tuple[int, ...]:
+    """Sort key of a figure number: "2.10" after "2.9"; an appendix's "A1" or "S1" after the body's
+    figures; no number last."""
+    return tuple(_number_part_key(p) for p in re.split(r"[.\-]", number or "") if p) or (_NO_NUMBER,)
+
+
+def _number_part_key(part: str) -> int:
+    if part.isdigit():
+        return int(part)
+    if part[1:].isdigit() or len(part) == 1:
+        return _LETTERED + ord(part[0].upper()) * 100 + int(part[1:] or 0)
+    return _NO_NUMBER
+
+
+_LETTERED = 1000  # above any body figure's number (at most 999, as the parser reads them)
+_NO_NUMBER = 100_000  # above any lettered number ("Z99" is 1000 + 90 * 100 + 99)
+
+
+def _number_from_label(data: object) -> object:
+    """Figures written before `number` existed: the parser's label is always "Figure " + the number."""
+    if isinstance(data, dict) and data.get("number") is None and str(data.get("label", "")).startswith("Figure "):
+        return {**data, "number": data["label"].removeprefix("Figure ").strip() or None}
+    return data
 
 
 class Figure(_Model):
     label: str = Field(description='Normalised "Figure N"')
+    number: str | None = Field(None, description='The number printed in the label: "3", "2.1", "S1", "A1"')
     page: PageNo
     caption: str
     bbox: tuple[float, float, float, float] = Field(description="Crop box in PDF points, caption included")
     image: str | None = Field(None, description="PNG path relative to the paper's output folder")
     kind: Literal["raster", "vector", "mixed"] = "vector"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_number(cls, data: object) -> object:
+        return _number_from_label(data)
 
 
 class Paper(_Model):
@@ -111,7 +171,7 @@ class Paper(_Model):
     warnings: list[str] = Field(default_factory=list)
     parser: dict[str, str] = Field(default_factory=dict, description="Parser and library versions")
 
-    def section(self, role: str) -> Section | None:
+    def section(self, role: SectionRole) -> Section | None:
         return next((s for s in self.sections if s.role == role and s.level == 1), None)
 
     def section_tree(self, top: Section) -> list[Section]:
@@ -209,10 +269,16 @@ class ConclusionStage(_Model):
 
 class DigestFigure(_Model):
     label: str
+    number: str | None = Field(None, description="The paper's Figure.number")
     page: PageNo
     caption: str
     image: str | None = None
     role: Literal["teaser", "method", "results", "other"] = "other"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_number(cls, data: object) -> object:
+        return _number_from_label(data)
 
 
 class Attempt(_Model):

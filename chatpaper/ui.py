@@ -427,9 +427,9 @@ def check_upload(path: str | Path, settings: Settings) -> bytes:
 
 
 def _paper_file(run_dir: Path) -> Path:
-    from chatpaper import __version__  # noqa: PLC0415 - a new release parses again
+    from chatpaper.pdf import version  # noqa: PLC0415 - like read_paper: chatpaper.pdf loads PyMuPDF when first needed
 
-    return run_dir / f"paper-{__version__}.json"
+    return run_dir / f"paper-{version.PARSER_VERSION}.json"
 
 
 def cached_paper(run_dir: Path) -> Paper | None:

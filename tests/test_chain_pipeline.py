@@ -21,7 +21,7 @@ from chatpaper.chain.budget import method_sections
 from chatpaper.chain.figures import choose_figures
 from chatpaper.chain.prompts import stage_instruction, system_prompt
 from chatpaper.errors import ProviderError
-from chatpaper.models import Figure, MethodsStage, Point
+from chatpaper.models import Figure, MethodsStage, Paragraph, Point
 from chatpaper.settings import Settings
 from tests.conftest import corpus_pdf
 
@@ -198,16 +198,14 @@ def test_each_stage_asks_for_its_own_schema(paper, settings):
 
 def test_the_document_marks_pages_where_a_section_moves_on():
     paper = sample_paper()
-    long_method = ("Part one of the method describes the running average of squared gradients in detail.\n"
-                   "Part two of the method continues on the next page with the unit correction.")
+    one = "Part one of the method describes the running average of squared gradients in detail."
+    two = "Part two of the method continues on the next page with the unit correction."
     sections = list(paper.sections)
-    sections[2] = sections[2].model_copy(update={"text": long_method})
-    texts = list(paper.page_texts)
-    texts[1] += " Part one of the method describes the running average of squared gradients in detail."
-    texts[2] = "Part two of the method continues on the next page with the unit correction. " + texts[2]
-    paper = paper.model_copy(update={"sections": sections, "page_texts": texts})
+    sections[2] = sections[2].model_copy(update={
+        "text": f"{one}\n\n{two}", "paragraphs": [Paragraph(text=one, page=2), Paragraph(text=two, page=3)]})
+    paper = paper.model_copy(update={"sections": sections})
     document = plan_budget(paper, context_window=32_000, lang="en").stages["methods"].document
-    assert "[p. 3] Part two of the method" in document
+    assert f"[p. 2]\n{one}\n[p. 3] {two}" in document
 
 
 # --------------------------------------------------------------------------- budget

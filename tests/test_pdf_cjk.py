@@ -201,6 +201,7 @@ def test_chinese_figure_captions_keep_their_numbering(tmp_path, label, want):
              ("caption", "表1 不同方法的分类准确率"), ("body", zh_body(2))]
     paper = parse(cjk_pdf(items), tmp_path)
     assert [f.label for f in paper.figures] == [want]  # the table is not a figure
+    assert paper.figures[0].number == want.removeprefix("Figure ")  # as printed: "2.1", "1-2"
     assert "模型框架图" in paper.figures[0].caption
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pymupdf
 import pytest
 
-from chatpaper.pdf import find_code_urls, parse_pdf
+from chatpaper.pdf import PARSER_VERSION, find_code_urls, parse_pdf
 from chatpaper.pdf.text import clean_chars, fix_span_glyphs, join_lines
 from chatpaper.settings import Settings
 from tests.pdf_factory import elsevier_paper, footer_mid_abstract_paper
@@ -182,6 +182,32 @@ def test_section_text_is_clean(paper):
     assert all("A cited work" not in s.text for s in paper.sections)
 
 
+def test_paragraphs_carry_the_page_they_start_on(tmp_path):
+    w = PaperWriter()
+    w.text("Paragraphs Across Pages", size=18, bold=True, center=True)
+    w.text("Alice M. Smith", size=11, center=True, gap=6)
+    w.text("Abstract", size=12, bold=True, center=True, gap=10)
+    w.paragraph("We present a way to keep pages. " + BODY)
+    w.heading("1 Introduction")
+    w.paragraph(BODY)
+    w.heading("2 Method")
+    for k in range(1, 13):  # twelve paragraphs: the section runs onto page 2
+        w.y += 8
+        w.paragraph(f"Paragraph {k} opens here. " + BODY * 2)
+    w.heading("3 Conclusion")
+    w.paragraph(BODY)
+    paper = parse_pdf(w.bytes(), out_dir=tmp_path, settings=Settings())
+    method = paper.section("method")
+    pages = [p.page for p in method.paragraphs]
+    assert pages[0] == 1 and pages[-1] == 2 and pages == sorted(pages)
+    assert method.text == "\n\n".join(p.text for p in method.paragraphs)
+    for p in method.paragraphs:
+        assert " ".join(p.text.split()[:6]) in " ".join(paper.page_texts[p.page - 1].split())
+    page_of = {p.text.split(" opens")[0]: p.page for p in method.paragraphs if p.text.startswith("Paragraph")}
+    assert page_of["Paragraph 1"] == 1 and page_of["Paragraph 12"] == 2
+    assert all(s.paragraphs for s in paper.sections)
+
+
 def test_page_texts_cover_every_page_without_running_headers(paper):
     assert len(paper.page_texts) == paper.pages
     assert all(text for text in paper.page_texts)
@@ -193,6 +219,7 @@ def test_page_texts_cover_every_page_without_running_headers(paper):
 def test_code_url_and_parser_versions(paper):
     assert paper.code_urls[0] == "https://github.com/alice/tiny-things"
     assert paper.parser["name"] == "chatpaper.pdf"
+    assert paper.parser["version"] == PARSER_VERSION
     assert paper.parser["pymupdf"] == pymupdf.__version__
     assert paper.source.kind == "pdf" and len(paper.source.sha256) == 64
 

@@ -7,6 +7,7 @@ conclusion and discussion for Conclusion. Token counts are estimates (no tokeniz
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import get_args, get_origin
@@ -15,7 +16,17 @@ from pydantic import BaseModel
 
 from chatpaper.chain.guards import LIST_LIMITS
 from chatpaper.chain.prompts import STAGES, render_document, stage_instruction, system_prompt
-from chatpaper.models import ConclusionStage, MetadataStage, MethodsStage, Paper, Point, Section, SummaryStage
+from chatpaper.models import (
+    OUTSIDE_BODY_ROLES,
+    ConclusionStage,
+    MetadataStage,
+    MethodsStage,
+    Paper,
+    Point,
+    Section,
+    SectionRole,
+    SummaryStage,
+)
 
 STAGE_MODELS: dict[str, type[BaseModel]] = {
     "metadata": MetadataStage,
@@ -60,23 +71,29 @@ SAFETY = 0.9
 MIN_DOCUMENT_TOKENS = 1000
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
-_SKIP_ROLES = {"references", "bibliography", "appendix", "acknowledgements", "acknowledgments", "supplementary"}
+# Not sent: back matter (the parser already leaves most of it out of Paper.sections) and appendices.
+SKIP_ROLES: frozenset[SectionRole] = frozenset((*OUTSIDE_BODY_ROLES, "appendix"))
 _SKIP_TITLES = re.compile(r"^(references|bibliography|acknowledge?ments?|appendix|supplementary)", re.I)
 TRUNCATED = "(The rest of this section was cut to fit the model's context window.)"
 
 # The roles each stage needs, in order of importance (Summary also needs the abstract, always sent).
-STAGE_ROLES: dict[str, tuple[str, ...]] = {
+# The parser files "Results" and "Evaluation" under experiments.
+STAGE_ROLES: dict[str, tuple[SectionRole, ...]] = {
     "metadata": ("introduction",),
-    "summary": ("introduction", "experiments", "results", "evaluation"),
+    "summary": ("introduction", "experiments"),
     "methods": ("method",),
-    "conclusion": ("conclusion", "discussion", "limitations", "experiments", "results"),
+    "conclusion": ("conclusion", "discussion", "limitations", "experiments"),
 }
 
 
+# Latin-script characters per token for the estimate: BPE tokenizers give ~4 on English prose, so 3.5 errs high.
+CHARS_PER_TOKEN = 3.5
+
+
 def count_tokens(text: str) -> int:
-    """Rough token count, on the high side: one per CJK character, one per 3.5 other characters."""
+    """Rough token count, on the high side: one per CJK character, one per CHARS_PER_TOKEN other characters."""
     cjk = len(_CJK.findall(text))
-    return cjk + ((len(text) - cjk) * 2 + 6) // 7
+    return cjk + math.ceil((len(text) - cjk) / CHARS_PER_TOKEN)
 
 
 @dataclass
@@ -112,41 +129,24 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-class _PageLocator:
-    """Finds the page a paragraph is printed on, so the document can carry [p. N] markers."""
-
-    def __init__(self, paper: Paper):
-        self.pages = [_norm(t) for t in paper.page_texts]
-
-    def locate(self, paragraph: str, start: int) -> int | None:
-        probe = _norm(paragraph)[:60]
-        if len(probe) < 20 or not self.pages:
-            return None
-        for page in range(max(start, 1), min(start + 4, len(self.pages) + 1)):
-            if probe in self.pages[page - 1]:
-                return page
-        return None
-
-
 def _section_heading(s: Section) -> str:
     hashes = "#" * min(s.level + 1, 4)
     number = f"{s.number} " if s.number else ""
     return f"{hashes} {number}{s.title} [p. {s.page}]"
 
 
-def _section_block(s: Section, locator: _PageLocator, max_tokens: int | None = None) -> tuple[str, int]:
+def _section_block(s: Section, max_tokens: int | None = None) -> tuple[str, int]:
     """Heading + text with a [p. N] marker wherever the text moves to another page; returns (block, text chars kept)."""
     lines = [_section_heading(s)]
     page, kept, used = s.page, 0, count_tokens(lines[0])
-    for original in (p for p in s.text.split("\n") if p.strip()):
-        paragraph = original
-        found = locator.locate(paragraph, page)
-        if found and found != page:
-            page = found
+    for part in s.page_paragraphs():
+        original = paragraph = part.text
+        if part.page != page:
+            page = part.page
             paragraph = f"[p. {page}] {paragraph}"
         cost = count_tokens(paragraph) + 1
         if max_tokens is not None and used + cost > max_tokens:
-            room = max(0, int((max_tokens - used) * 3.5) - 40)
+            room = max(0, int((max_tokens - used) * CHARS_PER_TOKEN) - 40)
             cut = paragraph[:room].rsplit(". ", 1)[0] if room > 200 else ""
             if cut:
                 lines.append(cut + ".")
@@ -169,7 +169,7 @@ def _body_sections(paper: Paper) -> list[Section]:
         if skipping_level is not None and s.level > skipping_level:
             continue
         skipping_level = None
-        if (s.role or "").lower() in _SKIP_ROLES or _SKIP_TITLES.match(s.title.strip()):
+        if s.role in SKIP_ROLES or _SKIP_TITLES.match(s.title.strip()):
             skipping_level = s.level
             continue
         out.append(s)
@@ -224,7 +224,7 @@ def _pages_document(paper: Paper, title: str, authors: list[str], budget: int) -
         block = f"[p. {i}]\n{text.strip()}"
         cost = count_tokens(block)
         if used + cost > budget:
-            room = max(0, int((budget - used) * 3.5))
+            room = max(0, int((budget - used) * CHARS_PER_TOKEN))
             if room > 200:
                 blocks.append(block[:room] + "\n" + TRUNCATED)
             break
@@ -233,7 +233,7 @@ def _pages_document(paper: Paper, title: str, authors: list[str], budget: int) -
     return _document(paper, title, authors, blocks)
 
 
-def _fit(paper: Paper, sections: list[Section], budget: int, locator: _PageLocator,
+def _fit(paper: Paper, sections: list[Section], budget: int,
          priority: list[Section] | None = None) -> tuple[list[str], dict[int, int]]:
     """Blocks of `sections` in paper order within `budget`; sections in `priority` are filled first."""
     first = {id(s) for s in priority or []}
@@ -241,11 +241,11 @@ def _fit(paper: Paper, sections: list[Section], budget: int, locator: _PageLocat
     kept: dict[int, tuple[str, int]] = {}
     used = 0
     for s in order:
-        block, chars = _section_block(s, locator)
+        block, chars = _section_block(s)
         cost = count_tokens(block) + 1
         if used + cost > budget:
             if budget - used > 200:
-                block, chars = _section_block(s, locator, max_tokens=budget - used)
+                block, chars = _section_block(s, max_tokens=budget - used)
                 kept[id(s)] = (block, chars)
             break
         kept[id(s)] = (block, chars)
@@ -266,7 +266,6 @@ def plan_budget(paper: Paper, *, context_window: int, lang: str, title: str | No
     budget = max(MIN_DOCUMENT_TOKENS, int((context_window - output_reserve) * SAFETY) - overhead)
     plan = BudgetPlan(context_window=context_window, document_budget=budget, shared=True,
                       output_tokens=output_reserve)
-    locator = _PageLocator(paper)
     methods = method_sections(paper)
     plan.method_chars = sum(len(s.text) for s in methods)
     body = _body_sections(paper)
@@ -279,7 +278,7 @@ def plan_budget(paper: Paper, *, context_window: int, lang: str, title: str | No
         needed_ids = {id(s) for st in STAGES for s in stage_sections(paper, st)}
         needed = [s for s in paper.sections if id(s) in needed_ids]
         needed_methods_first = methods + [s for s in needed if s not in methods]
-        blocks, kept = _fit(paper, body or paper.sections, budget, locator, priority=needed_methods_first)
+        blocks, kept = _fit(paper, body or paper.sections, budget, priority=needed_methods_first)
         complete = all(kept.get(id(s), -1) == len(s.text) for s in needed)
         if complete:
             document = _document(paper, title, authors, blocks)
@@ -289,7 +288,7 @@ def plan_budget(paper: Paper, *, context_window: int, lang: str, title: str | No
             plan.shared = False
             for stage in STAGES:
                 own = stage_sections(paper, stage) or body[:3]
-                stage_blocks, stage_kept = _fit(paper, own, budget, locator)
+                stage_blocks, stage_kept = _fit(paper, own, budget)
                 plan.stages[stage] = StageInput(_document(paper, title, authors, stage_blocks))
                 if stage == "methods":
                     plan.method_chars_sent = sum(stage_kept.get(id(s), 0) for s in methods)

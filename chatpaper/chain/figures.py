@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import re
 
-from chatpaper.models import DigestFigure, Figure, Paper
+from chatpaper.models import DigestFigure, Figure, Paper, SectionRole, figure_number_key
 
 # A digest shows its figures beside the text: a teaser, the method overview and the main results, plus one
 # more; past that the figures push the text off the first screen. Fewer cue-matched figures are topped up
 # with the earliest others to DIGEST_MIN_FIGURES, so a paper whose captions name no cue still shows some.
 DIGEST_MAX_FIGURES, DIGEST_MIN_FIGURES = 4, 3
+# The sections whose pages a method or a results figure is likeliest on (SectionRole: the parser files
+# "Results" and "Evaluation" under experiments).
+METHOD_ROLES: tuple[SectionRole, ...] = ("method",)
+RESULT_ROLES: tuple[SectionRole, ...] = ("experiments",)
 
 _METHOD_CUES = re.compile(
     r"\b(overview|architecture|pipeline|framework|our (?:method|approach|model)|proposed|illustration of|"
@@ -20,7 +24,7 @@ _RESULT_CUES = re.compile(
     r"speed-?up|samples|experiments?)\b", re.I)
 
 
-def _pages_of(paper: Paper, roles: tuple[str, ...]) -> set[int]:
+def _pages_of(paper: Paper, roles: tuple[SectionRole, ...]) -> set[int]:
     """Pages spanned by the level-1 sections with these roles (from their start to the next section's)."""
     tops = [s for s in paper.sections if s.level == 1]
     pages: set[int] = set()
@@ -31,13 +35,8 @@ def _pages_of(paper: Paper, roles: tuple[str, ...]) -> set[int]:
     return pages
 
 
-def _number(figure: Figure) -> int:
-    m = re.search(r"\d+", figure.label)
-    return int(m.group()) if m else 10_000
-
-
 def as_digest_figure(figure: Figure, role: str) -> DigestFigure:
-    return DigestFigure(label=figure.label, page=figure.page, caption=figure.caption, image=figure.image,
+    return DigestFigure(label=figure.label, number=figure.number, page=figure.page, caption=figure.caption, image=figure.image,
                         role=role)
 
 
@@ -48,13 +47,13 @@ def _best(candidates: list[Figure], cues: re.Pattern, pages: set[int], rival: re
     for f in candidates:
         hits = len(cues.findall(f.caption))
         if hits and hits >= len(rival.findall(f.caption)):
-            scored.append((-(hits * 2 + (f.page in pages)), _number(f), f))
+            scored.append((-(hits * 2 + (f.page in pages)), figure_number_key(f.number), f))
     return min(scored, key=lambda t: t[:2])[2] if scored else None
 
 
 def choose_figures(paper: Paper, *, limit: int = DIGEST_MAX_FIGURES) -> list[DigestFigure]:
     """Teaser (a figure on page 1), method overview, main results; then the earliest others up to `limit`."""
-    remaining = sorted(paper.figures, key=lambda f: (f.page, _number(f)))
+    remaining = sorted(paper.figures, key=lambda f: (f.page, figure_number_key(f.number)))
     chosen: list[DigestFigure] = []
 
     def take(figure: Figure | None, role: str) -> None:
@@ -63,10 +62,9 @@ def choose_figures(paper: Paper, *, limit: int = DIGEST_MAX_FIGURES) -> list[Dig
             chosen.append(as_digest_figure(figure, role))
 
     take(next((f for f in remaining if f.page == 1), None), "teaser")
-    take(_best(remaining, _METHOD_CUES, _pages_of(paper, ("method",)), _RESULT_CUES), "method")
-    take(_best(remaining, _RESULT_CUES, _pages_of(paper, ("experiments", "results", "evaluation")), _METHOD_CUES),
-         "results")
+    take(_best(remaining, _METHOD_CUES, _pages_of(paper, METHOD_ROLES), _RESULT_CUES), "method")
+    take(_best(remaining, _RESULT_CUES, _pages_of(paper, RESULT_ROLES), _METHOD_CUES), "results")
     while remaining and len(chosen) < min(limit, DIGEST_MIN_FIGURES):
         take(remaining[0], "other")
-    return sorted(chosen, key=lambda d: (d.page, d.label))
+    return sorted(chosen, key=lambda d: (d.page, figure_number_key(d.number)))
 

@@ -20,5 +20,6 @@ if "pymupdf" not in sys.modules:
 
 from chatpaper.pdf.links import find_code_urls
 from chatpaper.pdf.reader import parse_pdf
+from chatpaper.pdf.version import PARSER_VERSION
 
-__all__ = ["find_code_urls", "parse_pdf"]
+__all__ = ["PARSER_VERSION", "find_code_urls", "parse_pdf"]

@@ -21,7 +21,7 @@ from pathlib import Path
 import pymupdf
 from pymupdf import mupdf
 
-from chatpaper.models import Figure
+from chatpaper.models import Figure, figure_number_key
 from chatpaper.pdf.text import _font_style, clean_chars, fix_span_glyphs, is_quartz, join_lines
 from chatpaper.storage import ensure_dir, write_atomic
 
@@ -60,12 +60,6 @@ def _label(text: str) -> tuple[str, str, str, bool] | None:
         number = re.sub(r"[．]", ".", re.sub(r"[－–]", "-", m.group(2)))
         return m.group(1), number, m.group("tail"), bool(m.group("space"))
     return None
-
-
-def _number_key(number: str) -> tuple[int, ...]:
-    """"2.10" after "2.9"; an appendix's "A1" after the body's figures."""
-    return tuple(int(p) if p.isdigit() else 1000 + ord(p[0]) * 100 + int(p[1:] or 0)
-                 for p in re.split(r"[.\-]", number))
 
 
 @dataclass
@@ -158,7 +152,7 @@ def _one_per_number(found: list[_Found], textless: list[_Found]) -> list[_Found]
         if f.caption.number not in numbers and (f.caption.printed in styles or not styles):
             out.append(f)
             numbers.add(f.caption.number)
-    out.sort(key=lambda f: (f.index, _number_key(f.caption.number)))
+    out.sort(key=lambda f: (f.index, figure_number_key(f.caption.number)))
     return out
 
 
@@ -201,7 +195,7 @@ def _save_all(doc: pymupdf.Document, found: list[_Found], out_dir: Path, dpi: in
                     del pix
                 except Exception:  # noqa: BLE001 - an unrenderable page still gets its caption
                     image = None
-            figures.append(Figure(label=label, page=f.index + 1, caption=f.caption.text,
+            figures.append(Figure(label=label, number=f.caption.number, page=f.index + 1, caption=f.caption.text,
                                   bbox=(round(clip.x0, 2), round(clip.y0, 2), round(clip.x1, 2), round(clip.y1, 2)),
                                   image=image, kind=f.kind))
         for write in writes:

@@ -17,9 +17,17 @@ import pymupdf
 from chatpaper import __version__
 from chatpaper.errors import ChatPaperError, PdfError
 from chatpaper.models import Figure, Paper, SourceInfo
+from chatpaper.pdf import version
 from chatpaper.pdf.frontmatter import FrontMatter, extract_front_matter
 from chatpaper.pdf.links import complete_from_annotations, find_code_urls, link_uris
-from chatpaper.pdf.sections import REFERENCES, assign_roles, build_sections, find_headings, heading_texts
+from chatpaper.pdf.sections import (
+    REFERENCES,
+    assign_roles,
+    build_sections,
+    find_headings,
+    heading_paragraphs,
+    section_text,
+)
 from chatpaper.pdf.text import (
     DocText,
     Line,
@@ -174,9 +182,9 @@ def _parse_document(doc: pymupdf.Document, *, out_dir: Path, settings: Settings,
     try:
         headings = find_headings(text, lines, front.body_start)
         _mark_references(lines, headings)
-        texts = heading_texts(text, lines, headings)
-        assign_roles(headings, front.title, texts, front.abstract)
-        sections = build_sections(headings, texts)
+        parts = heading_paragraphs(text, lines, headings)
+        assign_roles(headings, front.title, [section_text(p) for p in parts], front.abstract)
+        sections = build_sections(headings, parts)
     except Exception:
         log.info("sections failed", exc_info=True)
         sections = []
@@ -198,7 +206,8 @@ def _parse_document(doc: pymupdf.Document, *, out_dir: Path, settings: Settings,
         arxiv_stamp=_arxiv_stamp(doc) or _abstract_arxiv_id(front.abstract),
         page_texts=page_texts,
         warnings=list(warnings),
-        parser={"name": "chatpaper.pdf", "version": __version__, "pymupdf": pymupdf.__version__},
+        parser={"name": "chatpaper.pdf", "version": version.PARSER_VERSION, "chatpaper": __version__,
+                "pymupdf": pymupdf.__version__},
     )
     if on_text is not None:
         on_text(paper)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from chatpaper.models import Section
-from chatpaper.pdf.text import DocText, Line, is_cjk, paragraphs
+from chatpaper.models import OUTSIDE_BODY_ROLES, Paragraph, Section, SectionRole
+from chatpaper.pdf.text import DocText, Line, is_cjk, paragraphs_with_pages
 
 _NUMBERED = re.compile(
     r"^(?:(?:appendix|supplementary\s+material)\s+)?(?P<num>\d{1,2}(?:\.\d{1,2}){0,3}|[IVX]{1,5}|[A-H](?:\.\d{1,2}){0,2})"
@@ -76,7 +76,7 @@ class Heading:
     line_index: int  # index of its first line in the document's flat line list
     end_index: int  # index of the first line after it
     style: tuple
-    role: str | None = None
+    role: SectionRole | None = None
 
 
 def _style(line: Line) -> tuple:
@@ -305,7 +305,7 @@ def _scan_unnumbered(doc: DocText, lines: list[Line], start: int, toc_pages: set
         low = text.lower()
         if (REFERENCES.match(low) or re.match(r"(appendi(x|ces)|supplementary)", low)):
             appendix_zone = True
-        role = "appendix" if appendix_zone and not REFERENCES.fullmatch(low) else None
+        role: SectionRole | None = "appendix" if appendix_zone and not REFERENCES.fullmatch(low) else None
         headings.append(Heading(title=_tidy(text), number=None, level=1, page=line.page, line_index=i - 1 - consumed,
                                 end_index=i, style=style, role=role))
     return headings if len(headings) >= 3 else []
@@ -408,7 +408,9 @@ def _cjk_number(text: str, seq: _Sequence) -> tuple[str, str] | None:
 
 # --------------------------------------------------------------------------- roles
 
-_ROLE_PATTERNS = [
+# Title patterns of the roles a title names, first match wins; "method" (and "conclusion" among several)
+# is chosen by position and content, in assign_roles.
+_ROLE_PATTERNS: list[tuple[SectionRole, str]] = [
     ("references", r"^(references|bibliography|literature\s+cited|works\s+cited|reference\s+list|参考文献|参考资料)$"),
     ("introduction", rf"^introduction\b|^overview$|^({_ZH_INTRO})$"),
     ("motivation", r"^(an?\s+)?motivati(on|ng)\b|^研究动机"),  # why the problem matters, before the method
@@ -470,7 +472,7 @@ def assign_roles(headings: list[Heading], paper_title: str = "", texts: list[str
 
 
 def _assign_conclusion(top: list[Heading]) -> None:
-    body = [h for h in top if h.role not in _NOT_BODY]
+    body = [h for h in top if h.role not in OUTSIDE_BODY_ROLES]
     chosen = next((h for h in reversed(body) if h.role == "conclusion"), None)
     if chosen is None:
         # "Discussion" / "Summary" closes a paper that has no conclusion of that name
@@ -576,22 +578,25 @@ def _singular_model(title: str) -> str:
 # --------------------------------------------------------------------------- text
 
 
-def heading_texts(doc: DocText, lines: list[Line], headings: list[Heading]) -> list[str]:
-    """Each heading's own clean text: its lines up to the next heading, without tiny print."""
+def heading_paragraphs(doc: DocText, lines: list[Line], headings: list[Heading]) -> list[list[Paragraph]]:
+    """Each heading's own clean paragraphs with their pages: its lines up to the next heading, without tiny print."""
     floor = doc.body_size * 0.8
-    texts = []
+    out = []
     for k, h in enumerate(headings):
         stop = headings[k + 1].line_index if k + 1 < len(headings) else len(lines)
-        texts.append(paragraphs([ln for ln in lines[h.end_index:stop] if ln.kind == "body" and ln.size >= floor],
-                                "\n\n", doc.vocab))
-    return texts
+        body = [ln for ln in lines[h.end_index:stop] if ln.kind == "body" and ln.size >= floor]
+        out.append([Paragraph(text=text, page=page) for text, page in paragraphs_with_pages(body, doc.vocab)])
+    return out
 
 
-_NOT_BODY = ("references", "acknowledgments", "administrative")
+def section_text(paragraphs: list[Paragraph]) -> str:
+    """A section's `text`: its paragraphs, a blank line apart."""
+    return "\n\n".join(p.text for p in paragraphs)
 
 
-def build_sections(headings: list[Heading], texts: list[str]) -> list[Section]:
+def build_sections(headings: list[Heading], parts: list[list[Paragraph]]) -> list[Section]:
     """Sections in reading order; references, acknowledgements and administrative notes (data availability,
     competing interests, funding) are not part of the paper's body."""
-    return [Section(title=h.title, number=h.number, level=h.level, page=h.page, role=h.role, text=text)
-            for h, text in zip(headings, texts, strict=True) if h.role not in _NOT_BODY]
+    return [Section(title=h.title, number=h.number, level=h.level, page=h.page, role=h.role,
+                    text=section_text(paragraphs), paragraphs=paragraphs)
+            for h, paragraphs in zip(headings, parts, strict=True) if h.role not in OUTSIDE_BODY_ROLES]

@@ -741,23 +741,28 @@ def page_text(lines: list[Line], vocab: Counter[str] | None = None) -> str:
 
 def paragraphs(lines: list[Line], sep: str = "\n", vocab: Counter[str] | None = None) -> str:
     """Lines grouped by text block into mended paragraphs; a word hyphenated across blocks is rejoined."""
-    out: list[str] = []
+    return sep.join(text for text, _ in paragraphs_with_pages(lines, vocab))
+
+
+def paragraphs_with_pages(lines: list[Line], vocab: Counter[str] | None = None) -> list[tuple[str, int]]:
+    """`paragraphs`, each with the page its first line is on."""
+    out: list[tuple[str, int]] = []
     current: list[str] = []
     block = None
     for line in lines:
         key = (line.page, line.block)
         if block is not None and key != block and current:
-            out.append(join_lines(current, vocab))
+            out.append((join_lines(current, vocab), block[0]))
             current = []
         block = key
         current.append(line.text)
-    if current:
-        out.append(join_lines(current, vocab))
-    merged: list[str] = []
-    for text in out:
-        if merged and _HYPHEN_END.search(merged[-1]) and text[:1].islower() and (
-                glue := mend_hyphen(merged[-1], text, vocab)) is not None:
-            merged[-1] = merged[-1][:-1] + glue + text
+    if current and block is not None:
+        out.append((join_lines(current, vocab), block[0]))
+    merged: list[tuple[str, int]] = []
+    for text, page in out:
+        if merged and _HYPHEN_END.search(merged[-1][0]) and text[:1].islower() and (
+                glue := mend_hyphen(merged[-1][0], text, vocab)) is not None:
+            merged[-1] = (merged[-1][0][:-1] + glue + text, merged[-1][1])
         elif text:
-            merged.append(text)
-    return sep.join(merged)
+            merged.append((text, page))
+    return merged

@@ -10,7 +10,7 @@ import re
 
 from chatpaper.chain.distinct import is_mark, not_distinct_notice
 from chatpaper.chain.prompts import base_lang
-from chatpaper.models import Digest, Point, StageRecord
+from chatpaper.models import Digest, DigestFigure, Point, StageRecord
 
 LABELS = {
     "en": {
@@ -128,12 +128,11 @@ def caption_body(caption: str) -> str:
     return _CAPTION_LABEL.sub("", text).strip() or text
 
 
-def figure_label(label: str, page: int, lang: str) -> str:
+def figure_label(figure: DigestFigure, lang: str) -> str:
     """ "Figure 2 (p. 3)", "图 2（第 3 页）": the label in the output language, with its page."""
-    m = re.search(r"\d+[a-z]?", label)
-    if m is None:
-        return f"{_text(label)} (p. {page})"
-    return labels(lang)["figure"].format(n=m.group(), page=page)
+    if figure.number is None:
+        return f"{_text(figure.label)} (p. {figure.page})"
+    return labels(lang)["figure"].format(n=figure.number, page=figure.page)
 
 
 def _figures(digest: Digest, lab: dict[str, str]) -> list[str]:
@@ -141,7 +140,7 @@ def _figures(digest: Digest, lab: dict[str, str]) -> list[str]:
         return []
     out = ["<details>", f"<summary>{lab['figures']}</summary>", ""]
     for f in digest.figures:
-        name = figure_label(f.label, f.page, digest.lang)
+        name = figure_label(f, digest.lang)
         if f.image:
             alt = re.sub(r"[\[\]]", "", name)
             out.append(f"![{alt}]({f.image})")

@@ -1,0 +1,8 @@
+"""The parser's own version: part of every cache key that stores a Paper, and of Paper.parser.
+
+Bump PARSER_VERSION in the commit that changes what `parse_pdf` returns for some PDF (another title,
+heading, role, paragraph, page text or figure; a new or renamed Paper field), so that a Paper cached
+by an earlier parser is parsed again. A change that only makes parsing faster keeps it.
+"""
+
+PARSER_VERSION = "2"  # 2: Section.paragraphs, Figure.number, the closed SectionRole vocabulary
