@@ -9,7 +9,7 @@ from fake_llm import ScriptedProvider, canned_provider, canned_reply, sample_pap
 
 from chatpaper.chain import summarize
 from chatpaper.errors import ProviderError
-from chatpaper.models import Digest
+from chatpaper.models import Digest, DigestFigure
 from chatpaper.render import load_json, render_json, render_markdown, write_digest
 
 
@@ -99,6 +99,9 @@ def test_missing_authors_say_not_found_in_the_pdf_never_a_bare_none(settings):
     ("图 5：方法概览。", "方法概览。"),
     ("Hinge loss.", "Hinge loss."),
     ("Figure 6: Accuracy over 50 epochs", "Accuracy over 50 epochs"),  # a number inside the text stays
+    ("图2.1：模型框架图", "模型框架图"),  # chapter-numbered, as the parser keeps them
+    ("图1-2 各模块的输出", "各模块的输出"),
+    ("图A1 附录中的图", "附录中的图"),
 ])
 def test_caption_body_strips_the_label_its_separator_and_a_glued_page_number(caption, body):
     from chatpaper.render.markdown import caption_body
@@ -114,6 +117,15 @@ def test_figure_captions_have_no_stray_separator_and_zh_labels_are_localised(pap
     zh = render_markdown(digest.model_copy(update={"lang": "zh"}))
     number = figure.label.split()[-1]
     assert f"*图 {number}（第 {figure.page} 页）：Pipeline.*" in zh
+
+
+def test_a_chapter_numbered_figure_keeps_its_whole_number_in_every_language(paper, settings):
+    digest = digest_for(paper, settings)
+    figure = DigestFigure(label="Figure 2.1", page=3, caption="图2.1：模型框架图", image="figures/p3-figure-2.1.png")
+    assert figure.number == "2.1"
+    digest = digest.model_copy(update={"figures": [figure]})
+    assert "*Figure 2.1 (p. 3): 模型框架图*" in render_markdown(digest)
+    assert "*图 2.1（第 3 页）：模型框架图*" in render_markdown(digest.model_copy(update={"lang": "zh"}))
 
 
 def test_offline_provenance_names_the_provider_once_and_counts_warnings_in_the_language(paper, settings):

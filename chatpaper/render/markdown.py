@@ -116,8 +116,10 @@ def _urls(digest: Digest, lab: dict[str, str]) -> str:
     return ", ".join(p for p in [arxiv, code] if p)
 
 
-# "Figure 3 | Architecture", "Fig. 2. Overview", "图 1：": the label and whatever separates it from the text.
-_CAPTION_LABEL = re.compile(r"^(?:fig(?:ure)?\.?|图)\s*\d+[a-z]?\s*(?:[|:：.。—–\-]\s*)*", re.I)
+# "Figure 3 | Architecture", "Fig. 2. Overview", "图 1：", "图2.1", "图A1": the label, with any number the
+# parser reads (Figure.number), and whatever separates it from the text.
+_CAPTION_LABEL = re.compile(r"^(?:fig(?:ure)?\.?|图)\s*[A-Z]?\d+(?:[.．\-－–]\d+)?[a-z]?\s*(?:[|:：.。—–\-]\s*)*",
+                            re.I)
 # A page number that the PDF's text glued after the caption's last sentence ("... on screen. 8").
 _TRAILING_PAGE_NUMBER = re.compile(r"(?<=[.!?)。])\s+\d{1,4}$")
 
