@@ -9,7 +9,7 @@ from chatpaper.chain import guards, summarize
 from chatpaper.chain.pipeline import build_header, printed_title
 from chatpaper.extractive import ExtractiveRunner
 from chatpaper.models import MetadataStage, Point, SummaryStage
-from tests.test_llm_offline import make_paper as english_paper
+from tests.test_extractive import make_paper as english_paper
 from tests.zh_paper import ABSTRACT, ABSTRACT_EN, TITLE, TITLE_EN, zh_paper
 
 QUOTE = (3, "本文方法的top-1准确率达到91.4%，比剪枝基线高4.1个百分点。")

@@ -10,7 +10,7 @@ import threading
 from collections import OrderedDict
 
 from chatpaper.chain.runner import QuotingRunner
-from chatpaper.llm.offline import ExtractiveDigest, StageResult, extract_digest
+from chatpaper.extractive.stages import ExtractiveDigest, StageResult, extract_digest
 from chatpaper.models import Paper
 
 # Papers whose digests are kept: the chain asks for four stages of one paper, a batch runs a few at once.

@@ -1,6 +1,6 @@
 """The paper as a list of quotable sentences, each with its page and the role of its section.
 
-Used by the offline provider: no model, only the paper's own sentences. Sentences come from
+Used by the extractive runner: no model, only the paper's own sentences. Sentences come from
 `Paper.page_texts` (whitespace-normalised), never from elsewhere, so every quote lies on its page.
 Sections only mark where each role (introduction, method, conclusion...) starts and stops.
 """

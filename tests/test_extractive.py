@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 from chatpaper.chain.runner import quoting_language_note
 from chatpaper.errors import ProviderError
 from chatpaper.extractive import ExtractiveRunner
-from chatpaper.llm.extractive import normalise, read_sentences, sentence_quality
-from chatpaper.llm.offline import extract_digest, keywords
+from chatpaper.extractive.keywords import keywords
+from chatpaper.extractive.sentences import normalise, read_sentences, sentence_quality
+from chatpaper.extractive.stages import extract_digest
 from chatpaper.models import (
     ConclusionStage,
     Figure,
@@ -517,7 +518,7 @@ def test_innovation_is_a_novelty_claim_and_workload_the_experimental_effort():
 
 @needs_corpus
 def test_the_bird_detection_survey_steps_never_describe_the_reviewed_systems(tmp_path_factory):
-    from chatpaper.llm.offline import foreign
+    from chatpaper.extractive.cues import foreign
 
     paper = parse("1608.03417.pdf", tmp_path_factory)
     d = extract_digest(paper)
@@ -539,6 +540,6 @@ def test_the_bird_detection_survey_steps_never_describe_the_reviewed_systems(tmp
     ("The decoder predicts each tag from the pooled sparse codes.", False),
 ])
 def test_foreign_tells_another_works_method_from_this_papers(text, expected):
-    from chatpaper.llm.offline import foreign
+    from chatpaper.extractive.cues import foreign
 
     assert foreign(text) is expected

@@ -8,12 +8,13 @@ import pytest
 from chatpaper.chain import summarize
 from chatpaper.chain.guards import iter_points
 from chatpaper.extractive import ExtractiveRunner
-from chatpaper.llm.extractive import normalise, read_sentences
-from chatpaper.llm.offline import about_others, extract_digest, is_limitation
+from chatpaper.extractive.cues import about_others, is_limitation
+from chatpaper.extractive.sentences import normalise, read_sentences
+from chatpaper.extractive.stages import extract_digest
 from chatpaper.models import Section
 from chatpaper.settings import Settings
 from tests.conftest import CORPUS
-from tests.test_llm_offline import CORPUS_PAPERS, PAGE1, PAGE2, PAGE3, _sections, all_points, make_paper, parse
+from tests.test_extractive import CORPUS_PAPERS, PAGE1, PAGE2, PAGE3, _sections, all_points, make_paper, parse
 from tests.zh_paper import ABSTRACT_EN, zh_paper
 
 
