@@ -29,21 +29,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chatpaper import fields, ui_evidence
-from chatpaper.chain.distinct import is_mark, not_distinct_notice
+from chatpaper.chain.distinct import not_distinct_notice
 from chatpaper.errors import ChatPaperError, InvalidSourceError, ProviderError, StorageError
 from chatpaper.models import (
     ConclusionStage,
     Digest,
     DigestFigure,
     Header,
-    MetadataStage,
-    MethodsStage,
     Paper,
-    Point,
     StageRecord,
     SummaryStage,
 )
 from chatpaper.pruning import prune_cache, touch
+from chatpaper.render import markdown as md
 from chatpaper.settings import Settings, load_settings
 from chatpaper.sources.local import limit_text, read_pdf_file
 from chatpaper.storage import ensure_dir, probe_writable, storage_error, write_atomic, zip_files
@@ -123,129 +121,22 @@ ProgressFn = Callable[[float, str], None]
 # --------------------------------------------------------------------------- formatting (pure)
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
+# The digest's sections come from the one renderer (render/markdown.py), in the digest's language and
+# with the page marks of the downloaded .md; the app adds only its own status lines.
+format_stage = md.page_stage
+escape_md = md.escape_md  # ui_ask and the status lines escape with it too
 
 
-_URL = re.compile(r"https?://[^\s<>\"'\]\[(){}|\\^`]+", re.IGNORECASE)
+def format_header(header: Header, lang: str = "en") -> str:
+    return md.page_header(header, lang)
 
 
-def _escape_plain(text: str) -> str:
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+def format_summary(stage: SummaryStage, lang: str = "en") -> str:
+    return md.page_summary(stage, lang)
 
 
-def escape_md(text: str | None) -> str:
-    """Paper or model text -> Markdown that shows exactly that text: no HTML, no emphasis, and links
-    only for plain http(s) URLs (made explicit, so the renderer's autolinker never sees escapes)."""
-    if not text:
-        return ""
-    flat = " ".join(text.split())  # one paragraph: a stray newline must not start a heading or list
-    out, last = [], 0
-    for match in _URL.finditer(flat):
-        url = match.group().rstrip(".,;:!?")
-        out.append(_escape_plain(flat[last:match.start()]))
-        out.append(f"[{_escape_plain(url)}]({url})")
-        last = match.start() + len(url)
-    out.append(_escape_plain(flat[last:]))
-    return "".join(out)
-
-
-def safe_url(url: str | None) -> str | None:
-    """Only http(s) links reach the page, with the characters that would end a Markdown link encoded."""
-    if not url or not re.match(r"^https?://[^\s]+$", url.strip(), re.IGNORECASE):
-        return None
-    return url.strip().replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
-
-
-def format_pages(pages: list[int]) -> str:
-    if not pages:
-        return ""
-    label = "p." if len(pages) == 1 else "pp."
-    return f" *({label} {', '.join(str(p) for p in pages)})*"
-
-
-def format_point(point: Point | None) -> str:
-    """The point, its pages and its evidence mark (the quotes are in the evidence panel, ui_evidence)."""
-    if point is not None and is_mark(point.text):  # not distinct in the model's reply: a mark, not content
-        return f"*{escape_md(point.text)}*"
-    from chatpaper.render.markdown import evidence_mark  # noqa: PLC0415 - the Markdown's marks
-
-    return escape_md(point.text) + format_pages(point.pages) + f" {evidence_mark(point)}" if point else "—"
-
-
-def format_header(header: Header) -> str:
-    """Title, authors, affiliation and links: facts from arXiv or the PDF, never from a model."""
-    lines = [f"## {escape_md(header.title)}"]
-    if header.authors:
-        lines.append(f"**Authors:** {escape_md(', '.join(header.authors))}")
-    if header.affiliation:
-        lines.append(f"**Affiliation:** {escape_md(header.affiliation)}")
-    links = [
-        f"[{name}]({url})"
-        for name, raw in (("arXiv", header.arxiv_url), ("PDF", header.pdf_url), ("Code", header.code_url))
-        if (url := safe_url(raw))
-    ]
-    lines.append("**Links:** " + (" · ".join(links) if links else "none found"))
-    if header.comment:
-        lines.append(f"**Comment:** {escape_md(header.comment)}")
-    if header.abstract:
-        lines.append(f"**Abstract.** {escape_md(header.abstract)}")
-    return "\n\n".join(lines)
-
-
-def format_metadata(stage: MetadataStage) -> str:
-    return (f"### {STAGE_TITLES['metadata']}\n\n**Title (translated):** {escape_md(stage.title_translation)}\n\n"
-            f"**Keywords:** {escape_md(', '.join(stage.keywords))}")
-
-
-def format_summary(stage: SummaryStage) -> str:
-    takeaways = "\n".join(f"- {format_point(p)}" for p in stage.key_takeaways)
-    return "\n\n".join([
-        f"### Summary\n\n{format_point(stage.one_line)}",
-        f"**Key takeaways**\n\n{takeaways}",
-        f"**(1) Background:** {format_point(stage.background)}",
-        f"**(2) Past methods and their problems:** {format_point(stage.past_methods)}",
-        f"**(3) Proposed method:** {format_point(stage.proposed_method)}",
-        f"**(4) Task and performance:** {format_point(stage.performance)}",
-    ])
-
-
-def format_methods(stage: MethodsStage) -> str:
-    steps = "\n".join(f"{i}. {format_point(p)}" for i, p in enumerate(stage.steps, 1))
-    return f"### Methods\n\n{steps}"
-
-
-def format_conclusion(stage: ConclusionStage) -> str:
-    return "\n\n".join([
-        "### Conclusion",
-        f"**(1) Significance:** {format_point(stage.significance)}",
-        f"**(2) Innovation:** {format_point(stage.innovation)}",
-        f"**(3) Performance:** {format_point(stage.performance)}",
-        f"**(4) Workload:** {format_point(stage.workload)}",
-    ])
-
-
-_FORMATTERS: dict[str, Callable[[Any], str]] = {
-    "metadata": format_metadata, "summary": format_summary,
-    "methods": format_methods, "conclusion": format_conclusion,
-}
-
-
-def stage_record(digest: Digest, name: str) -> StageRecord | None:
-    return next((r for r in reversed(digest.provenance.stages) if r.name == name), None)
-
-
-def format_stage(digest: Digest, name: str) -> str:
-    """One section of the result: its content, a failure note, or a placeholder while it runs."""
-    value = getattr(digest, name)
-    if value is not None:
-        return _FORMATTERS[name](value)
-    record = stage_record(digest, name)
-    title = STAGE_TITLES[name]
-    if record and record.status == "failed":
-        return f"### {title}\n\n⚠️ {escape_md(record.error or 'This stage failed.')}"
-    if record and record.status == "skipped":
-        return f"### {title}\n\n*Skipped.*"
-    return f"### {title}\n\n*⏳ Writing…*"
+def format_conclusion(stage: ConclusionStage, lang: str = "en") -> str:
+    return md.page_conclusion(stage, lang)
 
 
 def failed_stages(digest: Digest) -> list[StageRecord]:
@@ -632,6 +523,7 @@ def run_summary(
         api_key = fields.api_key(api_key)
         arxiv_text, lang, model = fields.arxiv_text(arxiv_text), fields.language(lang), fields.model(model)
         base_url, provider_name = fields.base_url(base_url), fields.provider(provider_name)
+        lang = lang or settings.lang
         source, folder, filename = resolve_source(arxiv_text, upload, settings)
         first = "Looking up arXiv" if isinstance(source, str) else "Reading the paper"
         note = source_note(arxiv_text, upload)  # shown first and again with the result
@@ -653,7 +545,7 @@ def run_summary(
             arxiv = arxiv or ArxivSource(settings)
             meta = arxiv.metadata(source)
             source, folder = meta.versioned_id, folder_name(f"arxiv-{meta.versioned_id}")
-            view = replace(view, header=format_header(header_from_metadata(meta)), status="⏳ Downloading the PDF…")
+            view = replace(view, header=format_header(header_from_metadata(meta), lang), status="⏳ Downloading the PDF…")
             progress(0.0, "Downloading the PDF")
             yield view
             for text in download_in_steps(arxiv, meta):  # the PDF lands in the cache; read_paper reads it there
@@ -671,14 +563,14 @@ def run_summary(
             for step, read in read_in_steps(source, run_dir=run_dir, settings=settings, arxiv=arxiv,
                                             filename=filename):
                 if step == "text":  # the header now; the figures follow when their PNGs are written
-                    view = replace(view, header=format_header(build_header(read)),
+                    view = replace(view, header=format_header(build_header(read), lang),
                                    status="⏳ Rendering the figures…")
                     progress(0.0, "Rendering the figures")
                     yield view
             paper = read  # the last step is the full Paper
             store_paper(paper, run_dir)
         # The digest shows the same figures (choose_figures); they go out now, before a provider is built.
-        view = replace(view, header=format_header(build_header(paper)),
+        view = replace(view, header=format_header(build_header(paper), lang),
                        gallery=served_gallery(all_figures(choose_figures(paper), paper), run_dir),
                        status="⏳ Starting the model…")
         yield view
@@ -688,12 +580,11 @@ def run_summary(
         provider = get_provider(provider_name or settings.provider, model=model, settings=settings,
                                 api_key=api_key, base_url=base_url, visitor=True)
         notice = offline_notice(ran=True) if is_extractive(provider) else ""
-        lang = lang or settings.lang
         done = 0
         # cache=None: the chain's digest cache under settings.cache_dir answers repeats at once.
         for event, digest in iter_digest(paper, provider=provider, lang=lang, settings=settings, cache=None):
             if event == "header":
-                view = replace(view, header=format_header(digest.header),
+                view = replace(view, header=format_header(digest.header, lang),
                                gallery=served_gallery(all_figures(digest.figures, paper), run_dir),
                                sections={s: format_stage(digest, s) for s in STAGES})
             else:

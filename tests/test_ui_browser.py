@@ -152,8 +152,8 @@ def test_arxiv_id_shows_header_then_sections_then_gallery(page):
         header = page.wait_for_selector("#cp-header h2:has-text('Sparse Diffusion Priors')")
         assert header.is_visible()
         # The header is on the page while the slowest stage is still being written.
-        page.wait_for_selector("#cp-conclusion :text('Writing')")
-        page.wait_for_selector("#cp-summary :text('Key takeaways')")
+        page.wait_for_selector("#cp-conclusion :text('Still being written')")
+        page.wait_for_selector("#cp-summary :text('Key Takeaways')")
         page.wait_for_selector("#cp-conclusion :text('Workload')")
         page.wait_for_selector("#cp-gallery img")
         page.wait_for_selector("#cp-status :text('Done')")
@@ -169,7 +169,7 @@ def test_uploaded_pdf_is_summarised(page):
     page.wait_for_selector("#cp-header h2:has-text('ChatPaper: Faithful Structured Digests')")
     page.wait_for_selector("#cp-status :text('Done')")
     page.wait_for_selector("#cp-gallery img")
-    assert "Key takeaways" in page.inner_text("#cp-summary")
+    assert "Key Takeaways" in page.inner_text("#cp-summary")
     shot(page, "ui-upload.png")
     page.locator("#cp-gallery button.thumbnail-item").first.click()  # a figure opens large, over the window
     preview = page.wait_for_selector("#cp-gallery .preview img")

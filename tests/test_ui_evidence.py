@@ -88,8 +88,8 @@ def test_every_point_is_listed_with_its_mark_and_pages_closed_and_without_crops(
 
 def test_the_sections_show_each_points_mark_as_the_markdown_does():
     text = ui.format_summary(digest().summary)
-    assert "trains nothing\\. *(p. 2)* ✓" in text
-    assert "1 minute of training\\. *(p. 2)* ⚠" in text
+    assert "trains nothing\\. [p. 2] ✓" in text
+    assert "1 minute of training\\. [p. 2] ⚠" in text
 
 
 def test_opening_a_point_renders_its_highlighted_crop_for_that_session_only(pdf, tmp_path):

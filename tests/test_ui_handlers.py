@@ -77,11 +77,11 @@ def test_stage_sections_show_points_with_pages_and_placeholders():
     )
     digest = make_digest(summary=summary, methods=MethodsStage(steps=[Point(text="<script>x</script>", pages=[4])]))
     md = ui.format_stage(digest, "summary")
-    assert "It works\\." in md and "*(p. 1)*" in md and "*(pp. 2, 3)*" in md and "40% better" in md
+    assert "It works\\. [p. 1] ⚠" in md and "ours [p. 2, 3] ⚠" in md and "40% better" in md  # the .md's marks
     assert md.count("\n- ") == 5
     methods = ui.format_stage(digest, "methods")
     assert "1. &lt;script&gt;" in methods and "<script>" not in methods
-    assert "Writing" in ui.format_stage(digest, "conclusion")
+    assert "Still being written" in ui.format_stage(digest, "conclusion")
 
 
 def test_failed_stage_shows_its_sentence_and_the_status_names_it():

@@ -1,4 +1,4 @@
-"""Digest -> the seed post's per-paper block, without its mistakes.
+"""Digest -> the seed post's per-paper block, without its mistakes; and the same digest as the app's page.
 
 Headings are localised for zh and en (others get English headings around their own-language
 text); every point carries its [p. N] pages; figures are relative image links with captions; a
@@ -6,11 +6,24 @@ provenance line closes the block, and an extractive (offline) digest says so at 
 """
 from __future__ import annotations
 
+import html
 import re
+from collections.abc import Callable
+from typing import Any
 
 from chatpaper.chain.distinct import is_mark, not_distinct_notice
 from chatpaper.chain.prompts import base_lang
-from chatpaper.models import Digest, DigestFigure, Point, StageRecord
+from chatpaper.models import (
+    ConclusionStage,
+    Digest,
+    DigestFigure,
+    Header,
+    MetadataStage,
+    MethodsStage,
+    Point,
+    StageRecord,
+    SummaryStage,
+)
 
 LABELS = {
     "en": {
@@ -23,6 +36,12 @@ LABELS = {
         "extractive": "Extractive digest, no LLM: every point is a sentence taken from the paper.",
         "provenance": "Provenance", "warnings": "Warnings", "cached": "from cache", "no_llm": "extractive, no LLM",
         "prompt": "prompt {version}", "tokens": "{n_in:,} tokens in, {n_out:,} out", "stage_failed": "failed",
+        # The app's page: a section per stage, its numbered points, and the header's labels.
+        "stage_metadata": "Title and keywords", "title_translated": "Title (translated)",
+        "background": "Background", "past_methods": "Past methods and their problems",
+        "proposed_method": "Proposed method", "task_performance": "Task and performance",
+        "significance": "Significance", "links": "Links", "no_links": "none found", "comment": "Comment",
+        "abstract": "Abstract", "skipped": "Skipped.", "stage_failed_note": "This stage failed.",
     },
     "zh": {
         "authors": "作者", "title": "标题", "affiliation": "第一作者单位", "keywords": "关键词",
@@ -34,6 +53,11 @@ LABELS = {
         "extractive": "抽取式摘要，未使用大语言模型（extractive, no LLM）：每个要点都是论文原文中的句子。",
         "provenance": "来源", "warnings": "警告", "cached": "来自缓存", "no_llm": "抽取式，未使用大语言模型",
         "prompt": "提示词版本 {version}", "tokens": "输入 {n_in:,} tokens，输出 {n_out:,} tokens", "stage_failed": "失败",
+        "stage_metadata": "标题与关键词", "title_translated": "标题译名",
+        "background": "研究背景", "past_methods": "过去的方法及其问题",
+        "proposed_method": "本文方法", "task_performance": "任务与性能",
+        "significance": "意义", "links": "链接", "no_links": "未找到", "comment": "备注",
+        "abstract": "摘要", "skipped": "已跳过。", "stage_failed_note": "这一部分未能生成。",
     },
 }
 
@@ -48,7 +72,8 @@ def _text(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().replace("<", "&lt;").replace("![", "!&#91;")
 
 
-def _pages(pages: list[int]) -> str:
+def page_mark(pages: list[int]) -> str:
+    """' [p. 3]', ' [p. 2, 5]': the pages a point rests on, the same mark in the file, the post and the app."""
     return f" [p. {', '.join(map(str, pages))}]" if pages else ""
 
 
@@ -73,7 +98,7 @@ def _point(point: Point) -> str:
         return f"*{point.text}*"
     # the paper's words in italics after the point; "*" inside a quote must not end the italics
     quotes = " ".join(f"*“{_text(q).replace('*', '∗')}” (p. {page})*" for page, q in shown_quotes(point))
-    return _text(point.text) + _pages(point.pages) + f" {evidence_mark(point)}" + (f" — {quotes}" if quotes else "")
+    return _text(point.text) + page_mark(point.pages) + f" {evidence_mark(point)}" + (f" — {quotes}" if quotes else "")
 
 
 def verified_footer(digest: Digest) -> str:
@@ -266,3 +291,141 @@ def render_markdown(digest: Digest, *, heading_level: int = 2, include_abstract:
     footer = verified_footer(digest)
     out += ["", *([f"<sub>{footer}</sub>", ""] if footer else []), provenance_line(digest, lab), ""]
     return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- the app's page
+#
+# The app shows the digest as one Markdown block per stage (filled in as the stages finish), in the
+# labels and page marks of the file above. Its text is escaped more strictly than the file's: on the
+# page every character of a paper or a model shows as itself, never as emphasis, a link or HTML.
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
+_URL = re.compile(r"https?://[^\s<>\"'\]\[(){}|\\^`]+", re.IGNORECASE)
+PAGE_STAGES = ("metadata", "summary", "methods", "conclusion")  # the page's sections, in reading order
+
+
+def _escape_plain(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def escape_md(text: str | None) -> str:
+    """Paper or model text -> Markdown that shows exactly that text: no HTML, no emphasis, and links
+    only for plain http(s) URLs (made explicit, so the renderer's autolinker never sees escapes)."""
+    if not text:
+        return ""
+    flat = " ".join(text.split())  # one paragraph: a stray newline must not start a heading or list
+    out, last = [], 0
+    for match in _URL.finditer(flat):
+        url = match.group().rstrip(".,;:!?")
+        out.append(_escape_plain(flat[last:match.start()]))
+        out.append(f"[{_escape_plain(url)}]({url})")
+        last = match.start() + len(url)
+    out.append(_escape_plain(flat[last:]))
+    return "".join(out)
+
+
+def safe_url(url: str | None) -> str | None:
+    """Only http(s) links reach the page, with the characters that would end a Markdown link encoded."""
+    if not url or not re.match(r"^https?://[^\s]+$", url.strip(), re.IGNORECASE):
+        return None
+    return url.strip().replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
+
+
+def page_point(point: Point | None) -> str:
+    """The point, its page mark and its evidence mark (the app shows its quotes in the evidence panel)."""
+    if point is None:
+        return "—"
+    if is_mark(point.text):  # not distinct in the model's reply: a mark, not content
+        return f"*{escape_md(point.text)}*"
+    return escape_md(point.text) + page_mark(point.pages) + f" {evidence_mark(point)}"
+
+
+def _colon(lang: str) -> str:
+    return "：" if base_lang(lang) == "zh" else ": "
+
+
+def page_header(header: Header, lang: str) -> str:
+    """Title, authors, affiliation and links: facts from arXiv or the PDF, never from a model."""
+    lab, colon = labels(lang), _colon(lang).strip()
+    lines = [f"## {escape_md(header.title)}"]
+    if header.authors:
+        lines.append(f"**{lab['authors']}{colon}** {escape_md(', '.join(header.authors))}")
+    if header.affiliation:
+        lines.append(f"**{lab['affiliation']}{colon}** {escape_md(header.affiliation)}")
+    links = [
+        f"[{name}]({url})"
+        for name, raw in (("arXiv", header.arxiv_url), ("PDF", header.pdf_url), ("Code", header.code_url))
+        if (url := safe_url(raw))
+    ]
+    lines.append(f"**{lab['links']}{colon}** " + (" · ".join(links) if links else lab["no_links"]))
+    if header.comment:
+        lines.append(f"**{lab['comment']}{colon}** {escape_md(header.comment)}")
+    if header.abstract:
+        lines.append(f"**{lab['abstract']}{colon}** {escape_md(header.abstract)}")
+    return "\n\n".join(lines)
+
+
+def page_stage_title(name: str, lang: str) -> str:
+    """A section's title on the page, in the digest's language."""
+    return labels(lang)["stage_metadata" if name == "metadata" else name]
+
+
+def page_metadata(stage: MetadataStage, lang: str) -> str:
+    lab, colon = labels(lang), _colon(lang).strip()
+    return (f"### {page_stage_title('metadata', lang)}\n\n**{lab['title_translated']}{colon}** "
+            f"{escape_md(stage.title_translation)}\n\n**{lab['keywords']}{colon}** {escape_md(', '.join(stage.keywords))}")
+
+
+def _numbered(items: list[tuple[str, Point]], lang: str) -> list[str]:
+    colon = _colon(lang).strip()
+    return [f"**({i}) {label}{colon}** {page_point(point)}" for i, (label, point) in enumerate(items, 1)]
+
+
+def page_summary(stage: SummaryStage, lang: str) -> str:
+    lab = labels(lang)
+    takeaways = "\n".join(f"- {page_point(p)}" for p in stage.key_takeaways)
+    return "\n\n".join([
+        f"### {page_stage_title('summary', lang)}\n\n{page_point(stage.one_line)}",
+        f"**{lab['takeaways']}**\n\n{takeaways}",
+        *_numbered([(lab["background"], stage.background), (lab["past_methods"], stage.past_methods),
+                    (lab["proposed_method"], stage.proposed_method), (lab["task_performance"], stage.performance)],
+                   lang),
+    ])
+
+
+def page_methods(stage: MethodsStage, lang: str) -> str:
+    steps = "\n".join(f"{i}. {page_point(p)}" for i, p in enumerate(stage.steps, 1))
+    return f"### {page_stage_title('methods', lang)}\n\n{steps}"
+
+
+def page_conclusion(stage: ConclusionStage, lang: str) -> str:
+    lab = labels(lang)
+    return "\n\n".join([
+        f"### {page_stage_title('conclusion', lang)}",
+        *_numbered([(lab["significance"], stage.significance), (lab["innovation"], stage.innovation),
+                    (lab["performance"], stage.performance), (lab["workload"], stage.workload)], lang),
+    ])
+
+
+_PAGE_SECTIONS: dict[str, Callable[[Any, str], str]] = {
+    "metadata": page_metadata, "summary": page_summary, "methods": page_methods, "conclusion": page_conclusion,
+}
+
+
+def last_record(digest: Digest, name: str) -> StageRecord | None:
+    """The stage's latest record (a retried stage has several)."""
+    return next((r for r in reversed(digest.provenance.stages) if r.name == name), None)
+
+
+def page_stage(digest: Digest, name: str) -> str:
+    """One section of the page: its content, a failure note, or a placeholder while it runs."""
+    value = getattr(digest, name)
+    if value is not None:
+        return _PAGE_SECTIONS[name](value, digest.lang)
+    lab, record = labels(digest.lang), last_record(digest, name)
+    title = page_stage_title(name, digest.lang)
+    if record and record.status == "failed":
+        return f"### {title}\n\n⚠️ {escape_md(record.error or lab['stage_failed_note'])}"
+    if record and record.status == "skipped":
+        return f"### {title}\n\n*{lab['skipped']}*"
+    return f"### {title}\n\n*⏳ {lab['pending']}*"

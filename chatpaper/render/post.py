@@ -15,7 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chatpaper.chain.distinct import is_mark, not_distinct_notice
 from chatpaper.models import Digest, Point
-from chatpaper.render.markdown import caption_body, evidence_mark, labels, shown_quotes, verified_footer
+from chatpaper.render.markdown import (
+    caption_body,
+    evidence_mark,
+    labels,
+    page_mark,
+    shown_quotes,
+    verified_footer,
+)
 
 BlogEngine = Literal["hexo", "markdown"]
 # The seed post shows 3 to 6 screenshots per paper: pick_figures takes up to the maximum, and a paper that
@@ -220,7 +227,7 @@ def numbered_report(digest: Digest) -> str:
 def _point(point: Point) -> str:
     if is_mark(point.text):
         return f"*{point.text}*"
-    pages = f" [p. {', '.join(map(str, point.pages))}]" if point.pages else ""
+    pages = page_mark(point.pages)
     quotes = "<br>".join(f"“{_one_line(q)}” (p. {page})" for page, q in shown_quotes(point))
     # the quote collapsed, so the post stays readable; one line, so the list item stays whole
     details = (f" <details><summary>{evidence_mark(point)}</summary>{quotes}</details>" if quotes
