@@ -35,10 +35,10 @@ import pymupdf  # noqa: E402
 from chatpaper.chain.guards import iter_points  # noqa: E402
 from chatpaper.errors import ChatPaperError  # noqa: E402
 from chatpaper.evidence.crops import locate, render_crop  # noqa: E402
-from chatpaper.evidence.labelled import build_labelled_set  # noqa: E402
-from chatpaper.evidence.verify import PageIndex, verify_evidence, verify_points  # noqa: E402
+from chatpaper.evidence.labelled import build_labelled_set, score_labelled  # noqa: E402
+from chatpaper.evidence.verify import PageIndex, verify_points  # noqa: E402
 from chatpaper.extractive import ExtractiveRunner  # noqa: E402
-from chatpaper.models import Evidence, Paper  # noqa: E402
+from chatpaper.models import Paper  # noqa: E402
 from chatpaper.reading import read_paper  # noqa: E402
 from chatpaper.settings import Settings  # noqa: E402
 
@@ -69,23 +69,9 @@ def labelled(papers: dict[str, Paper], per_paper: int) -> None:
     indexes = {name: PageIndex(p.page_texts) for name, p in papers.items()}
     index_ms = (time.perf_counter() - t0) * 1000 / max(len(papers), 1)
     items = list(build_labelled_set([(name, p.page_texts) for name, p in papers.items()], per_paper=per_paper))
-    found = right = positives = hits = 0
-    times: list[float] = []
-    wrong: Counter[str] = Counter()
-    for q in items:
-        t1 = time.perf_counter()
-        ev = verify_evidence(Evidence(page=q.cited, quote=q.quote), indexes[q.paper])
-        times.append((time.perf_counter() - t1) * 1000)
-        correct = ev.status == q.expected and (q.page is None or ev.page == q.page)
-        if not correct:
-            wrong[q.kind] += 1
-        if ev.status != "unverified":
-            found += 1
-            right += correct
-        if q.expected != "unverified":
-            positives += 1
-            hits += correct
-    precision, recall = right / max(found, 1), hits / max(positives, 1)
+    result = score_labelled(items, indexes)
+    precision, recall, positives, times = result.precision, result.recall, result.in_paper, result.times_ms
+    wrong = result.wrong
     print(f"labelled set: {len(items)} quotes over {len(papers)} papers ({positives} in the paper); "
           f"precision {precision:.4f} (target >= 0.99), recall {recall:.4f} (target >= 0.95); "
           f"wrong by kind: {dict(wrong.most_common()) or 'none'}")

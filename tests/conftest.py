@@ -94,6 +94,15 @@ def paper():
     return sample_paper()
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium for a module's browser tests (their module carries served.BROWSER_MARKS)."""
+    from served import chromium
+
+    with chromium() as launched:
+        yield launched
+
+
 class CannedServer:
     """A canned HTTP endpoint for an httpx or httpx2 MockTransport: answers from a queue, records every request."""
 

@@ -6,29 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from chatpaper.evidence.labelled import NEGATIVE_KINDS, POSITIVE_KINDS, build_labelled_set, sentences
-from chatpaper.evidence.verify import PageIndex, verify_evidence
-from chatpaper.models import Evidence
+from chatpaper.evidence.labelled import NEGATIVE_KINDS, POSITIVE_KINDS, build_labelled_set, score_labelled, sentences
+from chatpaper.evidence.verify import PageIndex
 from tests.conftest import CORPUS, CORPUS_PDFS, needs_corpus
 
 MIN_PRECISION = 0.99
 MIN_RECALL = 0.95
-
-
-def score(items, indexes) -> dict[str, float]:
-    """Precision of `verified`/`relocated` (right status and page), recall over the quotes that are in the paper."""
-    found = right = positives = hits = 0
-    for q in items:
-        ev = verify_evidence(Evidence(page=q.cited, quote=q.quote), indexes[q.paper])
-        correct = ev.status == q.expected and (q.page is None or ev.page == q.page)
-        if ev.status != "unverified":
-            found += 1
-            right += correct
-        if q.expected != "unverified":
-            positives += 1
-            hits += correct
-    return {"precision": right / found if found else 0.0, "recall": hits / positives if positives else 0.0,
-            "n": len(items)}
 
 
 def test_generator_labels_every_kind_on_a_small_paper():
@@ -42,8 +25,8 @@ def test_generator_labels_every_kind_on_a_small_paper():
     assert all(q.expected == "unverified" for q in items if q.kind in NEGATIVE_KINDS)
     assert all(q.expected == "verified" for q in items if q.kind in POSITIVE_KINDS)
     assert list(build_labelled_set([("tiny", pages)], per_paper=5)) == items  # deterministic
-    result = score(items, {"tiny": PageIndex(pages)})
-    assert result["precision"] == 1.0 and result["recall"] == 1.0
+    result = score_labelled(items, {"tiny": PageIndex(pages)})
+    assert (result.precision, result.recall, result.n, dict(result.wrong)) == (1.0, 1.0, len(items), {})
 
 
 def test_sentences_skip_formulas_and_fragments():
@@ -68,6 +51,6 @@ def test_verifier_precision_and_recall_on_the_corpus(tmp_path):
         papers.append((name, paper.page_texts))
     items = list(build_labelled_set(papers))
     assert len(items) > 2000
-    result = score(items, {name: PageIndex(texts) for name, texts in papers})
-    assert result["precision"] >= MIN_PRECISION, result
-    assert result["recall"] >= MIN_RECALL, result
+    result = score_labelled(items, {name: PageIndex(texts) for name, texts in papers})
+    assert result.precision >= MIN_PRECISION, result
+    assert result.recall >= MIN_RECALL, result

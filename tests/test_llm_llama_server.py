@@ -11,6 +11,7 @@ import gc
 import re
 import socket
 import time
+from collections.abc import Callable
 from urllib.parse import urlparse
 
 import httpx2
@@ -19,7 +20,7 @@ from conftest import smollm2_path
 from pydantic import BaseModel, Field
 
 from chatpaper.errors import ProviderError
-from chatpaper.llm.base import LLMRequest
+from chatpaper.llm.base import LLMRequest, LLMResponse, Provider
 from chatpaper.models import Point
 
 pytestmark = pytest.mark.timeout(240)  # a hung server must not hold the suite for the global 300 s
@@ -72,6 +73,25 @@ def make_provider(base_url: str):
 
     return OpenAICompatProvider(base_url=base_url, model=MODEL, api_key=None,
                                 options={"context_window": PLANNED_WINDOW})
+
+
+class ScriptThenServer(Provider):
+    """Answers from `script(request, requests so far)` where it returns text, else from the real server: a
+    scripted first reply whose corrective retry the server must answer."""
+
+    name = "openai"
+    supports_schema = True
+    context_window = PLANNED_WINDOW
+
+    def __init__(self, server: Provider, script: Callable[[LLMRequest, list[LLMRequest]], str | None]):
+        super().__init__(model=MODEL)
+        self.server, self.script = server, script
+        self.requests: list[LLMRequest] = []
+
+    def generate(self, request: LLMRequest) -> LLMResponse:
+        self.requests.append(request)
+        text = self.script(request, self.requests)
+        return LLMResponse(text=text) if text is not None else self.server.generate(request)
 
 
 class Finding(BaseModel):
@@ -172,7 +192,6 @@ def test_a_corrective_retry_asks_the_server_only_for_the_failed_fields(server_ur
     from fake_llm import canned_reply, sample_paper, stage_of
 
     from chatpaper.chain import summarize
-    from chatpaper.llm.base import LLMResponse, Provider
     from chatpaper.settings import Settings
 
     same = {"text": "ADADELTA adapts the learning rate per dimension.", "pages": [2]}
@@ -183,26 +202,12 @@ def test_a_corrective_retry_asks_the_server_only_for_the_failed_fields(server_ur
         "background": same, "past_methods": same, "proposed_method": same, "performance": same})
     server = make_provider(server_url)
 
-    class FirstReplyScripted(Provider):
-        """The summary's first reply from the script, every retry from the server; other stages canned."""
+    def script(request, asked):
+        if stage_of(request) != "summary":
+            return canned_reply(request, lang="en")
+        return first if len([r for r in asked if stage_of(r) == "summary"]) == 1 else None  # the retry: server
 
-        name = "openai"
-        supports_schema = True
-        context_window = PLANNED_WINDOW
-
-        def __init__(self):
-            super().__init__(model=MODEL)
-            self.requests = []
-
-        def generate(self, request):
-            self.requests.append(request)
-            if stage_of(request) != "summary":
-                return LLMResponse(text=canned_reply(request, lang="en"))
-            if len([r for r in self.requests if stage_of(r) == "summary"]) == 1:
-                return LLMResponse(text=first)
-            return server.generate(request)
-
-    provider = FirstReplyScripted()
+    provider = ScriptThenServer(server, script)
     # The standard profile: one call per stage (auto would pick the small profile's field groups for this window).
     settings = Settings(cache_dir=tmp_path / "cache", llm_timeout_seconds=60, model_profile="standard")
     digest = summarize(sample_paper(), provider=provider, lang="en", settings=settings)
@@ -235,34 +240,21 @@ def test_a_small_profile_field_retry_asks_the_server_for_brief_points_of_the_fai
     from chatpaper.chain import summarize
     from chatpaper.chain.pipeline import STAGE_MODELS
     from chatpaper.chain.profile import small_output_tokens
-    from chatpaper.llm.base import LLMResponse, Provider
     from chatpaper.settings import Settings
 
     same = {"text": "ADADELTA adapts the learning rate per dimension.", "pages": [2]}
     server = make_provider(server_url)
 
-    class GroupsScripted(Provider):
-        """Every first call from the script (the first group's with a copy), every retry from the server."""
+    def script(request, asked):
+        if request.history:
+            return None  # every retry goes to the server
+        full = json.loads(canned_reply(request, lang="en"))
+        part = {k: v for k, v in full.items() if k in request.schema_model.model_fields}
+        if "background" in part:
+            part["one_line"], part["background"] = same, same
+        return json.dumps(part)
 
-        name = "openai"
-        supports_schema = True
-        context_window = PLANNED_WINDOW
-
-        def __init__(self):
-            super().__init__(model=MODEL)
-            self.requests = []
-
-        def generate(self, request):
-            self.requests.append(request)
-            if request.history:
-                return server.generate(request)
-            full = json.loads(canned_reply(request, lang="en"))
-            part = {k: v for k, v in full.items() if k in request.schema_model.model_fields}
-            if "background" in part:
-                part["one_line"], part["background"] = same, same
-            return LLMResponse(text=json.dumps(part))
-
-    provider = GroupsScripted()
+    provider = ScriptThenServer(server, script)
     settings = Settings(cache_dir=tmp_path / "cache", llm_timeout_seconds=60, model_profile="small")
     digest = summarize(sample_paper(), provider=provider, lang="en", settings=settings)
     retries = [r for r in provider.requests if r.history and "background" in r.schema_model.model_fields]

@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import socket
 import threading
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from fake_llm import ScriptedProvider
+from served import free_port
 
 from chatpaper import ui
 from chatpaper.errors import ProviderError
@@ -111,12 +111,6 @@ def test_a_visitors_key_is_never_echoed(app_paper, scripted):
 
 gradio_client = pytest.importorskip("gradio_client")
 from gradio_client import Client, handle_file  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,26 +16,18 @@ import pytest
 import responses
 from conftest import corpus_pdf
 from fake_llm import ScriptedProvider, canned_reply, stage_of
+from served import BROWSER_MARKS, BROWSER_TIMEOUT, free_port
 
 from chatpaper import ui
 from chatpaper.llm.registry import register_provider, unregister_provider
 from chatpaper.settings import Settings
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is absent: run .ci/run as root to install it"),
-]
-sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = BROWSER_MARKS
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 FIXTURES = Path(__file__).parent / "fixtures" / "arxiv"
 API = "https://export.arxiv.org/api/query"
 PDF_URL = "https://arxiv.org/pdf/2405.15619v1"
-TIMEOUT = 60_000  # ms; a loaded CI machine is slow, and waits end as soon as the selector matches
 # The conclusion comes last, well after the header, so the page visibly fills in stage by stage.
 STAGE_DELAY = {"metadata": 0.2, "summary": 0.8, "methods": 1.2, "conclusion": 4.0}
 # However long the paste, the arXiv box is at most this many times its one-line height (two lines and
@@ -44,12 +35,6 @@ STAGE_DELAY = {"metadata": 0.2, "summary": 0.8, "methods": 1.2, "conclusion": 4.
 ARXIV_BOX_MAX_HEIGHTS = 2.6
 SCRIPT = "<script>window.__pwned='script';alert('script')</script>"
 IMG = "<img src=x onerror=\"window.__pwned='img';alert('img')\">"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def hostile_reply(request) -> str:
@@ -109,21 +94,13 @@ def server(tmp_path_factory):
         unregister_provider("fake-browser")
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
 def page(browser, server):
     context = browser.new_context(viewport={"width": 1400, "height": 1100})
     page = context.new_page()
     page.dialogs = []
     page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
-    page.set_default_timeout(TIMEOUT)
+    page.set_default_timeout(BROWSER_TIMEOUT)
     page.goto(server, wait_until="domcontentloaded")
     page.wait_for_selector("#cp-go")
     yield page
@@ -215,7 +192,7 @@ def test_daily_digest_post_shows_its_figures_in_the_page(page):
         page.get_by_role("tab", name="Daily digest").click()
         page.locator("#cp-daily-topic textarea, #cp-daily-topic input").first.fill("Diffusion Models")
         page.click("#cp-daily-go")
-        page.wait_for_selector("#cp-daily-status :text('papers in the post')", timeout=3 * TIMEOUT)
+        page.wait_for_selector("#cp-daily-status :text('papers in the post')", timeout=3 * BROWSER_TIMEOUT)
     assert "✅" in page.inner_text("#cp-daily-status"), page.inner_text("#cp-daily-status")
     page.evaluate("document.querySelectorAll('#cp-daily-preview details').forEach(d => d.open = true)")
     page.wait_for_function("""() => {
@@ -283,7 +260,7 @@ def test_daily_tab_with_hostile_feed_runs_no_script_and_fetches_only_from_the_ap
         page.get_by_role("tab", name="Daily digest").click()
         page.locator("#cp-daily-topic textarea, #cp-daily-topic input").first.fill(f"Diffusion {IMG}")
         page.click("#cp-daily-go")
-        page.wait_for_selector("#cp-daily-status :text('papers in the post')", timeout=3 * TIMEOUT)
+        page.wait_for_selector("#cp-daily-status :text('papers in the post')", timeout=3 * BROWSER_TIMEOUT)
     page.evaluate("document.querySelectorAll('#cp-daily-preview details').forEach(d => d.open = true)")
     page.wait_for_timeout(800)  # give any injected handler or image a moment before looking
     preview = page.inner_text("#cp-daily-preview")
@@ -334,7 +311,7 @@ def test_a_5000_character_paste_leaves_summarize_on_screen(browser, server):
     """The arXiv box grows to ARXIV_BOX_MAX_LINES at most; a long paste scrolls inside it."""
     context = browser.new_context(viewport={"width": 1280, "height": 720})  # a laptop's first screen
     page = context.new_page()
-    page.set_default_timeout(TIMEOUT)
+    page.set_default_timeout(BROWSER_TIMEOUT)
     try:
         page.goto(server, wait_until="domcontentloaded")
         box = page.locator("#cp-arxiv textarea, #cp-arxiv input").first
@@ -359,7 +336,7 @@ def test_a_5000_character_paste_leaves_summarize_on_screen(browser, server):
 def test_at_400px_wide_the_examples_table_fits_and_no_cell_is_clipped(browser, server):
     context = browser.new_context(viewport={"width": 400, "height": 900})  # a phone
     page = context.new_page()
-    page.set_default_timeout(TIMEOUT)
+    page.set_default_timeout(BROWSER_TIMEOUT)
     try:
         page.goto(server, wait_until="domcontentloaded")
         page.wait_for_selector("#cp-examples table")
@@ -426,7 +403,7 @@ def test_the_daily_tab_writes_a_post_of_uploaded_pdfs_offline_with_the_notice_an
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:  # no arXiv URL answers
         mock.add_passthru("http://127.0.0.1")
         page.click("#cp-daily-go")
-        page.wait_for_selector("#cp-daily-status :text('papers in the post')", timeout=3 * TIMEOUT)
+        page.wait_for_selector("#cp-daily-status :text('papers in the post')", timeout=3 * BROWSER_TIMEOUT)
         asked = [call.request.url for call in mock.calls if "127.0.0.1" not in call.request.url]
     status = page.inner_text("#cp-daily-status")
     assert "✅ 2 of 2 papers in the post." in status and "No model wrote this post" in status, status

@@ -6,7 +6,6 @@ arXiv requests while gradio_client talks to it over real HTTP (httpx, which `res
 from __future__ import annotations
 
 import importlib.util
-import socket
 import threading
 import time
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 import responses
 from conftest import CORPUS_PDFS, corpus_pdf
 from fake_llm import ScriptedProvider, canned_reply, stage_of
+from served import free_port
 
 from chatpaper import ui
 from chatpaper.errors import ProviderError
@@ -35,12 +35,6 @@ PDF_URL = "https://arxiv.org/pdf/2405.15619v1"
 # Stages finish in this order, a little apart, so the stream has distinct intermediate states.
 STAGE_DELAY = {"metadata": 0.05, "summary": 0.3, "methods": 0.6, "conclusion": 0.9}
 OVERLOADED = "The model is overloaded right now; try again in a minute or pick another provider."
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def corpus_or_example_pdf() -> Path:

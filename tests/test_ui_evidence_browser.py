@@ -3,33 +3,18 @@ a crop's URL is its session's own (Debian's chromium driven by pip's Playwright)
 from __future__ import annotations
 
 import os
-import socket
 import time
 from pathlib import Path
 
 import pytest
+from served import BROWSER_MARKS, BROWSER_TIMEOUT, free_port
 
 from chatpaper import ui
 from chatpaper.settings import Settings
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is absent: run .ci/run as root to install it"),
-]
-sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = BROWSER_MARKS
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-TIMEOUT = 60_000  # ms: waits end as soon as the selector matches
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -51,18 +36,10 @@ def server(tmp_path_factory):
             os.environ["GRADIO_HEARTBEAT_INTERVAL"] = old
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
-
-
 def open_session(browser, server):
     context = browser.new_context(viewport={"width": 1400, "height": 1100})
     page = context.new_page()
-    page.set_default_timeout(TIMEOUT)
+    page.set_default_timeout(BROWSER_TIMEOUT)
     page.goto(server, wait_until="domcontentloaded")
     page.wait_for_selector("#cp-go")
     return context, page

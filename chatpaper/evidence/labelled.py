@@ -11,17 +11,22 @@ From each paper's page texts: sentences printed once in the paper, then for each
   words of the paper, clauses swapped), `spliced` (the halves of two sentences from different pages),
   `number-changed` (one number altered), `negated` ("not" inserted), `shuffled` (the paper's words in
   a random order).
-Deterministic for a seed; no I/O (callers pass page texts).
+Deterministic for a seed; no I/O (callers pass page texts). `score_labelled` measures the verifier on it
+(the test's thresholds and bench_evidence's figures come from the same count).
 """
 from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Literal
 
 from chatpaper.evidence.normalise import is_cjk, normalise
+from chatpaper.evidence.verify import PageIndex, verify_evidence
+from chatpaper.models import Evidence
 
 Expected = Literal["verified", "relocated", "unverified"]
 POSITIVE_KINDS = ("exact", "hyphenation", "ligature", "dropped-spaces", "cjk-spacing", "punctuation", "quotes",
@@ -217,3 +222,45 @@ def build_labelled_set(papers: Sequence[tuple[str, Sequence[str]]], *, per_paper
                 if normalise(shuffled) != normalise(s):
                     yield LabelledQuote(name, "shuffled", shuffled, page, "unverified", None)
                     break
+
+
+@dataclass
+class LabelledScore:
+    """The verifier on a labelled set: precision of what it accepts (right status and page), recall over the
+    quotes that are in the paper, what it got wrong by kind, and the time per quote."""
+
+    n: int = 0
+    accepted: int = 0  # verified or relocated
+    accepted_right: int = 0
+    in_paper: int = 0  # expected verified or relocated
+    in_paper_right: int = 0
+    wrong: Counter[str] = field(default_factory=Counter)
+    times_ms: list[float] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        return self.accepted_right / self.accepted if self.accepted else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.in_paper_right / self.in_paper if self.in_paper else 0.0
+
+
+def score_labelled(items: Iterable[LabelledQuote], indexes: Mapping[str, PageIndex]) -> LabelledScore:
+    """Verify each labelled quote against its paper's index and count the outcomes."""
+    result = LabelledScore()
+    for q in items:
+        started = time.perf_counter()
+        ev = verify_evidence(Evidence(page=q.cited, quote=q.quote), indexes[q.paper])
+        result.times_ms.append((time.perf_counter() - started) * 1000)
+        correct = ev.status == q.expected and (q.page is None or ev.page == q.page)
+        result.n += 1
+        result.wrong[q.kind] += not correct
+        if ev.status != "unverified":
+            result.accepted += 1
+            result.accepted_right += correct
+        if q.expected != "unverified":
+            result.in_paper += 1
+            result.in_paper_right += correct
+    result.wrong = +result.wrong  # only the kinds that went wrong
+    return result
