@@ -11,6 +11,8 @@ from chatpaper.chain.runner import quoting_language_note
 from chatpaper.errors import ProviderError
 from chatpaper.extractive import ExtractiveRunner
 from chatpaper.extractive.keywords import keywords
+from chatpaper.extractive.picker import Picker
+from chatpaper.extractive.recipes import Best, First, Recipe
 from chatpaper.extractive.sentences import normalise, read_sentences, sentence_quality
 from chatpaper.extractive.stages import extract_digest
 from chatpaper.models import (
@@ -498,6 +500,18 @@ def test_a_surveys_steps_are_what_it_does_not_the_methods_it_reviews():
     steps = [p.text for p in d.methods.steps]
     assert not any(t.startswith(("[12]", "Smith et al.", "They ", "The tagger developed")) for t in steps), steps
     assert any(t.startswith(("In this paper we review", "We also present", "We evaluate")) for t in steps), steps
+
+
+def test_a_recipe_takes_its_first_choice_that_finds_a_sentence_and_marks_it_used():
+    p = Picker(read_sentences(make_paper()))
+    front = p.by_role("front")
+    nothing = Best({"*": 1.0}, lambda s, c: 0.0)  # no sentence is worth anything to it: it finds none
+    second_front, first_front = First(("front",), skip=1), First(("front",))
+    chosen = Recipe("one_line", (nothing, second_front, first_front)).pick(p)
+    assert chosen is front[1]  # the choices are tried in order
+    assert p.is_duplicate(chosen)  # used: the next field does not quote it again
+    assert second_front.find(p) is front[2]
+    assert Recipe("background", (first_front,)).pick(p) is front[0]
 
 
 def test_innovation_is_a_novelty_claim_and_workload_the_experimental_effort():

@@ -7,7 +7,7 @@ about other people's work, and falls back to any unused quotable sentence rather
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from chatpaper.errors import ProviderError
 from chatpaper.extractive.cues import REFERS_BACK, Scores, about_others
@@ -58,7 +58,7 @@ class Picker:
 
     def best(
         self,
-        weights: dict[str, float],
+        weights: Mapping[str, float],
         key: Callable[[Sentence, Scores], float],
         *,
         allow_used: bool = False,

@@ -9,21 +9,14 @@ and the renderer labels it "extractive, no LLM".
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
+from chatpaper.extractive import recipes
 from chatpaper.extractive.cues import (
-    ANNOUNCES,
-    CITED,
-    OPEN_QUESTION,
     OWN_WORK,
     REFERS_BACK,
-    THIRD_PERSON,
-    WE,
-    Scores,
     about_others,
     foreign,
-    is_limitation,
     method_names,
     score,
 )
@@ -74,49 +67,12 @@ def _title(paper: Paper) -> str:
 
 def _summary(p: Picker, paper: Paper) -> tuple[SummaryStage, MethodsStage]:
     """The summary's points; the method steps are chosen before `proposed_method` so they keep their leads."""
-    one_line = p.pick(
-        # The abstract is the authors' own summary: its "we propose" sentence comes first.
-        lambda: p.best({"front": 1.0}, lambda s, c: c.propose, minimum=1.5),
-        lambda: p.best({"introduction": 1.0, "conclusion": 0.7}, lambda s, c: c.propose, minimum=2.0),
-        lambda: p.best({"front": 1.0, "introduction": 0.8, "*": 0.3}, lambda s, c: c.propose + c.result * 0.3),
-        lambda: p.first(p.by_role("front")),
-    )
-    performance = p.pick(
-        lambda: p.best(
-            {"front": 1.3, "conclusion": 1.1, "experiments": 1.0, "discussion": 0.9, "introduction": 0.8, "*": 0.4},
-            lambda s, c: _own_result(c) if c.numbers >= 1 else _own_result(c) * 0.4,
-            minimum=2.0,
-        ),
-        lambda: p.best({"front": 1.2, "conclusion": 1.0, "experiments": 1.0, "discussion": 0.9, "*": 0.3},
-                       lambda s, c: _own_result(c), minimum=2.0),
-        lambda: p.first(s for s in p.by_role("experiments") if not foreign(s.text)),
-    )
-    background = p.pick(
-        lambda: _opening(p, ("introduction",)),
-        lambda: _opening(p, ("front",)),
-        lambda: _opening(p, ("related_work", "other")),
-    )
-    past = p.pick(
-        lambda: p.best(
-            {"front": 1.2, "introduction": 1.0, "related_work": 0.9, "*": 0.4},
-            lambda s, c: c.past * (0.4 if c.propose >= 3 else 1.0),
-            minimum=1.5,
-        ),
-        lambda: p.best({"front": 1.2, "introduction": 1.0, "related_work": 0.9}, lambda s, c: c.past, minimum=0.4),
-        lambda: p.first(p.by_role("related_work")),
-        lambda: p.first(p.by_role("introduction")[1:]),
-    )
+    one_line = recipes.ONE_LINE.pick(p)
+    performance = recipes.SUMMARY_PERFORMANCE.pick(p)
+    background = recipes.BACKGROUND.pick(p)
+    past = recipes.PAST_METHODS.pick(p)
     methods = _methods(p, paper)
-    proposed = p.pick(
-        lambda: p.best(
-            {"front": 1.2, "introduction": 1.0, "method": 0.9, "conclusion": 0.6},
-            lambda s, c: c.propose + 0.5 * c.method,
-            minimum=1.5,
-            others=0.0,  # "we use the system developed by X [6]" is not what the paper proposes
-        ),
-        lambda: p.first(p.by_role("method")),
-        lambda: p.best({"*": 1.0}, lambda s, c: c.propose, others=0.0),
-    )
+    proposed = recipes.PROPOSED_METHOD.pick(p)
     # key_takeaways are chosen last (they avoid everything else); one_line is a placeholder here.
     return SummaryStage(
         one_line=quote_point(one_line),
@@ -126,20 +82,6 @@ def _summary(p: Picker, paper: Paper) -> tuple[SummaryStage, MethodsStage]:
         proposed_method=quote_point(proposed),
         performance=quote_point(performance),
     ), methods
-
-
-def _opening(p: Picker, roles: tuple[str, ...]) -> Sentence | None:
-    """Context that opens a part of the paper: early, general, not yet about "our" method."""
-    candidates = [s for s in p.by_role(*roles) if not p.is_duplicate(s) and s.quality >= 0.5][:10]
-    best, best_value = None, 0.0
-    for rank, s in enumerate(candidates):
-        c = p.scores[s.index]
-        value = (2.5 - rank * 0.25) + c.background - 1.5 * bool(WE.search(s.text)) - 0.5 * c.propose
-        value += 1.0 if CITED.search(s.text) else 0.0  # prose that cites others, not text inside a figure
-        value *= 0.5 + 0.5 * s.quality
-        if value > best_value:
-            best, best_value = s, value
-    return best
 
 
 MAX_STEPS = 10
@@ -311,87 +253,15 @@ def _point_span(text: PaperText, first: Sentence, last: Sentence) -> Point:
 
 
 def _conclusion(p: Picker) -> ConclusionStage:
-    def says_what_was_done(c: Scores) -> float:
-        return c.significance + 0.5 * c.propose + c.ours
-
-    # The conclusion's own opening first: a "discussion" may be a mid-paper analysis section.
-    significance = p.pick(
-        lambda: _first_of(p, ("conclusion",), says_what_was_done),
-        lambda: _first_of(p, ("discussion",), says_what_was_done),
-        # No conclusion section: what the paper says of its own work, not the field's background,
-        # even if another field already quotes it.
-        lambda: p.best({"front": 1.0, "introduction": 0.6}, _of_own_work, minimum=2.0),
-        # Its best fresh sentence about its own work, anywhere, rather than one another field quotes.
-        lambda: p.best({"*": 1.0}, lambda s, c: _of_own_work(s, c) if c.ours else 0.0, minimum=0.5, others=0.0),
-        lambda: p.best({"*": 1.0}, lambda s, c: 1.0 if c.ours else 0.0, others=0.0),
-    )
-    innovation = p.pick(
-        # The paper's own novelty claim; never someone else's idea ("an HMM initially proposed by Poliner et al.").
-        lambda: p.best({"conclusion": 1.2, "front": 1.1, "introduction": 1.0, "discussion": 0.9, "method": 0.5},
-                       lambda s, c: _novelty(s, c) if c.innovation >= 1.5 and c.ours else 0.0, minimum=2.0,
-                       others=0.0),
-        lambda: p.best({"front": 1.0, "introduction": 1.0, "conclusion": 1.0, "method": 0.8},
-                       lambda s, c: _novelty(s, c) + 0.5 * c.propose if c.ours and c.innovation >= 1.0 else 0.0,
-                       minimum=2.0, others=0.0),
-        lambda: p.best({"front": 1.0, "introduction": 1.0, "conclusion": 1.0, "method": 0.8},
-                       lambda s, c: _novelty(s, c) + 0.5 * c.propose if c.ours and c.innovation > 0 else 0.0,
-                       minimum=0.5, others=0.0),
-        lambda: p.best({"*": 1.0}, _novelty, others=0.0),
-        lambda: p.first(p.by_role("method")),
-    )
-    performance = p.pick(
-        lambda: p.best({"conclusion": 1.3, "discussion": 1.1, "front": 1.0, "experiments": 0.9, "*": 0.3},
-                       lambda s, c: _own_result(c) if c.numbers >= 1 else _own_result(c) * 0.5, minimum=2.0),
-        lambda: p.best({"*": 1.0}, lambda s, c: _own_result(c)),
-    )
-    workload = p.pick(
-        # The experimental effort the authors report, in their own summary parts first.
-        lambda: p.best({"front": 1.2, "conclusion": 1.1, "introduction": 1.0, "experiments": 0.9, "discussion": 0.9,
-                        "*": 0.3}, lambda s, c: _effort(c), minimum=2.0, others=0.0),
-        lambda: p.first(s for s in p.by_role("experiments") if not foreign(s.text) and not is_limitation(s.text)),
-        lambda: p.best({"*": 1.0}, lambda s, c: _effort(c)),
-    )
     return ConclusionStage(
-        significance=quote_point(significance),
-        innovation=quote_point(innovation),
-        performance=quote_point(performance),
-        workload=quote_point(workload),
+        significance=quote_point(recipes.SIGNIFICANCE.pick(p)),
+        innovation=quote_point(recipes.INNOVATION.pick(p)),
+        performance=quote_point(recipes.CONCLUSION_PERFORMANCE.pick(p)),
+        workload=quote_point(recipes.WORKLOAD.pick(p)),
     )
 
 
-def _effort(c: Scores) -> float:
-    """The experimental effort the authors report: their own, and not a limitation."""
-    return 0.0 if is_limitation(c.text) else c.workload * _own_factor(c)
-
-
-def _own_factor(c: Scores) -> float:
-    """1 for the authors' own words; less for a sentence that reports cited work."""
-    if c.ours:
-        return 1.0
-    return 0.25 if CITED.search(c.text) else 0.6
-
-
-def _novelty(s: Sentence, c: Scores) -> float:
-    value = (c.innovation + 0.5 * c.propose) * _own_factor(c)
-    if CITED.search(s.text):
-        value *= 0.6  # a claim leaning on a citation is usually about the cited work
-    if ANNOUNCES.search(s.text) or OPEN_QUESTION.search(c.lower):
-        value *= 0.3
-    return value
-
-
-def _of_own_work(s: Sentence, c: Scores) -> float:
-    return (c.significance + 0.5 * c.propose) * (1.0 if c.ours else 0.3)
-
-
-def _first_of(p: Picker, roles: tuple[str, ...], value: Callable[[Scores], float]) -> Sentence | None:
-    """Among the first sentences of the closing section, the one that best says what was done."""
-    candidates = [s for s in p.by_role(*roles) if not p.is_duplicate(s)][:5]
-    if not candidates:
-        return None
-    return max(candidates, key=lambda s: (3.0 - 0.6 * candidates.index(s) + value(p.scores[s.index])) * s.quality)
-
-
+# Key takeaways: at least this many where the paper has the sentences, at most that many.
 TAKEAWAYS = (5, 8)
 
 
@@ -403,26 +273,16 @@ def _takeaways(p: Picker, summary: SummaryStage, methods: MethodsStage) -> list[
         if s is not None and len(chosen) < TAKEAWAYS[1]:
             chosen.append(p.take(s))  # type: ignore[arg-type]
 
-    def best(weights: dict[str, float], key: Callable[[Sentence, Scores], float], *, minimum: float) -> Sentence | None:
-        # About this paper, not the ones it cites; and never a roadmap ("in the next sections ...").
-        return p.best(weights, key, others=0.0, min_quality=0.3, standalone=True, minimum=minimum)
-
-    add(best({"front": 1.2, "introduction": 1.0, "conclusion": 0.8}, lambda s, c: c.propose, minimum=1.5))
-    add(best({"method": 1.0}, lambda s, c: c.propose + c.method, minimum=1.0))
-    for _ in range(2):
-        add(best({"front": 1.2, "experiments": 1.0, "conclusion": 1.0, "discussion": 0.9},
-                 lambda s, c: _own_result(c) if c.numbers >= 1 else _own_result(c) * 0.5, minimum=3.0))
-    add(best({"front": 1.2, "introduction": 1.0}, lambda s, c: c.past, minimum=2.0))
-    add(best({"conclusion": 1.0, "discussion": 0.8}, lambda s, c: c.significance + c.innovation, minimum=1.0))
+    for choice in recipes.TAKEAWAY_CHOICES:
+        add(choice.find(p))
     for s in p.by_role("front"):  # the abstract's remaining sentences, most salient first
         if len(chosen) >= 7:
             break
         if not p.is_duplicate(s) and not foreign(s.text) and (
-                _salience(p.scores[s.index]) >= 0.5 or len(s.text.split()) >= 15):
+                recipes.salience(p.scores[s.index]) >= 0.5 or len(s.text.split()) >= 15):
             add(s)
     while len(chosen) < 6:
-        extra = best({"front": 1.2, "introduction": 1.0, "conclusion": 1.0, "*": 0.6}, lambda s, c: _salience(c) + 0.1,
-                 minimum=0.0 if len(chosen) < TAKEAWAYS[0] else 1.5)
+        extra = (recipes.TAKEAWAY_FILL if len(chosen) < TAKEAWAYS[0] else recipes.TAKEAWAY_SALIENT).find(p)
         if extra is None:
             break
         add(extra)
@@ -433,18 +293,3 @@ def _takeaways(p: Picker, summary: SummaryStage, methods: MethodsStage) -> list[
         for s in spare[: TAKEAWAYS[0] - len(points)]:
             points.append(quote_point(p.take(s)))  # type: ignore[arg-type]
     return points or [quote_point(p.pick())]
-
-
-def _own_result(c: Scores) -> float:
-    """A result cue of this paper's own work; none for a cited work's ("AdVerb [16] ... outperforming ...")."""
-    if about_others(c.text) or THIRD_PERSON.match(c.text):
-        return 0.0
-    if c.ours:
-        return c.result
-    if CITED.search(c.text) or c.past >= 1.5:  # "Previous work on pruning reduces the cost ...": not ours
-        return 0.0
-    return c.result * 0.75
-
-
-def _salience(c: Scores) -> float:
-    return max(c.propose, c.result, c.past * 0.8, c.significance * 0.8, c.innovation * 0.6)
