@@ -1,7 +1,7 @@
 """LLM providers: one small `Provider` class per backend, and a registry that picks one.
 
     from chatpaper.llm import get_provider
-    provider = get_provider("auto")  # gemini, openai, local or offline, by what is configured
+    provider = get_provider("auto")  # gemini, openai, local or offline (a StageRunner), by what is configured
 
 Backends import their SDKs lazily, so importing this package stays cheap.
 """
