@@ -91,17 +91,29 @@ class Section(_Model):
     role: SectionRole | None = Field(
         None, description="method, conclusion, introduction, related_work, experiments, appendix ... (SectionRole)"
     )
-    text: str = Field("", description="Clean body text of this section (not of its subsections)")
-    paragraphs: list[Paragraph] = Field(
-        default_factory=list, description="`text` paragraph by paragraph, each with its page; empty in paper.json "
+    text: str = Field("", description="Clean body text of this section (not of its subsections), a paragraph a line")
+    # Pages only, not the paragraphs again: `text` stays the one copy of the words (paper.json would double).
+    paragraph_pages: list[PageNo] = Field(
+        default_factory=list, description="The page each paragraph of `text` starts on; empty in paper.json "
         "written before the parser kept them")
 
-    def page_paragraphs(self) -> list[Paragraph]:
-        """The paragraphs with their pages; a section without them (an older paper.json, a hand-made
-        Section) gives its text's paragraphs, all on the section's first page."""
-        if self.paragraphs:
-            return self.paragraphs
-        return [Paragraph(text=p, page=self.page) for p in self.text.split("\n") if p.strip()]
+    @model_validator(mode="after")
+    def _one_page_per_paragraph(self) -> Section:
+        if self.paragraph_pages and len(self.paragraph_pages) != len(self._texts()):
+            raise ValueError(f"paragraph_pages has {len(self.paragraph_pages)} pages for {len(self._texts())} "
+                             "paragraphs of the text")
+        return self
+
+    def _texts(self) -> list[str]:
+        return [p for p in self.text.split("\n") if p.strip()]
+
+    @property
+    def paragraphs(self) -> list[Paragraph]:
+        """The text's paragraphs with their pages; without paragraph_pages (an older paper.json, a hand-made
+        Section, a copy whose text was replaced) all on the section's first page."""
+        texts = self._texts()
+        pages = self.paragraph_pages if len(self.paragraph_pages) == len(texts) else [self.page] * len(texts)
+        return [Paragraph(text=t, page=p) for t, p in zip(texts, pages, strict=True)]
 
 
 def figure_number_key(number: str | None) -> tuple[int, ...]:

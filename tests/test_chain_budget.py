@@ -13,7 +13,7 @@ def _with_method_paragraphs(paragraphs: list[Paragraph], page_texts: list[str] |
     sections = list(paper.sections)
     method = next(i for i, s in enumerate(sections) if s.role == "method" and s.level == 1)
     sections[method] = sections[method].model_copy(update={
-        "text": "\n\n".join(p.text for p in paragraphs), "paragraphs": paragraphs})
+        "text": "\n\n".join(p.text for p in paragraphs), "paragraph_pages": [p.page for p in paragraphs]})
     update: dict = {"sections": sections}
     if page_texts is not None:
         update["page_texts"] = page_texts

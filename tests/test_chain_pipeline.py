@@ -21,7 +21,7 @@ from chatpaper.chain.budget import method_sections
 from chatpaper.chain.figures import choose_figures
 from chatpaper.chain.prompts import stage_instruction, system_prompt
 from chatpaper.errors import ProviderError
-from chatpaper.models import Figure, MethodsStage, Paragraph, Point
+from chatpaper.models import Figure, MethodsStage, Point
 from chatpaper.settings import Settings
 from tests.conftest import corpus_pdf
 
@@ -201,8 +201,7 @@ def test_the_document_marks_pages_where_a_section_moves_on():
     one = "Part one of the method describes the running average of squared gradients in detail."
     two = "Part two of the method continues on the next page with the unit correction."
     sections = list(paper.sections)
-    sections[2] = sections[2].model_copy(update={
-        "text": f"{one}\n\n{two}", "paragraphs": [Paragraph(text=one, page=2), Paragraph(text=two, page=3)]})
+    sections[2] = sections[2].model_copy(update={"text": f"{one}\n\n{two}", "paragraph_pages": [2, 3]})
     paper = paper.model_copy(update={"sections": sections})
     document = plan_budget(paper, context_window=32_000, lang="en").stages["methods"].document
     assert f"[p. 2]\n{one}\n[p. 3] {two}" in document

@@ -14,7 +14,6 @@ from chatpaper.models import (
     DigestFigure,
     Figure,
     Paper,
-    Paragraph,
     Section,
     figure_number_key,
 )
@@ -57,11 +56,24 @@ def test_a_role_outside_the_vocabulary_is_refused():
 
 
 def test_paragraphs_give_the_pages_and_fall_back_to_the_text():
-    parsed = Section(title="Method", page=2, text="One.\n\nTwo.",
-                     paragraphs=[Paragraph(text="One.", page=2), Paragraph(text="Two.", page=3)])
-    assert [(p.text, p.page) for p in parsed.page_paragraphs()] == [("One.", 2), ("Two.", 3)]
-    hand_made = Section(title="Method", page=2, text="One.\n\nTwo.")
-    assert [(p.text, p.page) for p in hand_made.page_paragraphs()] == [("One.", 2), ("Two.", 2)]
+    parsed = Section(title="Method", page=2, text="One.\n\nTwo.", paragraph_pages=[2, 3])
+    assert [(p.text, p.page) for p in parsed.paragraphs] == [("One.", 2), ("Two.", 3)]
+    hand_made = Section(title="Method", page=2, text="One.\nTwo.")
+    assert [(p.text, p.page) for p in hand_made.paragraphs] == [("One.", 2), ("Two.", 2)]
+    rewritten = parsed.model_copy(update={"text": "One.\n\nTwo.\n\nThree."})  # pages no longer fit the text
+    assert [p.page for p in rewritten.paragraphs] == [2, 2, 2]
+
+
+def test_a_page_per_paragraph_or_none():
+    with pytest.raises(ValidationError, match="2 pages for 3 paragraphs"):
+        Section(title="Method", page=2, text="One.\n\nTwo.\n\nThree.", paragraph_pages=[2, 3])
+
+
+def test_paper_json_stores_the_words_once():
+    section = Section(title="Method", page=2, text="A paragraph of the method.\n\nAnother.", paragraph_pages=[2, 3])
+    dumped = section.model_dump_json()
+    assert dumped.count("A paragraph of the method.") == 1 and '"paragraph_pages":[2,3]' in dumped
+    assert Section.model_validate_json(dumped).paragraphs == section.paragraphs
 
 
 # --------------------------------------------------------------------------- figure numbers
@@ -81,7 +93,7 @@ def _old_paper_json() -> str:
         Figure(label="Figure 2.1", number="2.1", page=3, caption="Figure 2.1: Overview.", bbox=(0, 0, 1, 1))]})
     data = json.loads(paper.model_dump_json())
     for section in data["sections"]:
-        del section["paragraphs"]
+        del section["paragraph_pages"]
     for figure in data["figures"]:
         del figure["number"]
     return json.dumps(data)
@@ -89,9 +101,9 @@ def _old_paper_json() -> str:
 
 def test_a_paper_json_without_paragraphs_or_figure_numbers_still_loads():
     paper = Paper.model_validate_json(_old_paper_json())
-    assert all(s.paragraphs == [] for s in paper.sections)
+    assert all(s.paragraph_pages == [] for s in paper.sections)
     method = paper.section("method")
-    assert [p.text for p in method.page_paragraphs()] == method.text.split("\n")
+    assert [(p.text, p.page) for p in method.paragraphs] == [(t, method.page) for t in method.text.split("\n")]
     assert paper.figures[0].number == "2.1"  # the parser's label was always "Figure " + the number
 
 

@@ -139,7 +139,7 @@ def _section_block(s: Section, max_tokens: int | None = None) -> tuple[str, int]
     """Heading + text with a [p. N] marker wherever the text moves to another page; returns (block, text chars kept)."""
     lines = [_section_heading(s)]
     page, kept, used = s.page, 0, count_tokens(lines[0])
-    for part in s.page_paragraphs():
+    for part in s.paragraphs:
         original = paragraph = part.text
         if part.page != page:
             page = part.page

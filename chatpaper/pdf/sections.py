@@ -578,9 +578,14 @@ def _singular_model(title: str) -> str:
 # --------------------------------------------------------------------------- text
 
 
+# Lines set below this share of the body size (labels inside figures, stray sub- and superscripts) are not
+# part of a section's prose.
+TINY_PRINT = 0.8
+
+
 def heading_paragraphs(doc: DocText, lines: list[Line], headings: list[Heading]) -> list[list[Paragraph]]:
     """Each heading's own clean paragraphs with their pages: its lines up to the next heading, without tiny print."""
-    floor = doc.body_size * 0.8
+    floor = doc.body_size * TINY_PRINT
     out = []
     for k, h in enumerate(headings):
         stop = headings[k + 1].line_index if k + 1 < len(headings) else len(lines)
@@ -590,7 +595,7 @@ def heading_paragraphs(doc: DocText, lines: list[Line], headings: list[Heading])
 
 
 def section_text(paragraphs: list[Paragraph]) -> str:
-    """A section's `text`: its paragraphs, a blank line apart."""
+    """A section's `text`: its paragraphs, a blank line apart (Section.paragraphs splits them again)."""
     return "\n\n".join(p.text for p in paragraphs)
 
 
@@ -598,5 +603,5 @@ def build_sections(headings: list[Heading], parts: list[list[Paragraph]]) -> lis
     """Sections in reading order; references, acknowledgements and administrative notes (data availability,
     competing interests, funding) are not part of the paper's body."""
     return [Section(title=h.title, number=h.number, level=h.level, page=h.page, role=h.role,
-                    text=section_text(paragraphs), paragraphs=paragraphs)
+                    text=section_text(paragraphs), paragraph_pages=[p.page for p in paragraphs])
             for h, paragraphs in zip(headings, parts, strict=True) if h.role not in OUTSIDE_BODY_ROLES]
