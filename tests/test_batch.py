@@ -677,6 +677,22 @@ def test_post_figures_follow_the_papers_order_and_a_failure_names_its_source_onc
     assert "- **broken.pdf**: Not a PDF." in tail
 
 
+def test_post_figures_of_one_page_follow_their_printed_numbers(tmp_path):
+    from chatpaper.batch import pick_figures
+    from chatpaper.models import Figure, Paper
+
+    digest = hand_digest(1)
+    numbers = ["2.10", "S1", "2.9", "10"]  # a thesis's chapter numbers, a supplement, a plain one
+    figures = [Figure(label=f"Figure {n}", page=5, caption=f"Figure {n}: part.", bbox=(0, 0, 1, 1),
+                      image=f"figures/p5-figure-{n}.png") for n in numbers]
+    for f in figures:
+        (tmp_path / f.image).parent.mkdir(exist_ok=True)
+        (tmp_path / f.image).write_bytes(b"png")
+    paper = Paper(source=digest.source, title="T", pages=8, figures=figures)
+    picked = pick_figures(digest.model_copy(update={"figures": []}), paper, tmp_path, "images/x")
+    assert [f.label for f in picked] == ["Figure 2.9", "Figure 2.10", "Figure 10", "Figure S1"]
+
+
 def test_what_reading_the_pdf_lost_is_said_in_the_papers_block():
     lost = "paper.pdf was damaged; MuPDF repaired it but pages 1-4 came out blank, so their text is lost."
     paper = hand_post_paper(1).model_copy(update={"warnings": [lost]})
