@@ -22,12 +22,27 @@ if TYPE_CHECKING:
     from chatpaper.models import Digest, Paper
 
 
+def _read(source: str, settings: Settings, out: Path | None = None) -> Paper:
+    """The library's cached read, as the app's: a repeat run reuses the parsed paper (same bytes or arXiv
+    version, same parser), its figures copied into OUT; then the cache is kept within its limits, as the app does."""
+    from chatpaper.pruning import prune_cache
+    from chatpaper.reading import PaperReady, copy_figures, iter_read
+
+    ready = next(event for event in iter_read(source, settings=settings) if isinstance(event, PaperReady))
+    if ready.cached:
+        print("  the paper as parsed before (from the cache)", file=sys.stderr)
+    if out is not None:
+        copy_figures(ready.paper, ready.folder, out)
+    prune_cache(settings.cache_dir, max_bytes=settings.cache_max_bytes, max_age_days=settings.cache_max_age_days,
+                keep=[ready.folder])
+    return ready.paper
+
+
 def _parse(args: argparse.Namespace, settings: Settings) -> int:
-    from chatpaper.reading import read_paper
     from chatpaper.storage import ensure_dir, write_atomic
 
     out = ensure_dir(Path(args.out))
-    paper = read_paper(args.source, out_dir=out, settings=settings)
+    paper = _read(args.source, settings, out)
     write_atomic(out / "paper.json", paper.model_dump_json(indent=1, exclude={"page_texts"}))
     for warning in paper.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -39,7 +54,6 @@ def _parse(args: argparse.Namespace, settings: Settings) -> int:
 def _summarize(args: argparse.Namespace, settings: Settings) -> int:
     from chatpaper.chain import summarize
     from chatpaper.llm.registry import describe_provider, get_provider
-    from chatpaper.reading import read_paper
     from chatpaper.render import write_digest
     from chatpaper.storage import ensure_dir
 
@@ -47,7 +61,7 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
     # Resolve the provider first: a missing key should fail before any download or parse.
     provider = get_provider(args.provider, model=args.model, settings=settings)
     print(describe_provider(provider), file=sys.stderr)
-    paper = read_paper(args.source, out_dir=out, settings=settings)
+    paper = _read(args.source, settings, out)
     digest = summarize(paper, provider=provider, lang=args.lang, settings=settings,
                        on_update=(lambda d, stage: print(f"  {stage} done", file=sys.stderr)))
     from chatpaper.chain.distinct import not_distinct_notice
@@ -74,7 +88,7 @@ def _write_evidence_images(args: argparse.Namespace, paper: Paper, digest: Diges
     pdf: Path | None
     if local.is_file():
         pdf = local
-    elif paper.source.arxiv_id:  # read_paper downloaded it into the arXiv cache
+    elif paper.source.arxiv_id:  # the read downloaded it into the arXiv cache
         pdf = ArxivCache(settings.cache_dir / "arxiv").get_pdf(paper.source.arxiv_id, paper.source.version)
     else:
         pdf = None
@@ -162,17 +176,13 @@ def _digest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
-    import tempfile
-
     from chatpaper.ask.answer import ask, check_question
     from chatpaper.ask.text import answer_as_text
     from chatpaper.llm.registry import get_provider
-    from chatpaper.reading import read_paper
 
     check_question(args.question, (), settings)  # a bad question fails before any download or parse
     provider = get_provider(args.provider, model=args.model, settings=settings)
-    with tempfile.TemporaryDirectory(prefix="chatpaper-ask-") as tmp:  # the figures are not needed here
-        paper = read_paper(args.source, out_dir=Path(tmp), settings=settings)
+    paper = _read(args.source, settings)  # the figures are not needed here
     local = Path(args.source)
     answer = ask(paper, args.question, provider=provider, lang=args.lang, settings=settings,
                  cache_dir=settings.cache_dir, pdf_path=local if local.suffix.lower() == ".pdf" and local.is_file()

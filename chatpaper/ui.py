@@ -10,11 +10,9 @@ request and nowhere else. Paper and model text is escaped before it reaches `gr.
 """
 from __future__ import annotations
 
-import hashlib
 import html
 import logging
 import os
-import queue
 import re
 import shutil
 import tempfile
@@ -40,11 +38,13 @@ from chatpaper.models import (
     StageRecord,
     SummaryStage,
 )
-from chatpaper.pruning import prune_cache, touch
+from chatpaper.paper_cache import folder_name, runs_dir
+from chatpaper.pruning import prune_cache
+from chatpaper.reading import DownloadProgress, MetadataReady, PaperReady, ReadEvent, TextReady, iter_read
 from chatpaper.render import markdown as md
 from chatpaper.settings import Settings, load_settings
 from chatpaper.sources.local import limit_text, read_pdf_file
-from chatpaper.storage import ensure_dir, probe_writable, storage_error, write_atomic, zip_files
+from chatpaper.storage import ensure_dir, probe_writable, storage_error, zip_files
 
 if TYPE_CHECKING:  # gradio is heavy: `import chatpaper.ui` stays cheap until create_app()
     import gradio as gr
@@ -283,14 +283,6 @@ def startup_notice(settings: Settings) -> str:
 # --------------------------------------------------------------------------- files
 
 
-def runs_dir(settings: Settings) -> Path:
-    """Per-paper folders (parsed paper, figures) and per-request outputs: never served as they are.
-
-    What a visitor sees are copies in Gradio's own file cache (`serve_copy`), made for that request.
-    """
-    return settings.cache_dir / "runs"
-
-
 def request_dir(settings: Settings) -> Path:
     """A folder of one request's own outputs (runs/requests/<uuid>): two requests never share a path."""
     return ensure_dir(runs_dir(settings) / "requests" / uuid.uuid4().hex)
@@ -308,34 +300,9 @@ def serve_copy(path: str | Path) -> str:
     return processing_utils.save_file_to_cache(path, cache_dir=utils.get_upload_folder())
 
 
-def folder_name(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.") or "paper"
-
-
 def check_upload(path: str | Path, settings: Settings) -> bytes:
     """The library's one PDF check (size, type, signature), the same as the CLI's, before the parser sees a byte."""
     return read_pdf_file(path, settings)
-
-
-def _paper_file(run_dir: Path) -> Path:
-    from chatpaper.pdf import version  # noqa: PLC0415 - like read_paper: chatpaper.pdf loads PyMuPDF when first needed
-
-    return run_dir / f"paper-{version.PARSER_VERSION}.json"
-
-
-def cached_paper(run_dir: Path) -> Paper | None:
-    """The Paper parsed by an earlier request for the same PDF bytes or arXiv version, if any."""
-    path = _paper_file(run_dir)
-    if not path.is_file():
-        return None
-    try:
-        return Paper.model_validate_json(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def store_paper(paper: Paper, run_dir: Path) -> None:
-    write_atomic(_paper_file(run_dir), paper.model_dump_json())
 
 
 def zip_figures(run_dir: Path) -> Path | None:
@@ -402,21 +369,17 @@ class View:
 
 
 def resolve_source(arxiv_text: str | None, upload: str | Path | None, settings: Settings
-                   ) -> tuple[str | bytes, str | None, str | None]:
-    """-> (source for read_paper, output folder name, upload filename). Bad input fails here, fast.
-
-    An arXiv paper's folder is named once arXiv has said which version is the latest.
-    """
+                   ) -> tuple[str | bytes, str | None]:
+    """-> (source for the library's iter_read, upload filename). Bad input fails here, fast."""
     if upload:
-        data = check_upload(upload, settings)
-        return data, f"upload-{hashlib.sha256(data).hexdigest()[:16]}", Path(upload).name
+        return check_upload(upload, settings), Path(upload).name
     text = (arxiv_text or "").strip()
     if not text:
         raise InvalidSourceError("Paste an arXiv ID or link (e.g. 2405.15619), or upload a PDF.")
     from chatpaper.sources.ids import parse_arxiv_id  # noqa: PLC0415
 
     parse_arxiv_id(text)
-    return text, None, None
+    return text, None
 
 
 def source_note(arxiv_text: str | None, upload: str | Path | None) -> str:
@@ -427,10 +390,6 @@ def source_note(arxiv_text: str | None, upload: str | Path | None) -> str:
     return ""
 
 
-# The download's progress line changes at most this often: each update is a round trip to the browser.
-DOWNLOAD_UPDATE_SECONDS = 0.25
-
-
 def download_text(done: int, total: int | None) -> str:
     """ "Downloading the PDF, 1.2 of 3.4 MB" (or "1.2 MB so far" when the server gives no size)."""
     if total:
@@ -438,64 +397,17 @@ def download_text(done: int, total: int | None) -> str:
     return f"Downloading the PDF, {done / 1e6:.1f} MB so far"
 
 
-def download_in_steps(arxiv, meta) -> Iterator[str]:
-    """Download META's PDF (into arXiv's cache) in a worker thread, yielding its progress as text."""
-    events: queue.Queue[tuple[str, Any]] = queue.Queue()
-    last = [0.0]
+def read_update(event: ReadEvent, lang: str) -> tuple[str | None, str]:
+    """One event of the library's streamed read -> (the header to show, or None to keep it; the progress text)."""
+    from chatpaper.chain import build_header, header_from_metadata  # noqa: PLC0415
 
-    def on_progress(done: int, total: int | None) -> None:
-        now = time.monotonic()
-        if now - last[0] >= DOWNLOAD_UPDATE_SECONDS or (total and done >= total):
-            last[0] = now
-            events.put(("progress", download_text(done, total)))
-
-    def work() -> None:
-        try:
-            arxiv.download(meta, on_progress=on_progress)
-            events.put(("done", None))
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread, which raises it
-            events.put(("error", exc))
-
-    threading.Thread(target=work, name="chatpaper-download", daemon=True).start()
-    while True:
-        kind, value = events.get()
-        if kind == "error":
-            raise value
-        if kind == "done":
-            return
-        yield value
-
-
-def read_in_steps(source: str | bytes, *, run_dir: Path, settings: Settings, arxiv=None,
-                  filename: str | None = None) -> Iterator[tuple[str, Paper]]:
-    """("text", Paper without figures) as soon as the text is parsed, then ("paper", the full Paper).
-
-    The parse runs in a worker process of the app's ParsePool (one slow paper holds one worker, never the
-    others), driven from a thread so the header can be streamed while the figure PNGs are rendered. If
-    the caller stops early, the parse still finishes and its worker goes back to the pool.
-    """
-    from chatpaper.pdf.pool import shared_pool  # noqa: PLC0415
-    from chatpaper.reading import read_paper  # noqa: PLC0415
-
-    events: queue.Queue[tuple[str, Any]] = queue.Queue()
-
-    def work() -> None:
-        try:
-            paper = read_paper(source, out_dir=run_dir, settings=settings, arxiv=arxiv, filename=filename,
-                               on_text=lambda text_only: events.put(("text", text_only)),
-                               pool=shared_pool(settings))
-            events.put(("paper", paper))
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread, which raises it
-            events.put(("error", exc))
-
-    threading.Thread(target=work, name="chatpaper-read", daemon=True).start()
-    while True:
-        kind, value = events.get()
-        if kind == "error":
-            raise value
-        yield kind, value
-        if kind == "paper":
-            return
+    if isinstance(event, MetadataReady):  # arXiv's facts show while the PDF downloads and parses
+        return format_header(header_from_metadata(event.metadata), lang), "Downloading the PDF"
+    if isinstance(event, DownloadProgress):
+        return None, download_text(event.done, event.total)
+    if isinstance(event, TextReady):  # the header now; the figures follow when their PNGs are written
+        return format_header(build_header(event.paper), lang), "Rendering the figures"
+    return None, "Reading the paper"
 
 
 def run_summary(
@@ -524,7 +436,7 @@ def run_summary(
         arxiv_text, lang, model = fields.arxiv_text(arxiv_text), fields.language(lang), fields.model(model)
         base_url, provider_name = fields.base_url(base_url), fields.provider(provider_name)
         lang = lang or settings.lang
-        source, folder, filename = resolve_source(arxiv_text, upload, settings)
+        source, filename = resolve_source(arxiv_text, upload, settings)
         first = "Looking up arXiv" if isinstance(source, str) else "Reading the paper"
         note = source_note(arxiv_text, upload)  # shown first and again with the result
         view = replace(view, status="\n\n".join(filter(None, [f"⏳ {first}…", note])))
@@ -533,42 +445,35 @@ def run_summary(
         from chatpaper.chain import (  # noqa: PLC0415
             build_header,
             choose_figures,
-            header_from_metadata,
             is_extractive,
             iter_digest,
         )
         from chatpaper.llm.registry import get_provider  # noqa: PLC0415
 
-        if isinstance(source, str):  # arXiv: show what arXiv says while the PDF downloads and parses
+        if isinstance(source, str):
             from chatpaper.sources.arxiv import ArxivSource  # noqa: PLC0415
 
-            arxiv = arxiv or ArxivSource(settings)
-            meta = arxiv.metadata(source)
-            source, folder = meta.versioned_id, folder_name(f"arxiv-{meta.versioned_id}")
-            view = replace(view, header=format_header(header_from_metadata(meta), lang), status="⏳ Downloading the PDF…")
-            progress(0.0, "Downloading the PDF")
+            arxiv = arxiv or ArxivSource(settings)  # the evidence panel crops from arXiv's cached PDF too
+
+        def hold(folder: Path) -> None:  # pruning keeps away from the paper's folder until the request ends
+            nonlocal held
+            PRUNER.hold(folder)
+            held = folder
+
+        from chatpaper.pdf.pool import shared_pool  # noqa: PLC0415
+
+        ready: PaperReady | None = None
+        for step in iter_read(source, settings=settings, arxiv=arxiv, filename=filename, pool=shared_pool(settings),
+                              on_folder=hold):
+            if isinstance(step, PaperReady):
+                ready = step
+                continue
+            header, text = read_update(step, lang)
+            view = replace(view, header=header or view.header, status=f"⏳ {text}…")
+            progress(0.0, text)
             yield view
-            for text in download_in_steps(arxiv, meta):  # the PDF lands in the cache; read_paper reads it there
-                view = replace(view, status=f"⏳ {text}…")
-                progress(0.0, text)
-                yield view
-        assert folder is not None  # an upload is named at once, an arXiv paper once its version is known
-        run_dir = ensure_dir(runs_dir(settings) / folder)
-        PRUNER.hold(run_dir)
-        held = run_dir
-        paper = cached_paper(run_dir)
-        if paper is not None:
-            touch(run_dir)  # a cache hit: pruning by age and size spares the folder longest
-        else:
-            for step, read in read_in_steps(source, run_dir=run_dir, settings=settings, arxiv=arxiv,
-                                            filename=filename):
-                if step == "text":  # the header now; the figures follow when their PNGs are written
-                    view = replace(view, header=format_header(build_header(read), lang),
-                                   status="⏳ Rendering the figures…")
-                    progress(0.0, "Rendering the figures")
-                    yield view
-            paper = read  # the last step is the full Paper
-            store_paper(paper, run_dir)
+        assert ready is not None  # iter_read ends with the paper, or raises
+        paper, run_dir = ready.paper, ready.folder
         # The digest shows the same figures (choose_figures); they go out now, before a provider is built.
         view = replace(view, header=format_header(build_header(paper), lang),
                        gallery=served_gallery(all_figures(choose_figures(paper), paper), run_dir),

@@ -99,14 +99,12 @@ def format_partial(text: str) -> str:
 def paper_on_screen(arxiv_text: str | None, upload: str | Path | None, settings: Settings
                     ) -> tuple[Paper, Path | None]:
     """(Paper, its PDF if at hand) of the paper the Summarize request read from the same inputs."""
-    from chatpaper.ui import cached_paper, check_upload, folder_name, runs_dir  # noqa: PLC0415
+    from chatpaper.paper_cache import arxiv_folder, cached_paper, folder_name, pdf_folder, runs_dir  # noqa: PLC0415
+    from chatpaper.ui import check_upload  # noqa: PLC0415
 
     runs = runs_dir(settings)
     if upload:
-        import hashlib  # noqa: PLC0415
-
-        data = check_upload(upload, settings)
-        paper = cached_paper(runs / f"upload-{hashlib.sha256(data).hexdigest()[:16]}")
+        paper = cached_paper(pdf_folder(check_upload(upload, settings), settings))
         if paper is None:
             raise InvalidQuestionError(NO_PAPER)
         return paper, Path(upload)
@@ -117,7 +115,7 @@ def paper_on_screen(arxiv_text: str | None, upload: str | Path | None, settings:
 
     ref = parse_arxiv_id(text)
     if ref.version:
-        folders = [runs / folder_name(f"arxiv-{ref.versioned}")]
+        folders = [arxiv_folder(ref.versioned, settings)]
     else:  # the latest version Summarize read: the highest one in the cache
         prefix = folder_name(f"arxiv-{ref.arxiv_id}") + "v"
         found = [p for p in runs.glob(f"{prefix}*") if p.name[len(prefix):].isdigit()] if runs.is_dir() else []

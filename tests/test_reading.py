@@ -12,6 +12,8 @@ from chatpaper.reading import read_paper
 from chatpaper.settings import Settings
 
 EXAMPLE_PDF = Path(__file__).resolve().parents[1] / "examples" / "chatpaper-example.pdf"
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "arxiv"
+ARXIV_API = "https://export.arxiv.org/api/query"
 
 
 def cli_error(capsys, *args: str) -> str:
@@ -78,3 +80,76 @@ def test_what_is_not_a_pdf_is_refused_in_the_same_sentence_everywhere(tmp_path, 
         read_paper(path, out_dir=tmp_path / "out", settings=settings)
     assert str(app.value) == str(library.value) == words
     assert cli_error(capsys, "parse", str(path), "--out", str(tmp_path / "cli")) == for_cli(words)
+
+
+# --------------------------------------------------------------------------- the streamed read and its cache
+
+
+def no_parse(*_args, **_kwargs):
+    raise AssertionError("the repeat parsed the PDF again")
+
+
+def test_iter_read_streams_the_text_then_the_paper_and_a_repeat_comes_from_the_cache(tmp_path, monkeypatch):
+    from chatpaper.reading import PaperReady, TextReady, iter_read
+
+    settings = Settings(cache_dir=tmp_path / "cache")
+    held: list[Path] = []
+    first = list(iter_read(EXAMPLE_PDF, settings=settings, on_folder=held.append))
+    assert [type(e) for e in first] == [TextReady, PaperReady]
+    text, ready = first
+    assert text.paper.figures == [] and text.paper.title == ready.paper.title and not ready.cached
+    assert held == [ready.folder] and all((ready.folder / f.image).is_file() for f in ready.paper.figures)
+
+    monkeypatch.setattr("chatpaper.reading.parse_source", no_parse)
+    [again] = list(iter_read(EXAMPLE_PDF.read_bytes(), settings=settings))  # the same bytes, as an upload
+    assert isinstance(again, PaperReady) and again.cached and again.folder == ready.folder
+    assert again.paper == ready.paper
+
+
+def test_an_arxiv_read_says_what_arxiv_knows_before_the_pdf_and_counts_the_download(tmp_path):
+    import responses
+
+    from chatpaper.reading import DownloadProgress, MetadataReady, PaperReady, TextReady, iter_read
+    from chatpaper.sources.arxiv import ArxivSource
+
+    settings = Settings(cache_dir=tmp_path / "cache", arxiv_delay_seconds=0)
+    data = EXAMPLE_PDF.read_bytes()
+    with responses.RequestsMock() as http:
+        http.get(ARXIV_API, body=(FIXTURES / "paper_2405.15619v1.xml").read_text(encoding="utf-8"),
+                 content_type="application/atom+xml; charset=utf-8")
+        http.get("https://arxiv.org/pdf/2405.15619v1", body=data, content_type="application/pdf",
+                 headers={"Content-Length": str(len(data))})
+        events = list(iter_read("2405.15619", settings=settings, arxiv=ArxivSource(settings)))
+    kinds = [type(e) for e in events]
+    assert kinds[0] is MetadataReady and events[0].metadata.versioned_id == "2405.15619v1"
+    downloads = [e for e in events if isinstance(e, DownloadProgress)]
+    assert downloads and downloads[-1] == DownloadProgress(len(data), len(data))
+    assert kinds[-2:] == [TextReady, PaperReady] and set(kinds) == {MetadataReady, DownloadProgress, TextReady,
+                                                                     PaperReady}
+    ready = events[-1]
+    assert ready.folder.name == "arxiv-2405.15619v1" and ready.paper.source.arxiv_id == "2405.15619"
+    assert ready.paper.title == events[0].metadata.title  # arXiv's title wins over the PDF's
+
+
+def test_the_cli_reuses_the_paper_it_parsed_and_the_app_reuses_it_too(tmp_path, monkeypatch, capsys):
+    settings = Settings(cache_dir=tmp_path / "cache")  # the CLI's cache too (CHATPAPER_CACHE_DIR, conftest)
+    monkeypatch.setenv("CHATPAPER_CACHE_DIR", str(settings.cache_dir))
+    assert main(["parse", str(EXAMPLE_PDF), "--out", str(tmp_path / "one")]) == 0
+    assert "from the cache" not in capsys.readouterr().err
+
+    monkeypatch.setattr("chatpaper.reading.parse_source", no_parse)
+    assert main(["parse", str(EXAMPLE_PDF), "--out", str(tmp_path / "two")]) == 0
+    assert "the paper as parsed before (from the cache)" in capsys.readouterr().err
+    one, two = ((tmp_path / name / "paper.json").read_text() for name in ("one", "two"))
+    assert one == two
+    paper = read_paper_json(tmp_path / "two")
+    assert paper.figures and all((tmp_path / "two" / f.image).is_file() for f in paper.figures)
+
+    final = list(ui.run_summary("", EXAMPLE_PDF, "en", "offline", "", "", "", settings=settings))[-1]
+    assert final.status.startswith("✅"), final.status  # the app found the CLI's parse: no_parse never ran
+
+
+def read_paper_json(folder: Path):
+    from chatpaper.models import Paper
+
+    return Paper.model_validate_json((folder / "paper.json").read_text(encoding="utf-8"))

@@ -16,7 +16,7 @@ from served import free_port
 from chatpaper import ui
 from chatpaper.errors import ProviderError
 from chatpaper.llm.registry import register_provider, unregister_provider
-from chatpaper.reading import read_paper
+from chatpaper.reading import read
 from chatpaper.settings import Settings
 from chatpaper.ui_ask import NO_PAPER, Conversation, run_ask
 from tests.ask_pdfs import ADAM_LIKE, paper_pdf
@@ -31,12 +31,11 @@ def reply(answer: str, quotes=((2, QUOTE),), *, answerable: bool = True) -> str:
 
 @pytest.fixture()
 def app_paper(tmp_path):
-    """A PDF the app has read (its parse in runs/upload-<sha>), as after a Summarize request."""
+    """A PDF the app has read (its parse in the paper cache), as after a Summarize request."""
     settings = Settings(cache_dir=tmp_path / "cache")
     pdf = tmp_path / "steps.pdf"
     pdf.write_bytes(paper_pdf(ADAM_LIKE))
-    run_dir = ui.runs_dir(settings) / f"upload-{hashlib.sha256(pdf.read_bytes()).hexdigest()[:16]}"
-    ui.store_paper(read_paper(pdf, out_dir=run_dir, settings=settings), run_dir)
+    read(pdf, settings=settings)  # the library's cached read, which Summarize streams (iter_read)
     return SimpleNamespace(settings=settings, pdf=pdf)
 
 

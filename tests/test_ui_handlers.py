@@ -193,9 +193,8 @@ def test_resolve_source_rejects_missing_and_bad_input_before_any_download(tmp_pa
     with pytest.raises(InvalidSourceError):
         ui.resolve_source("not an id at all", None, settings)
     assert ui.resolve_source("https://arxiv.org/abs/2405.15619v1", None, settings) == (
-        "https://arxiv.org/abs/2405.15619v1", None, None)
-    data, folder, filename = ui.resolve_source("ignored", EXAMPLE_PDF, settings)
-    assert isinstance(data, bytes) and folder.startswith("upload-") and filename == EXAMPLE_PDF.name
+        "https://arxiv.org/abs/2405.15619v1", None)
+    assert ui.resolve_source("ignored", EXAMPLE_PDF, settings) == (EXAMPLE_PDF.read_bytes(), EXAMPLE_PDF.name)
 
 
 def test_a_repeat_reuses_the_parsed_paper_and_the_digest_cache(tmp_path, monkeypatch):
@@ -213,7 +212,7 @@ def test_a_repeat_reuses_the_parsed_paper_and_the_digest_cache(tmp_path, monkeyp
         def no_parse(*args, **kwargs):
             raise AssertionError("the repeat parsed the PDF again")
 
-        monkeypatch.setattr("chatpaper.reading.read_paper", no_parse)
+        monkeypatch.setattr("chatpaper.reading.parse_source", no_parse)
         second = list(ui.run_summary("", EXAMPLE_PDF, "en", "fake-repeat", "", "", "", settings=settings))
     finally:
         unregister_provider("fake-repeat")
