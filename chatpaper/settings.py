@@ -1,15 +1,19 @@
 """One settings object, read from CHATPAPER_* environment variables and passed in explicitly.
 
-API keys are deliberately *not* settings: they are resolved per request by the providers
-(explicit argument, then GEMINI_API_KEY/GOOGLE_API_KEY or OPENAI_API_KEY) so they never get
-cached, logged or serialised with the settings.
+This module is the only reader of the environment for ChatPaper's own variables and the providers'
+(OPENAI_BASE_URL, the key variables). API keys are deliberately *not* settings: `environment_key` reads
+one when a provider asks (Provider.resolve_key: the key given with the request, then the provider's
+variables) and returns it without keeping it, so a key is never cached, logged or serialised with the
+settings.
 """
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import AliasChoices, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -17,8 +21,23 @@ def _default_cache_dir() -> Path:
     return Path.home() / ".cache" / "chatpaper"
 
 
+def environment_key(variables: Iterable[str]) -> tuple[str, str] | None:
+    """(name, value stripped) of the first of these variables that is set and not blank; None if none is."""
+    for variable in variables:
+        value = os.environ.get(variable, "").strip()
+        if value:
+            return variable, value
+    return None
+
+
+def cache_dir_from_environment() -> Path:
+    """The cache folder as CHATPAPER_CACHE_DIR (or its default) names it, without validating other settings
+    (storage's sentences say whether a folder is the cache, even when another variable is wrong)."""
+    return Path(os.environ.get("CHATPAPER_CACHE_DIR") or _default_cache_dir())
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CHATPAPER_", extra="forbid")
+    model_config = SettingsConfigDict(env_prefix="CHATPAPER_", extra="forbid", populate_by_name=True)
 
     cache_dir: Path = Field(default_factory=_default_cache_dir, description="Metadata, PDFs and digests")
     # PDF limits: uploads and downloads beyond these are refused before parsing.
@@ -45,7 +64,9 @@ class Settings(BaseSettings):
     provider: str = Field("auto", description="auto, gemini, openai, local or offline")
     model: str | None = Field(None, description="Model name; each provider has a documented default")
     lang: str = Field("zh", description="Default output language")
-    openai_base_url: str | None = None
+    # OPENAI_BASE_URL is the OpenAI SDK's own variable; ours wins when both are set.
+    openai_base_url: str | None = Field(
+        None, validation_alias=AliasChoices("CHATPAPER_OPENAI_BASE_URL", "OPENAI_BASE_URL"))
     local_model_path: Path | None = None
     context_window: int | None = Field(
         None, gt=0, description="Context window in tokens of an OpenAI-compatible server's model (they vary)"

@@ -25,9 +25,9 @@ _DENIED = {errno.EACCES, errno.EPERM, errno.EROFS}
 
 def _in_cache(folder: Path) -> bool:
     """Whether `folder` is in the cache (CHATPAPER_CACHE_DIR or its default), whose setting the hint names."""
-    from chatpaper.settings import _default_cache_dir  # noqa: PLC0415
+    from chatpaper.settings import cache_dir_from_environment  # noqa: PLC0415
 
-    cache = Path(os.environ.get("CHATPAPER_CACHE_DIR") or _default_cache_dir())
+    cache = cache_dir_from_environment()
     try:
         return Path(os.path.abspath(folder)).is_relative_to(os.path.abspath(cache))
     except ValueError:

@@ -44,7 +44,6 @@ class ScriptedProvider(Provider):
 
     name: ClassVar[str] = "scripted"
     default_model: ClassVar[str | None] = "scripted-1"
-    supports_schema: ClassVar[bool] = True
     can_stream: ClassVar[bool] = True
 
     def __init__(

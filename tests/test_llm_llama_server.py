@@ -80,7 +80,6 @@ class ScriptThenServer(Provider):
     scripted first reply whose corrective retry the server must answer."""
 
     name = "openai"
-    supports_schema = True
     context_window = PLANNED_WINDOW
 
     def __init__(self, server: Provider, script: Callable[[LLMRequest, list[LLMRequest]], str | None]):

@@ -128,10 +128,19 @@ def test_custom_base_url_needs_no_key_and_uses_max_tokens():
 
 
 def test_base_url_from_environment(monkeypatch):
+    """The SDK's OPENAI_BASE_URL is read by Settings (the one reader), and ours wins over it."""
+    from chatpaper.llm.registry import get_provider
+    from chatpaper.settings import Settings
+
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:8080/v1")
+    settings = Settings()
+    assert settings.openai_base_url == "http://127.0.0.1:8080/v1"
     server = Server(completion("ok"))
-    provider_for(server, api_key=None).generate(LLMRequest(prompt="p"))
+    provider_for(server, api_key=None, base_url=settings.openai_base_url).generate(LLMRequest(prompt="p"))
     assert str(server.requests[0].url) == "http://127.0.0.1:8080/v1/chat/completions"
+    assert get_provider("openai", settings=settings).base_url == "http://127.0.0.1:8080/v1"
+    monkeypatch.setenv("CHATPAPER_OPENAI_BASE_URL", "http://127.0.0.1:9090/v1")
+    assert get_provider("openai", settings=Settings()).base_url == "http://127.0.0.1:9090/v1"
 
 
 def test_history_follows_the_paper_for_corrective_retries():

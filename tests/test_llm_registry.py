@@ -280,3 +280,30 @@ def test_context_window_setting_sizes_an_openai_compatible_server(monkeypatch):
     monkeypatch.setenv("CHATPAPER_CONTEXT_WINDOW", "4096")
     provider = get_provider("openai", settings=Settings(), base_url="http://127.0.0.1:8080/v1")
     assert provider.context_window == 4096
+
+
+def test_every_keyed_provider_resolves_its_key_through_one_path(monkeypatch):
+    """The key given with the request, else the provider's variables in order; blanks do not count, and the
+    name of the variable (never the value) is what may be logged."""
+    from chatpaper.llm.gemini import GeminiProvider
+    from chatpaper.llm.openai_compat import OpenAICompatProvider
+
+    assert GeminiProvider.key_variables == ("GEMINI_API_KEY", "GOOGLE_API_KEY")
+    assert OpenAICompatProvider.key_variables == ("OPENAI_API_KEY",)
+    assert GeminiProvider.resolve_key() is None and GeminiProvider.key_variable() is None
+    monkeypatch.setenv("GEMINI_API_KEY", "   ")
+    monkeypatch.setenv("GOOGLE_API_KEY", " g-second ")
+    assert (GeminiProvider.resolve_key(), GeminiProvider.key_variable()) == ("g-second", "GOOGLE_API_KEY")
+    monkeypatch.setenv("GEMINI_API_KEY", "g-first")
+    assert (GeminiProvider.resolve_key(), GeminiProvider.key_variable()) == ("g-first", "GEMINI_API_KEY")
+    assert GeminiProvider.resolve_key(" pasted ") == "pasted"  # the request's own key wins
+    assert OpenAICompatProvider.resolve_key() is None  # each provider reads only its own variables
+    assert "g-first" not in Settings().model_dump_json()  # keys are never settings
+
+
+def test_the_cache_identity_names_a_chosen_endpoint():
+    from chatpaper.llm.openai_compat import OpenAICompatProvider
+
+    assert OpenAICompatProvider(api_key="k").cache_identity() == "openai"
+    own = OpenAICompatProvider(base_url="http://127.0.0.1:8080/v1")
+    assert own.cache_identity() == "openai@http://127.0.0.1:8080/v1"

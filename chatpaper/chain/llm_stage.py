@@ -288,8 +288,8 @@ def run_llm_stage(provider: Provider, run: StageContext, stage: str) -> StageOut
 
 
 def provider_key(provider: Provider) -> str:
-    """The provider's name, with its endpoint: one a visitor types must not fill the cache others read."""
-    return f"{provider.name}@{provider.base_url}" if provider.base_url else provider.name
+    """Who wrote a cached stage (Provider.cache_identity: the name, and an endpoint chosen by the user)."""
+    return provider.cache_identity()
 
 
 def model_key(provider: Provider) -> str:

@@ -6,7 +6,6 @@ Native JSON-schema output, the SDK's own retry with backoff (`HttpRetryOptions`)
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections.abc import Iterator
 from typing import Any, ClassVar
@@ -14,7 +13,7 @@ from typing import Any, ClassVar
 from pydantic import Field, SecretStr
 
 from chatpaper.errors import ANOTHER_MODEL, ProviderError
-from chatpaper.llm.base import LLMRequest, LLMResponse, Provider
+from chatpaper.llm.base import LLMRequest, LLMResponse, Provider, ProviderOptions
 
 logger = logging.getLogger(__name__)
 
@@ -22,17 +21,9 @@ logger = logging.getLogger(__name__)
 # a 1M-token context and native JSON-schema output. Override with --model / CHATPAPER_MODEL.
 DEFAULT_GEMINI_MODEL = "gemini-3.8-flash"
 GEMINI_CONTEXT_WINDOW = 1_048_576  # input tokens of the Gemini Flash family
-KEY_VARIABLES = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
 RETRY_STATUS_CODES = [429, 500, 502, 503, 504]
+MISSING_KEY = "No Gemini API key was given; set GEMINI_API_KEY or paste a key."
 _NON_THINKING = re.compile(r"(models/)?gemini-(1\.|2\.0)")
-
-
-def resolve_gemini_key(api_key: str | None = None) -> str:
-    """The explicit key, else GEMINI_API_KEY, else GOOGLE_API_KEY, else a ProviderError."""
-    for candidate in (api_key, *(os.environ.get(v) for v in KEY_VARIABLES)):
-        if candidate and candidate.strip():
-            return candidate.strip()
-    raise ProviderError("No Gemini API key was given; set GEMINI_API_KEY or paste a key.")
 
 
 def _httpx_errors(name: str) -> tuple[type[BaseException], ...]:
@@ -50,29 +41,30 @@ def _httpx_errors(name: str) -> tuple[type[BaseException], ...]:
     return tuple(found)
 
 
-class GeminiProvider(Provider):
+class GeminiOptions(ProviderOptions):
+    """`gemini`'s options."""
+
+    timeout_seconds: float = Field(120.0, gt=0, description="Per attempt, unless the request sets one")
+    retries: int = Field(3, ge=0, description="Extra attempts on 429, 5xx and timeouts")
+    initial_retry_delay: float = Field(1.0, ge=0, description="Seconds before the first retry")
+    max_retry_delay: float = Field(30.0, ge=0, description="Cap on one backoff wait")
+    retry_jitter: float = Field(1.0, ge=0, description="Random seconds added to each wait")
+    api_version: str | None = Field(None, description="None is the SDK's (v1); v1beta has the -latest aliases")
+    thinking_budget: int | None = Field(None, description="Thinking tokens; None keeps the model's default")
+    thinking_headroom: int = Field(
+        8192, ge=0, description="Added to the output limit: Gemini counts thinking tokens against it"
+    )
+
+
+class GeminiProvider(Provider[GeminiOptions]):
     """`gemini`: Google's hosted models; key from the argument, GEMINI_API_KEY or GOOGLE_API_KEY."""
 
     name: ClassVar[str] = "gemini"
     can_stream: ClassVar[bool] = True
-    supports_schema: ClassVar[bool] = True
-    needs_key: ClassVar[bool] = True
+    Options = GeminiOptions
+    key_variables: ClassVar[tuple[str, ...]] = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
     default_model: ClassVar[str | None] = DEFAULT_GEMINI_MODEL
     context_window: int = GEMINI_CONTEXT_WINDOW
-
-    class Options(Provider.Options):
-        timeout_seconds: float = Field(120.0, gt=0, description="Per attempt, unless the request sets one")
-        retries: int = Field(3, ge=0, description="Extra attempts on 429, 5xx and timeouts")
-        initial_retry_delay: float = Field(1.0, ge=0, description="Seconds before the first retry")
-        max_retry_delay: float = Field(30.0, ge=0, description="Cap on one backoff wait")
-        retry_jitter: float = Field(1.0, ge=0, description="Random seconds added to each wait")
-        api_version: str | None = Field(None, description="None is the SDK's (v1); v1beta has the -latest aliases")
-        thinking_budget: int | None = Field(None, description="Thinking tokens; None keeps the model's default")
-        thinking_headroom: int = Field(
-            8192, ge=0, description="Added to the output limit: Gemini counts thinking tokens against it"
-        )
-
-    options: Options  # this provider's own, so its fields type-check
 
     def __init__(
         self,
@@ -85,7 +77,7 @@ class GeminiProvider(Provider):
     ):
         """`client` replaces the SDK client (tests); `transport` is an httpx transport for the SDK's client."""
         super().__init__(model=model, options=options)
-        self._api_key = SecretStr(resolve_gemini_key(api_key)) if client is None else SecretStr("")
+        self._api_key = SecretStr(self.require_key(api_key, missing=MISSING_KEY)) if client is None else SecretStr("")
         self._client = client if client is not None else self._make_client(transport)
 
     def _make_client(self, transport: Any | None) -> Any:

@@ -15,7 +15,7 @@ from typing import Any, ClassVar, NoReturn
 from pydantic import BaseModel, Field
 
 from chatpaper.errors import ProviderError
-from chatpaper.llm.base import LLMRequest, LLMResponse, Provider
+from chatpaper.llm.base import LLMRequest, LLMResponse, Provider, ProviderOptions
 
 logger = logging.getLogger(__name__)
 
@@ -106,8 +106,8 @@ def default_threads() -> int:
 
 
 def resolve_model_path(model_path: str | Path | None = None) -> Path:
-    """The explicit path, else CHATPAPER_LOCAL_MODEL_PATH; it must name an existing file."""
-    raw = model_path or os.environ.get(MODEL_PATH_VARIABLE)
+    """The path given (the registry passes settings.local_model_path); it must name an existing file."""
+    raw = model_path
     if not raw:
         raise ProviderError(f"No local model is configured; set {MODEL_PATH_VARIABLE} to a .gguf file.")
     path = Path(raw).expanduser()
@@ -116,27 +116,28 @@ def resolve_model_path(model_path: str | Path | None = None) -> Path:
     return path
 
 
-class LocalProvider(Provider):
+class LocalOptions(ProviderOptions):
+    """`local`'s options."""
+
+    n_ctx: int = Field(DEFAULT_N_CTX, ge=256, description="Context size in tokens (prompt plus reply)")
+    n_threads: int | None = Field(None, ge=1, description="CPU threads; defaults to the idle cores")
+    n_gpu_layers: int = Field(0, ge=0, description="Layers to offload to a GPU build of llama.cpp")
+    dry_multiplier: float = Field(
+        0.8, ge=0, description="llama.cpp's DRY sampler against repeated phrases (0 turns it off)"
+    )
+    max_array_items: int | None = Field(
+        24, ge=1, description="Grammar cap on arrays without maxItems: small models otherwise loop"
+    )
+    max_scalar_items: int | None = Field(
+        8, ge=1, description="The same cap for arrays of numbers or strings (pages, keywords)"
+    )
+
+
+class LocalProvider(Provider[LocalOptions]):
     """`local`: a GGUF model run in this process by llama.cpp; no key, no network."""
 
     name: ClassVar[str] = "local"
-    supports_schema: ClassVar[bool] = True
-
-    class Options(Provider.Options):
-        n_ctx: int = Field(DEFAULT_N_CTX, ge=256, description="Context size in tokens (prompt plus reply)")
-        n_threads: int | None = Field(None, ge=1, description="CPU threads; defaults to the idle cores")
-        n_gpu_layers: int = Field(0, ge=0, description="Layers to offload to a GPU build of llama.cpp")
-        dry_multiplier: float = Field(
-            0.8, ge=0, description="llama.cpp's DRY sampler against repeated phrases (0 turns it off)"
-        )
-        max_array_items: int | None = Field(
-            24, ge=1, description="Grammar cap on arrays without maxItems: small models otherwise loop"
-        )
-        max_scalar_items: int | None = Field(
-            8, ge=1, description="The same cap for arrays of numbers or strings (pages, keywords)"
-        )
-
-    options: Options  # this provider's own, so its fields type-check
+    Options = LocalOptions
 
     def __init__(
         self,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from urllib.parse import urlparse
 from pydantic import BaseModel, Field, SecretStr
 
 from chatpaper.errors import ANOTHER_MODEL, ProviderError
-from chatpaper.llm.base import LLMRequest, LLMResponse, Provider
+from chatpaper.llm.base import LLMRequest, LLMResponse, Provider, ProviderOptions
 from chatpaper.llm.jsontext import first_json_object
 
 logger = logging.getLogger(__name__)
@@ -30,24 +29,13 @@ SERVER_CONTEXT_WINDOW = 32_000  # self-hosted servers vary; set the `context_win
 LOCAL_SERVER_KEY = "not-needed"  # Ollama, vLLM and llama.cpp server accept any key
 VISITOR_ENDPOINT_FAILED = ("Your endpoint did not answer the chat request in time or not as an OpenAI-compatible "
                            "API would; check the base URL and model name, or use the default provider.")
+MISSING_KEY = ("No OpenAI API key was given; set OPENAI_API_KEY, paste a key, "
+               "or set CHATPAPER_OPENAI_BASE_URL for a local server.")
 SCHEMA_IN_PROMPT = "\n\nReply with one JSON object only, no prose and no code fence, valid against this JSON schema:\n"
 
 _FENCE = re.compile(r"^\s*```(?:json)?\s*\n(.*?)\n?```\s*$", re.DOTALL)
 # A prompt longer than the model's window, in llama.cpp's, vLLM's and OpenAI's words.
 _CONTEXT_OVERFLOW = re.compile(r"context (?:size|length|window)|context_length_exceeded|maximum context", re.I)
-
-
-def resolve_openai_key(api_key: str | None = None, base_url: str | None = None) -> str:
-    """The explicit key, else OPENAI_API_KEY, else a placeholder for a custom server, else a ProviderError."""
-    for candidate in (api_key, os.environ.get("OPENAI_API_KEY")):
-        if candidate and candidate.strip():
-            return candidate.strip()
-    if base_url:
-        return LOCAL_SERVER_KEY
-    raise ProviderError(
-        "No OpenAI API key was given; set OPENAI_API_KEY, paste a key, "
-        "or set CHATPAPER_OPENAI_BASE_URL for a local server."
-    )
 
 
 def strict_schema(model: type[BaseModel], *, drop: frozenset[str] = frozenset()) -> dict[str, Any]:
@@ -86,26 +74,28 @@ class _Streamed:
     reason: str | None = None  # finish reason
     complete: str | None = None  # the first whole JSON object, once it has arrived
 
-class OpenAICompatProvider(Provider):
+
+class OpenAIOptions(ProviderOptions):
+    """`openai`'s options."""
+
+    timeout_seconds: float = Field(120.0, gt=0, description="Per attempt, unless the request sets one")
+    max_retries: int = Field(3, ge=0, description="SDK retries on 429, 5xx, timeouts and lost connections")
+    context_window: int | None = Field(None, gt=0, description="Tokens; defaults by endpoint")
+    schema_mode: bool = Field(True, description="Ask for strict json_schema output (falls back automatically)")
+    connect_timeout_seconds: float | None = Field(None, gt=0, description="Connecting only; default the same")
+    stop_at_json: bool = Field(True, description="When the schema is in the prompt (the server does not "
+                                                 "constrain the reply), stream it and stop at its first "
+                                                 "complete JSON object")
+
+
+class OpenAICompatProvider(Provider[OpenAIOptions]):
     """`openai`: an OpenAI-compatible `/chat/completions` endpoint at `base_url` (OpenAI when unset)."""
 
     name: ClassVar[str] = "openai"
-    supports_schema: ClassVar[bool] = True
-    needs_key: ClassVar[bool] = True  # except for a custom base_url
+    Options = OpenAIOptions
+    key_variables: ClassVar[tuple[str, ...]] = ("OPENAI_API_KEY",)  # a custom base_url needs none
     can_stream: ClassVar[bool] = True
     default_model: ClassVar[str | None] = DEFAULT_OPENAI_MODEL
-
-    class Options(Provider.Options):
-        timeout_seconds: float = Field(120.0, gt=0, description="Per attempt, unless the request sets one")
-        max_retries: int = Field(3, ge=0, description="SDK retries on 429, 5xx, timeouts and lost connections")
-        context_window: int | None = Field(None, gt=0, description="Tokens; defaults by endpoint")
-        schema_mode: bool = Field(True, description="Ask for strict json_schema output (falls back automatically)")
-        connect_timeout_seconds: float | None = Field(None, gt=0, description="Connecting only; default the same")
-        stop_at_json: bool = Field(True, description="When the schema is in the prompt (the server does not "
-                                                     "constrain the reply), stream it and stop at its first "
-                                                     "complete JSON object")
-
-    options: Options  # this provider's own, so its fields type-check
 
     def __init__(
         self,
@@ -125,10 +115,14 @@ class OpenAICompatProvider(Provider):
         sentence, so the messages cannot map what is listening where.
         """
         super().__init__(model=model, options=options)
-        self.base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
+        self.base_url = base_url or None  # the registry passes settings.openai_base_url (or the request's)
         self.host_label = host_label
         self.visitor = visitor
-        self._api_key = SecretStr(resolve_openai_key(api_key, self.base_url))
+        # A self-hosted server (Ollama, vLLM, llama.cpp) takes any key: a placeholder when none is set.
+        key = self.resolve_key(api_key) or (LOCAL_SERVER_KEY if self.base_url else None)
+        if key is None:
+            raise ProviderError(MISSING_KEY)
+        self._api_key = SecretStr(key)
         self.context_window = self.options.context_window or (
             SERVER_CONTEXT_WINDOW if self.base_url else OPENAI_CONTEXT_WINDOW
         )

@@ -22,8 +22,6 @@ class RateLimitedProvider(Provider):
         self.name = inner.name  # type: ignore[misc]  # cache keys and notices use the real name
         self.model = inner.model
         self.options = inner.options
-        self.supports_schema = inner.supports_schema  # type: ignore[misc]
-        self.needs_key = inner.needs_key  # type: ignore[misc]
         self.default_model = inner.default_model  # type: ignore[misc]
         self.context_window = inner.context_window
         self.base_url = inner.base_url  # the cache identity is the inner one's

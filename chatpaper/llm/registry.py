@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import inspect
 import logging
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,7 +55,7 @@ def _openai(
 
     if base_url is not None and not base_url.strip().strip("/"):
         base_url = None  # "/" names no server: the configured one (or OpenAI's) is meant, as with an empty box
-    configured = settings.openai_base_url or os.environ.get("OPENAI_BASE_URL") or None
+    configured = settings.openai_base_url or None
     foreign = bool(base_url and base_url.rstrip("/") != (configured or "").rstrip("/"))
     if foreign and not api_key:
         # An endpoint chosen by the request (the app's "base URL" box) never receives the
@@ -190,12 +189,14 @@ def _auto(*, settings: Settings, api_key: str | None, base_url: str | None) -> s
         chosen = "openai" if openai_url or api_key.strip().startswith("sk-") else "gemini"
         logger.info("provider auto -> %s (a key was passed)", chosen)
         return chosen
-    for variable in ("GEMINI_API_KEY", "GOOGLE_API_KEY"):
-        if os.environ.get(variable, "").strip():
-            logger.info("provider auto -> gemini (%s is set)", variable)
-            return "gemini"
-    if openai_url or os.environ.get("OPENAI_API_KEY", "").strip():
-        logger.info("provider auto -> openai (%s)", "endpoint configured" if openai_url else "OPENAI_API_KEY is set")
+    from chatpaper.llm.gemini import GeminiProvider
+    from chatpaper.llm.openai_compat import OpenAICompatProvider
+
+    if variable := GeminiProvider.key_variable():
+        logger.info("provider auto -> gemini (%s is set)", variable)
+        return "gemini"
+    if openai_url or (variable := OpenAICompatProvider.key_variable()):
+        logger.info("provider auto -> openai (%s)", "endpoint configured" if openai_url else f"{variable} is set")
         return "openai"
     if _local_model_path(settings):
         logger.info("provider auto -> local (a GGUF model is configured)")
@@ -205,12 +206,11 @@ def _auto(*, settings: Settings, api_key: str | None, base_url: str | None) -> s
 
 
 def _openai_base_url(base_url: str | None, settings: Settings) -> str | None:
-    return base_url or settings.openai_base_url or os.environ.get("OPENAI_BASE_URL") or None
+    return base_url or settings.openai_base_url or None
 
 
 def _local_model_path(settings: Settings) -> Path | None:
-    raw = settings.local_model_path or os.environ.get("CHATPAPER_LOCAL_MODEL_PATH")
-    return Path(raw) if raw else None
+    return settings.local_model_path
 
 
 def _accepted(factory: ProviderFactory, kwargs: dict[str, Any]) -> dict[str, Any]:
