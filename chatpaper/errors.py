@@ -29,15 +29,11 @@ def for_cli(message: str) -> str:
 
 
 class ChatPaperError(Exception):
-    """Base class. `retryable` says whether trying the same thing later may succeed."""
+    """Base class: `message` is the one sentence a user sees (what happened, what to do)."""
 
-    retryable: bool = False
-
-    def __init__(self, message: str, *, retryable: bool | None = None):
+    def __init__(self, message: str):
         super().__init__(message)
         self.message = message
-        if retryable is not None:
-            self.retryable = retryable
 
     def __str__(self) -> str:
         return self.message
@@ -54,13 +50,9 @@ class PaperNotFoundError(ChatPaperError):
 class FetchError(ChatPaperError):
     """arXiv could not be reached or answered with an error (429, 5xx, timeout)."""
 
-    retryable = True
-
 
 class NoNetworkError(FetchError):
     """arXiv's name did not resolve or the connection was refused: no network here, so no retry."""
-
-    retryable = False
 
 
 class PdfError(ChatPaperError):
@@ -73,8 +65,6 @@ class ProviderError(ChatPaperError):
 
 class StorageError(ChatPaperError):
     """A folder we must write (the cache, an --out folder) is not writable, not a folder, or on a full disk."""
-
-    retryable = True
 
 
 class FieldError(ChatPaperError):

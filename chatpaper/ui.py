@@ -213,7 +213,7 @@ class VisitorSlots:
         with self._lock:
             if self.in_use >= settings.max_visitor_endpoints:
                 raise ProviderError("The app is already waiting on as many visitors' own endpoints as it allows; "
-                                    "try again in a minute or use the default provider.", retryable=True)
+                                    "try again in a minute or use the default provider.")
             self.in_use += 1
         return self
 

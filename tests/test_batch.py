@@ -393,10 +393,9 @@ def provider_for_tests(
 
     def reply(request):
         if fail_stage and fail_stage[0] in request.prompt and stage_of(request) == fail_stage[1]:
-            return ProviderError("The provider timed out on this stage; try again later.", retryable=False)
+            return ProviderError("The provider timed out on this stage; try again later.")
         if any(title in request.prompt for title in fail_titles):
-            return ProviderError("The provider refused this paper (HTTP 400); shorten it or try another model.",
-                                 retryable=False)
+            return ProviderError("The provider refused this paper (HTTP 400); shorten it or try another model.")
         return canned_reply(request, lang="en")
 
     return ScriptedProvider(reply, model="fake-1")

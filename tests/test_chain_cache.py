@@ -149,7 +149,7 @@ def test_a_different_endpoint_for_the_same_model_name_misses(paper, settings):
 def test_an_interrupted_run_resumes_with_only_the_missing_stage(paper, settings):
     def failing_summary(request):
         if stage_of(request) == "summary":
-            raise ProviderError("The request timed out after 120 s; try again.", retryable=True)
+            raise ProviderError("The request timed out after 120 s; try again.")
         return canned_reply(request)
 
     broken = summarize(paper, provider=ScriptedProvider(failing_summary), lang="en", settings=settings)

@@ -108,7 +108,7 @@ def test_one_failing_stage_leaves_the_others_standing(paper, settings):
     def reply(request):
         if stage_of(request) == "summary":
             raise ProviderError("Gemini refused the request (HTTP 429, quota exhausted); wait a minute or use "
-                                "another provider.", retryable=True)
+                                "another provider.")
         return canned_reply(request)
 
     digest = summarize(paper, provider=ScriptedProvider(reply), lang="en", settings=settings, cache=False)

@@ -120,12 +120,11 @@ def test_503_twice_then_200_is_retried():
     assert len(server.requests) == 3
 
 
-def test_rate_limit_that_persists_becomes_one_retryable_sentence():
+def test_rate_limit_that_persists_becomes_one_sentence():
     server = Server(*[api_error(429, "RESOURCE_EXHAUSTED", "Quota exceeded.")] * 3)
     with pytest.raises(ProviderError) as caught:
         provider_for(server, retries=2).generate(LLMRequest(prompt="p"))
     assert str(caught.value) == "Gemini's rate limit was reached; wait a minute or use another provider."
-    assert caught.value.retryable
     assert len(server.requests) == 3  # bounded: one try plus two retries
 
 
@@ -134,7 +133,6 @@ def test_timeout_is_retried_then_reported_as_one_sentence():
     with pytest.raises(ProviderError) as caught:
         provider_for(server, retries=1).generate(LLMRequest(prompt="p", timeout_seconds=7))
     assert "did not answer within 7 seconds" in str(caught.value)
-    assert caught.value.retryable
     assert len(server.requests) == 2
 
 
@@ -159,7 +157,6 @@ def test_bad_key_is_not_retried_and_says_what_to_do(response):
     with pytest.raises(ProviderError) as caught:
         provider_for(server).generate(LLMRequest(prompt="p"))
     assert str(caught.value) == "Gemini rejected the API key; check GEMINI_API_KEY or paste a valid key."
-    assert not caught.value.retryable
     assert len(server.requests) == 1
 
 
@@ -220,20 +217,19 @@ def test_fake_client_receives_the_typed_config():
 
 
 @pytest.mark.parametrize(
-    ("exc", "expected", "retryable"),
+    ("exc", "expected"),
     [
-        (genai_errors.ServerError(502, {"error": {"message": "bad gateway"}}), "unavailable right now (HTTP 502)", True),
-        (genai_errors.ClientError(429, {"error": {"message": "slow down"}}), "rate limit was reached", True),
-        (genai_errors.ClientError(401, {"error": {"message": "no"}}), "rejected the API key", False),
-        (genai_errors.ClientError(400, {"error": {"message": "bad field"}}), "refused the request (HTTP 400)", False),
-        (httpx.ConnectError("dns"), "could not be reached", True),
+        (genai_errors.ServerError(502, {"error": {"message": "bad gateway"}}), "unavailable right now (HTTP 502)"),
+        (genai_errors.ClientError(429, {"error": {"message": "slow down"}}), "rate limit was reached"),
+        (genai_errors.ClientError(401, {"error": {"message": "no"}}), "rejected the API key"),
+        (genai_errors.ClientError(400, {"error": {"message": "bad field"}}), "refused the request (HTTP 400)"),
+        (httpx.ConnectError("dns"), "could not be reached"),
     ],
 )
-def test_sdk_errors_map_to_one_sentence(exc, expected, retryable):
+def test_sdk_errors_map_to_one_sentence(exc, expected):
     with pytest.raises(ProviderError) as caught:
         GeminiProvider(client=fake_client(exc)).generate(LLMRequest(prompt="p"))
     assert expected in str(caught.value)
-    assert caught.value.retryable is retryable
     assert str(caught.value).count(". ") == 0  # one sentence
 
 

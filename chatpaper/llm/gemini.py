@@ -146,7 +146,6 @@ class GeminiProvider(Provider[GeminiOptions]):
             reason = _finish_reason(response)
             raise ProviderError(
                 f"Gemini returned no text (finish reason {reason}); try again or raise the output token limit.",
-                retryable=True,
             )
         usage = response.usage_metadata
         return LLMResponse(
@@ -172,7 +171,7 @@ class GeminiProvider(Provider[GeminiOptions]):
         except Exception as exc:  # mapped to one user sentence; the SDK detail goes to the log
             raise self._user_error(exc, request) from exc
         if not written:
-            raise ProviderError("Gemini returned no text; try again or raise the output token limit.", retryable=True)
+            raise ProviderError("Gemini returned no text; try again or raise the output token limit.")
 
     def _user_error(self, exc: Exception, request: LLMRequest) -> ProviderError:
         from google.genai import errors
@@ -183,12 +182,10 @@ class GeminiProvider(Provider[GeminiOptions]):
             logger.warning("Gemini API error %s: %s", code, detail.strip()[:300])
             if code == 429:
                 return ProviderError(
-                    "Gemini's rate limit was reached; wait a minute or use another provider.", retryable=True
-                )
+                    "Gemini's rate limit was reached; wait a minute or use another provider.")
             if code >= 500:
                 return ProviderError(
-                    f"Gemini is unavailable right now (HTTP {code}); try again in a few minutes.", retryable=True
-                )
+                    f"Gemini is unavailable right now (HTTP {code}); try again in a few minutes.")
             # A malformed key comes back as 400 INVALID_ARGUMENT "API key not valid".
             if code in (401, 403) or "API key" in detail or "API_KEY" in detail:
                 return ProviderError("Gemini rejected the API key; check GEMINI_API_KEY or paste a valid key.")
@@ -199,10 +196,9 @@ class GeminiProvider(Provider[GeminiOptions]):
             seconds = request.timeout_seconds or self.options.timeout_seconds
             return ProviderError(
                 f"Gemini did not answer within {seconds:g} seconds; try again or raise CHATPAPER_LLM_TIMEOUT_SECONDS.",
-                retryable=True,
             )
         if isinstance(exc, _httpx_errors("TransportError")):
-            return ProviderError("Gemini could not be reached; check the network connection.", retryable=True)
+            return ProviderError("Gemini could not be reached; check the network connection.")
         logger.exception("Unexpected Gemini failure")
         return ProviderError(f"Gemini failed unexpectedly ({type(exc).__name__}); try again or use another provider.")
 

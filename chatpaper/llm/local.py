@@ -206,7 +206,7 @@ class LocalProvider(Provider[LocalOptions]):
         choices = reply.get("choices") or [{}]
         text = (choices[0].get("message") or {}).get("content") or ""
         if not text.strip():
-            raise ProviderError("The local model returned no text; try again or use a larger model.", retryable=True)
+            raise ProviderError("The local model returned no text; try again or use a larger model.")
         usage = reply.get("usage") or {}
         return LLMResponse(
             text=text,

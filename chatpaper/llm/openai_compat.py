@@ -277,7 +277,7 @@ class OpenAICompatProvider(Provider[OpenAIOptions]):
         if not state.text.strip():
             raise ProviderError(
                 f"{self._host} returned no text (finish reason {state.reason or 'unknown'}); try again or raise the "
-                "output token limit.", retryable=True)
+                "output token limit.")
 
     def _learn_from(self, exc: Exception, params: dict[str, Any]) -> bool:
         """True when the 400 names an option we can change (json_schema, token limit, temperature) and retry."""
@@ -330,7 +330,6 @@ class OpenAICompatProvider(Provider[OpenAIOptions]):
             reason = getattr(choice, "finish_reason", None) or "unknown"
             raise ProviderError(
                 f"{self._host} returned no text (finish reason {reason}); try again or raise the output token limit.",
-                retryable=True,
             )
         if schema_in_prompt:
             # Models asked in the prompt often wrap JSON in a Markdown fence.
@@ -359,19 +358,17 @@ class OpenAICompatProvider(Provider[OpenAIOptions]):
             seconds = request.timeout_seconds or self.options.timeout_seconds
             return ProviderError(
                 f"{host} did not answer within {seconds:g} seconds; try again or raise CHATPAPER_LLM_TIMEOUT_SECONDS.",
-                retryable=True,
             )
         if isinstance(exc, openai.APIConnectionError):
             return ProviderError(
                 f"{host} could not be reached; check that the server is running and CHATPAPER_OPENAI_BASE_URL is right.",
-                retryable=True,
             )
         if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
             return ProviderError(f"{host} rejected the API key; check OPENAI_API_KEY or paste a valid key.")
         if isinstance(exc, openai.RateLimitError):
             if "insufficient_quota" in (getattr(exc, "code", None), getattr(exc, "type", None)):
                 return ProviderError(f"{host} says the account's quota is used up; check its billing or use another provider.")
-            return ProviderError(f"{host}'s rate limit was reached; wait a minute or use another provider.", retryable=True)
+            return ProviderError(f"{host}'s rate limit was reached; wait a minute or use another provider.")
         if isinstance(exc, openai.BadRequestError) and _CONTEXT_OVERFLOW.search(str(exc)):
             return ProviderError(
                 f"The text is longer than the context window of the model at {host}; "
@@ -383,7 +380,6 @@ class OpenAICompatProvider(Provider[OpenAIOptions]):
             if exc.status_code >= 500:
                 return ProviderError(
                     f"{host} is unavailable right now (HTTP {exc.status_code}); try again in a few minutes.",
-                    retryable=True,
                 )
             return ProviderError(f"{host} refused the request (HTTP {exc.status_code}); check the model name and options.")
         return ProviderError(f"{host} failed unexpectedly ({type(exc).__name__}); try again or use another provider.")
@@ -401,9 +397,9 @@ class OpenAICompatProvider(Provider[OpenAIOptions]):
             return ProviderError("Your endpoint rejected the API key; paste a valid key for it.")
         if isinstance(exc, openai.RateLimitError):
             return ProviderError("Your endpoint's rate limit or quota was reached; wait a minute or use another "
-                                 "provider.", retryable=True)
+                                 "provider.")
         if isinstance(exc, openai.BadRequestError) and _CONTEXT_OVERFLOW.search(str(exc)):
             return ProviderError("The text is longer than the context window of your endpoint's model; use a "
                                  "model with a larger window.")
-        return ProviderError(VISITOR_ENDPOINT_FAILED, retryable=True)
+        return ProviderError(VISITOR_ENDPOINT_FAILED)
 

@@ -269,7 +269,6 @@ class ArxivSource:
                     raise PaperNotFoundError(not_found) from exc
                 raise FetchError(
                     f"arXiv refused the search (HTTP {exc.status}); simplify the topic or categories and try again.",
-                    retryable=False,
                 ) from exc
             except arxiv.UnexpectedEmptyPageError as exc:
                 raise _Retryable("sent an empty page") from exc
@@ -392,8 +391,7 @@ def _raise_for_status(status: int, meta: ArxivMetadata, *, what: str) -> None:
         raise PaperNotFoundError(
             f"arXiv has no {what} for {meta.versioned_id} (HTTP {status}); open {meta.abs_url} to check."
         )
-    raise FetchError(f"arXiv answered HTTP {status} for the {what} of {meta.versioned_id}; try again later.",
-                     retryable=False)
+    raise FetchError(f"arXiv answered HTTP {status} for the {what} of {meta.versioned_id}; try again later.")
 
 
 def _read_capped(response: requests.Response, meta: ArxivMetadata, cap: int, declared: int | None = None,
