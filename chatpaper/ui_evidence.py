@@ -37,12 +37,9 @@ log = logging.getLogger(__name__)
 MAX_SESSION_CROPS = 128
 # Quotes are sentences; one far longer is cut for display (the crop shows the page itself).
 MAX_QUOTE_CHARS = 400
-STAGE_TITLES = {"metadata": "Title and keywords", "summary": "Summary", "methods": "Methods",
-                "conclusion": "Conclusion"}
-FIELD_TITLES = {"one_line": "In one line", "key_takeaways": "Key takeaway", "background": "Background",
-                "past_methods": "Past methods", "proposed_method": "Proposed method",
-                "performance": "Performance", "steps": "Step", "significance": "Significance",
-                "innovation": "Innovation", "workload": "Workload"}
+# The stages whose points the panel lists, in reading order; their titles and the points' labels are
+# the digest's own (render.markdown: page_stage_title, field_label), as in the sections above the panel.
+STAGES = ("metadata", "summary", "methods", "conclusion")
 STATUS_TEXT = {"verified": "✓ Found on the cited page", "relocated": "✓ Found on another page (the page is corrected)",
                "unverified": "⚠ Not found in the paper: read this point with care"}
 LANGUAGE_NAMES = {"en": "English", "zh": "中文", "ja": "日本語", "ko": "한국어", "fr": "Français", "de": "Deutsch",
@@ -108,7 +105,9 @@ class EvidenceSource:
 def digest_points(digest: Digest) -> list[PanelPoint]:
     """Every point of the digest's stages, in reading order, with a label a reader understands."""
     out: list[PanelPoint] = []
-    for stage in STAGE_TITLES:
+    from chatpaper.render.markdown import field_label
+
+    for stage in STAGES:
         result = getattr(digest, stage)
         if not isinstance(result, BaseModel):
             continue
@@ -116,7 +115,7 @@ def digest_points(digest: Digest) -> list[PanelPoint]:
             items = [value] if isinstance(value, Point) else value if isinstance(value, list) else []
             for i, point in enumerate(items):
                 if isinstance(point, Point):
-                    title = FIELD_TITLES.get(name, name.replace("_", " ").capitalize())
+                    title = field_label(stage, name, digest.lang)
                     label = f"{title} {i + 1}" if isinstance(value, list) else title
                     out.append(PanelPoint(f"{stage}.{name}.{i}", stage, label, point))
     return out
@@ -257,10 +256,12 @@ def panel_html(source: EvidenceSource | None, *, opened: frozenset[str] = frozen
     crops, notes = crops or {}, notes or {}
     out = [(f"<h3>Evidence</h3><p>{esc(source.footer or 'The points and the sentences they rest on')}. "
            "Open a point to see its quote and the page it is printed on.</p>")]
-    for stage, title in STAGE_TITLES.items():
+    from chatpaper.render.markdown import page_stage_title
+
+    for stage in STAGES:
         items = [p for p in source.points if p.stage == stage]
         if items:
-            out.append(f"<h4>{esc(title)}</h4>")
+            out.append(f"<h4>{esc(page_stage_title(stage, source.digest_lang))}</h4>")
             out += [point_html(source, p, opened=p.ident in opened, crops=crops.get(p.ident, {}),
                                note=notes.get(p.ident, "")) for p in items]
     return "\n".join(out)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from chatpaper import ui
+from chatpaper import ui, ui_evidence
 from chatpaper.__main__ import main
 from chatpaper.llm.registry import chosen_provider, get_provider
 from chatpaper.models import Digest
@@ -82,6 +82,10 @@ def test_a_chinese_digest_has_the_same_labels_and_page_marks_on_the_page_in_the_
         assert en[key] not in page  # the page spoke English around Chinese points before
     assert zh["keywords"] in page and zh["keywords"] in downloaded and zh["authors"] in ui.format_header(
         digest.header, "zh")
+
+    panel = ui_evidence.panel_html(final.evidence)  # the evidence panel names stages and points alike
+    assert f"<h4>{zh['summary']}</h4>" in panel and f"<b>{zh['background']}</b>" in panel
+    assert f"<b>{en['background']}</b>" not in panel
 
     marks = sorted(PAGE_MARK.findall(page))  # every point shows once on the page and once in each file
     assert marks and "*(p." not in page and "(pp." not in page

@@ -42,6 +42,7 @@ LABELS = {
         "proposed_method": "Proposed method", "task_performance": "Task and performance",
         "significance": "Significance", "links": "Links", "no_links": "none found", "comment": "Comment",
         "abstract": "Abstract", "skipped": "Skipped.", "stage_failed_note": "This stage failed.",
+        "one_line": "In one line", "takeaway": "Key takeaway", "step": "Step",
     },
     "zh": {
         "authors": "作者", "title": "标题", "affiliation": "第一作者单位", "keywords": "关键词",
@@ -58,6 +59,7 @@ LABELS = {
         "proposed_method": "本文方法", "task_performance": "任务与性能",
         "significance": "意义", "links": "链接", "no_links": "未找到", "comment": "备注",
         "abstract": "摘要", "skipped": "已跳过。", "stage_failed_note": "这一部分未能生成。",
+        "one_line": "一句话总结", "takeaway": "要点", "step": "步骤",
     },
 }
 
@@ -376,6 +378,23 @@ def page_metadata(stage: MetadataStage, lang: str) -> str:
             f"{escape_md(stage.title_translation)}\n\n**{lab['keywords']}{colon}** {escape_md(', '.join(stage.keywords))}")
 
 
+# Each point's field -> its label: the page's numbered items and the evidence panel name a point alike.
+FIELD_LABELS = {
+    ("summary", "one_line"): "one_line", ("summary", "key_takeaways"): "takeaway",
+    ("summary", "background"): "background", ("summary", "past_methods"): "past_methods",
+    ("summary", "proposed_method"): "proposed_method", ("summary", "performance"): "task_performance",
+    ("methods", "steps"): "step", ("conclusion", "significance"): "significance",
+    ("conclusion", "innovation"): "innovation", ("conclusion", "performance"): "performance",
+    ("conclusion", "workload"): "workload",
+}
+
+
+def field_label(stage: str, name: str, lang: str) -> str:
+    """The label of the point in STAGE's field NAME, in LANG ("Background", "研究背景")."""
+    key = FIELD_LABELS.get((stage, name))
+    return labels(lang)[key] if key else name.replace("_", " ").capitalize()
+
+
 def _numbered(items: list[tuple[str, Point]], lang: str) -> list[str]:
     colon = _colon(lang).strip()
     return [f"**({i}) {label}{colon}** {page_point(point)}" for i, (label, point) in enumerate(items, 1)]
@@ -387,9 +406,8 @@ def page_summary(stage: SummaryStage, lang: str) -> str:
     return "\n\n".join([
         f"### {page_stage_title('summary', lang)}\n\n{page_point(stage.one_line)}",
         f"**{lab['takeaways']}**\n\n{takeaways}",
-        *_numbered([(lab["background"], stage.background), (lab["past_methods"], stage.past_methods),
-                    (lab["proposed_method"], stage.proposed_method), (lab["task_performance"], stage.performance)],
-                   lang),
+        *_numbered([(field_label("summary", name, lang), getattr(stage, name))
+                    for name in ("background", "past_methods", "proposed_method", "performance")], lang),
     ])
 
 
@@ -399,11 +417,10 @@ def page_methods(stage: MethodsStage, lang: str) -> str:
 
 
 def page_conclusion(stage: ConclusionStage, lang: str) -> str:
-    lab = labels(lang)
     return "\n\n".join([
         f"### {page_stage_title('conclusion', lang)}",
-        *_numbered([(lab["significance"], stage.significance), (lab["innovation"], stage.innovation),
-                    (lab["performance"], stage.performance), (lab["workload"], stage.workload)], lang),
+        *_numbered([(field_label("conclusion", name, lang), getattr(stage, name))
+                    for name in ("significance", "innovation", "performance", "workload")], lang),
     ])
 
 
