@@ -39,6 +39,13 @@ _SUBCAPTION = re.compile(r"^\s*\([a-h]\)\s")
 _MAX_GAP = 24.0  # points of white space allowed between parts of one figure
 _FIRST_GAP = 60.0  # ... and between the caption and the figure
 _PAD = 2.0  # points of margin around a crop
+# Shares of the page (or of the figure's region) that decide what a mark is:
+_CROP_TOP, _CROP_BOTTOM = 0.09, 0.06  # running header/footer zones a crop leaves out: narrower than the text
+#   reader's RUNNING_BAND, since a figure's own marks may reach into the margin
+_FRAME_AREA = 0.8  # a mark covering this much of the page is a frame or a background, not part of a figure
+_RASTER_AREA = 0.9  # images covering this much of the region make it a raster figure, whatever paths lie on top
+_RULE_WIDTH = 0.3  # a thin line this wide is a header's or a table's rule, not a figure's
+_MARGIN_NUMBERS = 0.07  # a review copy's line numbers sit within this share of the page width from an edge
 _clock = time.monotonic  # the figure time budget's clock (tests step it)
 
 
@@ -269,7 +276,7 @@ def _text_blocks(data: dict, quartz: bool = False) -> list[_Block]:
             # the same glyph repairs as the text reader, so captions read like the page text
             text = clean_chars("".join(fix_span_glyphs(s["text"], s["font"], quartz) for s in line["spans"])).strip()
             x0, x1 = line["bbox"][0], line["bbox"][2]
-            if width and _NUMBERS.fullmatch(text) and (x0 < 0.07 * width or x1 > 0.93 * width):
+            if width and _NUMBERS.fullmatch(text) and (x0 < _MARGIN_NUMBERS * width or x1 > (1 - _MARGIN_NUMBERS) * width):
                 continue  # a review copy's line numbers in the margin are not part of any figure
             size = max(s["size"] for s in spans)
             bold = bool(spans[0]["flags"] & 16) or _font_style(spans[0]["font"])[0]  # "CMBX", "Medi" too
@@ -545,7 +552,7 @@ def _graphics(page: pymupdf.Page) -> list[_Item]:
     cur_kind = ""
     for x0, y0, x1, y1, kind in marks:
         w, h = x1 - x0, y1 - y0
-        if w * h > 0.8 * page_area or (w < 0.5 and h < 0.5) or abs(x0) > 1e5 or abs(y0) > 1e5:
+        if w * h > _FRAME_AREA * page_area or (w < 0.5 and h < 0.5) or abs(x0) > 1e5 or abs(y0) > 1e5:
             continue
         if kind == "graphic" and w <= _CELL and h <= _CELL:
             cells.add((int((x0 + x1) / 2 // _CELL), int((y0 + y1) / 2 // _CELL)))
@@ -602,7 +609,7 @@ def _figure_region(cap: _Caption, blocks: list[_Block], graphics: list[_Item], b
                            max(size for _, _, size, _ in block.lines)))
     # running headers, their rules and page numbers are never part of a figure (a figure's own marks may
     # reach into the margin)
-    top, bottom = page.y0 + 0.09 * page.height, page.y1 - 0.06 * page.height
+    top, bottom = page.y0 + _CROP_TOP * page.height, page.y1 - _CROP_BOTTOM * page.height
     items = [it for it in items if (top < it.box[3] and it.box[1] < bottom)
              or (it.kind in ("graphic", "image") and not _is_rule(it.box, page))]
     lo, hi = band or (-1e9, 1e9)  # a one-column caption of a two-column page: its figure stays in that column
@@ -664,7 +671,7 @@ def _without_text_beyond(picked: list[_Item], region: Box, direction: int, body:
 
 
 def _is_rule(b: Box, page: pymupdf.Rect) -> bool:
-    return b[3] - b[1] < 2 and b[2] - b[0] > 0.3 * page.width
+    return b[3] - b[1] < 2 and b[2] - b[0] > _RULE_WIDTH * page.width
 
 
 def _column_band(cap: pymupdf.Rect, blocks: list[_Block], page: pymupdf.Rect) -> tuple[float, float] | None:
@@ -748,7 +755,7 @@ def _kind(picked: list[_Item], region: Box) -> str:
     paths = [it.box for it in picked if it.kind == "graphic"]
     image_area = sum(max(0.0, (b[2] - b[0]) * (b[3] - b[1])) for b in images)
     region_area = max(1.0, (region[2] - region[0]) * (region[3] - region[1]))
-    if len(paths) <= 2 or image_area > 0.9 * region_area:
+    if len(paths) <= 2 or image_area > _RASTER_AREA * region_area:
         return "raster"
     return "mixed"
 

@@ -184,19 +184,23 @@ def _rows(lines: list[Line]) -> list[list[Line]]:
 
 # A journal's masthead above the title (Elsevier: "Contents lists available at ScienceDirect", the journal's
 # name in display type, "journal homepage: www.elsevier.com/locate/..."): nothing at or above it is the title
+# Page 1's zones: a journal's masthead sits in its top third; the title in its top half, a little more
+# where a long masthead or a banner pushes it down.
+_MASTHEAD_ZONE = 1 / 3
+_TITLE_ZONE = 0.55
 _MASTHEAD = re.compile(r"^(contents\s+lists?\s+available\s+at|journal\s+homepage\s*:|homepage\s*:\s*www\.|"
                        r"available\s+online\s+at\s+www\.|www\.(sciencedirect|elsevier|springer|cell)\.com)", re.I)
 
 
 def masthead_bottom(first: list[Line], height: float) -> float:
     """The lowest y of a journal masthead's marker lines in the top third of the page (0 if none)."""
-    return max((ln.y1 for ln in first if ln.y0 < height / 3 and _MASTHEAD.match(ln.text.strip())), default=0.0)
+    return max((ln.y1 for ln in first if ln.y0 < _MASTHEAD_ZONE * height and _MASTHEAD.match(ln.text.strip())), default=0.0)
 
 
 def _title(first: list[Line], height: float, body_size: float) -> tuple[str, float, float]:
     """(title, top y, bottom y) from the largest text in the top half of page 1, below any masthead."""
     below = masthead_bottom(first, height)
-    cands = [ln for ln in first if below <= ln.y0 < 0.55 * height and sum(ch.isalpha() for ch in ln.text) >= 2
+    cands = [ln for ln in first if below <= ln.y0 < _TITLE_ZONE * height and sum(ch.isalpha() for ch in ln.text) >= 2
              and not _SKIP_ROW.match(ln.text.strip())]
     if not cands:
         return "", 0.0, 0.0

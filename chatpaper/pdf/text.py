@@ -188,6 +188,10 @@ def clean_chars(text: str) -> str:
 # a word broken at the line end: alphabetic scripts only (CJK is broken anywhere, with no hyphen)
 _HYPHEN_END = re.compile(r"[A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff]-$")
 _SPACES = re.compile(r"\s+")
+# Running headers and footers sit in the top or bottom tenth of a page's height, and repeat on at least
+# this share of its pages (a journal's name, a short title): a line there that repeats is not body text.
+RUNNING_BAND = 0.1
+_RUNNING_SHARE = 0.3
 _PAGE_NUMBER = re.compile(r"[\d\s\-–—/ivxIVX.]+|page \d+.*", re.I)
 # a URL cut at the line end: after a path separator, or before its host is complete
 _URL_OPEN = re.compile(r"(https?://|www\.)\S*[/_\-~#=?&]$|(https?://)?www\.$|https?://[^/\s]*\.$")
@@ -584,15 +588,15 @@ def build_doc_text(pages: list[list[Line]], page_sizes: list[tuple[float, float]
     for page, (_, height) in zip(pages, page_sizes, strict=True):
         seen = set()
         for line in page:
-            if line.kind == "body" and (line.y1 < 0.1 * height or line.y0 > 0.9 * height):
+            if line.kind == "body" and (line.y1 < RUNNING_BAND * height or line.y0 > (1 - RUNNING_BAND) * height):
                 seen.add(_shape(line.text))
         shapes.update(seen)
-    repeated = {s for s, n in shapes.items() if n >= max(2, 0.3 * n_pages)} if n_pages >= 2 else set()
+    repeated = {s for s, n in shapes.items() if n >= max(2, _RUNNING_SHARE * n_pages)} if n_pages >= 2 else set()
     for page, (_, height) in zip(pages, page_sizes, strict=True):
         for line in page:
             if line.kind != "body":
                 continue
-            top, bottom = line.y1 < 0.1 * height, line.y0 > 0.9 * height
+            top, bottom = line.y1 < RUNNING_BAND * height, line.y0 > (1 - RUNNING_BAND) * height
             stripped = line.text.strip()
             if (top or bottom) and (_shape(stripped) in repeated or _PAGE_NUMBER.fullmatch(stripped)):
                 line.kind = "header" if top else "footer"
