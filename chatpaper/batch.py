@@ -132,16 +132,6 @@ def _one_sentence(exc: BaseException) -> str:
     return f"Unexpected {type(exc).__name__}: {' '.join(str(exc).split())[:200]}; please report this bug."
 
 
-class _Downloaded:
-    """An `arxiv=` for read_paper that hands over metadata and PDF already fetched (no second call)."""
-
-    def __init__(self, metadata: ArxivMetadata, pdf_path: Path):
-        self.metadata, self.pdf_path = metadata, pdf_path
-
-    def fetch(self, text: str) -> tuple[ArxivMetadata, Path]:
-        return self.metadata, self.pdf_path
-
-
 def _make_arxiv(settings: Settings) -> Any:
     from chatpaper.sources.arxiv import ArxivSource  # noqa: PLC0415 - only runs that touch arXiv need it
 
@@ -289,19 +279,20 @@ def digest_one(
 ) -> _Outcome:
     """Read, summarize and place one paper's figures; any failure becomes this paper's failure only."""
     from chatpaper.chain import summarize  # noqa: PLC0415 - batch imports stay light until a run starts
-    from chatpaper.reading import read_paper  # noqa: PLC0415
+    from chatpaper.reading import read  # noqa: PLC0415
 
     if stop.is_set():
         raise _Stopped
     paper_dir = post_dir / "images" / job.slug
     try:
         progress(job, "reading")
-        if job.metadata is not None:
-            downloaded = _Downloaded(job.metadata, arxiv.download(job.metadata))
-            # read_paper serialises the PyMuPDF work itself (reading.PDF_LOCK), or hands it to parse_pool
-            paper = read_paper(job.source, out_dir=paper_dir, settings=settings, arxiv=downloaded, pool=parse_pool)
+        # The paper cache answers a repeat run (reading.read); a parse is serialised by reading.PDF_LOCK or
+        # handed to parse_pool, and the figures are copied into the post's folder either way.
+        if job.metadata is not None:  # found by the search: its metadata is in hand, its PDF fetched once
+            data = arxiv.download(job.metadata).read_bytes()
+            paper = read(data, metadata=job.metadata, out_dir=paper_dir, settings=settings, pool=parse_pool)
         else:
-            paper = read_paper(Path(job.source), out_dir=paper_dir, settings=settings, pool=parse_pool)
+            paper = read(Path(job.source), out_dir=paper_dir, settings=settings, pool=parse_pool)
 
         def on_update(_digest: Digest, stage: str) -> None:
             progress(job, stage)

@@ -226,18 +226,20 @@ def iter_read(
     filename: str | None = None,
     pool: ParsePool | None = None,
     on_folder: Callable[[Path], None] | None = None,
+    metadata: ArxivMetadata | None = None,
 ) -> Iterator[ReadEvent]:
     """Read SOURCE as read_paper does, through the paper cache (chatpaper.paper_cache), as a stream of events:
 
     MetadataReady and DownloadProgress (arXiv only), TextReady (not on a cache hit), then PaperReady, last.
     `on_folder` is told the paper's cache folder before anything is written to it (the app keeps
     pruning away from it). The parse runs in a worker thread (and with `pool`, in its process), so
-    events arrive while it works.
+    events arrive while it works. Bytes with `metadata` are an arXiv PDF already fetched (a batch's).
     """
     from chatpaper.paper_cache import arxiv_folder, cached_paper, pdf_folder, store_paper  # noqa: PLC0415
 
     settings = settings or Settings()
-    metadata: ArxivMetadata | None = None
+    if metadata is not None and not isinstance(source, bytes):
+        raise TypeError("metadata goes with the PDF's bytes; an arXiv ID or link is looked up here")
     if isinstance(source, bytes):
         data = source
     elif isinstance(source, Path) or looks_like_path(str(source)):
@@ -268,11 +270,12 @@ def iter_read(
 
 
 def read(source: str | Path | bytes, *, out_dir: Path | None = None, settings: Settings | None = None,
-         arxiv: Any = None, filename: str | None = None) -> Paper:
+         arxiv: Any = None, filename: str | None = None, pool: ParsePool | None = None,
+         metadata: ArxivMetadata | None = None) -> Paper:
     """iter_read to its end: the Paper, parsed once per source and parser version. With OUT_DIR, its
     figure PNGs are copied to OUT_DIR/figures/, where the Paper's relative image paths point."""
-    ready = next(e for e in iter_read(source, settings=settings, arxiv=arxiv, filename=filename)
-                 if isinstance(e, PaperReady))
+    ready = next(e for e in iter_read(source, settings=settings, arxiv=arxiv, filename=filename, pool=pool,
+                                      metadata=metadata) if isinstance(e, PaperReady))
     if out_dir is not None:
         copy_figures(ready.paper, ready.folder, out_dir)
     return ready.paper

@@ -762,3 +762,25 @@ def test_paper_llm_and_arxiv_text_in_a_post_is_escaped_and_only_our_markup_stays
         assert re.findall(r'<img src="([^"]+)"', post) == ["images/p1/fig.png"]
         for where in ("Title", "Abstract", "Comment", "Reply", "Warning", "Broken", "Reason", "Mallory"):
             assert f"{where} &lt;script&gt;alert(1)&lt;/script&gt;" in post, where
+
+
+@pytest.mark.skipif(not EXAMPLE_PDF.is_file(), reason="examples/chatpaper-example.pdf is not generated yet")
+def test_a_repeat_batch_reuses_the_parsed_papers_and_still_places_their_figures(tmp_path, settings, monkeypatch):
+    from chatpaper.llm.registry import get_provider
+
+    folder = tmp_path / "pdfs"
+    folder.mkdir()
+    (folder / "example.pdf").symlink_to(EXAMPLE_PDF)
+    provider = get_provider("offline", settings=settings)
+    first = run_digest(DigestRequest(pdf_dir=folder, topic="Examples", lang="en", out=tmp_path / "one"),
+                       settings=settings, provider=provider)
+
+    def no_parse(*_args, **_kwargs):
+        raise AssertionError("the repeat parsed the PDF again")
+
+    monkeypatch.setattr("chatpaper.reading.parse_source", no_parse)
+    again = run_digest(DigestRequest(pdf_dir=folder, topic="Examples", lang="en", out=tmp_path / "two"),
+                       settings=settings, provider=provider)
+    assert first.written == again.written == 1 and again.failures == []
+    images = sorted(p.relative_to(again.post_dir) for p in (again.post_dir / "images").rglob("*.png"))
+    assert images and images == sorted(p.relative_to(first.post_dir) for p in (first.post_dir / "images").rglob("*.png"))
