@@ -10,8 +10,10 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 
-# evidence-2: the quote guard (one corrective retry for quotes not in the paper) changes what a stage keeps.
-PROMPT_VERSION = "2026.12-evidence-2"
+# Bump when a template or a stage schema changes (tests/test_chain_prompt_version.py pins both): part of
+# the cache key, so stages written under older prompts are asked again. evidence-3: a point's evidence
+# holds one or two quotes in the schema (minItems/maxItems), which constrained decoders enforce.
+PROMPT_VERSION = "2026.12-evidence-3"
 
 STAGES: tuple[str, ...] = ("metadata", "summary", "methods", "conclusion")
 
