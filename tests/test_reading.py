@@ -153,3 +153,20 @@ def read_paper_json(folder: Path):
     from chatpaper.models import Paper
 
     return Paper.model_validate_json((folder / "paper.json").read_text(encoding="utf-8"))
+
+
+def test_the_package_exports_the_calls_the_cli_and_the_app_make_and_stays_light_to_import():
+    import subprocess
+    import sys
+
+    import chatpaper
+    from chatpaper import batch, chain, reading, render
+    from chatpaper.llm import registry
+
+    assert chatpaper.read is reading.read and chatpaper.iter_read is reading.iter_read
+    assert chatpaper.summarize is chain.summarize and chatpaper.write_digest is render.write_digest
+    assert chatpaper.get_provider is registry.get_provider and chatpaper.run_digest is batch.run_digest
+    assert set(chatpaper.__all__) >= {"read", "summarize", "run_digest", "get_provider", "chosen_provider"}
+    loaded = subprocess.run([sys.executable, "-c", "import sys, chatpaper; print(' '.join(sorted(sys.modules)))"],
+                            capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[1])
+    assert not {"pymupdf", "openai", "requests", "gradio"} & set(loaded.stdout.split())
