@@ -317,6 +317,7 @@ class StageRecord(_Model):
     raw_reply: str | None = Field(None, description="The model's reply before marking, kept when fields were marked")
     points: int = Field(0, description="Points in the stage's result")
     points_verified: int = Field(0, description="Points with a quote found in the paper (chatpaper.evidence)")
+    points_relocated: int = Field(0, description="Of those, points whose quotes were on another page than cited")
 
 
 class Provenance(_Model):
@@ -332,6 +333,7 @@ class Provenance(_Model):
     created: datetime | None = None
     points: int = Field(0, description="Points in the digest")
     points_verified: int = Field(0, description="Points with a quote found in the paper")
+    points_relocated: int = Field(0, description="Of those, points whose page was corrected to the quote's")
 
 
 class Digest(_Model):

@@ -82,11 +82,12 @@ def test_a_point_still_unverified_after_the_retry_is_kept_and_marked(paper, sett
     assert steps[1].evidence[0].page == 2 and 2 in steps[1].pages  # relocated: the page corrected
     assert steps[2].text == STEPS[2]  # kept, not dropped
     methods = record(digest, "methods")
-    assert (methods.points, methods.points_verified) == (3, 2)
+    assert (methods.points, methods.points_verified, methods.points_relocated) == (3, 2, 1)
     assert any(w.startswith("Kept after a corrective retry: 1 point(s) quote text not found") and "steps[2]" in w
                for w in methods.warnings)
     assert digest.provenance.points == sum(r.points for r in digest.provenance.stages)
     assert digest.provenance.points_verified == digest.provenance.points - 1
+    assert digest.provenance.points_relocated == sum(r.points_relocated for r in digest.provenance.stages) == 1
     markdown = render_markdown(digest)
     # the unverified step's own line carries the mark, then the quote that was not found
     assert re.search(rf"{re.escape(STEPS[2])}.* ⚠ — \*“Training took one minute on one GPU”", markdown)

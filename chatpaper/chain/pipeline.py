@@ -88,7 +88,8 @@ def _run_stage(runner: StageRunner, run: StageContext, cache: DigestCache | None
             result, original = hit
             record = StageRecord(name=stage, status="cached", seconds=time.perf_counter() - started,
                                  warnings=original.warnings, points=original.points,
-                                 points_verified=original.points_verified)
+                                 points_verified=original.points_verified,
+                                 points_relocated=original.points_relocated)
             return StageOutcome(with_printed_title(run.paper, stage, result, run.lang), record)
     try:
         outcome = runner.run_stage(run, stage)
@@ -111,6 +112,7 @@ def _snapshot(digest: Digest) -> Digest:
     digest.provenance.stages.sort(key=lambda r: STAGES.index(r.name) if r.name in STAGES else len(STAGES))
     digest.provenance.points = sum(r.points for r in digest.provenance.stages)
     digest.provenance.points_verified = sum(r.points_verified for r in digest.provenance.stages)
+    digest.provenance.points_relocated = sum(r.points_relocated for r in digest.provenance.stages)
     return digest.model_copy(deep=True)
 
 

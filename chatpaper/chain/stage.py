@@ -16,7 +16,7 @@ from chatpaper.chain.budget import BudgetPlan
 from chatpaper.chain.distinct import mark_repeats
 from chatpaper.chain.profile import SMALL_LIST_LIMITS, Profile
 from chatpaper.chain.prompts import base_lang
-from chatpaper.evidence.verify import PageIndex, verify_points
+from chatpaper.evidence.verify import PageIndex, relocated_points, verify_points
 from chatpaper.models import Header, MetadataStage, Paper, StageRecord
 from chatpaper.settings import Settings
 
@@ -104,6 +104,7 @@ def finish_stage(run: StageContext, result: BaseModel, record: StageRecord, issu
     # Every quote checked against the paper's own text; offline points are the paper's text and quote themselves.
     # An unverified point is kept and marked in every output (its status), not repeated as a warning.
     result, record.points, record.points_verified = verify_points(result, run.evidence, own_quotes=quoted)
+    record.points_relocated = len(relocated_points(result))
     soft = guards.check_evidence(result)
     if not quoted:
         soft += guards.check_numbers(result, run.numbers)

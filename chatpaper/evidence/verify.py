@@ -11,7 +11,7 @@ of corpus quotes (benchmarks/bench_evidence.py, tests/test_evidence_labelled.py)
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -269,10 +269,19 @@ def verify_points(result: BaseModel, index: PageIndex, *, own_quotes: bool = Fal
     return result.model_copy(update=update), total, verified
 
 
-def unverified_points(result: BaseModel) -> list[tuple[str, Point]]:
-    out = []
+def _points(result: BaseModel) -> Iterator[tuple[str, Point]]:
+    """(field path, point) of every point of a stage result: "background", "steps[2]"."""
     for name, value in result:
         items = [(name, value)] if isinstance(value, Point) else (
             [(f"{name}[{i}]", p) for i, p in enumerate(value)] if isinstance(value, list) else [])
-        out += [(path, p) for path, p in items if isinstance(p, Point) and not p.verified]
-    return out
+        yield from ((path, p) for path, p in items if isinstance(p, Point))
+
+
+def unverified_points(result: BaseModel) -> list[tuple[str, Point]]:
+    return [(path, p) for path, p in _points(result) if not p.verified]
+
+
+def relocated_points(result: BaseModel) -> list[tuple[str, Point]]:
+    """Checked points whose quotes were found only on another page than the one cited (the page corrected)."""
+    return [(path, p) for path, p in _points(result)
+            if p.verified and not any(e.status == "verified" for e in p.evidence)]
