@@ -18,7 +18,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from chatpaper.errors import ChatPaperError
-from chatpaper.models import Digest, Figure, Paper, Section
+from chatpaper.models import Digest, Figure, Paper, Paragraph, Section, SectionRole
 from chatpaper.settings import Settings
 
 if TYPE_CHECKING:
@@ -38,7 +38,8 @@ _LAZY = {
     "write_digest": "chatpaper.render",
     "run_digest": "chatpaper.batch", "DigestRequest": "chatpaper.batch",
 }
-__all__ = ["ChatPaperError", "Digest", "DigestRequest", "Figure", "Paper", "Section", "Settings", "__version__",
+__all__ = ["ChatPaperError", "Digest", "DigestRequest", "Figure", "Paper", "Paragraph", "Section", "SectionRole",
+           "Settings", "__version__",
            "chosen_provider", "get_provider", "iter_digest", "iter_read", "read", "run_digest", "summarize",
            "write_digest"]
 
