@@ -104,6 +104,25 @@ def test_a_repeat_makes_no_provider_call(paper, settings):
     assert digest.methods is not None and digest.summary is not None
 
 
+def test_a_parser_fix_that_changes_the_text_asks_again_and_one_that_does_not_keeps_the_cache(paper, settings):
+    summarize(paper, provider=canned_provider("zh"), lang="zh", settings=settings)
+    reparsed = paper.model_copy(update={"parser": {**paper.parser, "version": "999"}, "warnings": ["new"]})
+    same = canned_provider("zh")
+    summarize(reparsed, provider=same, lang="zh", settings=settings)
+    assert same.calls == 0  # a new parser that reads the same text: every stage from the cache
+
+    sections = [s.model_copy(update={"text": s.text + " A sentence the fixed parser no longer dropped."})
+                if s.role == "method" else s for s in paper.sections]
+    assert sections != paper.sections
+    fixed = canned_provider("zh")
+    summarize(paper.model_copy(update={"sections": sections}), provider=fixed, lang="zh", settings=settings)
+    assert fixed.calls == 4  # the stages read other text: asked again, not served the old digest
+
+    with DigestCache(settings.cache_dir / "digests.sqlite") as store:
+        assert store.clear(paper.source.key) == 8  # both texts' stages go with the paper's source key
+        assert len(store) == 0
+
+
 def test_a_cache_that_cannot_be_opened_costs_the_cache_not_the_digest(paper, tmp_path):
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the cache folder should be")

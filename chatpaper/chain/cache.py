@@ -1,11 +1,14 @@
 """DigestCache: finished stages in SQLite (stdlib), so a repeat makes no LLM call and a broken run resumes.
 
-Keyed by paper identity (arXiv ID + version, or the PDF's sha256), provider, model, language,
-prompt version and stage. Values are JSON (never pickle). One connection behind a lock, so the
+Keyed by paper identity (arXiv ID + version, or the PDF's sha256, with a fingerprint of the text the
+stages read: a parser fix that changes a paper's text asks again, one that changes nothing keeps the
+cache), provider, model, language, prompt version and stage. Values are JSON (never pickle). One connection behind a lock, so the
 four stage threads can share it; WAL so several processes (a batch, the app) can too.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import sqlite3
 import threading
@@ -15,11 +18,25 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from chatpaper.models import StageRecord
+from chatpaper.models import Paper, StageRecord
 
 log = logging.getLogger(__name__)
 
 CACHE_FILE = "digests.sqlite"  # in settings.cache_dir; the app, the CLI, a batch and pruning share it
+
+# What the stages read of a Paper; the rest (figure crops, parser versions, warnings) does not change a stage.
+_STAGE_INPUT = {"title", "authors", "affiliations", "abstract", "language", "title_en", "abstract_en", "keywords",
+                "pages", "sections", "code_urls", "metadata", "arxiv_stamp", "page_texts"}
+_FINGERPRINT_CHARS = 16  # 64 bits of sha256: no two parses of one paper collide
+
+
+def paper_cache_key(paper: Paper) -> str:
+    """The paper's identity and a fingerprint of its text as the stages read it (and the figures' captions)."""
+    content = paper.model_dump(mode="json", include=_STAGE_INPUT)
+    content["figures"] = [(f.label, f.caption, f.page) for f in paper.figures]
+    digest = hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+    return f"{paper.source.key}#{digest[:_FINGERPRINT_CHARS]}"
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS stages (
@@ -98,14 +115,16 @@ class DigestCache:
                 log.warning("digest cache write failed (%s); the stage will be recomputed next time", exc)
 
     def clear(self, paper_key: str | None = None) -> int:
-        """Forget one paper's stages (or everything); returns the rows removed."""
+        """Forget one paper's stages, whatever text they were written from (`paper_key` is the source key,
+        e.g. "arxiv:1212.5701v1"), or everything; returns the rows removed."""
         with self._lock:
             if self._conn is None:
                 return 0
             if paper_key is None:
                 cur = self._conn.execute("DELETE FROM stages")
             else:
-                cur = self._conn.execute("DELETE FROM stages WHERE paper_key=?", (paper_key,))
+                cur = self._conn.execute("DELETE FROM stages WHERE paper_key=? OR substr(paper_key, 1, ?)=?",
+                                         (paper_key, len(paper_key) + 1, paper_key + "#"))
             return cur.rowcount
 
     def __len__(self) -> int:
