@@ -9,10 +9,13 @@ import time
 import pytest
 from fake_llm import ScriptedProvider, canned_provider, canned_reply, sample_paper, stage_of
 
-from chatpaper.chain import STAGES, CacheKey, DigestCache, iter_digest, runner, summarize
-from chatpaper.chain.cache import open_digest_cache
+from chatpaper.chain import PROMPT_VERSION, STAGES, CacheKey, DigestCache, iter_digest, runner, summarize
+from chatpaper.chain.cache import open_digest_cache, paper_cache_key
 from chatpaper.errors import ProviderError
+from chatpaper.extractive import ExtractiveRunner
+from chatpaper.llm.paced import rate_limited
 from chatpaper.models import MethodsStage, Point, StageRecord
+from chatpaper.pacing import RateLimiter
 from chatpaper.settings import Settings
 
 
@@ -163,6 +166,30 @@ def test_a_different_endpoint_for_the_same_model_name_misses(paper, settings):
     again.base_url = "http://visitor.example/v1"
     summarize(paper, provider=again, lang="en", settings=settings)
     assert again.calls == 0
+
+
+def test_a_paced_provider_keeps_its_endpoint_in_the_cache_key(paper, settings):
+    first = canned_provider("en")
+    first.base_url = "http://visitor.example/v1"
+    summarize(paper, provider=first, lang="en", settings=settings)
+    same = canned_provider("en")
+    same.base_url = "http://visitor.example/v1"
+    # A batch's pacing does not hide whose endpoint it is: the same endpoint hits, none misses.
+    summarize(paper, provider=rate_limited(same, RateLimiter(6000)), lang="en", settings=settings)
+    assert same.calls == 0
+    plain = canned_provider("en")
+    summarize(paper, provider=rate_limited(plain, RateLimiter(6000)), lang="en", settings=settings)
+    assert plain.calls == 4
+
+
+def test_the_offline_runner_keeps_the_cache_keys_of_the_offline_provider(paper, settings):
+    # Digests cached before the runner replaced the provider are found again: same name, model and version.
+    assert ExtractiveRunner().cache_key(paper, "zh", "methods", "standard") == CacheKey(
+        paper_cache_key(paper), "offline", "extractive", "zh", f"{PROMPT_VERSION}+15", "methods")
+    first = summarize(paper, provider=ExtractiveRunner(), lang="en", settings=settings)
+    again = summarize(paper, provider=ExtractiveRunner(), lang="en", settings=settings)
+    assert {r.status for r in first.provenance.stages} == {"ok"}
+    assert {r.status for r in again.provenance.stages} == {"cached"} and again.summary == first.summary
 
 
 def test_an_interrupted_run_resumes_with_only_the_missing_stage(paper, settings):
