@@ -198,50 +198,46 @@ class OpenAICompatProvider(Provider[OpenAIOptions]):
             params.pop(name, None)
         return params
 
-    def generate(self, request: LLMRequest) -> LLMResponse:
+    def _create(self, request: LLMRequest, *, stream: bool) -> tuple[Any, dict[str, Any]] | None:
+        """The SDK's answer (a completion, or a stream) and the parameters that got it. Each 400 that names an
+        option (json_schema, temperature, stream_options, stream, the token limit) is learnt and the request
+        sent again; None when a stream was asked for and the server turned out not to stream."""
         import openai
 
         for _ in range(6):  # at most: drop json_schema, temperature, stream_options, stream, swap the token limit
+            if stream and "stream" in self._dropped_params:
+                return None
             params = self._params(request)
+            if stream:
+                params["stream"] = True
+                if "stream_options" not in self._dropped_params:
+                    params["stream_options"] = {"include_usage": True}
             try:
-                completion = self._client.chat.completions.create(**params)
-                if params.get("stream"):
-                    return self._read_stream(completion, request)
-                break
+                return self._client.chat.completions.create(**params), params
             except openai.BadRequestError as exc:
                 if not self._learn_from(exc, params):
                     raise self._user_error(exc, request) from exc
             except openai.OpenAIError as exc:
                 raise self._user_error(exc, request) from exc
-        else:
-            raise ProviderError(f"{self._host} kept refusing the request; check the model name and server.")
+        raise ProviderError(f"{self._host} kept refusing the request; check the model name and server.")
+
+    def generate(self, request: LLMRequest) -> LLMResponse:
+        created = self._create(request, stream=False)
+        assert created is not None  # only a request for a stream can find that the server does not stream
+        completion, params = created
+        if params.get("stream"):  # the schema is in the prompt: read up to the first complete object
+            return self._read_stream(completion, request)
         asked_in_prompt = request.schema_model is not None and "response_format" not in params
         return self._response(completion, schema_in_prompt=asked_in_prompt)
 
     def stream(self, request: LLMRequest) -> Iterator[str]:
         """The reply's text as the server writes it (the ask chat shows an answer growing), up to its first
         complete JSON object when a schema is asked for; a server that cannot stream gets one whole reply."""
-        import openai
-
-        for _ in range(6):  # the same lessons as generate(): json_schema, temperature, stream, the token limit
-            if "stream" in self._dropped_params:
-                yield self.generate(request).text
-                return
-            params = self._params(request)
-            params["stream"] = True
-            if "stream_options" not in self._dropped_params:
-                params["stream_options"] = {"include_usage": True}
-            try:
-                completion = self._client.chat.completions.create(**params)
-                break
-            except openai.BadRequestError as exc:
-                if not self._learn_from(exc, params):
-                    raise self._user_error(exc, request) from exc
-            except openai.OpenAIError as exc:
-                raise self._user_error(exc, request) from exc
-        else:
-            raise ProviderError(f"{self._host} kept refusing the request; check the model name and server.")
-        yield from self._pieces(completion, request)
+        created = self._create(request, stream=True)
+        if created is None:
+            yield self.generate(request).text
+            return
+        yield from self._pieces(created[0], request)
 
     def _pieces(self, stream: Any, request: LLMRequest) -> Iterator[str]:
         state, sent = _Streamed(), 0
