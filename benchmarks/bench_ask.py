@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # the test double, fake_llm
 
 from fake_llm import ScriptedProvider  # noqa: E402
+from real_model import configured_model  # noqa: E402
 
 from chatpaper.ask import PassageIndex, paper_passages  # noqa: E402
 from chatpaper.ask.answer import iter_ask  # noqa: E402
@@ -126,26 +127,12 @@ def first_token(papers: dict, questions, latency: float) -> None:
 
 def real_provider_share(papers: dict, questions, limit: int) -> None:
     """With a real model: the share of its answers whose quotes all verify (and how many it declined)."""
-    import os
-
-    from chatpaper.llm.base import Provider
-    from chatpaper.llm.registry import get_provider
     from chatpaper.settings import load_settings
 
-    if not any(os.environ.get(v) for v in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "OPENAI_API_KEY",
-                                            "CHATPAPER_PROVIDER")):
-        print("real provider: skipped (no GEMINI_API_KEY, OPENAI_API_KEY or CHATPAPER_PROVIDER set; the share "
-              "of answers whose quotes all verify needs a real model)")
+    provider = configured_model("the share of answers whose quotes all verify")
+    if provider is None:
         return
     settings = load_settings({})
-    try:
-        provider = get_provider(settings.provider, model=settings.model, settings=settings)
-    except ChatPaperError as exc:
-        print(f"real provider: skipped ({exc})")
-        return
-    if not isinstance(provider, Provider):
-        print("real provider: skipped (the configured provider is offline: no model writes answers)")
-        return
     counts = {"answer": 0, "all_verified": 0, "not_in_paper": 0, "error": 0}
     chosen = [q for q in questions if q.answer][:limit]
     for q in chosen:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -31,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import pymupdf  # noqa: E402
+from real_model import configured_model  # noqa: E402
 
 from chatpaper.chain.guards import iter_points  # noqa: E402
 from chatpaper.errors import ChatPaperError  # noqa: E402
@@ -46,8 +46,6 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 CORPUS_PDFS = CORPUS / "pdfs"
 STAGES = ("metadata", "summary", "methods", "conclusion")
 CROP_TARGET_MS = 150  # the bound for one highlighted crop
-REAL_PROVIDER_VARS = ("GEMINI_API_KEY", "GOOGLE_API_KEY", "OPENAI_API_KEY", "CHATPAPER_OPENAI_BASE_URL",
-                      "CHATPAPER_PROVIDER")
 
 
 def corpus_names() -> list[str]:
@@ -128,23 +126,13 @@ def offline_shares(papers: dict[str, Paper]) -> None:
 
 
 def real_provider(papers: dict[str, Paper], limit: int) -> None:
-    if not any(os.environ.get(v) for v in REAL_PROVIDER_VARS):
-        print("real provider: skipped (none of " + ", ".join(REAL_PROVIDER_VARS) + " is set; the shares of "
-              "verified, relocated and unverified quotes need a real model)")
-        return
-    from chatpaper.chain import is_extractive, summarize
-    from chatpaper.llm.registry import get_provider
+    from chatpaper.chain import summarize
     from chatpaper.settings import load_settings
 
+    provider = configured_model("the shares of verified, relocated and unverified quotes")
+    if provider is None:
+        return
     settings = load_settings({})
-    try:
-        provider = get_provider(settings.provider, model=settings.model, settings=settings)
-    except ChatPaperError as exc:
-        print(f"real provider: skipped ({exc})")
-        return
-    if is_extractive(provider):
-        print("real provider: skipped (the configured provider is offline: no model writes quotes)")
-        return
     status: Counter[str] = Counter()
     no_quote = 0
     for name, paper in list(papers.items())[:limit]:
