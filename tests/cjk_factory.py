@@ -43,8 +43,36 @@ def _wrap(text: str, size: float, width: float) -> list[str]:
     return lines
 
 
-def cjk_pdf(items: list[tuple[str, str]], *, header: str | None = None) -> bytes:
-    """A one-column PDF of (kind, text) items; `header`, if given, runs at the top of every page."""
+# A ToUnicode map that reads each code c of a simple font as U+8F00 + c: how some Chinese TeX setups
+# break their Latin fonts ("(1)" extracts as "輨輱輩")
+SHIFTED_CMAP = b"""/CIDInit /ProcSet findresource begin 12 dict begin begincmap
+/CMapName /Shifted def /CMapType 2 def
+1 begincodespacerange <00> <FF> endcodespacerange
+1 beginbfrange <21> <7E> <8F21> endbfrange
+endcmap CMapName currentdict /CMap defineresource pop end end"""
+LATIN_FONT = "Times-Roman"
+
+
+def _runs(line: str, shifted: bool) -> list[tuple[str, str]]:
+    """(font, text) runs of a line: ASCII in the Latin font when `shifted`, all in FONT otherwise."""
+    if not shifted:
+        return [(FONT, line)]
+    runs: list[tuple[str, str]] = []
+    for ch in line:
+        font = LATIN_FONT if ch.isascii() and ch != " " else FONT  # TeX sets no space glyphs
+        if runs and runs[-1][0] == font:
+            runs[-1] = (font, runs[-1][1] + ch)
+        else:
+            runs.append((font, ch))
+    return runs
+
+
+def cjk_pdf(items: list[tuple[str, str]], *, header: str | None = None, shifted_latin: bool = False) -> bytes:
+    """A one-column PDF of (kind, text) items; `header`, if given, runs at the top of every page.
+
+    `shifted_latin`: Latin letters, digits and ASCII punctuation are set in a Latin font whose
+    ToUnicode map shifts them into a CJK block.
+    """
     doc = pymupdf.open()
     page = doc.new_page(width=595, height=842)
     y = TOP
@@ -52,15 +80,19 @@ def cjk_pdf(items: list[tuple[str, str]], *, header: str | None = None) -> bytes
         if kind == "page":
             page, y = doc.new_page(width=595, height=842), TOP
             continue
-        if kind == "figure":  # a drawn chart of 140 pt, its caption follows as a "caption" item
+        if kind == "figure":  # a drawn chart of 140 pt ("wide": the text's width), its caption follows
             if y + 150 > BOTTOM:
                 page, y = doc.new_page(width=595, height=842), TOP
-            rect = pymupdf.Rect(200, y, 400, y + 140)
+            rect = pymupdf.Rect(LEFT, y, RIGHT, y + 140) if text == "wide" else pymupdf.Rect(200, y, 400, y + 140)
             page.draw_rect(rect, color=(0, 0, 0), width=0.8)
             for k in range(1, 8):
                 page.draw_line((rect.x0 + 20 * k, rect.y1 - 10), (rect.x0 + 20 * k, rect.y1 - 10 - 13 * k),
                                color=(0.1, 0.2, 0.7), width=6)
             y += 150
+            continue
+        if kind == "rule":  # a formula's fraction bar: a short drawn line between text lines
+            page.draw_line((LEFT + 100, y + 6), (LEFT + 160, y + 6), color=(0, 0, 0), width=0.6)
+            y += 12
             continue
         size = SIZES[kind]
         gap_before = {"heading": 10, "subheading": 6, "title_en": 14, "front": 4}.get(kind, 2)
@@ -68,11 +100,22 @@ def cjk_pdf(items: list[tuple[str, str]], *, header: str | None = None) -> bytes
         for line in _wrap(text, size, RIGHT - LEFT):
             if y + size > BOTTOM:
                 page, y = doc.new_page(width=595, height=842), TOP
-            width = pymupdf.get_text_length(line, fontname=FONT, fontsize=size)
+            width = sum(pymupdf.get_text_length(run, fontname=font, fontsize=size)
+                        for font, run in _runs(line, shifted_latin))
             x = (LEFT + RIGHT - width) / 2 if kind in CENTRED else LEFT
-            page.insert_text((x, y + size), line, fontname=FONT, fontsize=size)
+            for font, run in _runs(line, shifted_latin):
+                page.insert_text((x, y + size), run, fontname=font, fontsize=size)
+                x += pymupdf.get_text_length(run, fontname=font, fontsize=size)
             y += size * 1.5
         y += {"heading": 4, "subheading": 2}.get(kind, 2)
+    if shifted_latin:
+        cmap = doc.get_new_xref()
+        doc.update_object(cmap, "<<>>")
+        doc.update_stream(cmap, SHIFTED_CMAP)
+        for pg in doc:
+            for xref, _, _, name, *_ in pg.get_fonts():
+                if name == LATIN_FONT:
+                    doc.xref_set_key(xref, "ToUnicode", f"{cmap} 0 R")
     if header:
         for number, pg in enumerate(doc, start=1):
             pg.insert_text((LEFT, 40), f"{header}  {number}", fontname=FONT, fontsize=8)

@@ -1,11 +1,13 @@
 """Chinese papers (issue 9): CJK line joining, broken text layers, Chinese headings and their roles."""
 from __future__ import annotations
 
+import pymupdf
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chatpaper.pdf import parse_pdf
+from chatpaper.pdf.figures import extract_figures
 from chatpaper.pdf.sections import heading_text
 from chatpaper.pdf.text import _font_style, _is_caps, font_name, is_cjk, join_lines, shifted_latin, word_count
 from chatpaper.settings import Settings
@@ -217,3 +219,49 @@ def test_a_thesis_cover_gives_title_author_and_department(tmp_path):
     assert paper.authors == ["薛兆江"] and paper.affiliations == ["中国科学技术大学 物理学院近代物理系"]
     assert paper.abstract.startswith(zh_body(1)[:10])
     assert [t for _, t, _ in top(paper)] == ["绪论", "实验原理", "总结与展望"]
+
+
+def test_a_caption_whose_digits_are_latin_shifted_into_a_cjk_block_is_read(tmp_path):
+    """The label "图1:" set as 图 + "1:" in a Latin font with a broken ToUnicode map reads "图輱輺"."""
+    items = [("title", "自动微分及其在物理模拟中的应用"), ("heading", "1 引言"), ("body", zh_body(3)),
+             ("figure", ""), ("caption", "图1: 物理模拟程序中的(a)前向传播过程"), ("body", zh_body(2))]
+    paper = parse(cjk_pdf(items, shifted_latin=True), tmp_path)
+    assert [(f.label, f.page) for f in paper.figures] == [("Figure 1", 1)]
+    assert paper.figures[0].caption.startswith("图1:") and "(a)前向传播" in paper.figures[0].caption
+
+
+def test_an_ideographic_space_after_the_number_makes_a_caption_whatever_word_follows(tmp_path):
+    # "在" would start a sentence citing the figure ("图6 在..."), but U+3000 is a caption's separator
+    items = [("title", "单目视频的人体运动跟踪"), ("heading", "1 引言"), ("body", zh_body(3)),
+             ("figure", ""), ("caption", "图6\u3000在透视投影模型下3个骨骼段的成像示意图"), ("body", zh_body(2))]
+    paper = parse(cjk_pdf(items), tmp_path)
+    assert [f.label for f in paper.figures] == ["Figure 6"]
+
+
+def test_running_text_that_lists_figures_is_no_caption(tmp_path):
+    # a paragraph opening with "图9,10 所示..." cites two figures: no Figure 9 on this page
+    items = [("title", "单目视频的人体运动跟踪"), ("heading", "1 引言"),
+             ("body", "图9,10 所示分别为室内和室外环境下跟踪的人体运动姿态。" + zh_body(2)),
+             ("body", "图3、图4 给出了两种方法的对比。" + zh_body(1)),
+             ("figure", ""), ("caption", "图1 跟踪结果"), ("body", zh_body(2))]
+    paper = parse(cjk_pdf(items), tmp_path)
+    assert [f.label for f in paper.figures] == ["Figure 1"]
+
+
+@pytest.mark.parametrize("last_line, figure", [("如图7所示。", "wide"), ("总体流程如图7所示，共分为四个部分，如下。", "")])
+def test_prose_written_one_block_per_line_stays_out_of_the_figure_below(tmp_path, last_line, figure):
+    """Word processors and CAJ converters write a block per line (the page's text dict is split so):
+    a full line of Chinese prose is body text, not a figure's label, and so is a paragraph's short last
+    line right above the figure; the crop is the chart and its caption, up to no formula above."""
+    # one full line of 45 ideographs, then the paragraph's last line, above a chart as wide as the text or not
+    items = [("title", "单目视频的人体运动跟踪"), ("heading", "1 引言"), ("body", zh_body(2)), ("rule", ""),
+             ("body", zh_body(2, 1)[:45] + last_line), ("figure", figure), ("caption", "图7\u3000身体段成像示意图"),
+             ("body", zh_body(2))]
+    with pymupdf.open("pdf", cjk_pdf(items)) as doc:
+        data = doc[0].get_text("dict", flags=pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP)
+        data["blocks"] = [{**block, "bbox": line["bbox"], "lines": [line]} for block in data["blocks"]
+                          for line in block.get("lines", ())]
+        figures = extract_figures(doc, tmp_path, page_dicts=[data])
+        chart = min((d["rect"] for d in doc[0].get_drawings() if d["rect"].height > 100), key=lambda r: r.y0)
+    assert [f.label for f in figures] == ["Figure 7"]
+    assert figures[0].bbox[1] >= chart.y0 - 3  # no text line above the chart

@@ -40,10 +40,6 @@ NAMES = sorted(PAPERS) or ["(corpus absent)"]
 KNOWN_MISSES = {
     ("adaptive-asynchronous-sampling-based-motion-data-compression.pdf", "figures"):
         "its captions are part of the raster images: there is no caption text to find",
-    ("markerless-3d-human-motion-tracking-for-monocular-video-sequences.pdf", "figures"):
-        "the paper prints the same figure number twice",
-    ("automatic-differentiation-and-its-applications-in-physics-simulation.pdf", "figures"):
-        "its 图 captions are not found yet",
 }
 
 

@@ -22,7 +22,7 @@ import pymupdf
 from pymupdf import mupdf
 
 from chatpaper.models import Figure, figure_number_key
-from chatpaper.pdf.text import _font_style, clean_chars, fix_span_glyphs, is_quartz, join_lines
+from chatpaper.pdf.text import CJK_CHAR, _font_style, clean_chars, is_quartz, join_lines, span_text, word_count
 from chatpaper.storage import ensure_dir, write_atomic
 
 # The same flags as chatpaper.pdf.text, so its page dicts can be passed in and reused.
@@ -33,9 +33,13 @@ _LABEL = re.compile(r"^\s*(Figure|FIGURE|Fig\.|FIG\.|Fig|FIG)\s*(\d{1,3})(?![\d.
 _LABEL_ZH = re.compile(r"^\s*(图)\s*([A-Z]?\d{1,3}(?:[.．\-－–]\d{1,2})?)(?![\d.．])(?P<space>[\s\u3000]*)(?P<tail>.?)")
 # what follows "图1" in running text that cites the figure: "图1所示", "图1中", "图 1 给出了"
 _CITES_FIGURE = set("所中是为给的和与及展示显表可说反描从对在里上下左右")
+# "图9,10 所示", "图3、图4", "图 2 和 3": a list of figures is running text citing them, never a caption
+_FIGURE_LIST = re.compile(r"^\s*图\s*[A-Z]?\d[\d.．\-－–]*\s*[,，、和与及]\s*(图\s*)?[A-Z]?\d")
 _OTHER_CAPTION = re.compile(r"^\s*(Table|TABLE|Tab\.|Algorithm|ALGORITHM|Listing)\s*[\dIVX]+|^\s*(表|算法)\s*\d")
 _CAPTION_PUNCT = set(":.|–—-")
 _SUBCAPTION = re.compile(r"^\s*\([a-h]\)\s")
+_INDENT_EMS = 2.5  # a paragraph's first line is indented by up to this many ems (two CJK characters, or a Latin indent)
+_CJK_WEIGHT = 3  # extra characters a CJK character counts for when telling body text from a figure's labels
 _MAX_GAP = 24.0  # points of white space allowed between parts of one figure
 _FIRST_GAP = 60.0  # ... and between the caption and the figure
 _PAD = 2.0  # points of margin around a crop
@@ -57,15 +61,15 @@ class _Block:
     labels: list[int] = field(default_factory=list)  # lines that start a figure caption
 
 
-def _label(text: str) -> tuple[str, str, str, bool] | None:
-    """(printed word, number, the character after the label, whether a space follows it) of a caption label."""
+def _label(text: str) -> tuple[str, str, str, str] | None:
+    """(printed word, number, the character after the label, the spaces between them) of a caption label."""
     m = _LABEL.match(text)
     if m:
-        return m.group(1), m.group(2), m.group("tail"), False
+        return m.group(1), m.group(2), m.group("tail"), ""
     m = _LABEL_ZH.match(text)
     if m:
         number = re.sub(r"[．]", ".", re.sub(r"[－–]", "-", m.group(2)))
-        return m.group(1), number, m.group("tail"), bool(m.group("space"))
+        return m.group(1), number, m.group("tail"), m.group("space")
     return None
 
 
@@ -273,20 +277,45 @@ def _text_blocks(data: dict, quartz: bool = False) -> list[_Block]:
             spans = [s for s in line["spans"] if s["text"].strip()]
             if not spans:
                 continue
-            # the same glyph repairs as the text reader, so captions read like the page text
-            text = clean_chars("".join(fix_span_glyphs(s["text"], s["font"], quartz) for s in line["spans"])).strip()
+            # the same glyph repairs as the text reader (Latin shifted into a CJK block too: "图輱輺" is "图1:"),
+            # so captions read like the page text
+            text = clean_chars("".join(span_text(s["text"], s["font"], quartz)[0] for s in line["spans"])).strip()
             x0, x1 = line["bbox"][0], line["bbox"][2]
             if width and _NUMBERS.fullmatch(text) and (x0 < _MARGIN_NUMBERS * width or x1 > (1 - _MARGIN_NUMBERS) * width):
                 continue  # a review copy's line numbers in the margin are not part of any figure
             size = max(s["size"] for s in spans)
             bold = bool(spans[0]["flags"] & 16) or _font_style(spans[0]["font"])[0]  # "CMBX", "Medi" too
             lines.append((pymupdf.Rect(line["bbox"]), text, size, bold))
-        if lines:
-            blocks.append(_Block(pymupdf.Rect(b["bbox"]), lines))
+        if lines:  # the box of the lines with text: blank lines (kept whitespace) may span a whole figure
+            rect = pymupdf.Rect(lines[0][0])
+            for r, _, _, _ in lines[1:]:
+                rect |= r
+            blocks.append(_Block(rect, lines))
     body_size = _body_size(blocks)
     for block in blocks:
         block.kind = _classify(block, body_size)
+    _paragraph_ends(blocks)
     return blocks
+
+
+def _paragraph_ends(blocks: list[_Block]) -> None:
+    """Lines that word processors set one block each are body text too: a line at body size that
+    spans a body block's width (a justified line, its first maybe indented), and a short line right
+    under body text, on its left edge (a paragraph's last line). Not a figure's labels."""
+    body = [b for b in blocks if b.kind == "body"]
+    for block in sorted(blocks, key=lambda b: b.rect.y0):  # top down: a paragraph's lines chain
+        if block.kind != "text" or len(block.lines) != 1:
+            continue
+        r, _, size, _ = block.lines[0]
+        for other in body:
+            last, _, last_size, _ = other.lines[-1]
+            if abs(size - last_size) > 0.5:
+                continue
+            justified = abs(r.x1 - other.rect.x1) <= 2 and other.rect.x0 - 1 <= r.x0 <= other.rect.x0 + _INDENT_EMS * size
+            if justified or (abs(r.x0 - last.x0) <= 2 and 0 <= r.y0 - last.y1 <= 0.8 * size):
+                block.kind = "body"
+                body.append(block)
+                break
 
 
 def _body_size(blocks: list[_Block]) -> float:
@@ -305,7 +334,8 @@ def _classify(block: _Block, body_size: float) -> str:
         return "caption"
     if _SUBCAPTION.match(block.lines[0][1]):  # "(a) Standard network": part of a figure, however long
         return "text"
-    chars = sum(len(t) for _, t, _, _ in block.lines)
+    # an ideograph carries about what a Latin word does: a one-line block of 20 of them is a line of prose
+    chars = sum(len(t) + _CJK_WEIGHT * len(CJK_CHAR.findall(t)) for _, t, _, _ in block.lines)
     n = len(block.lines)
     size = max(s for _, _, s, _ in block.lines)
     if size >= body_size - 0.6 and (chars >= 80 or (n >= 2 and chars / n >= 30)):
@@ -326,12 +356,15 @@ def _is_caption_line(text: str, bold: bool) -> bool:
     label = _label(text)
     if label is None:
         return False
-    printed, _, tail, spaced = label
+    printed, _, tail, space = label
+    if printed == "图" and _FIGURE_LIST.match(text):
+        return False
     if tail == "" or tail in _CAPTION_PUNCT or tail in "：。、":
         return True
     if printed == "图":
-        # "图1 多通道LSTM框架图" names the figure; "图1所示" / "图 1 给出了" cites it
-        return spaced and tail not in _CITES_FIGURE
+        # "图1 多通道LSTM框架图" names the figure; "图1所示" / "图 1 给出了" cites it; an ideographic
+        # space after the number is a caption's own separator (running text spaces digits with Latin ones)
+        return bool(space) and (tail not in _CITES_FIGURE or "\u3000" in space)
     # "Figure 2 Overview ..." without punctuation: only a bold label, never "Figure 2 shows"
     return bold and tail.isupper()
 
@@ -355,7 +388,8 @@ def _captions(blocks: list[_Block]) -> list[_Caption]:
             parts = [t for _, t, _, _ in lines]
             own = [block]
             if lines[-1] is block.lines[-1] or lane != (block.rect.x0, block.rect.x1):  # it may go on below
-                label_only = len(" ".join(parts).split()) <= 3
+                joined = " ".join(parts)  # CJK words have no spaces between them: count those too
+                label_only = len(joined.split()) <= 3 and word_count(joined) <= 3
                 while (nxt := _block_below(rect, blocks, own, label_only)) is not None:
                     parts += [t for _, t, _, _ in nxt.lines]
                     rect |= nxt.rect

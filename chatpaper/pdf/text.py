@@ -334,6 +334,16 @@ def shifted_latin(text: str, font: str) -> str | None:
     return "".join(ch if ch == " " else chr(ord(ch) & 0xFF) for ch in text)
 
 
+def span_text(text: str, font: str, quartz: bool = False) -> tuple[str, bool]:
+    """A span's text with its font's glyph repairs (`fix_span_glyphs`, else `shifted_latin`), and
+    whether it was shifted Latin mapped back; the text reader and the figure captions share it."""
+    if (not text.isascii() and _QUARTZ_RE.search(text)) or (quartz and _glyph_family(font) == "cmsy"):
+        return fix_span_glyphs(text, font, quartz), False
+    if not text.isascii() and (latin := shifted_latin(text, font)) is not None:
+        return latin, True
+    return text, False
+
+
 def page_dict(page: pymupdf.Page) -> dict:
     """The one text extraction per page that every step shares (figures included)."""
     return page.get_text("dict", flags=_TEXT_FLAGS)
@@ -387,10 +397,8 @@ def lines_from_dict(data: dict, page_no: int, quartz: bool = False) -> list[Line
                 size = round(s["size"], 1)
                 font = s["font"]
                 base = s["origin"][1]
-                if (not text.isascii() and _QUARTZ_RE.search(text)) or (quartz and _glyph_family(font) == "cmsy"):
-                    text = fix_span_glyphs(text, font, quartz)
-                elif not text.isascii() and (latin := shifted_latin(text, font)) is not None:
-                    text, repaired = latin, True
+                text, shifted = span_text(text, font, quartz)
+                repaired = repaired or shifted
                 # justified lines come one span per word: fold same-style neighbours into one
                 if prev is not None and prev.size == size and prev.font == font and prev.origin_y == base:
                     prev.text += text

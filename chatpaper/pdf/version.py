@@ -5,4 +5,5 @@ heading, role, paragraph, page text or figure; a new or renamed Paper field), so
 by an earlier parser is parsed again. A change that only makes parsing faster keeps it.
 """
 
-PARSER_VERSION = "2"  # 2: Section.paragraphs, Figure.number, the closed SectionRole vocabulary
+PARSER_VERSION = "3"  # 3: Chinese figure captions (shifted Latin labels, 图N　, figure lists), one-line-block prose
+# 2: Section.paragraphs, Figure.number, the closed SectionRole vocabulary
