@@ -12,12 +12,13 @@ import unicodedata
 
 from chatpaper.ask.models import Passage
 from chatpaper.models import Paper, Section
+from chatpaper.scripts import CJK_LETTERS
 
 # Lengths in "units": a CJK character or a Latin word each count one (a Chinese sentence is ~30 units).
 MIN_UNITS = 40  # below this a block joins the next one: alone it is too short to rank or to read
 MAX_UNITS = 220  # above this a block is cut at sentence ends: BM25 favours focused passages
 
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+_CJK = CJK_LETTERS
 _UNIT = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])|(?<=[。！？；])")
 _HEADING_NUMBER = re.compile(r"^(?:第\s*[\d一二三四五六七八九十]+\s*[章节]|(?:\d+|[IVX]+|[A-Z])(?:\s*\.\s*\d+)*(?:\.\s*|\s+))")

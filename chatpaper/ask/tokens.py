@@ -15,11 +15,13 @@ import unicodedata
 from functools import lru_cache
 from typing import Literal
 
+from chatpaper.scripts import CJK_LETTERS
+
 Tokenizer = Literal["bigram", "jieba"]
 TOKENIZERS: tuple[Tokenizer, ...] = ("bigram", "jieba")
 DEFAULT_TOKENIZER: Tokenizer = "bigram"
 
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+_CJK = CJK_LETTERS
 _TERM = re.compile(rf"[{_CJK}]+(?:\s+[{_CJK}]+)*|[^\W_{_CJK}]+")
 _CJK_RUN = re.compile(rf"^[{_CJK}]")
 _SPACE = re.compile(r"\s+")

@@ -27,6 +27,7 @@ from chatpaper.models import (
     SectionRole,
     SummaryStage,
 )
+from chatpaper.scripts import CJK_LETTER
 
 STAGE_MODELS: dict[str, type[BaseModel]] = {
     "metadata": MetadataStage,
@@ -70,7 +71,7 @@ MIN_FIELD_OUTPUT_TOKENS = 256 + QUOTES_PER_POINT * QUOTE_TOKENS
 SAFETY = 0.9
 MIN_DOCUMENT_TOKENS = 1000
 
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_CJK = CJK_LETTER
 # Not sent: back matter (the parser already leaves most of it out of Paper.sections) and appendices.
 SKIP_ROLES: frozenset[SectionRole] = frozenset((*OUTSIDE_BODY_ROLES, "appendix"))
 _SKIP_TITLES = re.compile(r"^(references|bibliography|acknowledge?ments?|appendix|supplementary)", re.I)

@@ -21,6 +21,7 @@ from rapidfuzz.distance import Levenshtein
 
 from chatpaper.evidence.normalise import Keyed, is_cjk, key_weight, keyed, normalise
 from chatpaper.models import Evidence, Point
+from chatpaper.scripts import CJK_LETTERS
 
 # Partial-ratio score (0-100) from which a quote counts as found. Measured on the labelled set:
 # realistic damage (hyphenation, ligatures, dropped spaces, a changed mark) scores >= 94, while
@@ -48,7 +49,7 @@ EDGE_TRIES = 6
 MAX_REMEMBERED = 4096
 
 MatchKind = Literal["exact", "fuzzy"]
-_CJK_CLASS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_CJK_CLASS = CJK_LETTERS
 # numbers, single CJK characters, runs of other letters
 _TOKEN = re.compile(rf"\d+(?:[.,]\d+)*|[{_CJK_CLASS}]|[^\W\d_{_CJK_CLASS}]+")
 

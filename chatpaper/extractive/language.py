@@ -1,13 +1,12 @@
 """The paper's own language, by what the reader found or by its script (the extractive runner only quotes)."""
 from __future__ import annotations
 
-import re
-
 from chatpaper.models import Paper
+from chatpaper.scripts import CJK_LETTER
 
 # Languages written without spaces between words: their papers are quoted in their own script.
 CJK_LANGUAGES = frozenset({"zh", "ja", "ko"})
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_CJK = CJK_LETTER
 
 
 def is_cjk_text(text: str) -> bool:

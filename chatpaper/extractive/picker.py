@@ -14,11 +14,12 @@ from chatpaper.extractive.cues import REFERS_BACK, Scores, about_others
 from chatpaper.extractive.language import CJK_LANGUAGES, is_cjk_text
 from chatpaper.extractive.sentences import PaperText, Sentence
 from chatpaper.models import Point
+from chatpaper.scripts import CJK_RUN
 
 _WORD = re.compile(r"[a-z0-9]{3,}")
 
 
-_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
+_CJK_RUN = CJK_RUN
 
 
 def tokens(text: str) -> frozenset[str]:

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from chatpaper.models import Paper
+from chatpaper.scripts import CJK_LETTER, CJK_LETTERS
 
 # --------------------------------------------------------------------------- sentences
 
@@ -91,8 +92,7 @@ _NUMBER_ONLY = re.compile(r"^[\(\[]?[\dIVXivx]+(?:\.\d+)*[\)\]]?\.?$")
 _CAPTION_START = re.compile(r"^(?:Figure|Fig\.|FIGURE|FIG\.|Table|TABLE|Tab\.|Algorithm|Listing)\s*[\dIVX]+[.:]?")
 _TERMINAL = re.compile(r"[.!?。！？][\"'”’)\]」』）]*$")
 _SOFT_END = re.compile(r"[,;:\-–—(]$")
-_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
-_CJK_CLASS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+_CJK, _CJK_CLASS = CJK_LETTER, CJK_LETTERS
 # A CJK sentence (or clause) ends at 。！？； and, in journals that set Latin punctuation, at a ".", "!",
 # "?" or ";" between CJK characters ("……称为关键帧.通常在……").
 _CJK_TERMINAL = re.compile(r"[.!?;。！？；][\"'”’)\]」』）]*$")
