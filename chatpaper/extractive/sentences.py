@@ -57,14 +57,6 @@ _ROLE_BY_TITLE = (
     ("method", re.compile(r"method|approach|framework|architecture|proposed|model\b|algorithm|方法|模型|算法|框架|"
                           r"系统设计|原理", re.I)),
 )
-_ROLE_ALIASES = {
-    "related": "related_work", "background": "related_work", "results": "experiments",
-    "evaluation": "experiments", "experiment": "experiments", "conclusions": "conclusion",
-    "abstract": "front", "references": "references", "bibliography": "references",
-    "acknowledgements": "acknowledgments", "acknowledgment": "acknowledgments", "intro": "introduction",
-}
-
-
 def role_of_title(title: str) -> str | None:
     for role, pattern in _ROLE_BY_TITLE:
         if pattern.search(title):
@@ -73,10 +65,8 @@ def role_of_title(title: str) -> str | None:
 
 
 def _norm_role(role: str | None, title: str) -> str:
-    if role:
-        role = role.lower().strip()
-        return _ROLE_ALIASES.get(role, role)
-    return role_of_title(title) or "other"
+    """The parser's role (a SectionRole), else one read from the heading's words, else "other"."""
+    return role or role_of_title(title) or "other"
 
 
 # Lines that end a block: headings, equation numbers, page numbers, caption starts.
