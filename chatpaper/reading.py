@@ -257,7 +257,8 @@ def iter_read(
     if on_folder is not None:
         on_folder(folder)
     if (paper := cached_paper(folder)) is not None:
-        yield PaperReady(paper, folder, cached=True)
+        # arXiv's answer of today wins over the one stored with the parse (a comment or link added since)
+        yield PaperReady(apply_metadata(paper, metadata) if metadata else paper, folder, cached=True)
         return
 
     def parse(emit: Callable[[ReadEvent], None]) -> None:

@@ -170,3 +170,18 @@ def test_the_package_exports_the_calls_the_cli_and_the_app_make_and_stays_light_
     loaded = subprocess.run([sys.executable, "-c", "import sys, chatpaper; print(' '.join(sorted(sys.modules)))"],
                             capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[1])
     assert not {"pymupdf", "openai", "requests", "gradio"} & set(loaded.stdout.split())
+
+
+def test_a_cached_arxiv_paper_takes_what_arxiv_says_now(tmp_path, monkeypatch):
+    from chatpaper.models import ArxivMetadata
+    from chatpaper.reading import read
+
+    settings = Settings(cache_dir=tmp_path / "cache")
+    data = EXAMPLE_PDF.read_bytes()
+    before = ArxivMetadata(arxiv_id="2405.15619", version=1, title="The first title", authors=["A. Author"])
+    first = read(data, metadata=before, settings=settings)
+    monkeypatch.setattr("chatpaper.reading.parse_source", no_parse)
+    now = before.model_copy(update={"title": "The title arXiv gives today", "comment": "Code: https://github.com/a/b"})
+    again = read(data, metadata=now, settings=settings)  # a batch's search hands over fresh metadata
+    assert first.title == "The first title" and again.title == "The title arXiv gives today"
+    assert again.metadata == now and "https://github.com/a/b" in again.code_urls
