@@ -151,14 +151,6 @@ def failure_sentence(records: list[StageRecord]) -> str:
     return f"The {names} section{'s' if len(records) > 1 else ''} could not be written: {advice}"
 
 
-def figure_caption(label: str, page: int, caption: str) -> str:
-    """'Figure 2 (p. 5): caption', whole (the gallery shows it all), without repeating the caption's label."""
-    from chatpaper.render.markdown import caption_body  # noqa: PLC0415 - one caption rule for app and post
-
-    text = caption_body(caption)
-    return f"{label} (p. {page}): {text}" if text else f"{label} (p. {page})"
-
-
 def all_figures(chosen: list[DigestFigure], paper: Paper | None) -> list[DigestFigure]:
     """The digest's chosen figures first, then the paper's others in its order: the gallery shows every one."""
     from chatpaper.chain.figures import as_digest_figure  # noqa: PLC0415
@@ -168,15 +160,17 @@ def all_figures(chosen: list[DigestFigure], paper: Paper | None) -> list[DigestF
     return list(chosen) + rest
 
 
-def gallery_items(digest: Digest | list[DigestFigure], run_dir: Path) -> list[tuple[str, str]]:
-    """(image path, caption) for each of the digest's figures whose PNG exists, in the digest's order."""
+def gallery_items(digest: Digest | list[DigestFigure], run_dir: Path, lang: str = "en") -> list[tuple[str, str]]:
+    """(image path, caption) for each of the digest's figures whose PNG exists, in the digest's order; the
+    captions are the downloaded .md's (render.markdown.figure_caption), in the digest's language (else LANG)."""
     items = []
+    lang = digest.lang if isinstance(digest, Digest) else lang
     for fig in digest.figures if isinstance(digest, Digest) else digest:
         if not fig.image:
             continue
         path = (run_dir / fig.image).resolve()
         if path.is_file() and path.is_relative_to(run_dir.resolve()):
-            items.append((str(path), figure_caption(fig.label, fig.page, fig.caption)))
+            items.append((str(path), md.figure_caption(fig, lang)))
     return items
 
 
@@ -185,9 +179,9 @@ def escape_toast(message: str) -> str:
     return html.escape(message, quote=True)
 
 
-def served_gallery(digest: Digest | list[DigestFigure], run_dir: Path) -> list[tuple[str, str]]:
+def served_gallery(digest: Digest | list[DigestFigure], run_dir: Path, lang: str = "en") -> list[tuple[str, str]]:
     """gallery_items with each PNG replaced by its served copy (see serve_copy)."""
-    return [(serve_copy(path), caption) for path, caption in gallery_items(digest, run_dir)]
+    return [(serve_copy(path), caption) for path, caption in gallery_items(digest, run_dir, lang)]
 
 
 def redact(text: str, secret: str | None) -> str:
@@ -476,7 +470,7 @@ def run_summary(
         paper, run_dir = ready.paper, ready.folder
         # The digest shows the same figures (choose_figures); they go out now, before a provider is built.
         view = replace(view, header=format_header(build_header(paper), lang),
-                       gallery=served_gallery(all_figures(choose_figures(paper), paper), run_dir),
+                       gallery=served_gallery(all_figures(choose_figures(paper), paper), run_dir, lang),
                        status="⏳ Starting the model…")
         yield view
         # After the paper: building a provider may load a local model, and the header should not wait.
@@ -490,7 +484,7 @@ def run_summary(
         for event, digest in iter_digest(paper, provider=provider, lang=lang, settings=settings, cache=None):
             if event == "header":
                 view = replace(view, header=format_header(digest.header, lang),
-                               gallery=served_gallery(all_figures(digest.figures, paper), run_dir),
+                               gallery=served_gallery(all_figures(digest.figures, paper), run_dir, lang),
                                sections={s: format_stage(digest, s) for s in STAGES})
             else:
                 view = replace(view, sections={s: format_stage(digest, s) for s in STAGES})

@@ -83,6 +83,10 @@ def test_a_chinese_digest_has_the_same_labels_and_page_marks_on_the_page_in_the_
     assert zh["keywords"] in page and zh["keywords"] in downloaded and zh["authors"] in ui.format_header(
         digest.header, "zh")
 
+    chosen = [caption for _, caption in final.gallery[:len(digest.figures)]]  # the digest's figures come first
+    assert chosen and all(caption.startswith("图 ") and "页）" in caption for caption in chosen)
+    assert all(f"*{caption}*" in downloaded for caption in chosen)  # the .md's figure lines, word for word
+
     panel = ui_evidence.panel_html(final.evidence)  # the evidence panel names stages and points alike
     assert f"<h4>{zh['summary']}</h4>" in panel and f"<b>{zh['background']}</b>" in panel
     assert f"<b>{en['background']}</b>" not in panel

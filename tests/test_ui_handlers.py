@@ -122,7 +122,9 @@ def test_gallery_lists_existing_figures_with_captions_and_stays_inside_the_run(t
     ("Figure 3 | Multimodal results. Best viewed on screen. 8", "Figure 3 (p. 4): Multimodal results. Best viewed on screen."),
 ])
 def test_figure_caption_does_not_repeat_the_label(caption, expected):
-    assert ui.figure_caption("Figure 3", 4, caption) == expected
+    from chatpaper.render.markdown import figure_caption
+
+    assert figure_caption(DigestFigure(label="Figure 3", page=4, caption=caption), "en") == expected
 
 
 def test_redact_hides_a_key_inside_a_message():

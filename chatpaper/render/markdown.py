@@ -164,6 +164,12 @@ def figure_label(figure: DigestFigure, lang: str) -> str:
     return labels(lang)["figure"].format(n=figure.number, page=figure.page)
 
 
+def figure_caption(figure: DigestFigure, lang: str) -> str:
+    """ "Figure 2 (p. 5): caption", "图 2（第 5 页）：caption": the file's and the app's gallery's, whole."""
+    body = caption_body(figure.caption)
+    return f"{figure_label(figure, lang)}{_colon(lang)}{body}" if body else figure_label(figure, lang)
+
+
 def _figures(digest: Digest, lab: dict[str, str]) -> list[str]:
     if not digest.figures:
         return []
@@ -173,7 +179,7 @@ def _figures(digest: Digest, lab: dict[str, str]) -> list[str]:
         if f.image:
             alt = re.sub(r"[\[\]]", "", name)
             out.append(f"![{alt}]({f.image})")
-        out += [f"*{name}{'：' if base_lang(digest.lang) == 'zh' else ': '}{caption_body(f.caption)}*", ""]
+        out += [f"*{figure_caption(f, digest.lang)}*", ""]
     out.append("</details>")
     return out
 
