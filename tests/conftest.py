@@ -119,3 +119,14 @@ class CannedServer:
 
     def body(self, i: int = 0) -> dict:
         return json.loads(self.requests[i].content)
+
+
+ARXIV_API = "https://export.arxiv.org/api/query"
+
+
+def serve_arxiv_paper(http, pdf: bytes) -> None:
+    """arXiv, mocked at the transport (a `responses` mock): 2405.15619v1's metadata, then PDF as its PDF."""
+    http.get(ARXIV_API, body=(ROOT / "tests" / "fixtures" / "arxiv" / "paper_2405.15619v1.xml").read_text(
+        encoding="utf-8"), content_type="application/atom+xml; charset=utf-8")
+    http.get("https://arxiv.org/pdf/2405.15619v1", body=pdf, content_type="application/pdf",
+             headers={"Content-Length": str(len(pdf))})

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import serve_arxiv_paper
 
 from chatpaper import ui
 from chatpaper.__main__ import main
@@ -12,8 +13,6 @@ from chatpaper.reading import read_paper
 from chatpaper.settings import Settings
 
 EXAMPLE_PDF = Path(__file__).resolve().parents[1] / "examples" / "chatpaper-example.pdf"
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "arxiv"
-ARXIV_API = "https://export.arxiv.org/api/query"
 
 
 def cli_error(capsys, *args: str) -> str:
@@ -115,10 +114,7 @@ def test_an_arxiv_read_says_what_arxiv_knows_before_the_pdf_and_counts_the_downl
     settings = Settings(cache_dir=tmp_path / "cache", arxiv_delay_seconds=0)
     data = EXAMPLE_PDF.read_bytes()
     with responses.RequestsMock() as http:
-        http.get(ARXIV_API, body=(FIXTURES / "paper_2405.15619v1.xml").read_text(encoding="utf-8"),
-                 content_type="application/atom+xml; charset=utf-8")
-        http.get("https://arxiv.org/pdf/2405.15619v1", body=data, content_type="application/pdf",
-                 headers={"Content-Length": str(len(data))})
+        serve_arxiv_paper(http, data)
         events = list(iter_read("2405.15619", settings=settings, arxiv=ArxivSource(settings)))
     kinds = [type(e) for e in events]
     assert kinds[0] is MetadataReady and events[0].metadata.versioned_id == "2405.15619v1"

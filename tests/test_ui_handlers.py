@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+from conftest import serve_arxiv_paper
 from gradio import utils as gradio_utils
 
 from chatpaper import ui
@@ -397,7 +398,6 @@ def test_daily_digest_without_a_topic_or_papers_says_what_to_do(tmp_path):
 
 
 API = "https://export.arxiv.org/api/query"
-FIXTURES = Path(__file__).parent / "fixtures" / "arxiv"
 
 
 @pytest.fixture(scope="session")
@@ -446,10 +446,7 @@ def test_the_arxiv_download_shows_its_progress_in_mb(tmp_path):
     settings = Settings(cache_dir=tmp_path, arxiv_delay_seconds=0)
     data = EXAMPLE_PDF.read_bytes()
     with responses.RequestsMock() as http:
-        http.get(API, body=(FIXTURES / "paper_2405.15619v1.xml").read_text(encoding="utf-8"),
-                 content_type="application/atom+xml; charset=utf-8")
-        http.get("https://arxiv.org/pdf/2405.15619v1", body=data, content_type="application/pdf",
-                 headers={"Content-Length": str(len(data))})
+        serve_arxiv_paper(http, data)
         views = list(ui.run_summary("2405.15619", None, "en", "offline", "", "", "", settings=settings,
                                     arxiv=ArxivSource(settings)))
     statuses = [v.status for v in views]
