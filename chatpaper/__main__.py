@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 def _read(source: str, settings: Settings, out: Path | None = None) -> Paper:
     """The library's cached read, as the app's: a repeat run reuses the parsed paper (same bytes or arXiv
     version, same parser), its figures copied into OUT; then the cache is kept within its limits, as the app does."""
-    from chatpaper.pruning import prune_cache
+    from chatpaper.pruning import PRUNE_GRACE_SECONDS, prune_cache
     from chatpaper.reading import PaperReady, copy_figures, iter_read
 
     ready = next(event for event in iter_read(source, settings=settings) if isinstance(event, PaperReady))
@@ -34,7 +34,7 @@ def _read(source: str, settings: Settings, out: Path | None = None) -> Paper:
     if out is not None:
         copy_figures(ready.paper, ready.folder, out)
     prune_cache(settings.cache_dir, max_bytes=settings.cache_max_bytes, max_age_days=settings.cache_max_age_days,
-                keep=[ready.folder])
+                keep=[ready.folder], grace_seconds=PRUNE_GRACE_SECONDS)
     return ready.paper
 
 

@@ -24,6 +24,9 @@ from chatpaper.chain.cache import CACHE_FILE
 
 log = logging.getLogger(__name__)
 
+# A unit used this recently is never pruned for size (the app after a request, the CLI after a run): a PDF
+# just downloaded, a folder being parsed or read from.
+PRUNE_GRACE_SECONDS = 600.0
 # Folders under runs/ whose children (not themselves) are units: one per daily run / per request.
 _PER_RUN = ("posts", "requests")
 

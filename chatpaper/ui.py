@@ -39,7 +39,7 @@ from chatpaper.models import (
     SummaryStage,
 )
 from chatpaper.paper_cache import folder_name, runs_dir
-from chatpaper.pruning import prune_cache
+from chatpaper.pruning import PRUNE_GRACE_SECONDS, prune_cache
 from chatpaper.reading import DownloadProgress, MetadataReady, PaperReady, ReadEvent, TextReady, iter_read
 from chatpaper.render import markdown as md
 from chatpaper.settings import Settings, load_settings
@@ -220,8 +220,6 @@ VISITOR_SLOTS = VisitorSlots()
 
 # The cache is walked at most this often (after a request), so pruning costs requests nearly nothing.
 PRUNE_INTERVAL_SECONDS = 60.0
-# A unit used this recently is never pruned for size: a PDF just downloaded, a folder being parsed.
-PRUNE_GRACE_SECONDS = 600.0
 
 
 class CachePruner:

@@ -181,3 +181,20 @@ def test_a_cached_arxiv_paper_takes_what_arxiv_says_now(tmp_path, monkeypatch):
     again = read(data, metadata=now, settings=settings)  # a batch's search hands over fresh metadata
     assert first.title == "The first title" and again.title == "The title arXiv gives today"
     assert again.metadata == now and "https://github.com/a/b" in again.code_urls
+
+
+def test_a_cli_run_keeps_the_cache_within_its_age_limit_and_keeps_its_own_paper(tmp_path, monkeypatch):
+    import os
+    import time
+
+    monkeypatch.setenv("CHATPAPER_CACHE_DIR", str(tmp_path / "cache"))
+    stale = tmp_path / "cache" / "runs" / "upload-0123456789abcdef"
+    stale.mkdir(parents=True)
+    (stale / "paper-old.json").write_text("{}")
+    old = time.time() - 40 * 86400  # past the default 30 days
+    for path in (stale / "paper-old.json", stale):
+        os.utime(path, (old, old))
+    assert main(["parse", str(EXAMPLE_PDF), "--out", str(tmp_path / "out")]) == 0
+    assert not stale.exists()
+    [kept] = [p.name for p in (tmp_path / "cache" / "runs").iterdir()]
+    assert kept.startswith("upload-") and kept != stale.name
