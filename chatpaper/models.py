@@ -167,7 +167,7 @@ class Paper(_Model):
     language: str = Field("en", description='Main language of the paper: "zh" (or "ja", "ko") for CJK papers, else "en"')
     title_en: str = Field("", description="A CJK paper's printed English title, when it has one (title is the main one)")
     abstract_en: str = Field("", description="A CJK paper's printed English abstract, when it has one")
-    keywords: list[str] = Field(default_factory=list, description="Keywords as printed (关键词) in CJK papers")
+    keywords: list[str] = Field(default_factory=list, description="Keywords as printed (关键词, Keywords, Index Terms)")
     pages: int
     sections: list[Section] = Field(default_factory=list)
     figures: list[Figure] = Field(default_factory=list)

@@ -1054,3 +1054,92 @@ PAPERS["single-author"] = lambda: neurips_paper(byline=(
     '<p style="text-align:center;font-size:11pt;font-weight:bold">Matthew Zeller</p>'
     '<p style="text-align:center;font-size:10pt">Independent Researcher, Lyon, France</p>'
     '<p style="text-align:center;font-size:10pt">mzeller@example.org</p>', ["Matthew Zeller"]))
+
+
+def thesis_paper(chapters: str = "inline") -> tuple[bytes, Truth]:
+    """A doctoral thesis: a cover page (university, title, the degree sentence, "by" and the author, a
+    date), abstract with a "Keywords:" line, acknowledgements, a table of contents without dot leaders,
+    then chapters that each start a page: "Chapter 1 Introduction" on one line (`chapters="inline"`) or
+    "CHAPTER 1" over the chapter's name (`"stacked"`), numbered sections 1.1, 1.2 inside."""
+    doc = pymupdf.open()
+    width, size, lead, x0 = 595.0, 11.0, 15.0, 80.0
+    state = {"page": doc.new_page(width=width, height=842), "y": 90.0}
+
+    def text(line: str, fontsize: float = size, font: str = "tiro", centre: bool = False, after: float = lead) -> None:
+        if state["y"] > 760:
+            state["page"], state["y"] = doc.new_page(width=width, height=842), 90.0
+        x = (width - pymupdf.get_text_length(line, fontname=font, fontsize=fontsize)) / 2 if centre else x0
+        state["page"].insert_text((x, state["y"]), line, fontsize=fontsize, fontname=font)
+        state["y"] += after
+
+    def paragraph(n: int, offset: int = 0, first: str = "") -> None:
+        for line in _wrap((first + " " + body(n, offset)).strip(), width - 2 * x0, size):
+            text(line)
+        state["y"] += 6
+
+    def new_page() -> None:
+        state["page"], state["y"] = doc.new_page(width=width, height=842), 90.0
+
+    title = "Reading Theses with Layout-Aware Parsers"
+    for line, fontsize, font, after in [
+            ("UNIVERSITY OF TESTVILLE", 16, "tibo", 22), ("School of Computing", 12, "tiro", 130),
+            (title, 20, "tibo", 70), ("A thesis submitted in partial fulfilment of the requirements", 12, "tiro", 16),
+            ("for the degree of Doctor of Philosophy", 12, "tiro", 60), ("by", 12, "tiro", 22),
+            ("Jane Doe", 14, "tibo", 80), ("March 2021", 12, "tiro", 20)]:
+        text(line, fontsize, font, centre=True, after=after)
+    new_page()
+    text("Abstract", 18, "tibo", after=28)
+    paragraph(6, 0, "Theses are long documents with a layout of their own.")
+    text("Keywords: document parsing; thesis layouts; table of contents", after=lead)
+    new_page()
+    text("Acknowledgements", 18, "tibo", after=28)
+    paragraph(1, 0, "We thank our supervisors for their patience.")
+    new_page()
+    text("Contents", 18, "tibo", after=28)
+    names = ["Introduction", "Background", "A Layout-Aware Reader", "Experiments", "Conclusion"]
+    toc = [("1", names[0], 5), ("1.1", "Motivation", 5), ("2", names[1], 7), ("2.1", "Earlier Parsers", 7),
+           ("3", names[2], 9), ("3.1", "Reading Chapters", 9), ("3.2", "Reading Covers", 10), ("4", names[3], 11),
+           ("5", names[4], 13)]
+    for number, name, page_no in toc:
+        label = f"Chapter {number}  {name}" if "." not in number else f"      {number}  {name}"
+        y = state["y"]
+        text(label)
+        state["page"].insert_text((width - x0 - 12, y), str(page_no), fontsize=size, fontname="tiro")
+    sections = {"1": [("1.1", "Motivation")], "2": [("2.1", "Earlier Parsers")],
+                "3": [("3.1", "Reading Chapters"), ("3.2", "Reading Covers")], "4": [], "5": []}
+    figures: list[tuple[str, int]] = []
+    for k, name in enumerate(names, start=1):
+        new_page()
+        if chapters == "inline":
+            text(f"Chapter {k}  {name}", 20, "tibo", after=36)
+        else:
+            text(f"CHAPTER {k}", 16, "tibo", after=28)
+            text(name.upper() if k != 3 else name, 22, "tibo", after=36)
+        first = "We propose a reader that follows the layout of a thesis." if k == 3 else ""
+        paragraph(8, k, first)
+        for number, sub in sections[str(k)]:
+            text(f"{number}  {sub}", 13, "tibo", after=20)
+            paragraph(9, k + 1)
+        if k == 3:
+            if state["y"] + 210 > 760:  # the chart and its caption stay on one page
+                new_page()
+            rect = pymupdf.Rect(150, state["y"], 445, state["y"] + 160)
+            vector_plot(state["page"], rect)
+            state["y"] += 180
+            text("Figure 3.1: Pages read per second against the length of a thesis.", 10, after=24)
+            figures.append(("Figure 3.1", state["page"].number + 1))
+            paragraph(4, 5)
+    new_page()
+    text("References", 18, "tibo", after=28)
+    text("[1] A. Other, A cited work, J. Tests 1 (2020) 1-2.", 10)
+    for p in doc:
+        if p.number:
+            p.insert_text((width / 2 - 4, 810), str(p.number + 1), fontsize=9, fontname="tiro")
+    truth = Truth(title=title, authors=["Jane Doe"], abstract_start="Theses are long documents with a layout",
+                  sections=[n if chapters == "inline" or k == 3 else n.upper() for k, n in enumerate(names, start=1)],
+                  method=names[2], conclusion=names[4] if chapters == "inline" else names[4].upper(), figures=figures)
+    return doc.tobytes(), truth
+
+
+PAPERS["thesis-chapters"] = thesis_paper
+PAPERS["thesis-stacked-chapters"] = lambda: thesis_paper(chapters="stacked")

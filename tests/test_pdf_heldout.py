@@ -10,7 +10,7 @@ import pytest
 from chatpaper.pdf import parse_pdf
 from chatpaper.pdf.text import _font_style, clean_chars
 from chatpaper.settings import Settings
-from tests.pdf_factory import PAPERS
+from tests.pdf_factory import PAPERS, _wrap, body
 
 
 @pytest.fixture(scope="module", params=sorted(PAPERS))
@@ -134,3 +134,45 @@ def test_line_numbers_set_before_each_line_are_not_glued_to_it(tmp_path):
     assert paper.title == "Reading Review Copies Without Their Line Numbers"
     assert paper.abstract.startswith("Line numbers sit on the baseline")
     assert not any(re.search(r"\b\d{3}\b", text) for text in paper.page_texts)
+
+
+@pytest.mark.parametrize(("rows", "want"), [
+    (["Keywords: document parsing; thesis layouts; tables of contents"],
+     ["document parsing", "thesis layouts", "tables of contents"]),
+    (["Key words: adaptive learning rates, machine learn-", "ing, gradient descent"],
+     ["adaptive learning rates", "machine learning", "gradient descent"]),
+    (["Index Terms\u2014Instrument recognition, convolutional neural"], ["Instrument recognition", "convolutional neural"]),
+    (["Keywords: 3D Generation \u00b7 Sparse Encoding \u00b7 Adversarial Decoding"],
+     ["3D Generation", "Sparse Encoding", "Adversarial Decoding"]),
+    (["Keywords:", "Retinal vessel segmentation", "Graph neural network"],  # Elsevier: one keyword per line
+     ["Retinal vessel segmentation", "Graph neural network"]),
+])
+def test_english_keywords_blocks_are_the_papers_keywords(tmp_path, rows, want):
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((72, 90), "Reading Keywords Blocks of English Papers", fontsize=17, fontname="tibo")
+    page.insert_text((72, 115), "Dana Fox, Eli Grant", fontsize=11, fontname="tiro")
+    page.insert_text((72, 150), "Abstract", fontsize=11, fontname="tibo")
+    y = 166.0
+    for line in _wrap(body(6), 460, 10):
+        page.insert_text((72, y), line, fontsize=10, fontname="tiro")
+        y += 12
+    y += 8
+    for row in rows:
+        page.insert_text((72, y), row, fontsize=10, fontname="tiro")
+        y += 12
+    page.insert_text((72, y + 20), "1 Introduction", fontsize=12, fontname="tibo")
+    for k, line in enumerate(_wrap(body(12, 1), 460, 10)):
+        page.insert_text((72, y + 40 + 12 * k), line, fontsize=10, fontname="tiro")
+    paper = parse_pdf(doc.tobytes(), out_dir=tmp_path, settings=Settings())
+    assert paper.keywords == want
+    assert "Keywords" not in paper.abstract and "Index Terms" not in paper.abstract
+
+
+def test_a_thesis_keeps_its_cover_institution_its_keywords_and_no_contents_entries(tmp_path):
+    data, _ = PAPERS["thesis-stacked-chapters"]()
+    paper = parse_pdf(data, out_dir=tmp_path, settings=Settings())
+    assert paper.affiliations == ["UNIVERSITY OF TESTVILLE, School of Computing"]  # not the degree sentence
+    assert paper.keywords == ["document parsing", "thesis layouts", "table of contents"]
+    assert all(s.page >= 5 for s in paper.sections)  # the contents page (4) lists chapters: none is a section
+    assert [s.number for s in paper.sections if s.level == 1] == ["1", "2", "3", "4", "5"]

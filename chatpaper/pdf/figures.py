@@ -27,8 +27,8 @@ from chatpaper.storage import ensure_dir, write_atomic
 
 # The same flags as chatpaper.pdf.text, so its page dicts can be passed in and reused.
 _TEXT_FLAGS = pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP
-# "Figure 3:", "Fig. 3.", "FIGURE 3", "Figure 3 |", "Figure 3 –" ... at the start of a line
-_LABEL = re.compile(r"^\s*(Figure|FIGURE|Fig\.|FIG\.|Fig|FIG)\s*(\d{1,3})(?![\d.]\d)\s*(?P<tail>.?)")
+# "Figure 3:", "Fig. 3.", "FIGURE 3", "Figure 3 |", "Figure 3 –", a thesis's "Figure 2.1:" ... at the start of a line
+_LABEL = re.compile(r"^\s*(Figure|FIGURE|Fig\.|FIG\.|Fig|FIG)\s*(\d{1,3}(?:\.\d{1,2})?)(?![\d.]\d)\s*(?P<tail>.?)")
 # "图1", "图 1：", "图2.1", "图1-2", "图A1" (appendix): chapter numbers are kept as printed
 _LABEL_ZH = re.compile(r"^\s*(图)\s*([A-Z]?\d{1,3}(?:[.．\-－–]\d{1,2})?)(?![\d.．])(?P<space>[\s\u3000]*)(?P<tail>.?)")
 # what follows "图1" in running text that cites the figure: "图1所示", "图1中", "图 1 给出了"

@@ -44,6 +44,11 @@ _SKIP_ROW = re.compile(
     r"(fig\.|figure|table)\s*\d+\s*[.:|])",
     re.I,
 )
+# A thesis cover's degree statement ("A thesis submitted in partial fulfilment of the requirements / for the
+# degree of Doctor of Philosophy", "by"): neither an author nor an affiliation
+_DEGREE_ROW = re.compile(r"^(by|(a\s+)?(thesis|dissertation)\b.*|.*\b(submitted|presented)\s+(in|to|for)\b.*|"
+                         r".*\brequirements\s+for\b.*|.*\bdegree\s+of\b.*|(doctor|master|bachelor)\s+of\s+\w+.*)$", re.I)
+_INSTITUTION = re.compile(r"\b(university|universit[àéä]t?|institute|college|school|faculty|department)\b", re.I)
 # "Abstract", "ABSTRACT", small caps "A BSTRACT", Elsevier's letter-spaced "a b s t r a c t"
 _ABSTRACT = re.compile(r"^\W{0,2}a\s?b\s?s\s?t\s?r\s?a\s?c\s?t\b\s*(?P<sep>[.:：—–\-]*)\s*(?P<rest>.*)$", re.I)
 # "摘要：", "摘　要:", "【摘要】", a thesis's "中文摘要" / "中文内容摘要" page title
@@ -302,10 +307,38 @@ def extract_front_matter(doc: DocText, lines: list[Line], metadata_title: str = 
         if abstract_y is None:
             region = _until_body(region, doc.body_size)
         fm.authors, fm.affiliations = _authors(region)
+        if not fm.affiliations and any(_DEGREE_ROW.match(ln.text.strip()) for ln in region):
+            # a thesis cover names its institution above the title
+            above = [ln.text.strip() for ln in first if ln.y1 <= _title_top + 1 and _INSTITUTION.search(ln.text)]
+            fm.affiliations = [_join_affiliation(above)] if above else []
     if found is None:
         fm.abstract, start = _first_paragraph(view, n_first, title_bottom, doc.body_size, doc.vocab)
         fm.body_start = offset + start
+    fm.keywords = _english_keywords(view, limit, doc.vocab)
     return fm
+
+
+_KEYWORD_SEPARATORS = re.compile(r"\s*[;,·•]\s*")
+_KEYWORD_LINES = 6  # a keywords block is a few lines: one keyword per line (Elsevier), or a wrapped list
+
+
+def _english_keywords(lines: list[Line], limit: int, vocab: Counter[str] | None = None) -> list[str]:
+    """The "Keywords:" / "Key words" / "Index Terms—" block of the first pages: the words after the label
+    and the lines of its block, split at ; , or · (one keyword per line when there is no separator)."""
+    for i, line in enumerate(lines[:limit]):
+        m = _KEYWORDS.match(line.text.strip())
+        if not m or line.kind != "body":
+            continue
+        rows = [m.group("rest")] if m.group("rest").strip() else []
+        for nxt in lines[i + 1:i + 1 + _KEYWORD_LINES]:
+            if nxt.block != line.block or nxt.page != line.page or nxt.kind != "body":
+                break
+            rows.append(nxt.text.strip())
+        joined = join_lines(rows, vocab)
+        if _KEYWORD_SEPARATORS.search(joined):
+            return [k for k in _KEYWORD_SEPARATORS.split(joined.rstrip(".")) if k]
+        return [r.rstrip(".") for r in rows if r]
+    return []
 
 
 # A repository's or publisher's cover sheet before the paper (ACM Digital Library, ResearchGate, JSTOR)
@@ -399,7 +432,7 @@ def _authors(region: list[Line]) -> tuple[list[str], list[str]]:
         k += 1
         texts = [_marked_text(ln) for ln in row]
         joined = " ".join(t for t, _ in texts).strip()
-        if _SKIP_ROW.match(joined) or re.search(_MONTHS + r"\s+\d", joined, re.I):
+        if _SKIP_ROW.match(joined) or re.search(_MONTHS + r"\s+\d", joined, re.I) or _DEGREE_ROW.match(joined):
             continue
         style = (round(row[0].size), row[0].bold)
         if cjk_share(joined) >= _CJK_ROW:

@@ -21,6 +21,9 @@ _NUMBERED = re.compile(
 # Chinese numbering: "第1章 绪论" / "第一章", "一、引言" (level 1) and "（一）" (level 2)
 _CJK_DIGITS = "〇零一二三四五六七八九十"
 _CHAPTER = re.compile(rf"^第\s*(?P<num>[0-9{_CJK_DIGITS}]{{1,3}})\s*[章部篇]\s*(?P<title>\S.*)$")
+# A thesis's or report's chapter: "Chapter 1 Introduction", "CHAPTER 2: Background", or "CHAPTER 1" over its name
+_CHAPTER_EN = re.compile(r"^chapter\s+(?P<num>\d{1,2}|[IVX]{1,5})\b\s*[.:—–\-]?\s*(?P<title>.*)$", re.I)
+_CHAPTER_NAME_GAP = 3.0  # a stacked chapter's name sits within this many of its label's font sizes below it
 _CJK_TOP = re.compile(rf"^(?P<num>[{_CJK_DIGITS}]{{1,3}})\s*[、.．]\s*(?P<title>\S.*)$")
 _CJK_SUB = re.compile(rf"^[（(](?P<num>[{_CJK_DIGITS}]{{1,3}})[）)]\s*(?P<title>\S.*)$")
 # Chinese section names
@@ -214,10 +217,23 @@ def _scan(doc: DocText, lines: list[Line], start: int, toc_pages: set[int], seq:
         number = None
         title = text
         level = 1
-        cjk = _cjk_number(text, seq)
-        m = None if cjk else _APPENDIX_PREFIX.match(text)
-        zh_appendix = _APPENDIX_ZH.match(text) if not cjk and not m else None
-        if zh_appendix and _plausible_title(zh_appendix.group("title")) and headings:
+        name_lines = 0  # lines of a stacked chapter's name, below its "CHAPTER 1"
+        chapter = _chapter(lines, i, line, text, body)
+        cjk = None if chapter else _cjk_number(text, seq)
+        m = None if cjk or chapter else _APPENDIX_PREFIX.match(text)
+        zh_appendix = _APPENDIX_ZH.match(text) if not cjk and not m and not chapter else None
+        if chapter:
+            if not _plausible_title(chapter[1]):
+                continue
+            if headings and chapter[0] == "1":  # what came before the first chapter was front matter
+                headings, top_sizes, top_style = [], [], None
+                seq = _Sequence(relaxed=seq.relaxed)
+            ok, level = seq.accept(chapter[0], appendix_zone)
+            if not ok:
+                continue
+            number, title, name_lines = chapter
+            i += name_lines
+        elif zh_appendix and _plausible_title(zh_appendix.group("title")) and headings:
             number, title, level = zh_appendix.group("num") or None, zh_appendix.group("title"), 1
             appendix_zone = True
         elif cjk:
@@ -258,13 +274,13 @@ def _scan(doc: DocText, lines: list[Line], start: int, toc_pages: set[int], seq:
                     continue
                 if any(h.number for h in headings) and re.fullmatch(r"abstract|摘要", text.rstrip(".:："), re.I):
                     continue  # an English abstract printed after the body (Chinese journals) is no section
-                if top_sizes and line.size < min(top_sizes) - 0.6:
-                    continue
+                if top_sizes and line.size < min(top_sizes) - 0.6 and not _opens_page(lines, i - 1):
+                    continue  # smaller than the sections, unless it opens a page as a thesis's back matter does
                 title = text.rstrip(".:")
-        title, consumed = _continue_title(lines, i, line, title)
+        title, consumed = _continue_title(lines, i, lines[i - 1] if name_lines else line, title)
         i += consumed
         heading = Heading(title=_tidy(title), number=number, level=level, page=line.page,
-                          line_index=i - 1 - consumed, end_index=i, style=_style(line))
+                          line_index=i - 1 - consumed - name_lines, end_index=i, style=_style(line))
         if level == 1 and number:
             top_sizes.append(line.size)
             top_style = top_style or (line.size, line.bold)
@@ -328,6 +344,14 @@ def _distinct_caps(title: str) -> bool:
     return len(letters) >= 3 and all(ch.isupper() for ch in letters)
 
 
+def _opens_page(lines: list[Line], index: int) -> bool:
+    """The line is the first body line of its page."""
+    j = index - 1
+    while j >= 0 and lines[j].kind != "body":
+        j -= 1
+    return j < 0 or lines[j].page != lines[index].page
+
+
 def _starts_block(lines: list[Line], index: int) -> bool:
     line = lines[index]
     prev = lines[index - 1] if index else None
@@ -377,6 +401,25 @@ def heading_text(text: str) -> str:
     text = _SPACED_NUMBER.sub(r"\1.", text)
     # "1 　引言" had an ideographic space after the number; "1引言" none: one plain space either way
     return re.sub(r"^(\d{1,2}(?:\.\d{1,2}){0,3}[.、．]?)\s*(?=[\u3400-\u9fff])", r"\1 ", text)
+
+
+def _chapter(lines: list[Line], i: int, line: Line, text: str, body_size: float) -> tuple[str, str, int] | None:
+    """(arabic number, title, lines of the name below it) of an English chapter heading, or None.
+
+    "Chapter 1 Introduction" carries its name; "CHAPTER 1" alone has it on the next line, set apart
+    from the body and close below."""
+    m = _CHAPTER_EN.match(text)
+    if not m:
+        return None
+    num = m.group("num").upper()
+    number = str(_ROMAN[num]) if num in _ROMAN else num
+    if m.group("title"):
+        return number, m.group("title").strip(), 0
+    nxt = lines[i] if i < len(lines) else None
+    if (nxt is None or nxt.kind != "body" or nxt.page != line.page or nxt.words > 12 or not _distinct(nxt, body_size)
+            or not -0.5 * line.size < nxt.y0 - line.y1 < _CHAPTER_NAME_GAP * line.size):
+        return None
+    return number, heading_text(nxt.text), 1
 
 
 def _cjk_digits(num: str) -> int | None:

@@ -5,5 +5,6 @@ heading, role, paragraph, page text or figure; a new or renamed Paper field), so
 by an earlier parser is parsed again. A change that only makes parsing faster keeps it.
 """
 
-PARSER_VERSION = "3"  # 3: Chinese figure captions (shifted Latin labels, 图N　, figure lists), one-line-block prose
+PARSER_VERSION = "4"  # 4: English chapters ("Chapter 1 ..." / "CHAPTER 1" over its name), keywords, thesis covers, "Figure 2.1"
+# 3: Chinese figure captions (shifted Latin labels, 图N　, figure lists), one-line-block prose
 # 2: Section.paragraphs, Figure.number, the closed SectionRole vocabulary
