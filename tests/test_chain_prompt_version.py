@@ -14,6 +14,8 @@ from chatpaper.chain.prompts import PROMPT_VERSION, STAGES, Template
 # (PROMPT_VERSION, SMALL_PROMPT_VERSION) -> (standard fingerprint, small fingerprint)
 PINNED = {
     ("2026.12-evidence-3", "small-3"): ("11acb9df5bea210d", "a573a5105bc380f4"),
+    # evidence-4 sends more of the paper (its printed English title and abstract); the templates are the same
+    ("2026.12-evidence-4", "small-3"): ("11acb9df5bea210d", "a573a5105bc380f4"),
 }
 
 

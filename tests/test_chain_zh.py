@@ -34,7 +34,36 @@ def test_the_header_and_the_prompt_carry_the_chinese_title_and_abstract(settings
     assert digest.header.authors == ["张三", "李四"]
     prompt = provider.requests_for("summary")[0].prompt
     assert f"Title: {TITLE}\n" in prompt
-    assert ABSTRACT in prompt and ABSTRACT_EN not in prompt.split("</paper>")[0].split("1 引言")[0]
+    assert f"Abstract [p. 1]: {ABSTRACT}" in prompt  # the main abstract is the Chinese one
+
+
+def test_the_prompt_carries_the_printed_english_title_and_abstract_beside_the_chinese_ones(settings):
+    provider = scripted("en")
+    summarize(zh_paper(), provider=provider, lang="en", settings=settings, cache=False)
+    for request in provider.history:  # every stage reads the same paper
+        paper = request.prompt.split("</paper>")[0]
+        assert paper.index(f"Abstract [p. 1]: {ABSTRACT}") < paper.index(
+            f"English title (printed in the paper): {TITLE_EN}") < paper.index(f"English abstract [p. 1]: {ABSTRACT_EN}")
+
+
+def test_the_english_abstract_is_marked_with_the_page_it_is_printed_on(settings):
+    """Some journals print the English block at the end: its page is found in the page texts."""
+    paper = zh_paper()
+    last = paper.page_texts[-1] + "\nAbstract: " + ABSTRACT_EN
+    paper = paper.model_copy(update={"page_texts": [paper.page_texts[0].replace(ABSTRACT_EN, ""),
+                                                    paper.page_texts[1], last]})
+    provider = scripted("en")
+    summarize(paper, provider=provider, lang="en", settings=settings, cache=False)
+    assert f"English abstract [p. 3]: {ABSTRACT_EN}" in provider.requests_for("summary")[0].prompt
+
+
+def test_without_an_english_block_the_prompt_has_no_english_lines(settings):
+    provider = scripted("en")
+    summarize(zh_paper(title_en="", abstract_en=""), provider=provider, lang="en", settings=settings, cache=False)
+    assert "English title" not in provider.history[0].prompt and "English abstract" not in provider.history[0].prompt
+    english = ScriptedProvider(lambda request: valid_reply(stage_of(request) or "metadata", page=1))
+    summarize(english_paper(), provider=english, lang="en", settings=settings, cache=False)
+    assert "English abstract" not in english.history[0].prompt
 
 
 def test_english_output_takes_the_printed_english_title_not_the_models(settings):

@@ -77,6 +77,7 @@ def test_latin_shifted_into_a_cjk_block_is_mapped_back_only_for_latin_fonts():
     assert shifted_latin("轑轵轅轲轡", "CMR9") == "QuEra"
     assert shifted_latin("哈佛大学", "CMR10") is None  # not one block: real Chinese
     assert shifted_latin("輨輱輩", "SimSun") is None  # a CJK font's own characters
+    assert shifted_latin("轤轩輋轥轲轥轮轴", "CMR9") == "different"  # OT1's ff ligature sits at code 0x0B
 
 
 def test_heading_spacing_is_taken_out():
@@ -187,6 +188,15 @@ def test_chinese_front_matter_keeps_the_printed_chinese_title_and_abstract(tmp_p
     assert "关键词" not in paper.abstract and "中图分类号" not in paper.abstract
     assert paper.abstract_en.startswith("Text classification is a basic task")
     assert paper.keywords == ["文本分类", "注意力机制", "深度学习"]
+
+
+def test_an_english_abstract_label_set_apart_by_ideographic_spaces(tmp_path):
+    # 计算机学报-style: "Abstract　　In ..." with neither a colon nor bold
+    items = [(kind, "Abstract\u3000\u3000" + text.removeprefix("Abstract: ") if text.startswith("Abstract:") else text)
+             for kind, text in journal_paper()]
+    paper = parse(cjk_pdf(items), tmp_path)
+    assert paper.abstract_en.startswith("Text classification is a basic task")
+    assert paper.abstract.startswith("文本分类是自然语言处理中的基础任务")
 
 
 def test_chinese_affiliation_lines_are_the_first_authors_affiliation(tmp_path):

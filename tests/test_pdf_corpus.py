@@ -171,3 +171,28 @@ def test_references_and_running_headers_left_out(parsed):
 
 def test_code_url_from_the_abstract(parsed):
     assert parsed("2307.16789.pdf").code_urls[0] == "https://github.com/OpenBMB/ToolBench"
+
+
+# The English title and abstract opening the Chinese papers print (read from the rendered pages)
+PRINTED_ENGLISH = {
+    "markerless-3d-human-motion-tracking-for-monocular-video-sequences.pdf":
+        ("Markerless 3D Human Motion Tracking for Monocular Video Sequences", "In markerless human motion tracking"),
+    "automatic-differentiation-and-its-applications-in-physics-simulation.pdf":
+        ("Automatic differentiation and its applications in physics simulation",
+         "Automatic differentiation is a technology to differentiate a computer program"),
+    "imbalanced-emotion-classification-based-on-multi-channel-lstm.pdf":
+        ("Imbalanced Emotion Classification Based on Multi-channel LSTM", "Emotion classification is an important"),
+    "experimental-study-on-nanocryosurgery.pdf": ("Experimental Study on Nanocryosurgery", "Cancer is a disease"),
+    "chinavis2019-gps-order-data-traffic-congestion-visual-analysis.pdf": ("", ""),  # no English block
+}
+
+
+@pytest.mark.parametrize("name", sorted(PRINTED_ENGLISH))
+def test_a_chinese_papers_printed_english_title_and_abstract(parsed, name):
+    """Markerless sets "Abstract　　In ..." with ideographic spaces; autodiff wraps its display title
+    loosely and sets its English abstract in a shifted CMR font with TeX ligatures ("di輋erentiation")."""
+    gold_for(name)
+    paper = parsed(name)
+    title, opening = PRINTED_ENGLISH[name]
+    assert paper.title_en == title
+    assert norm(paper.abstract_en).startswith(norm(opening)) and (opening or not paper.abstract_en)

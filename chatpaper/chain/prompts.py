@@ -13,7 +13,8 @@ from dataclasses import dataclass
 # Bump when a template or a stage schema changes (tests/test_chain_prompt_version.py pins both): part of
 # the cache key, so stages written under older prompts are asked again. evidence-3: a point's evidence
 # holds one or two quotes in the schema (minItems/maxItems), which constrained decoders enforce.
-PROMPT_VERSION = "2026.12-evidence-3"
+# evidence-4: the paper document carries the English title and abstract a Chinese paper prints (budget._front).
+PROMPT_VERSION = "2026.12-evidence-4"
 
 STAGES: tuple[str, ...] = ("metadata", "summary", "methods", "conclusion")
 

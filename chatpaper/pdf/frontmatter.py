@@ -757,7 +757,9 @@ def _english_block(doc: DocText, lines: list[Line], fm: FrontMatter, after: int)
         for i in range(lo, hi):
             line = lines[i]
             m = _ABSTRACT.match(line.text.strip()) if line.kind == "body" else None
-            if m and cjk_share(line.text) < _CJK_ROW and (m.group("sep") or not m.group("rest") or line.bold):
+            # set apart by punctuation, by bold, or by the ideographic spaces of a Chinese layout ("Abstract　　In ...")
+            if m and cjk_share(line.text) < _CJK_ROW and (m.group("sep") or not m.group("rest") or line.bold
+                                                          or "\u3000" in line.text.strip()[:m.start("rest")]):
                 found = (i, m.group("rest"))
                 break
         if found:
@@ -770,6 +772,9 @@ def _english_block(doc: DocText, lines: list[Line], fm: FrontMatter, after: int)
         fm.body_start = max(fm.body_start, end if lines[idx].page <= 2 else fm.body_start)
     if not fm.title_en:
         fm.title_en = _english_title(lines, idx, doc.body_size)
+
+
+_EN_TITLE_LEADING = 1.5  # a wrapped English title's rows are at most this many sizes apart (display titles are set loose)
 
 
 def _english_title(lines: list[Line], label: int, body_size: float) -> str:
@@ -785,7 +790,7 @@ def _english_title(lines: list[Line], label: int, body_size: float) -> str:
     rows = [ln for ln in sorted(above, key=lambda ln: ln.y0) if abs(ln.size - biggest) <= 0.3]
     picked = [rows[0]]
     for ln in rows[1:]:
-        if ln.y0 - picked[-1].y1 < 1.2 * biggest:
+        if ln.y0 - picked[-1].y1 < _EN_TITLE_LEADING * biggest:
             picked.append(ln)
         else:
             break

@@ -305,6 +305,8 @@ def _font_style(font: str) -> tuple[bool, bool]:
 
 
 _cjk_fonts: dict[str, bool] = {}
+# TeX's OT1 encoding (CMR and the like) puts its ligatures below the printable codes: "di輋erent" is "different"
+_OT1_LIGATURES = {0x0B: "ff", 0x0C: "fi", 0x0D: "fl", 0x0E: "ffi", 0x0F: "ffl"}
 
 
 def shifted_latin(text: str, font: str) -> str | None:
@@ -320,7 +322,8 @@ def shifted_latin(text: str, font: str) -> str | None:
         if ch == " ":
             continue
         # Han and hangul blocks only: the private-use area is the Symbol font's own (U+F073 is σ)
-        if (not (0x3400 <= code < 0xA000 or 0xAC00 <= code < 0xD800) or not 0x20 < (code & 0xFF) < 0x7F
+        if (not (0x3400 <= code < 0xA000 or 0xAC00 <= code < 0xD800)
+                or not (0x20 < (code & 0xFF) < 0x7F or (code & 0xFF) in _OT1_LIGATURES)
                 or (block is not None and code >> 8 != block)):
             return None
         block = code >> 8
@@ -331,7 +334,7 @@ def shifted_latin(text: str, font: str) -> str | None:
         cjk_font = _cjk_fonts[font] = bool(_CJK_FONT.search(font_name(font)))
     if cjk_font:
         return None
-    return "".join(ch if ch == " " else chr(ord(ch) & 0xFF) for ch in text)
+    return "".join(ch if ch == " " else _OT1_LIGATURES.get(ord(ch) & 0xFF) or chr(ord(ch) & 0xFF) for ch in text)
 
 
 def span_text(text: str, font: str, quartz: bool = False) -> tuple[str, bool]:
