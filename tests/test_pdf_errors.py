@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from chatpaper.errors import PdfError
+from chatpaper.errors import InvalidSourceError, PdfError
 from chatpaper.pdf import parse_pdf
 from chatpaper.settings import Settings
 
@@ -49,7 +49,8 @@ def test_not_a_pdf(tmp_path):
 
 
 def test_missing_path(tmp_path):
-    with pytest.raises(PdfError, match="does not exist"):
+    # the one local-file check (sources.local) of the CLI, the app and the parser: a path that is not there
+    with pytest.raises(InvalidSourceError, match=r"Cannot open nowhere\.pdf: the file does not exist"):
         _parse(tmp_path / "nowhere.pdf", tmp_path)
 
 
