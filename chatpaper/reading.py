@@ -285,7 +285,7 @@ def read(source: str | Path | bytes, *, out_dir: Path | None = None, settings: S
 def copy_figures(paper: Paper, folder: Path, out_dir: Path) -> None:
     """The Paper's figure PNGs from FOLDER to the same relative paths under OUT_DIR."""
     for figure in paper.figures:
-        if figure.image and (folder / figure.image).is_file():
-            target = Path(out_dir) / figure.image
+        source, target = folder / (figure.image or ""), Path(out_dir) / (figure.image or "")
+        if figure.image and source.is_file() and source.resolve() != target.resolve():  # --out may be the folder
             ensure_dir(target.parent)
-            shutil.copyfile(folder / figure.image, target)
+            shutil.copyfile(source, target)

@@ -198,3 +198,12 @@ def test_a_cli_run_keeps_the_cache_within_its_age_limit_and_keeps_its_own_paper(
     assert not stale.exists()
     [kept] = [p.name for p in (tmp_path / "cache" / "runs").iterdir()]
     assert kept.startswith("upload-") and kept != stale.name
+
+
+def test_reading_into_the_cache_folder_itself_copies_nothing_onto_itself(tmp_path):
+    from chatpaper.reading import PaperReady, iter_read, read
+
+    settings = Settings(cache_dir=tmp_path / "cache")
+    ready = next(e for e in iter_read(EXAMPLE_PDF, settings=settings) if isinstance(e, PaperReady))
+    paper = read(EXAMPLE_PDF, out_dir=ready.folder, settings=settings)
+    assert paper.figures and all((ready.folder / f.image).is_file() for f in paper.figures)
