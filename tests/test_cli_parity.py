@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from chatpaper import ui, ui_evidence
+from chatpaper import ui
 from chatpaper.__main__ import main
 from chatpaper.llm.registry import chosen_provider, get_provider
 from chatpaper.models import Digest
 from chatpaper.settings import Settings, load_settings
+from chatpaper.ui import evidence as ui_evidence
 
 EXAMPLE_PDF = ui.EXAMPLE_PDF
 

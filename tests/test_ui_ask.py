@@ -18,7 +18,7 @@ from chatpaper.errors import ProviderError
 from chatpaper.llm.registry import register_provider, unregister_provider
 from chatpaper.reading import read
 from chatpaper.settings import Settings
-from chatpaper.ui_ask import NO_PAPER, Conversation, run_ask
+from chatpaper.ui.ask import NO_PAPER, Conversation, run_ask
 from tests.ask_pdfs import ADAM_LIKE, paper_pdf
 
 QUOTE = "The adaptive rule reaches 91.3% test accuracy"

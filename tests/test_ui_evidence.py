@@ -9,7 +9,7 @@ import pymupdf
 import pytest
 from gradio import utils as gradio_utils
 
-from chatpaper import ui, ui_evidence
+from chatpaper import ui
 from chatpaper.models import (
     Digest,
     Evidence,
@@ -22,6 +22,7 @@ from chatpaper.models import (
     SummaryStage,
 )
 from chatpaper.settings import Settings
+from chatpaper.ui import evidence as ui_evidence
 
 QUOTE = "Our whole process takes 1 minute on one GPU and trains nothing."
 ZH_QUOTE = "整个过程只需要一分钟，不训练任何模型。"

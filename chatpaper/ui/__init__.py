@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chatpaper import fields, ui_evidence
+from chatpaper import fields
 from chatpaper.chain.distinct import not_distinct_notice
 from chatpaper.errors import ChatPaperError, InvalidSourceError, ProviderError, StorageError
 from chatpaper.models import (
@@ -45,6 +45,7 @@ from chatpaper.render import markdown as md
 from chatpaper.settings import Settings, load_settings
 from chatpaper.sources.local import limit_text, read_pdf_file
 from chatpaper.storage import ensure_dir, probe_writable, storage_error, zip_files
+from chatpaper.ui import evidence as ui_evidence
 
 if TYPE_CHECKING:  # gradio is heavy: `import chatpaper.ui` stays cheap until create_app()
     import gradio as gr
@@ -66,7 +67,7 @@ LANGUAGES: list[tuple[str, str]] = [
 STANDARD_PROVIDERS = ["auto", "gemini", "openai", "local", "offline"]
 # The five papers of the seed post (../shared/seed/sample-digest-post.md): they need network.
 SEED_ARXIV_IDS = ["2405.15619", "2405.15234", "2405.15232", "2405.15217", "2405.14854"]
-EXAMPLE_PDF = Path(__file__).resolve().parents[1] / "examples" / "chatpaper-example.pdf"
+EXAMPLE_PDF = Path(__file__).resolve().parents[2] / "examples" / "chatpaper-example.pdf"
 STAGE_TITLES = {"metadata": "Title and keywords", "summary": "Summary", "methods": "Methods",
                 "conclusion": "Conclusion"}
 STAGES = tuple(STAGE_TITLES)
@@ -124,7 +125,7 @@ ProgressFn = Callable[[float, str], None]
 # The digest's sections come from the one renderer (render/markdown.py), in the digest's language and
 # with the page marks of the downloaded .md; the app adds only its own status lines.
 format_stage = md.page_stage
-escape_md = md.escape_md  # ui_ask and the status lines escape with it too
+escape_md = md.escape_md  # ui.ask and the status lines escape with it too
 
 
 def format_header(header: Header, lang: str = "en") -> str:
@@ -638,7 +639,7 @@ def create_app(settings: Settings | None = None) -> gr.Blocks:
                          concurrency_limit=settings.max_concurrency + settings.max_visitor_endpoints)
             button.click(summarize, inputs, outputs, api_name="summarize", **lanes)
             arxiv_box.submit(summarize, inputs, outputs, api_visibility="private", **lanes)
-            from chatpaper.ui_ask import ask_chat  # noqa: PLC0415 - the chat under the digest: chatpaper/ui_ask.py
+            from chatpaper.ui.ask import ask_chat  # noqa: PLC0415 - the chat under the digest: chatpaper/ui/ask.py
 
             ask_chat(gr, settings, arxiv_box=arxiv_box, upload=upload, lang=lang, provider=provider, model=model,
                      base_url=base_url, api_key=api_key)
