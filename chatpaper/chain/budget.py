@@ -63,7 +63,7 @@ def stage_output_tokens(stage: str) -> int:
     return PROSE_OUTPUT_TOKENS[stage] + stage_points(STAGE_MODELS[stage]) * QUOTES_PER_POINT * QUOTE_TOKENS
 
 
-STAGE_OUTPUT_TOKENS = {stage: stage_output_tokens(stage) for stage in STAGES}
+STAGE_OUTPUT_TOKENS: dict[str, int] = {stage: stage_output_tokens(stage) for stage in STAGES}
 # Room kept for the reply (the largest stage's, quotes included) and for the estimate's error.
 OUTPUT_RESERVE = max(STAGE_OUTPUT_TOKENS.values())
 # A field retry's allowance never drops below one point's prose and quotes.
@@ -318,9 +318,9 @@ def plan_budget(paper: Paper, *, context_window: int, lang: str, title: str | No
             )
         if not methods:
             plan.warnings.append("No method section was recognised; the Methods stage worked from the whole text.")
-    for stage, entry in plan.stages.items():
+    for name, entry in plan.stages.items():
         entry.tokens = count_tokens(system_prompt(lang)) + count_tokens(entry.document) + count_tokens(
-            stage_instruction(stage, lang))
+            stage_instruction(name, lang))
     share = plan.method_share
     if share is not None and share < 0.999:
         plan.warnings.append(f"Only {share:.0%} of the method section fitted the model's context window.")

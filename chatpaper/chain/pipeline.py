@@ -19,7 +19,7 @@ from chatpaper.chain.budget import STAGE_MODELS
 from chatpaper.chain.cache import DigestCache, open_digest_cache
 from chatpaper.chain.figures import choose_figures
 from chatpaper.chain.llm_stage import MAX_ATTEMPTS
-from chatpaper.chain.prompts import PROMPT_VERSION, STAGES
+from chatpaper.chain.prompts import PROMPT_VERSION, STAGES, StageName
 from chatpaper.chain.runner import StageRunner, as_runner
 from chatpaper.chain.stage import StageContext, StageOutcome, clean, printed_title, with_printed_title
 from chatpaper.evidence.verify import PageIndex
@@ -32,6 +32,8 @@ __all__ = ["STAGE_MODELS", "build_header", "header_from_metadata", "iter_digest"
 log = logging.getLogger(__name__)
 
 CacheOption = DigestCache | Literal[False] | None
+# What iter_digest reports: the header at once, each stage as it finishes (in finishing order), then done.
+DigestEvent = Literal["header", "metadata", "summary", "methods", "conclusion", "done"]
 
 
 # --------------------------------------------------------------------------- header
@@ -138,7 +140,7 @@ def iter_digest(
     lang: str | None = None,
     settings: Settings | None = None,
     cache: CacheOption = None,
-) -> Iterator[tuple[str, Digest]]:
+) -> Iterator[tuple[DigestEvent, Digest]]:
     """Yield ("header", d) at once, then (stage, d) as each stage completes, then ("done", d).
 
     `cache=None` uses the shared cache in settings.cache_dir; `cache=False` disables caching.
@@ -170,7 +172,7 @@ def iter_digest(
     yield "header", _snapshot(digest)
 
     executor = ThreadPoolExecutor(max_workers=len(STAGES), thread_name_prefix="chatpaper-stage")
-    pending: dict[Future[StageOutcome], str] = {}
+    pending: dict[Future[StageOutcome], StageName] = {}
     try:
         pending.update({executor.submit(_run_stage, runner, run, store, s): s for s in STAGES})
         deadline = time.monotonic() + stage_deadline(settings)

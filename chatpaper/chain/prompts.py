@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 # Bump when a template or a stage schema changes (tests/test_chain_prompt_version.py pins both): part of
 # the cache key, so stages written under older prompts are asked again. evidence-3: a point's evidence
@@ -16,7 +17,8 @@ from dataclasses import dataclass
 # evidence-4: the paper document carries the English title and abstract a Chinese paper prints (budget._front).
 PROMPT_VERSION = "2026.12-evidence-4"
 
-STAGES: tuple[str, ...] = ("metadata", "summary", "methods", "conclusion")
+StageName = Literal["metadata", "summary", "methods", "conclusion"]
+STAGES: tuple[StageName, ...] = get_args(StageName)
 
 # Languages with their own hand-written templates; any other code uses English plus a language line.
 TEMPLATE_LANGS = ("zh", "en")
