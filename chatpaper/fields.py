@@ -8,8 +8,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from chatpaper.errors import FieldError
+
+if TYPE_CHECKING:
+    from chatpaper.chain.runner import StageRunner
+    from chatpaper.llm.base import Provider
+    from chatpaper.settings import Settings
 
 # Generous for what each field legitimately holds, small enough that nothing downstream sees a flood.
 ARXIV_TEXT_MAX = 300  # the longest arXiv link with a version and a query string is far shorter
@@ -100,3 +107,33 @@ def whole_number(value: object, field: str, low: int, high: int) -> int | None:
     if not number.is_integer() or not low <= number <= high:
         raise FieldError(f"The {field} must be a whole number from {low} to {high}.")
     return int(number)
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """The model a visitor chose in the app (provider, model name, base URL, key), every field checked.
+
+    The paper tab and the ask chat both take these four boxes: one place checks them, says whether the
+    endpoint is the visitor's own (it then holds one of the few visitor slots) and builds the provider.
+    """
+
+    provider: str | None
+    model: str | None
+    base_url: str | None
+    api_key: str | None
+
+    @classmethod
+    def checked(cls, provider_name: object, model_name: object, url: object, key: object) -> ModelChoice:
+        checked_key = api_key(key.strip() or None if isinstance(key, str) else key)  # the key first, as before
+        return cls(provider=provider(provider_name), model=model(model_name), base_url=base_url(url),
+                   api_key=checked_key)
+
+    def own_endpoint(self, settings: Settings) -> bool:
+        """The visitor typed an endpoint other than the operator's."""
+        return bool(self.base_url) and (self.base_url or "").rstrip("/") != (settings.openai_base_url or "").rstrip("/")
+
+    def build(self, settings: Settings) -> Provider | StageRunner:
+        from chatpaper.llm.registry import get_provider  # noqa: PLC0415 - building loads a provider's SDK
+
+        return get_provider(self.provider or settings.provider, model=self.model, settings=settings,
+                            api_key=self.api_key, base_url=self.base_url, visitor=True)

@@ -425,9 +425,8 @@ def run_summary(
     held: Path | None = None
     try:
         # Every typed field is checked before it is used (one sentence each, never the value back).
-        api_key = fields.api_key(api_key)
-        arxiv_text, lang, model = fields.arxiv_text(arxiv_text), fields.language(lang), fields.model(model)
-        base_url, provider_name = fields.base_url(base_url), fields.provider(provider_name)
+        choice = fields.ModelChoice.checked(provider_name, model, base_url, api_key)
+        arxiv_text, lang = fields.arxiv_text(arxiv_text), fields.language(lang)
         lang = lang or settings.lang
         source, filename = resolve_source(arxiv_text, upload, settings)
         first = "Looking up arXiv" if isinstance(source, str) else "Reading the paper"
@@ -441,7 +440,6 @@ def run_summary(
             is_extractive,
             iter_digest,
         )
-        from chatpaper.llm.registry import get_provider  # noqa: PLC0415
 
         if isinstance(source, str):
             from chatpaper.sources.arxiv import ArxivSource  # noqa: PLC0415
@@ -473,10 +471,9 @@ def run_summary(
                        status="⏳ Starting the model…")
         yield view
         # After the paper: building a provider may load a local model, and the header should not wait.
-        if base_url and base_url.rstrip("/") != (settings.openai_base_url or "").rstrip("/"):
+        if choice.own_endpoint(settings):
             slot = VISITOR_SLOTS.take(settings)  # a visitor's own endpoint: one of a few slots, or a sentence now
-        provider = get_provider(provider_name or settings.provider, model=model, settings=settings,
-                                api_key=api_key, base_url=base_url, visitor=True)
+        provider = choice.build(settings)
         notice = offline_notice(ran=True) if is_extractive(provider) else ""
         done = 0
         # cache=None: the chain's digest cache under settings.cache_dir answers repeats at once.

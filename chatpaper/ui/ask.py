@@ -185,9 +185,8 @@ def run_ask(
     api_key = api_key.strip() or None if isinstance(api_key, str) else None
     slot = None
     try:
-        api_key = fields.api_key(api_key)
-        arxiv_text, lang, model = fields.arxiv_text(arxiv_text), fields.language(lang), fields.model(model)
-        base_url, provider_name = fields.base_url(base_url), fields.provider(provider_name)
+        choice = fields.ModelChoice.checked(provider_name, model, base_url, api_key)
+        arxiv_text, lang = fields.arxiv_text(arxiv_text), fields.language(lang)
         paper, pdf = paper_on_screen(arxiv_text, upload, settings)
         if conversation.paper_key != paper.source.key:  # another paper: another conversation
             conversation = Conversation(paper_key=paper.source.key)
@@ -195,12 +194,9 @@ def run_ask(
         text = check_question(question, conversation.turns, settings)
         messages = _messages(conversation, text, "⏳ Searching the paper…")
         yield messages, conversation, ""
-        from chatpaper.llm.registry import get_provider  # noqa: PLC0415
-
-        if base_url and base_url.rstrip("/") != (settings.openai_base_url or "").rstrip("/"):
+        if choice.own_endpoint(settings):
             slot = VISITOR_SLOTS.take(settings)
-        provider = get_provider(provider_name or settings.provider, model=model, settings=settings,
-                                api_key=api_key, base_url=base_url, visitor=True)
+        provider = choice.build(settings)
         written = ""
         for event in iter_ask(paper, text, provider=provider, lang=lang or settings.lang, settings=settings,
                               history=conversation.turns, cache_dir=settings.cache_dir, pdf_path=pdf):
