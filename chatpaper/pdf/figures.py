@@ -51,6 +51,7 @@ _RASTER_AREA = 0.9  # images covering this much of the region make it a raster f
 _RULE_WIDTH = 0.3  # a thin line this wide is a header's or a table's rule, not a figure's
 _MARGIN_NUMBERS = 0.07  # a review copy's line numbers sit within this share of the page width from an edge
 _clock = time.monotonic  # the figure time budget's clock (tests step it)
+_KEPT_LISTS = 16  # caption pages whose display lists wait for their crops: a bound on memory (others are read again)
 
 
 @dataclass(eq=False)
@@ -118,6 +119,7 @@ def extract_figures(doc: pymupdf.Document, out_dir: Path, *, dpi: int = 150,
     found: list[_Found] = []
     textless: list[_Found] = []
     quartz = is_quartz(doc)  # captions get the same glyph repairs as the page text
+    lists: dict[int, pymupdf.DisplayList] = {}  # caption pages' display lists, read once for marks and crops
     for index in range(len(doc)):
         if _clock() > deadline:
             warnings.append(f"Figures were looked for on {index} of {len(doc)} pages only: the {limits.seconds:g}-"
@@ -125,13 +127,18 @@ def extract_figures(doc: pymupdf.Document, out_dir: Path, *, dpi: int = 150,
                             "the text is complete.")
             break
         try:
-            page = doc[index]
             data = page_dicts[index] if page_dicts is not None and index < len(page_dicts) else None
+            if data is not None and not _may_hold_captions(data):
+                continue  # most pages: no line could start with a label, so none is read into blocks
+            page = doc[index]
             blocks = _text_blocks(data or page.get_text("dict", flags=_TEXT_FLAGS), quartz)
             captions = _captions(blocks)
             if not captions:
                 continue
-            items = _drop_text_backgrounds(_graphics(page), blocks)
+            listed = page.get_displaylist()  # what get_pixmap would build for each crop
+            items = _drop_text_backgrounds(_graphics(page, listed), blocks)
+            if len(lists) < _KEPT_LISTS:
+                lists[index] = listed
         except Exception:  # noqa: BLE001 - a damaged page (MuPDF raises several types): keep the others
             continue
         # every caption's box, tables' included: a neighbour beside a caption bounds its figure
@@ -145,7 +152,7 @@ def extract_figures(doc: pymupdf.Document, out_dir: Path, *, dpi: int = 150,
             elif cap.starts_block:
                 textless.append(_Found(index, cap, _text_region(cap, blocks), "vector"))
     found = _one_per_number(found, textless)
-    return _save_all(doc, found, out_dir, dpi, limits, deadline, warnings)
+    return _save_all(doc, found, out_dir, dpi, limits, deadline, warnings, lists)
 
 
 def _one_per_number(found: list[_Found], textless: list[_Found]) -> list[_Found]:
@@ -168,7 +175,11 @@ def _one_per_number(found: list[_Found], textless: list[_Found]) -> list[_Found]
 
 
 def _save_all(doc: pymupdf.Document, found: list[_Found], out_dir: Path, dpi: int, limits: RenderLimits,
-              deadline: float, warnings: list[str]) -> list[Figure]:
+              deadline: float, warnings: list[str], lists: dict[int, pymupdf.DisplayList] | None = None
+              ) -> list[Figure]:
+    """Render each figure's crop (from its page's display list in `lists` when there is one, as
+    page.get_pixmap would) and write its PNG in a background thread; the Figures, in order."""
+    lists = lists if lists is not None else {}
     figures: list[Figure] = []
     folder = ensure_dir(out_dir / "figures")
     big_pages: dict[int, tuple[float, float]] = {}  # 1-based page -> its size, over max_page_area
@@ -177,6 +188,8 @@ def _save_all(doc: pymupdf.Document, found: list[_Found], out_dir: Path, dpi: in
     with ThreadPoolExecutor(max_workers=1) as pool:
         writes: list[Future] = []
         for f in found:
+            for done in [k for k in lists if k < f.index]:  # pages already cropped: free their lists
+                del lists[done]
             page = doc[f.index]
             clip = (f.region | f.caption.rect) + (-_PAD, -_PAD, _PAD, _PAD)
             clip &= _unrotated(page)
@@ -198,7 +211,10 @@ def _save_all(doc: pymupdf.Document, found: list[_Found], out_dir: Path, dpi: in
             if image is not None:
                 try:
                     matrix = pymupdf.Matrix(zoom, zoom)
-                    pix = page.get_pixmap(clip=clip * page.rotation_matrix if page.rotation else clip, matrix=matrix)
+                    crop = clip * page.rotation_matrix if page.rotation else clip
+                    listed = lists.get(f.index)
+                    pix = (listed.get_pixmap(matrix=matrix, colorspace=pymupdf.csRGB, alpha=False, clip=crop)
+                           if listed is not None else page.get_pixmap(clip=crop, matrix=matrix))
                     if len(writes) >= 2:  # at most two rendered figures wait in memory
                         writes.pop(0).result()
                     writes.append(pool.submit(_write_png, folder / name, pix.width, pix.height, pix.n,
@@ -264,6 +280,24 @@ def _write_png(path: Path, width: int, height: int, n: int, stride: int, samples
 
 
 _NUMBERS = re.compile(r"\d{1,4}(\s+\d{1,4})*")
+# How a caption line's raw text starts, before the glyph repairs (none of which makes an "F", "i", "g", "I",
+# "G" or "图"): "Fig"/"FIG", "图", or a CJK or Hangul character a broken map shifted Latin into (after an "F" too)
+_RAW_LABEL = re.compile(r"[\s\u00ad\u200b]*(F(ig|IG|[\u3400-\u9fff\uac00-\ud7ff])|[图\u3400-\u9fff\uac00-\ud7ff])")
+
+
+def _may_hold_captions(data: dict) -> bool:
+    """Whether some line of a page dict could start with a caption label once repaired (a cheap look at
+    the raw span texts): a page where none could has no caption, and is not read into blocks."""
+    for b in data["blocks"]:
+        if b.get("type", 0) != 0:
+            continue
+        for line in b["lines"]:
+            spans = line["spans"]
+            text = spans[0]["text"] if len(spans) == 1 else "".join(span["text"] for span in spans)
+            if _RAW_LABEL.match(text.replace("\u00ad", "").replace("\u200b", "") if "\u00ad" in text
+                                or "\u200b" in text else text):
+                return True
+    return False
 
 
 def _text_blocks(data: dict, quartz: bool = False) -> list[_Block]:
@@ -491,8 +525,19 @@ class _MarksDevice(mupdf.FzDevice2):
     def _add(self, r, kind: str) -> None:
         if self.masking:  # the content of a soft mask is never painted itself
             return
-        c = self.clips[-1]
-        x0, y0, x1, y1 = max(r.x0, c[0]), max(r.y0, c[1]), min(r.x1, c[2]), min(r.y1, c[3])
+        self._add_box(r.x0, r.y0, r.x1, r.y1, kind)
+
+    def _add_box(self, x0: float, y0: float, x1: float, y1: float, kind: str) -> None:
+        # a hot path (a heat map is tens of thousands of paths): plain comparisons, no max()/min() calls
+        c0, c1, c2, c3 = self.clips[-1]
+        if c0 > x0:
+            x0 = c0
+        if c1 > y0:
+            y0 = c1
+        if c2 < x1:
+            x1 = c2
+        if c3 < y1:
+            y1 = c3
         if x1 >= x0 and y1 >= y0:
             self.marks.append((x0, y0, x1, y1, kind))
 
@@ -501,13 +546,19 @@ class _MarksDevice(mupdf.FzDevice2):
         self.clips.append((max(r.x0, c[0]), max(r.y0, c[1]), min(r.x1, c[2]), min(r.y1, c[3])))
 
     def fill_path(self, ctx, path, even_odd, ctm, cs, color, alpha, params):
-        r = mupdf.ll_fz_bound_path(path, None, ctm)
-        if (r.x1 - r.x0) * (r.y1 - r.y0) > 2000 and _is_white(cs, color):  # a background, not a drawing
+        if self.masking:
             return
-        self._add(r, "graphic")
+        r = mupdf.ll_fz_bound_path(path, None, ctm)
+        x0, y0, x1, y1 = r.x0, r.y0, r.x1, r.y1
+        if (x1 - x0) * (y1 - y0) > 2000 and _is_white(cs, color):  # a background, not a drawing
+            return
+        self._add_box(x0, y0, x1, y1, "graphic")
 
     def stroke_path(self, ctx, path, stroke, ctm, cs, color, alpha, params):
-        self._add(mupdf.ll_fz_bound_path(path, stroke, ctm), "graphic")
+        if self.masking:
+            return
+        r = mupdf.ll_fz_bound_path(path, stroke, ctm)
+        self._add_box(r.x0, r.y0, r.x1, r.y1, "graphic")
 
     def fill_shade(self, ctx, shade, ctm, alpha, params):
         self._add(mupdf.ll_fz_bound_shade(shade, ctm), "graphic")
@@ -546,6 +597,7 @@ class _MarksDevice(mupdf.FzDevice2):
 
 
 _UNIT = mupdf.FzRect(mupdf.FzRect.Fixed_UNIT)
+_INFINITE = mupdf.FzRect(mupdf.FzRect.Fixed_INFINITE)
 _RGB = mupdf.FzColorspace(mupdf.FzColorspace.Fixed_RGB)
 _COLOR_PARAMS = mupdf.FzColorParams()
 
@@ -564,19 +616,24 @@ def _unrotated(page: pymupdf.Page) -> pymupdf.Rect:
     return page.rect * page.derotation_matrix if page.rotation else page.rect
 
 
-def _visible_marks(page: pymupdf.Page) -> list[tuple[float, float, float, float, str]]:
+def _visible_marks(page: pymupdf.Page, listed: pymupdf.DisplayList | None = None
+                   ) -> list[tuple[float, float, float, float, str]]:
+    """The marks of the page, read from its display list when given (the same calls, not interpreted again)."""
     device = _MarksDevice()
     try:
-        mupdf.fz_run_page(page.this, device, mupdf.FzMatrix(), mupdf.FzCookie())
+        if listed is not None:
+            mupdf.fz_run_display_list(listed.this, device, mupdf.FzMatrix(), _INFINITE, mupdf.FzCookie())
+        else:
+            mupdf.fz_run_page(page.this, device, mupdf.FzMatrix(), mupdf.FzCookie())
     finally:
         mupdf.fz_close_device(device)
     return device.marks
 
 
-def _graphics(page: pymupdf.Page) -> list[_Item]:
+def _graphics(page: pymupdf.Page, listed: pymupdf.DisplayList | None = None) -> list[_Item]:
     """Graphic marks of the page, consecutive touching marks merged, tiny ones pooled: linear time."""
     page_area = page.rect.width * page.rect.height
-    marks = _visible_marks(page)
+    marks = _visible_marks(page, listed)
     if page.rotation:  # the text is in unrotated page space: put the marks there too
         m = page.derotation_matrix
         marks = [(*pymupdf.Rect(x0, y0, x1, y1).transform(m), kind) for x0, y0, x1, y1, kind in marks]

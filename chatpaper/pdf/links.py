@@ -50,14 +50,20 @@ def find_code_urls(text: str) -> list[str]:
 
 
 def link_uris(doc) -> list[str]:
-    """The URIs of the PDF's own link annotations (page.get_links()), in page order; [] when unreadable."""
+    """The URIs of the PDF's own link annotations, in page order; [] when unreadable.
+
+    The page's link chain is read directly (what page.get_links() walks) for each link's URI only:
+    get_links() also resolves every internal destination (each citation and reference), which costs
+    more than the pages' text on a paper with many."""
     uris: list[str] = []
     try:
         for page in doc.pages(0, min(doc.page_count, MAX_LINK_PAGES)):
-            for link in page.get_links():
-                uri = (link.get("uri") or "").strip()
+            link = page.first_link
+            while link:
+                uri = (link.uri or "").strip()
                 if uri.lower().startswith(("http://", "https://")) and uri not in uris:
                     uris.append(uri)
+                link = link.next
     except Exception:  # noqa: BLE001 - a damaged annotation costs the annotations only, never the paper
         return uris
     return uris

@@ -112,12 +112,20 @@ def _plausible_title(title: str) -> bool:
     return not (title.endswith((",", ";")) or sum(ch.isdigit() for ch in title) > 0.3 * letters)
 
 
+_LEADERS = re.compile(r"(\.\s*){5,}|…{3,}|(·\s*){5,}")
+_NUMBERED_END = re.compile(r"\s\d{1,3}$")
+_CONTENTS_TITLE = re.compile(r"(table of )?contents|目\s*录|目\s*次", re.I)
+
+
 def _is_toc_page(lines: list[Line]) -> bool:
     """A table of contents: dot leaders, or a "Contents" title over lines ending in page numbers."""
-    leaders = sum(bool(re.search(r"(\.\s*){5,}|…{3,}|(·\s*){5,}", ln.text)) for ln in lines)
-    numbered_ends = sum(bool(re.search(r"\s\d{1,3}$", ln.text.strip())) for ln in lines)
-    titled = any(re.fullmatch(r"(table of )?contents|目\s*录|目\s*次", ln.text.strip(), re.I) for ln in lines)
-    return leaders >= 5 or (titled and numbered_ends >= 8)
+    # the regexes only where they can match: every line of every page comes through here
+    leaders = sum(1 for ln in lines if ("." in ln.text or "…" in ln.text or "·" in ln.text) and _LEADERS.search(ln.text))
+    if leaders >= 5:
+        return True
+    if not any(_CONTENTS_TITLE.fullmatch(ln.text.strip()) for ln in lines):
+        return False
+    return sum(1 for ln in lines if _NUMBERED_END.search(ln.text.strip())) >= 8
 
 
 class _Sequence:
