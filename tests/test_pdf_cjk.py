@@ -275,3 +275,28 @@ def test_prose_written_one_block_per_line_stays_out_of_the_figure_below(tmp_path
         chart = min((d["rect"] for d in doc[0].get_drawings() if d["rect"].height > 100), key=lambda r: r.y0)
     assert [f.label for f in figures] == ["Figure 7"]
     assert figures[0].bbox[1] >= chart.y0 - 3  # no text line above the chart
+
+
+def test_a_wrapped_raster_figure_that_touches_the_text_and_its_caption_is_found(tmp_path):
+    """计算机辅助设计-style: a photo set beside the text, its box touching the column's line ends (less
+    than a point) and reaching 2.5 points into its caption's line: still the figure, cropped as a raster."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    page.insert_text((200, 60), "单目视频的人体运动跟踪", fontname="china-s", fontsize=18)
+    y = 100.0
+    for k in range(24):
+        text = zh_body(2, k)[:20]  # every line as long as the column
+        page.insert_text((60, y), text, fontname="china-s", fontsize=10.5)
+        y += 16
+    right = max(line["bbox"][2] for block in page.get_text("dict")["blocks"] for line in block["lines"]
+                if line["bbox"][1] > 90)  # where the column's lines end
+    photo = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 60, 90), False)
+    photo.set_rect(photo.irect, (200, 180, 160))
+    photo.set_rect(pymupdf.IRect(20, 10, 40, 80), (40, 40, 90))
+    box = pymupdf.Rect(right - 0.5, 300, right + 100, 420)
+    page.insert_image(box, pixmap=photo, keep_proportion=False)
+    page.insert_text((box.x0 + 14, 420 - 2.5 + 9), "图5\u3000用于标定的图像", fontname="china-s", fontsize=9)
+    paper = parse(doc.tobytes(), tmp_path)
+    (figure,) = paper.figures
+    assert figure.label == "Figure 5" and figure.kind == "raster"
+    assert figure.bbox[1] <= box.y0 and figure.bbox[3] >= 420  # the photo and its caption

@@ -43,6 +43,7 @@ _CJK_WEIGHT = 3  # extra characters a CJK character counts for when telling body
 _MAX_GAP = 24.0  # points of white space allowed between parts of one figure
 _FIRST_GAP = 60.0  # ... and between the caption and the figure
 _PAD = 2.0  # points of margin around a crop
+_INTO_CAPTION = 3.0  # points a figure's box may reach into its caption's line (a raster's white margin)
 # Shares of the page (or of the figure's region) that decide what a mark is:
 _CROP_TOP, _CROP_BOTTOM = 0.09, 0.06  # running header/footer zones a crop leaves out: narrower than the text
 #   reader's RUNNING_BAND, since a figure's own marks may reach into the margin
@@ -681,7 +682,7 @@ def _drop_text_backgrounds(items: list[_Item], blocks: list[_Block]) -> list[_It
     for it in items:
         x0, y0, x1, y1 = it.box
         if (x1 - x0) * (y1 - y0) > 2000 and any(
-                r.x0 < x1 and r.x1 > x0 and r.y0 < y1 and r.y1 > y0  # overlaps ...
+                r.x0 < x1 - 1 and r.x1 > x0 + 1 and r.y0 < y1 - 1 and r.y1 > y0 + 1  # overlaps (more than a touch) ...
                 and (r.x0 < x0 - 1 or r.x1 > x1 + 1 or r.y0 < y0 - 1 or r.y1 > y1 + 1)  # ... and sticks out
                 for r in lines):
             continue
@@ -793,9 +794,9 @@ def _union(boxes: list[Box]) -> Box:
 def _walk(cap: Box, items: list[_Item], direction: int) -> list[_Item]:
     """Items stacked above (-1) or below (+1) the caption, up to body text or a wide gap."""
     if direction < 0:
-        cands = sorted((it for it in items if it.box[3] <= cap[1] + 2), key=lambda it: -it.box[3])
+        cands = sorted((it for it in items if it.box[3] <= cap[1] + _INTO_CAPTION), key=lambda it: -it.box[3])
     else:
-        cands = sorted((it for it in items if it.box[1] >= cap[3] - 2), key=lambda it: it.box[1])
+        cands = sorted((it for it in items if it.box[1] >= cap[3] - _INTO_CAPTION), key=lambda it: it.box[1])
     x0, x1 = cap[0], cap[2]
     edge = cap[1] if direction < 0 else cap[3]
     picked: list[_Item] = []
