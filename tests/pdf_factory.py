@@ -1056,11 +1056,12 @@ PAPERS["single-author"] = lambda: neurips_paper(byline=(
     '<p style="text-align:center;font-size:10pt">mzeller@example.org</p>', ["Matthew Zeller"]))
 
 
-def thesis_paper(chapters: str = "inline") -> tuple[bytes, Truth]:
+def thesis_paper(chapters: str = "inline", university: float = 16) -> tuple[bytes, Truth]:
     """A doctoral thesis: a cover page (university, title, the degree sentence, "by" and the author, a
     date), abstract with a "Keywords:" line, acknowledgements, a table of contents without dot leaders,
     then chapters that each start a page: "Chapter 1 Introduction" on one line (`chapters="inline"`) or
-    "CHAPTER 1" over the chapter's name (`"stacked"`), numbered sections 1.1, 1.2 inside."""
+    "CHAPTER 1" over the chapter's name (`"stacked"`), numbered sections 1.1, 1.2 inside. `university`: the
+    size of the university's name, which many covers set larger than the title."""
     doc = pymupdf.open()
     width, size, lead, x0 = 595.0, 11.0, 15.0, 80.0
     state = {"page": doc.new_page(width=width, height=842), "y": 90.0}
@@ -1082,7 +1083,7 @@ def thesis_paper(chapters: str = "inline") -> tuple[bytes, Truth]:
 
     title = "Reading Theses with Layout-Aware Parsers"
     for line, fontsize, font, after in [
-            ("UNIVERSITY OF TESTVILLE", 16, "tibo", 22), ("School of Computing", 12, "tiro", 130),
+            ("UNIVERSITY OF TESTVILLE", university, "tibo", 22), ("School of Computing", 12, "tiro", 130),
             (title, 20, "tibo", 70), ("A thesis submitted in partial fulfilment of the requirements", 12, "tiro", 16),
             ("for the degree of Doctor of Philosophy", 12, "tiro", 60), ("by", 12, "tiro", 22),
             ("Jane Doe", 14, "tibo", 80), ("March 2021", 12, "tiro", 20)]:
@@ -1143,3 +1144,4 @@ def thesis_paper(chapters: str = "inline") -> tuple[bytes, Truth]:
 
 PAPERS["thesis-chapters"] = thesis_paper
 PAPERS["thesis-stacked-chapters"] = lambda: thesis_paper(chapters="stacked")
+PAPERS["thesis-university-over-title"] = lambda: thesis_paper(university=26)

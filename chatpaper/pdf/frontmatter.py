@@ -48,6 +48,9 @@ _SKIP_ROW = re.compile(
 # degree of Doctor of Philosophy", "by"): neither an author nor an affiliation
 _DEGREE_ROW = re.compile(r"^(by|(a\s+)?(thesis|dissertation)\b.*|.*\b(submitted|presented)\s+(in|to|for)\b.*|"
                          r".*\brequirements\s+for\b.*|.*\bdegree\s+of\b.*|(doctor|master|bachelor)\s+of\s+\w+.*)$", re.I)
+# ... and the sentence that says a cover is a thesis's (only then does the institution above the title count)
+_THESIS_COVER = re.compile(r"\b(thesis|dissertation)\b.*\b(submitted|presented)\b|\brequirements\s+for\s+the\s+degree\b|"
+                           r"\bdegree\s+of\s+(doctor|master|bachelor)\b", re.I)
 _INSTITUTION = re.compile(r"\b(university|universit[àéä]t?|institute|college|school|faculty|department)\b", re.I)
 # "Abstract", "ABSTRACT", small caps "A BSTRACT", Elsevier's letter-spaced "a b s t r a c t"
 _ABSTRACT = re.compile(r"^\W{0,2}a\s?b\s?s\s?t\s?r\s?a\s?c\s?t\b\s*(?P<sep>[.:：—–\-]*)\s*(?P<rest>.*)$", re.I)
@@ -205,8 +208,9 @@ def masthead_bottom(first: list[Line], height: float) -> float:
 def _title(first: list[Line], height: float, body_size: float) -> tuple[str, float, float]:
     """(title, top y, bottom y) from the largest text in the top half of page 1, below any masthead."""
     below = masthead_bottom(first, height)
+    thesis = any(_THESIS_COVER.search(ln.text) for ln in first)  # its university is often set larger than the title
     cands = [ln for ln in first if below <= ln.y0 < _TITLE_ZONE * height and sum(ch.isalpha() for ch in ln.text) >= 2
-             and not _SKIP_ROW.match(ln.text.strip())]
+             and not _SKIP_ROW.match(ln.text.strip()) and not (thesis and _INSTITUTION.search(ln.text))]
     if not cands:
         return "", 0.0, 0.0
     biggest = max(ln.size for ln in cands)
@@ -307,7 +311,7 @@ def extract_front_matter(doc: DocText, lines: list[Line], metadata_title: str = 
         if abstract_y is None:
             region = _until_body(region, doc.body_size)
         fm.authors, fm.affiliations = _authors(region)
-        if not fm.affiliations and any(_DEGREE_ROW.match(ln.text.strip()) for ln in region):
+        if not fm.affiliations and any(_THESIS_COVER.search(ln.text) for ln in region):
             # a thesis cover names its institution above the title
             above = [ln.text.strip() for ln in first if ln.y1 <= _title_top + 1 and _INSTITUTION.search(ln.text)]
             fm.affiliations = [_join_affiliation(above)] if above else []
