@@ -1059,9 +1059,10 @@ PAPERS["single-author"] = lambda: neurips_paper(byline=(
 def thesis_paper(chapters: str = "inline", university: float = 16) -> tuple[bytes, Truth]:
     """A doctoral thesis: a cover page (university, title, the degree sentence, "by" and the author, a
     date), abstract with a "Keywords:" line, acknowledgements, a table of contents without dot leaders,
-    then chapters that each start a page: "Chapter 1 Introduction" on one line (`chapters="inline"`) or
-    "CHAPTER 1" over the chapter's name (`"stacked"`), numbered sections 1.1, 1.2 inside. `university`: the
-    size of the university's name, which many covers set larger than the title."""
+    then chapters that each start a page: "Chapter 1 Introduction" on one line (`chapters="inline"`),
+    "CHAPTER 1" over the chapter's name (`"stacked"`) or "Chapter II Background" (`"roman"`), numbered
+    sections 1.1, 1.2 inside. `university`: the size of the university's name, which many covers set
+    larger than the title."""
     doc = pymupdf.open()
     width, size, lead, x0 = 595.0, 11.0, 15.0, 80.0
     state = {"page": doc.new_page(width=width, height=842), "y": 90.0}
@@ -1111,8 +1112,9 @@ def thesis_paper(chapters: str = "inline", university: float = 16) -> tuple[byte
     figures: list[tuple[str, int]] = []
     for k, name in enumerate(names, start=1):
         new_page()
-        if chapters == "inline":
-            text(f"Chapter {k}  {name}", 20, "tibo", after=36)
+        if chapters in ("inline", "roman"):
+            number = "I II III IV V".split()[k - 1] if chapters == "roman" else str(k)
+            text(f"Chapter {number}  {name}", 20, "tibo", after=36)
         else:
             text(f"CHAPTER {k}", 16, "tibo", after=28)
             text(name.upper() if k != 3 else name, 22, "tibo", after=36)
@@ -1137,11 +1139,12 @@ def thesis_paper(chapters: str = "inline", university: float = 16) -> tuple[byte
         if p.number:
             p.insert_text((width / 2 - 4, 810), str(p.number + 1), fontsize=9, fontname="tiro")
     truth = Truth(title=title, authors=["Jane Doe"], abstract_start="Theses are long documents with a layout",
-                  sections=[n if chapters == "inline" or k == 3 else n.upper() for k, n in enumerate(names, start=1)],
-                  method=names[2], conclusion=names[4] if chapters == "inline" else names[4].upper(), figures=figures)
+                  sections=[n if chapters != "stacked" or k == 3 else n.upper() for k, n in enumerate(names, start=1)],
+                  method=names[2], conclusion=names[4] if chapters != "stacked" else names[4].upper(), figures=figures)
     return doc.tobytes(), truth
 
 
 PAPERS["thesis-chapters"] = thesis_paper
 PAPERS["thesis-stacked-chapters"] = lambda: thesis_paper(chapters="stacked")
+PAPERS["thesis-roman-chapters"] = lambda: thesis_paper(chapters="roman")
 PAPERS["thesis-university-over-title"] = lambda: thesis_paper(university=26)
