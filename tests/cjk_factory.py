@@ -51,15 +51,17 @@ SHIFTED_CMAP = b"""/CIDInit /ProcSet findresource begin 12 dict begin begincmap
 1 beginbfrange <21> <7E> <8F21> endbfrange
 endcmap CMapName currentdict /CMap defineresource pop end end"""
 LATIN_FONT = "Times-Roman"
+SPACE = ""  # the "font" of a run of word spaces: moved over, not written
 
 
 def _runs(line: str, shifted: bool) -> list[tuple[str, str]]:
-    """(font, text) runs of a line: ASCII in the Latin font when `shifted`, all in FONT otherwise."""
+    """(font, text) runs of a line: ASCII in the Latin font when `shifted`, all in FONT otherwise; a
+    space between Latin words is a gap (font SPACE), as TeX sets no space glyphs."""
     if not shifted:
         return [(FONT, line)]
     runs: list[tuple[str, str]] = []
     for ch in line:
-        font = LATIN_FONT if ch.isascii() and ch != " " else FONT  # TeX sets no space glyphs
+        font = (SPACE if ch == " " else LATIN_FONT) if ch.isascii() else FONT
         if runs and runs[-1][0] == font:
             runs[-1] = (font, runs[-1][1] + ch)
         else:
@@ -100,12 +102,13 @@ def cjk_pdf(items: list[tuple[str, str]], *, header: str | None = None, shifted_
         for line in _wrap(text, size, RIGHT - LEFT):
             if y + size > BOTTOM:
                 page, y = doc.new_page(width=595, height=842), TOP
-            width = sum(pymupdf.get_text_length(run, fontname=font, fontsize=size)
+            width = sum(pymupdf.get_text_length(run, fontname=font or LATIN_FONT, fontsize=size)
                         for font, run in _runs(line, shifted_latin))
             x = (LEFT + RIGHT - width) / 2 if kind in CENTRED else LEFT
             for font, run in _runs(line, shifted_latin):
-                page.insert_text((x, y + size), run, fontname=font, fontsize=size)
-                x += pymupdf.get_text_length(run, fontname=font, fontsize=size)
+                if font != SPACE:
+                    page.insert_text((x, y + size), run, fontname=font, fontsize=size)
+                x += pymupdf.get_text_length(run, fontname=font or LATIN_FONT, fontsize=size)
             y += size * 1.5
         y += {"heading": 4, "subheading": 2}.get(kind, 2)
     if shifted_latin:

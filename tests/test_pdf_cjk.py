@@ -240,6 +240,16 @@ def test_a_caption_whose_digits_are_latin_shifted_into_a_cjk_block_is_read(tmp_p
     assert paper.figures[0].caption.startswith("图1:") and "(a)前向传播" in paper.figures[0].caption
 
 
+def test_shifted_latin_gets_its_word_spaces_back(tmp_path):
+    """MuPDF puts no space between CJK characters, which shifted Latin reads as: the gaps between
+    its words are the spaces (TeX sets no space glyph)."""
+    items = [(kind, text.replace("Text classification is a basic task", "Automatic differentiation is a technology")
+              if kind == "front" else text) for kind, text in journal_paper()]
+    paper = parse(cjk_pdf(items, shifted_latin=True), tmp_path)
+    assert paper.abstract_en.startswith("Automatic differentiation is a technology")
+    assert "3.1 模型结构" in [f"{s.number} {s.title}" for s in paper.sections]  # numbers read back too
+
+
 def test_an_ideographic_space_after_the_number_makes_a_caption_whatever_word_follows(tmp_path):
     # "在" would start a sentence citing the figure ("图6 在..."), but U+3000 is a caption's separator
     items = [("title", "单目视频的人体运动跟踪"), ("heading", "1 引言"), ("body", zh_body(3)),

@@ -37,6 +37,7 @@ from chatpaper.pdf.text import (
     lines_from_dict,
     page_dict,
     page_text,
+    respaced_page_dict,
 )
 from chatpaper.settings import Settings
 from chatpaper.sources.local import check_pdf_bytes, has_pdf_header, read_pdf_file
@@ -100,6 +101,9 @@ def _read_pages(doc: pymupdf.Document) -> tuple[list[list[Line]], list[tuple[flo
             sizes.append((page.rect.width, page.rect.height))
             data = page_dict(page)
             lines = lines_from_dict(data, number + 1, quartz)
+            if any(ln.repaired for ln in lines):  # shifted Latin: read again with its word spaces
+                data = respaced_page_dict(page)
+                lines = lines_from_dict(data, number + 1, quartz)
         except Exception:  # a broken page must not sink the paper
             log.info("page %d unreadable", number + 1, exc_info=True)
             if len(sizes) <= number:

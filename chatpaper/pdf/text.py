@@ -347,6 +347,35 @@ def span_text(text: str, font: str, quartz: bool = False) -> tuple[str, bool]:
     return text, False
 
 
+_WORD_GAP = 0.2  # ems of white between two characters of shifted Latin that stand for a word space (TeX sets none)
+
+
+def respaced_page_dict(page: pymupdf.Page) -> dict:
+    """`page_dict` with the word spaces of shifted Latin put back (see `shifted_latin`).
+
+    MuPDF adds no space between CJK characters, and Latin shifted into a CJK block reads as CJK: its
+    words run together ("Automaticdifferentiationisa..."). Read with character boxes, a gap wider than
+    _WORD_GAP ems inside such a span is a space; every other span keeps its text as `page_dict` has it.
+    """
+    data = page.get_text("rawdict", flags=_TEXT_FLAGS)
+    for block in data["blocks"]:
+        for line in block.get("lines", ()):
+            horizontal = abs(line["dir"][1]) < 0.1 and line["dir"][0] > 0
+            for span in line["spans"]:
+                chars = span.pop("chars")
+                text = "".join(c["c"] for c in chars)
+                if horizontal and not text.isascii() and shifted_latin(text, span["font"]) is not None:
+                    gap = _WORD_GAP * span["size"]
+                    parts = [chars[0]["c"]] if chars else []
+                    for prev, char in pairwise(chars):
+                        if char["bbox"][0] - prev["bbox"][2] > gap and prev["c"] != " " and char["c"] != " ":
+                            parts.append(" ")
+                        parts.append(char["c"])
+                    text = "".join(parts)
+                span["text"] = text
+    return data
+
+
 def page_dict(page: pymupdf.Page) -> dict:
     """The one text extraction per page that every step shares (figures included)."""
     return page.get_text("dict", flags=_TEXT_FLAGS)

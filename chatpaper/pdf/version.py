@@ -5,7 +5,8 @@ heading, role, paragraph, page text or figure; a new or renamed Paper field), so
 by an earlier parser is parsed again. A change that only makes parsing faster keeps it.
 """
 
-PARSER_VERSION = "7"  # 7: a thesis cover's university (set larger) is not its title
+PARSER_VERSION = "8"  # 8: shifted Latin gets its word spaces back (from the character boxes)
+# 7: a thesis cover's university (set larger) is not its title
 # 6: a figure's box may touch the text beside it and reach 3 pt into its caption
 # 5: a Chinese paper's English block ("Abstract　　", a loose title, OT1 ligatures in shifted Latin)
 # 4: English chapters ("Chapter 1 ..." / "CHAPTER 1" over its name), keywords, thesis covers, "Figure 2.1"
