@@ -308,24 +308,24 @@ def _text_blocks(data: dict, quartz: bool = False) -> list[_Block]:
         if b.get("type", 0) != 0:
             continue
         lines = []
+        boxes = []  # the kept lines' boxes
         for line in b["lines"]:
             spans = [s for s in line["spans"] if s["text"].strip()]
             if not spans:
                 continue
             # the same glyph repairs as the text reader (Latin shifted into a CJK block too: "图輱輺" is "图1:"),
             # so captions read like the page text
-            text = clean_chars("".join(span_text(s["text"], s["font"], quartz)[0] for s in line["spans"])).strip()
+            text = clean_chars("".join(span_text(s["text"], s["font"], quartz)[0] if quartz or not s["text"].isascii()
+                                       else s["text"] for s in line["spans"])).strip()
             x0, x1 = line["bbox"][0], line["bbox"][2]
             if width and _NUMBERS.fullmatch(text) and (x0 < _MARGIN_NUMBERS * width or x1 > (1 - _MARGIN_NUMBERS) * width):
                 continue  # a review copy's line numbers in the margin are not part of any figure
             size = max(s["size"] for s in spans)
             bold = bool(spans[0]["flags"] & 16) or _font_style(spans[0]["font"])[0]  # "CMBX", "Medi" too
             lines.append((pymupdf.Rect(line["bbox"]), text, size, bold))
+            boxes.append(line["bbox"])
         if lines:  # the box of the lines with text: blank lines (kept whitespace) may span a whole figure
-            rect = pymupdf.Rect(lines[0][0])
-            for r, _, _, _ in lines[1:]:
-                rect |= r
-            blocks.append(_Block(rect, lines))
+            blocks.append(_Block(_lines_box(boxes), lines))
     body_size = _body_size(blocks)
     for block in blocks:
         block.kind = _classify(block, body_size)
@@ -351,6 +351,19 @@ def _paragraph_ends(blocks: list[_Block]) -> None:
                 block.kind = "body"
                 body.append(block)
                 break
+
+
+def _lines_box(boxes: list[tuple[float, float, float, float]]) -> pymupdf.Rect:
+    """Rect(boxes[0]) | boxes[1] | ... as pymupdf computes it (an empty box adds nothing), in plain floats."""
+    x0, y0, x1, y1 = boxes[0]
+    for a0, b0, a1, b1 in boxes[1:]:
+        if a0 >= a1 or b0 >= b1:
+            continue
+        if x0 >= x1 or y0 >= y1:
+            x0, y0, x1, y1 = a0, b0, a1, b1
+            continue
+        x0, y0, x1, y1 = min(x0, a0), min(y0, b0), max(x1, a1), max(y1, b1)
+    return pymupdf.Rect(x0, y0, x1, y1)
 
 
 def _body_size(blocks: list[_Block]) -> float:

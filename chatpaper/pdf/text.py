@@ -429,8 +429,9 @@ def lines_from_dict(data: dict, page_no: int, quartz: bool = False) -> list[Line
                 size = round(s["size"], 1)
                 font = s["font"]
                 base = s["origin"][1]
-                text, shifted = span_text(text, font, quartz)
-                repaired = repaired or shifted
+                if quartz or not text.isascii():  # plain ASCII outside Quartz files needs no repair
+                    text, shifted = span_text(text, font, quartz)
+                    repaired = repaired or shifted
                 # justified lines come one span per word: fold same-style neighbours into one
                 if prev is not None and prev.size == size and prev.font == font and prev.origin_y == base:
                     prev.text += text
