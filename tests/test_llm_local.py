@@ -56,6 +56,20 @@ def test_generates_schema_valid_json(provider):
     assert response.model == smollm2_path().stem
 
 
+def test_a_reply_streams_in_pieces_that_join_to_the_whole(provider):
+    """The ask chat shows a local model's answer growing: several pieces as llama.cpp writes them."""
+    request = LLMRequest(prompt="Name three colours, in one short sentence.", max_output_tokens=24, temperature=0.0)
+    pieces = list(provider.stream(request))
+    assert provider.can_stream and len(pieces) > 1 and all(pieces)
+    assert "".join(pieces).strip()
+    assert "".join(provider.stream(request)) == "".join(pieces)  # temperature 0: the same reply, in pieces
+
+
+def test_a_stream_too_long_for_the_context_is_one_sentence(provider):
+    with pytest.raises(ProviderError, match="longer than the local model's context"):  # as generate says it
+        list(provider.stream(LLMRequest(prompt="word " * 3000, max_output_tokens=8)))
+
+
 def test_the_model_is_loaded_once_per_path(provider):
     from chatpaper.llm.local import LocalProvider
 

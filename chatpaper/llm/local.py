@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar, NoReturn
 
@@ -138,6 +140,7 @@ class LocalProvider(Provider[LocalOptions]):
 
     name: ClassVar[str] = "local"
     Options = LocalOptions
+    can_stream: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -194,11 +197,7 @@ class LocalProvider(Provider[LocalOptions]):
             try:
                 reply = self._engine.server.handle_chat_completions(body)
             except Exception as exc:  # xllamacpp raises ValueError/RuntimeError for bad requests
-                logger.warning("llama.cpp error: %s", str(exc)[:300])
-                raise ProviderError(
-                    f"The local model could not run this request ({type(exc).__name__}); "
-                    "try a smaller paper or another provider."
-                ) from exc
+                raise self._failed(exc) from exc
         if not isinstance(reply, dict):
             raise ProviderError("The local model gave an unreadable reply; try again or use another provider.")
         if "error" in reply:
@@ -214,6 +213,45 @@ class LocalProvider(Provider[LocalOptions]):
             input_tokens=int(usage.get("prompt_tokens") or 0),
             output_tokens=int(usage.get("completion_tokens") or 0),
         )
+
+    def stream(self, request: LLMRequest) -> Iterator[str]:
+        """The reply's text as llama.cpp writes it (the ask chat shows the answer growing).
+
+        xllamacpp hands each chunk to a callback and returns when the reply is done, so the call runs in a
+        thread and its chunks come through a queue. A reader that stops early leaves the thread to finish
+        the reply, which max_output_tokens and the request's time budget bound."""
+        body = {**self._body(request), "stream": True}
+        chunks: queue.Queue[dict[str, Any] | BaseException | None] = queue.Queue()
+
+        def run() -> None:
+            with self._engine.lock:
+                try:
+                    self._engine.server.handle_chat_completions(body, chunks.put)
+                except Exception as exc:  # noqa: BLE001 - handed to the reader, who raises it as one sentence
+                    chunks.put(exc)
+            chunks.put(None)
+
+        threading.Thread(target=run, name="chatpaper-local-stream", daemon=True).start()
+        written = ""
+        while (chunk := chunks.get()) is not None:
+            if isinstance(chunk, BaseException):
+                raise self._failed(chunk) from chunk
+            if not isinstance(chunk, dict):
+                continue
+            if "error" in chunk:
+                self._raise_error(chunk["error"])
+            for choice in chunk.get("choices") or []:
+                piece = (choice.get("delta") or {}).get("content") or ""
+                if piece:
+                    written += piece
+                    yield piece
+        if not written.strip():
+            raise ProviderError("The local model returned no text; try again or use a larger model.")
+
+    def _failed(self, exc: BaseException) -> ProviderError:
+        logger.warning("llama.cpp error: %s", str(exc)[:300])
+        return ProviderError(f"The local model could not run this request ({type(exc).__name__}); "
+                             "try a smaller paper or another provider.")
 
     def _raise_error(self, error: Any) -> NoReturn:
         error = error if isinstance(error, dict) else {"message": str(error)}
