@@ -9,7 +9,6 @@ folder so pruning spares it longest.
 """
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 
@@ -32,9 +31,10 @@ def folder_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.") or "paper"
 
 
-def pdf_folder(data: bytes, settings: Settings) -> Path:
-    """The folder of a PDF's bytes ("upload-": the app named them first; a CLI path shares them)."""
-    return runs_dir(settings) / f"upload-{hashlib.sha256(data).hexdigest()[:FOLDER_HASH_CHARS]}"
+def pdf_folder(sha256: str, settings: Settings) -> Path:
+    """The folder of a PDF's bytes, by their sha256 hex digest ("upload-": the app named them first; a CLI
+    path shares them)."""
+    return runs_dir(settings) / f"upload-{sha256[:FOLDER_HASH_CHARS]}"
 
 
 def arxiv_folder(versioned_id: str, settings: Settings) -> Path:

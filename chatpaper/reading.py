@@ -38,11 +38,6 @@ def looks_like_path(text: str) -> bool:
     return lowered.endswith(".pdf") or Path(text).is_file()
 
 
-def read_pdf_bytes(path: Path, settings: Settings) -> bytes:
-    """Read a local file with the one PDF check (sources.local): the size limit before anything else."""
-    return read_pdf_file(path, settings)
-
-
 def read_paper(
     source: str | Path | bytes,
     *,
@@ -67,7 +62,7 @@ def read_paper(
     elif isinstance(source, Path) or looks_like_path(str(source)):
         path = Path(source)
         filename = filename or path.name
-        data = read_pdf_bytes(path, settings)
+        data = read_pdf_file(path, settings)
     else:
         from chatpaper.sources.arxiv import ArxivSource  # noqa: PLC0415
 
@@ -87,11 +82,13 @@ def parse_source(
     filename: str | None = None,
     on_text: Callable[[Paper], None] | None = None,
     pool: ParsePool | None = None,
+    sha256: str | None = None,
 ) -> Paper:
-    """A PDF's bytes (with arXiv's METADATA, if it came from there) -> Paper; see read_paper."""
+    """A PDF's bytes (with arXiv's METADATA, if it came from there) -> Paper; see read_paper. `sha256` is
+    the bytes' digest when the caller has it already (a large upload is hashed once)."""
     from chatpaper.pdf import parse_pdf  # noqa: PLC0415 - keeps `import chatpaper` light
 
-    sha = hashlib.sha256(data).hexdigest()
+    sha = sha256 or hashlib.sha256(data).hexdigest()
     info = SourceInfo(
         kind="arxiv" if metadata else "pdf",
         arxiv_id=metadata.arxiv_id if metadata else None,
@@ -253,7 +250,8 @@ def iter_read(
         yield MetadataReady(metadata)
         yield from _download(arxiv, metadata)
         data = arxiv.download(metadata).read_bytes()  # in arXiv's cache now: no second request
-    folder = ensure_dir(arxiv_folder(metadata.versioned_id, settings) if metadata else pdf_folder(data, settings))
+    sha = hashlib.sha256(data).hexdigest()
+    folder = ensure_dir(arxiv_folder(metadata.versioned_id, settings) if metadata else pdf_folder(sha, settings))
     if on_folder is not None:
         on_folder(folder)
     if (paper := cached_paper(folder)) is not None:
@@ -263,7 +261,7 @@ def iter_read(
 
     def parse(emit: Callable[[ReadEvent], None]) -> None:
         paper = parse_source(data, out_dir=folder, settings=settings, metadata=metadata, filename=filename,
-                             pool=pool, on_text=lambda text_only: emit(TextReady(text_only)))
+                             pool=pool, on_text=lambda text_only: emit(TextReady(text_only)), sha256=sha)
         store_paper(paper, folder)
         emit(PaperReady(paper, folder, cached=False))
 

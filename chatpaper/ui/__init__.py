@@ -2,7 +2,7 @@
 
 `create_app()` builds the Blocks without launching; `launch()` sets the queue limits, the upload
 size limit and the folders Gradio may serve. Handlers only translate between widgets and library
-calls (`read_paper` -> `iter_digest` -> `write_digest`); the formatting helpers are pure functions
+calls (`iter_read` -> `iter_digest` -> `write_digest`); the formatting helpers are pure functions
 at module level, tested without a browser.
 
 Safety: an API key typed into the page is passed to `get_provider(api_key=...)` for that one

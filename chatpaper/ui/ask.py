@@ -11,6 +11,7 @@ at hand (chatpaper.evidence.crops), served as a copy made for this request.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import shutil
 from collections.abc import Iterator
@@ -104,7 +105,7 @@ def paper_on_screen(arxiv_text: str | None, upload: str | Path | None, settings:
 
     runs = runs_dir(settings)
     if upload:
-        paper = cached_paper(pdf_folder(check_upload(upload, settings), settings))
+        paper = cached_paper(pdf_folder(hashlib.sha256(check_upload(upload, settings)).hexdigest(), settings))
         if paper is None:
             raise InvalidQuestionError(NO_PAPER)
         return paper, Path(upload)
