@@ -130,7 +130,9 @@ class ModelChoice:
 
     def own_endpoint(self, settings: Settings) -> bool:
         """The visitor typed an endpoint other than the operator's."""
-        return bool(self.base_url) and (self.base_url or "").rstrip("/") != (settings.openai_base_url or "").rstrip("/")
+        from chatpaper.llm.registry import own_endpoint  # noqa: PLC0415 - the registry decides it for every caller
+
+        return own_endpoint(self.base_url, settings)
 
     def build(self, settings: Settings) -> Provider | StageRunner:
         from chatpaper.llm.registry import get_provider  # noqa: PLC0415 - building loads a provider's SDK

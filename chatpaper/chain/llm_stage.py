@@ -287,11 +287,6 @@ def run_llm_stage(provider: Provider, run: StageContext, stage: str) -> StageOut
 
 
 
-def provider_key(provider: Provider) -> str:
-    """Who wrote a cached stage (Provider.cache_identity: the name, and an endpoint chosen by the user)."""
-    return provider.cache_identity()
-
-
 def model_key(provider: Provider) -> str:
     """Which model a guard failure is held against (chatpaper.chain.profile)."""
-    return f"{provider_key(provider)}/{provider.model or ''}"
+    return f"{provider.cache_identity()}/{provider.model or ''}"

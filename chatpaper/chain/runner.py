@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from chatpaper.chain import guards
 from chatpaper.chain.budget import STAGE_MODELS, BudgetPlan, plan_budget
 from chatpaper.chain.cache import CacheKey, paper_cache_key
-from chatpaper.chain.llm_stage import model_key, provider_key, run_llm_stage, run_small_stage
+from chatpaper.chain.llm_stage import model_key, run_llm_stage, run_small_stage
 from chatpaper.chain.profile import SMALL_PROMPT_VERSION, Profile, choose_profile
 from chatpaper.chain.prompts import PROMPT_VERSION, base_lang, language_name
 from chatpaper.chain.stage import StageContext, StageOutcome, finish_stage
@@ -93,7 +93,7 @@ class LLMRunner:
 
     def cache_key(self, paper: Paper, lang: str, stage: str, profile: Profile) -> CacheKey:
         version = PROMPT_VERSION + ("+" + SMALL_PROMPT_VERSION if profile == "small" else "")  # other prompts
-        return CacheKey(paper_cache_key(paper), provider_key(self.provider), self.model or "", lang, version, stage)
+        return CacheKey(paper_cache_key(paper), self.provider.cache_identity(), self.model or "", lang, version, stage)
 
     def run_stage(self, context: StageContext, stage: str) -> StageOutcome:
         run = run_small_stage if context.profile == "small" else run_llm_stage

@@ -24,11 +24,14 @@ class RateLimitedProvider(Provider):
         self.options = inner.options
         self.default_model = inner.default_model  # type: ignore[misc]
         self.context_window = inner.context_window
-        self.base_url = inner.base_url  # the cache identity is the inner one's
+        self.base_url = inner.base_url
 
     def generate(self, request: LLMRequest) -> LLMResponse:
         self.limiter.acquire()
         return self.inner.generate(request)
+
+    def cache_identity(self) -> str:  # pacing does not change who answers: the inner provider's identity
+        return self.inner.cache_identity()
 
     def __repr__(self) -> str:
         return f"<RateLimited {self.inner!r} every {self.limiter.interval:g}s>"

@@ -47,6 +47,11 @@ def _gemini(*, model: str | None, settings: Settings, api_key: str | None, optio
     return GeminiProvider(model=model, api_key=api_key, options={**defaults, **options})
 
 
+def own_endpoint(base_url: str | None, settings: Settings) -> bool:
+    """BASE_URL names an endpoint other than the operator's (settings.openai_base_url): a visitor's own."""
+    return bool(base_url) and (base_url or "").rstrip("/") != (settings.openai_base_url or "").rstrip("/")
+
+
 def _openai(
     *, model: str | None, settings: Settings, api_key: str | None, base_url: str | None, options: dict[str, Any],
     visitor: bool = False, **_: Any
@@ -56,7 +61,7 @@ def _openai(
     if base_url is not None and not base_url.strip().strip("/"):
         base_url = None  # "/" names no server: the configured one (or OpenAI's) is meant, as with an empty box
     configured = settings.openai_base_url or None
-    foreign = bool(base_url and base_url.rstrip("/") != (configured or "").rstrip("/"))
+    foreign = own_endpoint(base_url, settings)
     if foreign and not api_key:
         # An endpoint chosen by the request (the app's "base URL" box) never receives the
         # operator's OPENAI_API_KEY: only a key sent with that same request, or none.
