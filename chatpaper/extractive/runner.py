@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
+from chatpaper.chain.cache import paper_cache_key
 from chatpaper.chain.runner import QuotingRunner
 from chatpaper.extractive.stages import ExtractiveDigest, StageResult, extract_digest
 from chatpaper.models import Paper
@@ -25,7 +26,7 @@ class ExtractiveRunner(QuotingRunner):
     version = "15"  # of the extraction rules; part of the chain's cache key
 
     def __init__(self) -> None:
-        self._digests: OrderedDict[tuple, ExtractiveDigest] = OrderedDict()
+        self._digests: OrderedDict[str, ExtractiveDigest] = OrderedDict()
         self._lock = threading.Lock()
 
     def build_stage(self, paper: Paper, stage: str) -> StageResult:
@@ -33,7 +34,7 @@ class ExtractiveRunner(QuotingRunner):
 
     def digest(self, paper: Paper) -> ExtractiveDigest:
         """All four stages of `paper`, built once (the stages may ask from their threads at the same time)."""
-        key = (paper.source.key, paper.title, len(paper.page_texts), hash(tuple(paper.page_texts)), len(paper.sections))
+        key = paper_cache_key(paper)  # the chain's fingerprint of what the stages read
         with self._lock:  # built under the lock: concurrent stages of one paper wait instead of redoing it
             found = self._digests.get(key)
             if found is None:
