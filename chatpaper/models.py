@@ -149,6 +149,8 @@ class Figure(_Model):
     bbox: tuple[float, float, float, float] = Field(description="Crop box in PDF points, caption included")
     image: str | None = Field(None, description="PNG path relative to the paper's output folder")
     kind: Literal["raster", "vector", "mixed"] = "vector"
+    caption_source: Literal["text", "ocr"] = Field(
+        "text", description='"ocr": the caption is printed inside the image and was read by OCR, not from the text layer')
 
     @model_validator(mode="before")
     @classmethod
@@ -286,6 +288,7 @@ class DigestFigure(_Model):
     caption: str
     image: str | None = None
     role: Literal["teaser", "method", "results", "other"] = "other"
+    caption_source: Literal["text", "ocr"] = Field("text", description="The paper's Figure.caption_source")
 
     @model_validator(mode="before")
     @classmethod

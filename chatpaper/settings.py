@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     max_figure_pixels: int = Field(8_000_000, gt=0, description="Pixels per figure PNG; larger crops get a lower dpi")
     max_page_area: float = Field(10_000_000.0, gt=0, description="pt²; figures on larger pages get no PNG")
     figure_time_budget_seconds: float = Field(60.0, ge=0, description="Figure rendering per paper; then captions only")
+    # A caption printed inside its figure's image is read by OCR (PyMuPDF's Tesseract) when Tesseract's
+    # language data is installed; TESSDATA_PREFIX is Tesseract's own variable, ours wins.
+    ocr: bool = Field(True, description="Read captions printed inside figure images by OCR, when language data is installed")
+    tessdata: Path | None = Field(None, validation_alias=AliasChoices("CHATPAPER_TESSDATA", "TESSDATA_PREFIX"),
+                                  description="Tesseract's language data folder; default: the usual system places")
     # The app parses in worker processes (PyMuPDF is safe per process, not per thread): a slow paper holds
     # one worker, never the others. A normal paper peaks near 300 MB of address space, 100 MB resident.
     parse_workers: int = Field(2, ge=1, description="Papers parsed at once by the app")

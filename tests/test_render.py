@@ -128,6 +128,17 @@ def test_a_chapter_numbered_figure_keeps_its_whole_number_in_every_language(pape
     assert "*图 2.1（第 3 页）：模型框架图*" in render_markdown(digest.model_copy(update={"lang": "zh"}))
 
 
+def test_a_caption_read_by_ocr_says_so_in_every_language(paper, settings):
+    digest = digest_for(paper, settings)
+    figure = DigestFigure(label="Figure 1", page=4, caption="图1 骨架模型", image="figures/p4-figure-1.png",
+                          caption_source="ocr")
+    digest = digest.model_copy(update={"figures": [figure]})
+    assert "*Figure 1 (p. 4): 骨架模型 (caption read by OCR from the image)*" in render_markdown(digest)
+    assert "*图 1（第 4 页）：骨架模型（图注由 OCR 从图像中识别）*" in render_markdown(digest.model_copy(update={"lang": "zh"}))
+    text = figure.model_copy(update={"caption_source": "text"})
+    assert "OCR" not in render_markdown(digest.model_copy(update={"figures": [text]}))
+
+
 def test_offline_provenance_names_the_provider_once_and_counts_warnings_in_the_language(paper, settings):
     digest = digest_for(paper, settings)
     provenance = digest.provenance.model_copy(update={

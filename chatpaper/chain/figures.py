@@ -37,7 +37,7 @@ def _pages_of(paper: Paper, roles: tuple[SectionRole, ...]) -> set[int]:
 
 def as_digest_figure(figure: Figure, role: str) -> DigestFigure:
     return DigestFigure(label=figure.label, number=figure.number, page=figure.page, caption=figure.caption, image=figure.image,
-                        role=role)
+                        role=role, caption_source=figure.caption_source)
 
 
 def _best(candidates: list[Figure], cues: re.Pattern, pages: set[int], rival: re.Pattern) -> Figure | None:

@@ -4,7 +4,9 @@ Cheap by design: one text pass (no images decoded; the text reader's page dicts 
 `page_dicts` to skip it), one pass of a small MuPDF device over each page that has a caption (the
 boxes of visible graphics: clipped, white backgrounds left out; cheaper than `get_drawings()`), a
 clipped render per figure, and PNGs encoded in a background thread (zlib releases the GIL) at a
-fast compression level.
+fast compression level. A figure the text cites but no caption names may have its caption printed
+inside its picture: then, with OCR available (chatpaper.pdf.ocr), the foot of the large images near
+its first citation is read; nothing is read by OCR for a paper whose cited figures are all found.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ import pymupdf
 from pymupdf import mupdf
 
 from chatpaper.models import Figure, figure_number_key
+from chatpaper.pdf.ocr import OcrReader
 from chatpaper.pdf.text import CJK_CHAR, _font_style, clean_chars, is_quartz, join_lines, span_text, word_count
 from chatpaper.storage import ensure_dir, write_atomic
 
@@ -35,6 +38,8 @@ _LABEL_ZH = re.compile(r"^\s*(图)\s*([A-Z]?\d{1,3}(?:[.．\-－–]\d{1,2})?)(?
 _CITES_FIGURE = set("所中是为给的和与及展示显表可说反描从对在里上下左右")
 # "图9,10 所示", "图3、图4", "图 2 和 3": a list of figures is running text citing them, never a caption
 _FIGURE_LIST = re.compile(r"^\s*图\s*[A-Z]?\d[\d.．\-－–]*\s*[,，、和与及]\s*(图\s*)?[A-Z]?\d")
+# "如图1所示", "Fig. 3 shows", "Figure 2(a)": a figure the text refers to, anywhere in a line
+_CITED = re.compile(r"(?:图|Figure|FIGURE|Fig\.?|FIG\.?)\s*([A-Z]?\d{1,3}(?:[.．\-－–]\d{1,2})?)(?![\d.．]\d)")
 _OTHER_CAPTION = re.compile(r"^\s*(Table|TABLE|Tab\.|Algorithm|ALGORITHM|Listing)\s*[\dIVX]+|^\s*(表|算法)\s*\d")
 _CAPTION_PUNCT = set(":.|–—-")
 _SUBCAPTION = re.compile(r"^\s*\([a-h]\)\s")
@@ -53,6 +58,11 @@ _RULE_WIDTH = 0.3  # a thin line this wide is a header's or a table's rule, not 
 _MARGIN_NUMBERS = 0.07  # a review copy's line numbers sit within this share of the page width from an edge
 _clock = time.monotonic  # the figure time budget's clock (tests step it)
 _KEPT_LISTS = 16  # caption pages whose display lists wait for their crops: a bound on memory (others are read again)
+# Captions printed inside a raster (read by OCR, only for figures the text cites and no caption names):
+_OCR_MIN_SIDE = 0.15  # a raster narrower or lower than this share of the page is a formula, an icon or a logo
+_OCR_BAND = (0.4, 60.0, 160.0)  # the foot of an image searched for a caption: this share of its height, within these points
+_OCR_MAX_IMAGES = 12  # images read per paper at most (0.1-0.6 s each): a bound on time whatever the paper holds
+_OCR_NEAR = (1, 2)  # pages before and after a figure's first citation where its picture is looked for
 
 
 @dataclass(eq=False)
@@ -70,8 +80,7 @@ def _label(text: str) -> tuple[str, str, str, str] | None:
         return m.group(1), m.group(2), m.group("tail"), ""
     m = _LABEL_ZH.match(text)
     if m:
-        number = re.sub(r"[．]", ".", re.sub(r"[－–]", "-", m.group(2)))
-        return m.group(1), number, m.group("tail"), m.group("space")
+        return m.group(1), _number(m.group(2)), m.group("tail"), m.group("space")
     return None
 
 
@@ -92,6 +101,7 @@ class _Found:
     caption: _Caption
     region: pymupdf.Rect  # the graphics, without the caption
     kind: str
+    ocr: bool = False  # the caption was read by OCR from the figure's own pixels
 
 
 @dataclass(frozen=True)
@@ -107,12 +117,15 @@ class RenderLimits:
 
 def extract_figures(doc: pymupdf.Document, out_dir: Path, *, dpi: int = 150,
                     page_dicts: Sequence[dict | None] | None = None, limits: RenderLimits | None = None,
-                    warnings: list[str] | None = None) -> list[Figure]:
+                    warnings: list[str] | None = None, page_texts: Sequence[str] | None = None,
+                    ocr: OcrReader | None = None) -> list[Figure]:
     """Every captioned figure of `doc`, its PNG (figure and caption) written to out_dir/figures/.
 
     `page_dicts[i]`, when given, is `doc[i].get_text("dict", flags=TEXT_PRESERVE_WHITESPACE |
     TEXT_MEDIABOX_CLIP)` already made by the caller; it saves extracting the text twice. What the
     `limits` cost (a lower dpi, figures without a PNG) is said in sentences appended to `warnings`.
+    With `ocr` and the pages' text, a figure the text cites that no caption names is looked for in
+    the foot of the page's large images (a caption printed as part of the picture).
     """
     limits = limits or RenderLimits()
     warnings = warnings if warnings is not None else []
@@ -153,7 +166,90 @@ def extract_figures(doc: pymupdf.Document, out_dir: Path, *, dpi: int = 150,
             elif cap.starts_block:
                 textless.append(_Found(index, cap, _text_region(cap, blocks), "vector"))
     found = _one_per_number(found, textless)
+    if ocr is not None and page_texts is not None:
+        pictured = _captions_in_images(doc, found, page_texts, ocr, deadline)
+        if pictured:
+            found = sorted(found + pictured, key=lambda f: (f.index, figure_number_key(f.caption.number)))
+            labels = ", ".join(f"Figure {f.caption.number}" for f in pictured)
+            many = len(pictured) > 1
+            warnings.append(f"The caption{'s' if many else ''} of {labels} {'are' if many else 'is'} printed inside "
+                            f"{'their images' if many else 'its image'} and {'were' if many else 'was'} read by OCR; "
+                            "check against the page before quoting.")
     return _save_all(doc, found, out_dir, dpi, limits, deadline, warnings, lists)
+
+
+def _captions_in_images(doc: pymupdf.Document, found: list[_Found], page_texts: Sequence[str], ocr: OcrReader,
+                        deadline: float) -> list[_Found]:
+    """Figures whose caption is part of their raster: the text cites "图2" / "Figure 2", no caption names
+    it, and OCR of the foot of a large image on an unrotated page near the first citation reads a label
+    with that number. Only cited numbers count, so a photo's or a chart's own words never make a figure."""
+    first_cited: dict[str, int] = {}  # number -> the page (0-based) that first cites it
+    for index, text in enumerate(page_texts):
+        for m in _CITED.finditer(text):
+            first_cited.setdefault(_number(m.group(1)), index)
+    for f in found:
+        first_cited.pop(f.caption.number, None)
+    # a figure is printed near where the text first cites it: from the page before to two pages after
+    near = sorted({i for cited in first_cited.values() for i in range(cited - _OCR_NEAR[0], cited + _OCR_NEAR[1] + 1)
+                   if 0 <= i < len(doc)})
+    missing = set(first_cited)
+    out: list[_Found] = []
+    read = 0
+    for index in near:
+        if not missing or read >= _OCR_MAX_IMAGES or _clock() > deadline:
+            break
+        page = doc[index]
+        if page.rotation:
+            continue
+        area = page.rect
+        taken = [f.region for f in found if f.index == index]
+        try:
+            images = [pymupdf.Rect(info["bbox"]) & area for info in page.get_image_info()]
+        except Exception:  # noqa: BLE001 - a damaged page: its images are not read
+            continue
+        for r in images:
+            if (r.width < _OCR_MIN_SIDE * area.width or r.height < _OCR_MIN_SIDE * area.height
+                    or any((r & t).get_area() > 0.5 * r.get_area() for t in taken)):
+                continue
+            if read >= _OCR_MAX_IMAGES or _clock() > deadline:
+                break
+            read += 1
+            share, low, high = _OCR_BAND
+            foot = pymupdf.Rect(r.x0, r.y1 - min(r.height, max(low, min(high, share * r.height))), r.x1, r.y1)
+            try:
+                lines = ocr.foot_lines(page, foot)
+            except Exception:  # noqa: BLE001 - Tesseract failed on this image: the others are still read
+                continue
+            caption = _pictured_caption(lines, missing)
+            if caption is not None:
+                missing.discard(caption.number)
+                out.append(_Found(index, caption, r, "raster", ocr=True))
+                taken.append(r)
+    return out
+
+
+def _number(printed: str) -> str:
+    return re.sub(r"[．]", ".", re.sub(r"[－–]", "-", printed))
+
+
+def _pictured_caption(lines: list[tuple[pymupdf.Rect, str]], missing: set[str]) -> _Caption | None:
+    """The caption among OCR'd lines: the first one that starts with the label of a missing figure
+    (not a citation of it, "图1所示"), with the lines below it."""
+    for i, (rect, text) in enumerate(lines):
+        label = _label(text)
+        if label is None:
+            continue
+        printed, number, tail, space = label
+        if number not in missing or (printed == "图" and (_FIGURE_LIST.match(text)
+                                                          or (tail in _CITES_FIGURE and not space))):
+            continue
+        box = pymupdf.Rect(rect)
+        for r, _ in lines[i + 1:]:
+            box |= r
+        block = _Block(box, [])
+        return _Caption(number=number, printed=printed.rstrip(".").title(), rect=box,
+                        text=join_lines([t for _, t in lines[i:]]), starts_block=True, block=block, own=[block])
+    return None
 
 
 def _one_per_number(found: list[_Found], textless: list[_Found]) -> list[_Found]:
@@ -225,7 +321,7 @@ def _save_all(doc: pymupdf.Document, found: list[_Found], out_dir: Path, dpi: in
                     image = None
             figures.append(Figure(label=label, number=f.caption.number, page=f.index + 1, caption=f.caption.text,
                                   bbox=(round(clip.x0, 2), round(clip.y0, 2), round(clip.x1, 2), round(clip.y1, 2)),
-                                  image=image, kind=f.kind))
+                                  image=image, kind=f.kind, caption_source="ocr" if f.ocr else "text"))
         for write in writes:
             write.result()
     warnings.extend(_limit_warnings(big_pages, scaled, late, dpi, limits))

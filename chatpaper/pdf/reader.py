@@ -219,11 +219,13 @@ def _parse_document(doc: pymupdf.Document, *, out_dir: Path, settings: Settings,
     figures: list[Figure] = []
     try:
         from chatpaper.pdf.figures import RenderLimits, extract_figures  # noqa: PLC0415
+        from chatpaper.pdf.ocr import ocr_reader  # noqa: PLC0415
 
         limits = RenderLimits(max_pixels=settings.max_figure_pixels, max_page_area=settings.max_page_area,
                               seconds=settings.figure_time_budget_seconds)
         figures = extract_figures(doc, out_dir, dpi=settings.figure_dpi, page_dicts=dicts, limits=limits,
-                                  warnings=warnings)
+                                  warnings=warnings, page_texts=page_texts,
+                                  ocr=ocr_reader(settings.ocr, settings.tessdata, front.language))
     except ChatPaperError:  # a PdfError, or a folder that cannot be written: one sentence for the user
         raise
     except Exception as exc:  # a figure bug must not lose the text of the paper

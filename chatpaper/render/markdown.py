@@ -43,6 +43,7 @@ LABELS = {
         "significance": "Significance", "links": "Links", "no_links": "none found", "comment": "Comment",
         "abstract": "Abstract", "skipped": "Skipped.", "stage_failed_note": "This stage failed.",
         "one_line": "In one line", "takeaway": "Key takeaway", "step": "Step",
+        "caption_ocr": " (caption read by OCR from the image)",
     },
     "zh": {
         "authors": "作者", "title": "标题", "affiliation": "第一作者单位", "keywords": "关键词",
@@ -60,6 +61,7 @@ LABELS = {
         "significance": "意义", "links": "链接", "no_links": "未找到", "comment": "备注",
         "abstract": "摘要", "skipped": "已跳过。", "stage_failed_note": "这一部分未能生成。",
         "one_line": "一句话总结", "takeaway": "要点", "step": "步骤",
+        "caption_ocr": "（图注由 OCR 从图像中识别）",
     },
 }
 
@@ -167,6 +169,8 @@ def figure_label(figure: DigestFigure, lang: str) -> str:
 def figure_caption(figure: DigestFigure, lang: str) -> str:
     """ "Figure 2 (p. 5): caption", "图 2（第 5 页）：caption": the file's and the app's gallery's, whole."""
     body = caption_body(figure.caption)
+    if body and figure.caption_source == "ocr":  # not the text layer's words: said, so nobody quotes it as such
+        body += labels(lang)["caption_ocr"]
     return f"{figure_label(figure, lang)}{_colon(lang)}{body}" if body else figure_label(figure, lang)
 
 
