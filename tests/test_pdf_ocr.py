@@ -180,3 +180,62 @@ def test_ocr_reads_a_bounded_number_of_pictures(tmp_path, monkeypatch):
     calls = _count_reads(monkeypatch)
     _parse(tmp_path, _pages(tmp_path, {1: 3, 2: 12, 3: 12}))
     assert len(calls) == figures._OCR_MAX_IMAGES
+
+
+def _huge_page():
+    """A hostile PDF's page: 6,000 pt wide, with a picture as wide whose foot holds a caption."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=6000, height=700)
+    page.insert_image(pymupdf.Rect(0, 400, 6000, 640), stream=_picture("图1 误差随迭代次数的变化", "china-s"),
+                      keep_proportion=False)  # stretched sideways only: its rows keep their height
+    return doc, page
+
+
+def _counting_renders(monkeypatch) -> list[int]:
+    sizes: list[int] = []
+    render = pymupdf.Page.get_pixmap
+
+    def counted(self, *args, **kwargs):
+        pix = render(self, *args, **kwargs)
+        sizes.append(pix.width * pix.height)
+        return pix
+
+    monkeypatch.setattr(pymupdf.Page, "get_pixmap", counted)
+    return sizes
+
+
+def test_the_foot_of_a_huge_picture_is_profiled_within_the_pixel_bound(monkeypatch):
+    sizes = _counting_renders(monkeypatch)
+    _doc, page = _huge_page()  # the document stays open while its page is read
+    assert ocr_module._text_rows(page, pymupdf.Rect(0, 480, 6000, 640)) is not None  # still finds the caption row
+    assert sizes and max(sizes) <= ocr_module.OCR_MAX_PIXELS
+    # at the usual dpi it would have been far over
+    assert (160 * 6000 / 72 / 72) * ocr_module._PROFILE_DPI ** 2 > 2 * ocr_module.OCR_MAX_PIXELS
+
+
+@needs_tesseract
+def test_a_huge_picture_is_read_within_the_pixel_bound(monkeypatch):
+    sizes = _counting_renders(monkeypatch)
+    _doc, page = _huge_page()  # the document stays open while its page is read
+    assert _READER is not None
+    lines = _READER.foot_lines(page, pymupdf.Rect(0, 480, 6000, 640))  # Tesseract takes it: no error
+    assert len(sizes) >= 2 and max(sizes) <= ocr_module.OCR_MAX_PIXELS  # the profile, then the strip read
+    assert isinstance(lines, list)
+
+
+def test_ocr_stops_when_its_time_runs_out(tmp_path, monkeypatch):
+    from chatpaper.pdf import figures
+
+    now = [0.0]
+    monkeypatch.setattr(figures, "_clock", lambda: now[0])
+    calls = _count_reads(monkeypatch)
+    slow = OcrReader.foot_lines
+
+    def four_seconds_each(self, page, clip):
+        now[0] += 4.0
+        return slow(self, page, clip)
+
+    monkeypatch.setattr(OcrReader, "foot_lines", four_seconds_each)
+    paper = _parse(tmp_path, _pages(tmp_path, {2: 12}))
+    assert len(calls) == 3  # at 0, 4 and 8 s; at 12 s the 10 s allowance is spent
+    assert paper.pages == 6 and paper.figures == []  # the rest of the paper is whole

@@ -63,6 +63,7 @@ _OCR_MIN_SIDE = 0.15  # a raster narrower or lower than this share of the page i
 _OCR_BAND = (0.4, 60.0, 160.0)  # the foot of an image searched for a caption: this share of its height, within these points
 _OCR_MAX_IMAGES = 12  # images read per paper at most (0.1-0.6 s each): a bound on time whatever the paper holds
 _OCR_NEAR = (1, 2)  # pages before and after a figure's first citation where its picture is looked for
+_OCR_SECONDS = 10.0  # OCR per paper: no image is read after this (a hostile picture can take seconds)
 
 
 @dataclass(eq=False)
@@ -195,6 +196,7 @@ def _captions_in_images(doc: pymupdf.Document, found: list[_Found], page_texts: 
     missing = set(first_cited)
     out: list[_Found] = []
     read = 0
+    deadline = min(deadline, _clock() + _OCR_SECONDS)
     for index in near:
         if not missing or read >= _OCR_MAX_IMAGES or _clock() > deadline:
             break

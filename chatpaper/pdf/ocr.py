@@ -28,6 +28,12 @@ _TESSDATA_GLOBS = ("/usr/share/tesseract-ocr/*/tessdata", "/usr/share/tessdata",
 _LANGUAGE_DATA = {"zh": "chi_sim", "ja": "jpn", "ko": "kor", "en": "eng"}
 OCR_DPI = 300  # a 9 pt caption line ~37 px high: Tesseract reads a bold CJK caption whole; at 200 dpi it drops some
 _PROFILE_DPI = 150  # enough to tell rows of text from white rows and artwork
+# Pixels of one image OCR reads or profiles, at most: six caption lines across an A4 page at 300 dpi are
+# ~1.2 million; a hostile PDF's 14,000 pt wide image would be 60 million (a minute of Tesseract, and memory;
+# 3 million of stretched glyphs took 8 s). Beyond it, or beyond the longest side Tesseract takes (it fails
+# on 32,768 px), the dpi is lowered to fit.
+OCR_MAX_PIXELS = 1_500_000
+_MAX_SIDE = 16_000
 _INK = 140  # a grey level darker than this is ink; a scan's show-through and paper tone are lighter
 _LINE_PT = 20.0  # a row of ink taller than this is artwork, not a line of caption text
 _GAP_PT = 2.0  # white rows that separate two lines of text (their leading) at least
@@ -57,7 +63,7 @@ class OcrReader:
         return self.lines(page, strip) if strip is not None else []
 
     def lines(self, page: pymupdf.Page, clip: pymupdf.Rect) -> list[tuple[pymupdf.Rect, str]]:
-        pix = page.get_pixmap(clip=clip, dpi=OCR_DPI)
+        pix = page.get_pixmap(clip=clip, dpi=_dpi(clip, OCR_DPI))
         with _quiet_stderr():
             ocr = pymupdf.open("pdf", pix.pdfocr_tobytes(language=self.language, tessdata=self.tessdata))
         try:
@@ -102,7 +108,8 @@ def _system_tessdata() -> str | None:
 
 def _text_rows(page: pymupdf.Page, clip: pymupdf.Rect) -> pymupdf.Rect | None:
     """The part of `clip` holding the lowest rows of text (see OcrReader.foot_lines), padded; None if none."""
-    pix = page.get_pixmap(clip=clip, dpi=_PROFILE_DPI, colorspace=pymupdf.csGRAY, alpha=False)
+    dpi = _dpi(clip, _PROFILE_DPI)
+    pix = page.get_pixmap(clip=clip, dpi=dpi, colorspace=pymupdf.csGRAY, alpha=False)
     width, height, stride, samples = pix.width, pix.height, pix.stride, pix.samples
     noise = max(2, width // 200)  # specks of a scan are not ink
     inked = [samples[y * stride:y * stride + width].translate(_INK_TABLE).count(1) > noise for y in range(height)]
@@ -113,7 +120,7 @@ def _text_rows(page: pymupdf.Page, clip: pymupdf.Rect) -> pymupdf.Rect | None:
                 runs[-1][1] = y
             else:
                 runs.append([y, y])
-    px = _PROFILE_DPI / 72
+    px = dpi / 72
     tall, gap = _LINE_PT * px, 3 * _LINE_PT * px
     kept: list[list[int]] = []
     for run in reversed(runs):
@@ -128,6 +135,13 @@ def _text_rows(page: pymupdf.Page, clip: pymupdf.Rect) -> pymupdf.Rect | None:
     top, bottom = kept[-1][0] / px, (kept[0][1] + 1) / px
     pad = 4.0
     return pymupdf.Rect(clip.x0, max(clip.y0, clip.y0 + top - pad), clip.x1, min(clip.y1, clip.y0 + bottom + pad))
+
+
+def _dpi(clip: pymupdf.Rect, dpi: int) -> int:
+    """`dpi`, or lower so that `clip` rendered at it stays within OCR_MAX_PIXELS and _MAX_SIDE."""
+    inches = max(1e-6, clip.width * clip.height / 72 / 72)
+    side = max(1e-6, clip.width, clip.height) / 72
+    return max(1, min(dpi, int((OCR_MAX_PIXELS / inches) ** 0.5), int(_MAX_SIDE / side)))
 
 
 @contextmanager
