@@ -190,6 +190,8 @@ def _captions_in_images(doc: pymupdf.Document, found: list[_Found], page_texts: 
             first_cited.setdefault(_number(m.group(1)), index)
     for f in found:
         first_cited.pop(f.caption.number, None)
+    if not first_cited:  # every cited figure has its caption: nothing to read (most papers)
+        return []
     # a figure is printed near where the text first cites it: from the page before to two pages after
     near = sorted({i for cited in first_cited.values() for i in range(cited - _OCR_NEAR[0], cited + _OCR_NEAR[1] + 1)
                    if 0 <= i < len(doc)})
