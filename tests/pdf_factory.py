@@ -876,6 +876,29 @@ def huge_figure_pdf(pages: int = 1, side: float = HUGE_SIDE) -> bytes:
     return data
 
 
+def pictured_captions_pdf(pages: int = 3, per_page: int = 5, width: float = 6000.0) -> bytes:
+    """A PDF that asks for the most OCR it can: page 1 cites figures 1-40 that no caption names, and
+    every page carries `per_page` figure-sized pictures stretched across a page `width` points wide,
+    each with a caption-like row of text at its foot (stretched glyphs are Tesseract's slow case)."""
+    src = pymupdf.open()
+    sheet = src.new_page(width=320, height=60)
+    sheet.insert_text((20, 45), "Figure 7: Error over iterations", fontsize=8)
+    picture = sheet.get_pixmap(dpi=150, colorspace=pymupdf.csGRAY).tobytes("png")
+    doc = pymupdf.open()
+    for n in range(1, pages + 1):
+        page = doc.new_page(width=width, height=740)
+        cites = " ".join(f"Figure {k} shows it." for k in range(1, 41)) if n == 1 else ""
+        # below the running-header band, so it is body text
+        page.insert_textbox(pymupdf.Rect(72, 80, width - 72, 130), f"Page {n}. {cites} " + body(1, offset=n),
+                            fontsize=10)
+        for k in range(per_page):  # each 115 pt high: over the 15% of the page a figure-sized picture needs
+            page.insert_image(pymupdf.Rect(0, 135 + 120 * k, width, 250 + 120 * k), stream=picture,
+                              keep_proportion=False)
+    data = doc.tobytes(garbage=3, deflate=True)
+    doc.close()
+    return data
+
+
 # --------------------------------------------------------------------------- publisher layouts
 
 
