@@ -147,7 +147,9 @@ def _dpi(clip: pymupdf.Rect, dpi: int) -> int:
 @contextmanager
 def _quiet_stderr() -> Iterator[None]:
     """Tesseract prints its own diagnostics ("Image too small to scale!!") on file descriptor 2, past
-    Python: a user's terminal or the Space's log would fill with them. They say nothing to act on."""
+    Python: a user's terminal or the Space's log would fill with them. They say nothing to act on.
+    Another thread's stderr in that fraction of a second is lost too; the app parses in worker
+    processes that do nothing else, and the CLI's progress lines are printed between stages."""
     try:
         saved = os.dup(2)
     except OSError:  # no stderr to silence
