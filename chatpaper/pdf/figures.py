@@ -237,16 +237,14 @@ def _number(printed: str) -> str:
 
 
 def _pictured_caption(lines: list[tuple[pymupdf.Rect, str]], missing: set[str]) -> _Caption | None:
-    """The caption among OCR'd lines: the first one that starts with the label of a missing figure
-    (not a citation of it, "图1所示"), with the lines below it."""
+    """The caption among OCR'd lines: the first one that starts with the label of a missing figure and
+    reads as a caption by the text layer's rule (not a citation, "图1所示"), with the lines below it.
+    OCR knows no bold: a label at a picture's foot counts as set apart, as a bold one would."""
     for i, (rect, text) in enumerate(lines):
         label = _label(text)
-        if label is None:
+        if label is None or label[1] not in missing or not _is_caption_line(text, bold=True):
             continue
-        printed, number, tail, space = label
-        if number not in missing or (printed == "图" and (_FIGURE_LIST.match(text)
-                                                          or (tail in _CITES_FIGURE and not space))):
-            continue
+        printed, number, _, _ = label
         box = pymupdf.Rect(rect)
         for r, _ in lines[i + 1:]:
             box |= r
