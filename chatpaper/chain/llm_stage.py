@@ -34,14 +34,13 @@ from chatpaper.chain.prompts import (
 )
 from chatpaper.chain.stage import StageContext, StageOutcome, finish_stage, hard_issues
 from chatpaper.errors import ChatPaperError
+from chatpaper.evidence.verify import PageIndex
 from chatpaper.llm.base import LLMRequest, Provider
 from chatpaper.llm.jsontext import complete_members, first_json_object
 from chatpaper.models import Attempt, Point, StageRecord
 
 log = logging.getLogger(__name__)
 
-# Each stage's reply allowance, the quotes of its points included (chatpaper.chain.budget).
-MAX_OUTPUT_TOKENS = STAGE_OUTPUT_TOKENS
 # One first try plus at most two corrective retries, each for a different kind of fault.
 MAX_ATTEMPTS = 3
 
@@ -170,7 +169,7 @@ def run_small_stage(provider: Provider, run: StageContext, stage: str) -> StageO
         missing += [name for name in group if name not in got]
     first_reply = json.dumps({**values, **_marks(model, missing, run.lang)}, ensure_ascii=False)
     current = model.model_validate_json(first_reply)
-    candidates: list[tuple[BaseModel, list[guards.Issue], str]] = []
+    candidates: list[_Candidate] = []
     retried: set[str] = set()
     for attempt in range(MAX_ATTEMPTS):
         issues = _small_issues(run, stage, current, missing)
@@ -196,9 +195,7 @@ def run_small_stage(provider: Provider, run: StageContext, stage: str) -> StageO
         # Not given again: a field with content keeps it; one still holding its mark is still missing.
         missing = [name for name in failed if name not in got and _is_marked(getattr(current, name))]
         current = model.model_validate({**current.model_dump(), **got})
-    best_index = min(range(len(candidates)), key=lambda i: (
-        len(candidates[i][1]), len(guards.unquoted_points(candidates[i][0], run.evidence)), -i))
-    result, issues, raw = candidates[best_index]
+    result, issues, raw = _best(candidates, run.evidence)
     return StageOutcome(finish_stage(run, result, record, issues, raw_reply=raw), record)
 
 
@@ -211,7 +208,7 @@ def run_llm_stage(provider: Provider, run: StageContext, stage: str) -> StageOut
     """
     model = STAGE_MODELS[stage]
     assert run.plan is not None  # LLMRunner.prepare plans every run
-    max_output = min(MAX_OUTPUT_TOKENS[stage], run.plan.output_tokens)
+    max_output = min(STAGE_OUTPUT_TOKENS[stage], run.plan.output_tokens)
     request = LLMRequest(
         system=system_prompt(run.lang),
         prompt=build_prompt(run.plan.stages[stage].document, stage, run.lang),
@@ -220,7 +217,7 @@ def run_llm_stage(provider: Provider, run: StageContext, stage: str) -> StageOut
         timeout_seconds=run.settings.llm_timeout_seconds,
     )
     record = StageRecord(name=stage)
-    candidates: list[tuple[BaseModel, list[guards.Issue], str]] = []
+    candidates: list[_Candidate] = []
     history: list[tuple[str, str]] = []
     retried: set[str] = set()
     error: str | None = None
@@ -273,10 +270,7 @@ def run_llm_stage(provider: Provider, run: StageContext, stage: str) -> StageOut
         record.status = "failed"
         record.error = error or f"The {stage} stage produced no result."
         return StageOutcome(None, record)
-    # The latest reply wins unless an earlier one had fewer faults, or as many and fewer points quoting nothing.
-    best_index = min(range(len(candidates)), key=lambda i: (
-        len(candidates[i][1]), len(guards.unquoted_points(candidates[i][0], run.evidence)), -i))
-    result, issues, raw = candidates[best_index]
+    result, issues, raw = _best(candidates, run.evidence)
     # Failed the guards on the first try and after. Misquoting alone is no sign of a small model: the
     # small profile's shorter prompts do not make quotes more exact.
     if len(candidates) > 1 and any(i.retry and i.kind != "quotes" for i in issues):
@@ -285,6 +279,16 @@ def run_llm_stage(provider: Provider, run: StageContext, stage: str) -> StageOut
         record.warnings.append(f"The corrective retry failed: {error}")
     return StageOutcome(finish_stage(run, result, record, issues, raw_reply=raw), record)
 
+
+
+_Candidate = tuple[BaseModel, list[guards.Issue], str]  # a reply's result, its faults, its raw text
+
+
+def _best(candidates: list[_Candidate], evidence: PageIndex) -> _Candidate:
+    """The latest reply wins unless an earlier one had fewer faults, or as many and fewer points quoting nothing."""
+    best = min(range(len(candidates)), key=lambda i: (
+        len(candidates[i][1]), len(guards.unquoted_points(candidates[i][0], evidence)), -i))
+    return candidates[best]
 
 
 def model_key(provider: Provider) -> str:

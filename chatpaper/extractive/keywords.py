@@ -9,9 +9,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from chatpaper.extractive.language import paper_language
-from chatpaper.extractive.picker import BACK_MATTER
-from chatpaper.extractive.sentences import PaperText, normalise
+from chatpaper.extractive.sentences import BACK_MATTER, PaperText, normalise
 from chatpaper.models import Paper
+from chatpaper.scripts import CJK_RUN
 
 _STOPWORDS = frozenset(
     """a an the and or but nor for of in on at to from by with without within into onto over under via as
@@ -96,7 +96,7 @@ def keywords(paper: Paper, text: PaperText | None = None, *, limit: int = 6) -> 
 
 def _cjk_keywords(title: str, body: str, limit: int) -> list[str]:
     """No spaces to split on: the title's 2-4 character runs that the paper repeats most."""
-    runs = [run for run in re.findall(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]+", title)]
+    runs = CJK_RUN.findall(title)
     scored: dict[str, float] = {}
     for run in runs:
         for n in (4, 3, 2):

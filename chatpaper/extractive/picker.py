@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from chatpaper.errors import ProviderError
 from chatpaper.extractive.cues import REFERS_BACK, Scores, about_others
 from chatpaper.extractive.language import CJK_LANGUAGES, is_cjk_text
-from chatpaper.extractive.sentences import PaperText, Sentence
+from chatpaper.extractive.sentences import BACK_MATTER, PaperText, Sentence
 from chatpaper.models import Point
 from chatpaper.scripts import CJK_RUN
 
@@ -104,9 +104,6 @@ class Picker:
         s = (self.first(self.good) or self.first(self.quotable)
              or self.first(self.good, allow_used=True) or self.first(self.quotable, allow_used=True))
         return self.take(s or last_resort(self.text))  # type: ignore[return-value]
-
-
-BACK_MATTER = frozenset({"references", "appendix", "acknowledgments"})
 
 
 # A CJK paper with fewer sentences than this in its own script (a broken text layer) is quoted as it is.

@@ -12,6 +12,7 @@ from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
 
+from chatpaper.extractive.language import is_cjk_text
 from chatpaper.models import Paper
 from chatpaper.scripts import CJK_LETTER, CJK_LETTERS
 
@@ -472,7 +473,7 @@ def _drop_cjk_continuations(sentences: list[Sentence], heading_starts: set[tuple
         if (s.page, s.start) in heading_starts:
             previous = None
             continue
-        if (s.para_start and s.quality > 0 and previous is not None and len(_CJK.findall(s.text)) > 0.3 * len(s.text)
+        if (s.para_start and s.quality > 0 and previous is not None and is_cjk_text(s.text)
                 and len(previous.text) >= _CUT_LINE and not _CJK_TERMINAL.search(previous.text)
                 and not previous.text.endswith(("：", ":")) and not _CAPTION_START.match(previous.text)
                 and not _CJK_CAPTION.match(previous.text)):
@@ -506,7 +507,7 @@ def _section_roles(paper: Paper) -> list[str]:
     has_method = any(sec.role == "method" for sec in paper.sections)
     for sec in paper.sections:
         role = _norm_role(sec.role, sec.title)
-        if not sec.role and roles and ((numbered and not sec.number and role not in _BACK) or
+        if not sec.role and roles and ((numbered and not sec.number and role not in BACK_MATTER) or
                                        (role == "method" and has_method)):
             role = roles[-1]  # an unnumbered, unlabelled "heading" amid numbered ones: a table's header row
         if sec.level > 1 and not (sec.role and top_role == "other"):
@@ -521,7 +522,7 @@ def _section_roles(paper: Paper) -> list[str]:
     return roles
 
 
-_BACK = frozenset({"references", "appendix", "acknowledgments"})
+BACK_MATTER = frozenset({"references", "appendix", "acknowledgments"})  # roles after the body
 _REFERENCES_LINE = re.compile(r"^(?:\d+\.?\s+)?(?:references|bibliography|literature cited)$", re.I)
 
 

@@ -89,7 +89,7 @@ def _openai(
 def _local(*, model: str | None, settings: Settings, options: dict[str, Any], **_: Any) -> Provider:
     from chatpaper.llm.local import LocalProvider
 
-    path = _local_model_path(settings)
+    path = settings.local_model_path
     if model and model.endswith(".gguf"):  # `--provider local --model path/to/x.gguf`
         path, model = Path(model), None
     return LocalProvider(model_path=path, model=model, options=options)
@@ -164,17 +164,6 @@ def chosen_provider(name: str | None = "auto", *, settings: Settings, api_key: s
     """The provider `get_provider` builds for these arguments, without building it: NAME, else
     settings.provider, else (`auto`) the first one configured. The app's opening notice asks this too,
     so the page says "Offline mode" exactly when a run would be offline."""
-    return _choose(name, settings=settings, api_key=api_key, base_url=base_url)
-
-
-def describe_provider(provider: Provider | StageRunner) -> str:
-    """One line saying who writes the result (the CLI prints it on stderr, the app shows its notice)."""
-    if not isinstance(provider, Provider) and provider.extractive:
-        return f"{provider.name}: extractive, no LLM; set GEMINI_API_KEY for written summaries"
-    return f"{provider.name}: {provider.model or 'the default model'}"
-
-
-def _choose(name: str | None, *, settings: Settings, api_key: str | None, base_url: str | None) -> str:
     for candidate in (name, settings.provider):
         key = (candidate or "auto").strip().lower()
         key = ALIASES.get(key, key)
@@ -185,6 +174,15 @@ def _choose(name: str | None, *, settings: Settings, api_key: str | None, base_u
             raise ProviderError(f"There is no provider named {candidate!r}; choose one of {choices}.")
         return key
     return _auto(settings=settings, api_key=api_key, base_url=base_url)
+
+
+def describe_provider(provider: Provider | StageRunner) -> str:
+    """One line saying who writes the result (the CLI prints it on stderr, the app shows its notice)."""
+    from chatpaper.chain.runner import is_extractive  # the registry loads no chain code until asked
+
+    if is_extractive(provider):
+        return f"{provider.name}: extractive, no LLM; set GEMINI_API_KEY for written summaries"
+    return f"{provider.name}: {provider.model or 'the default model'}"
 
 
 def _auto(*, settings: Settings, api_key: str | None, base_url: str | None) -> str:
@@ -203,7 +201,7 @@ def _auto(*, settings: Settings, api_key: str | None, base_url: str | None) -> s
     if openai_url or (variable := OpenAICompatProvider.key_variable()):
         logger.info("provider auto -> openai (%s)", "endpoint configured" if openai_url else f"{variable} is set")
         return "openai"
-    if _local_model_path(settings):
+    if settings.local_model_path:
         logger.info("provider auto -> local (a GGUF model is configured)")
         return "local"
     logger.info("provider auto -> offline (no key, endpoint or local model configured)")
@@ -212,10 +210,6 @@ def _auto(*, settings: Settings, api_key: str | None, base_url: str | None) -> s
 
 def _openai_base_url(base_url: str | None, settings: Settings) -> str | None:
     return base_url or settings.openai_base_url or None
-
-
-def _local_model_path(settings: Settings) -> Path | None:
-    return settings.local_model_path
 
 
 def _accepted(factory: ProviderFactory, kwargs: dict[str, Any]) -> dict[str, Any]:
