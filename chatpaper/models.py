@@ -169,6 +169,8 @@ class Paper(_Model):
     language: str = Field("en", description='Main language of the paper: "zh" (or "ja", "ko") for CJK papers, else "en"')
     title_en: str = Field("", description="A CJK paper's printed English title, when it has one (title is the main one)")
     abstract_en: str = Field("", description="A CJK paper's printed English abstract, when it has one")
+    abstract_page: PageNo = Field(1, description="The page the abstract starts on")
+    abstract_en_page: PageNo | None = Field(None, description="The page the English abstract starts on")
     keywords: list[str] = Field(default_factory=list, description="Keywords as printed (关键词, Keywords, Index Terms)")
     pages: int
     sections: list[Section] = Field(default_factory=list)

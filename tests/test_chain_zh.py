@@ -47,11 +47,11 @@ def test_the_prompt_carries_the_printed_english_title_and_abstract_beside_the_ch
 
 
 def test_the_english_abstract_is_marked_with_the_page_it_is_printed_on(settings):
-    """Some journals print the English block at the end: its page is found in the page texts."""
+    """Some journals print the English block at the end: the page the parser found it on is cited."""
     paper = zh_paper()
     last = paper.page_texts[-1] + "\nAbstract: " + ABSTRACT_EN
     paper = paper.model_copy(update={"page_texts": [paper.page_texts[0].replace(ABSTRACT_EN, ""),
-                                                    paper.page_texts[1], last]})
+                                                    paper.page_texts[1], last], "abstract_en_page": 3})
     provider = scripted("en")
     summarize(paper, provider=provider, lang="en", settings=settings, cache=False)
     assert f"English abstract [p. 3]: {ABSTRACT_EN}" in provider.requests_for("summary")[0].prompt

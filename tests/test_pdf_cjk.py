@@ -188,6 +188,17 @@ def test_chinese_front_matter_keeps_the_printed_chinese_title_and_abstract(tmp_p
     assert "关键词" not in paper.abstract and "中图分类号" not in paper.abstract
     assert paper.abstract_en.startswith("Text classification is a basic task")
     assert paper.keywords == ["文本分类", "注意力机制", "深度学习"]
+    assert paper.abstract_page == 1 and paper.abstract_en_page == 1
+
+
+def test_an_english_block_printed_at_the_end_keeps_its_page(tmp_path):
+    """Some journals print the English title and abstract after the references: its page is the label's."""
+    items = journal_paper()
+    english = [item for item in items if item[0] == "title_en" or item[1].startswith("Abstract:")]
+    chinese = [item for item in items if item not in english]
+    paper = parse(cjk_pdf([*chinese, ("page", ""), ("page", ""), *english]), tmp_path)
+    assert paper.abstract_en.startswith("Text classification is a basic task")
+    assert paper.abstract_page == 1 and paper.abstract_en_page == paper.pages > 2  # the last page, its own
 
 
 def test_an_english_abstract_label_set_apart_by_ideographic_spaces(tmp_path):
@@ -227,7 +238,7 @@ def test_a_thesis_cover_gives_title_author_and_department(tmp_path):
     paper = parse(cjk_pdf(items), tmp_path)
     assert paper.title == "纳米低温手术过程实验研究" and paper.title_en == "Experimental Study on Nanocryosurgery"
     assert paper.authors == ["薛兆江"] and paper.affiliations == ["中国科学技术大学 物理学院近代物理系"]
-    assert paper.abstract.startswith(zh_body(1)[:10])
+    assert paper.abstract.startswith(zh_body(1)[:10]) and paper.abstract_page == 2  # the page after the cover
     assert [t for _, t, _ in top(paper)] == ["绪论", "实验原理", "总结与展望"]
 
 

@@ -209,26 +209,14 @@ def stage_sections(paper: Paper, stage: str) -> list[Section]:
 # --------------------------------------------------------------------------- documents
 
 
-_OPENING = 40  # characters of a printed text (whitespace aside) that find the page it is on
-
-
-def _page_of(paper: Paper, text: str) -> int:
-    """The first page whose text holds the opening of `text`; page 1 when none does."""
-    opening = re.sub(r"\s+", "", text)[:_OPENING]
-    for number, page in enumerate(paper.page_texts, start=1):
-        if opening and opening in re.sub(r"\s+", "", page):
-            return number
-    return 1
-
-
 def _front(paper: Paper) -> str:
     """The abstract, and the English title and abstract a paper in another language prints beside its own
     (the paper's, for a digest in English to use as printed)."""
-    parts = [f"Abstract [p. 1]: {_norm(paper.abstract)}"] if paper.abstract else []
+    parts = [f"Abstract [p. {paper.abstract_page}]: {_norm(paper.abstract)}"] if paper.abstract else []
     if paper.title_en and _norm(paper.title_en) != _norm(paper.title):
         parts.append(f"English title (printed in the paper): {_norm(paper.title_en)}")
     if paper.abstract_en:
-        parts.append(f"English abstract [p. {_page_of(paper, paper.abstract_en)}]: {_norm(paper.abstract_en)}")
+        parts.append(f"English abstract [p. {paper.abstract_en_page or paper.abstract_page}]: {_norm(paper.abstract_en)}")
     return "\n\n".join(parts)
 
 

@@ -77,10 +77,12 @@ class FrontMatter:
     authors: list[str] = field(default_factory=list)
     affiliations: list[str] = field(default_factory=list)
     abstract: str = ""
+    abstract_page: int = 1  # the page the abstract starts on (its label's, or the first page's)
     body_start: int = 0  # index in the flat line list where the body (first heading) may start
     language: str = "en"  # the paper's main language: "zh" (or "ja", "ko") for CJK papers
     title_en: str = ""  # a CJK paper's printed English title and abstract, when it has them
     abstract_en: str = ""
+    abstract_en_page: int | None = None
     keywords: list[str] = field(default_factory=list)
 
 
@@ -304,6 +306,7 @@ def extract_front_matter(doc: DocText, lines: list[Line], metadata_title: str = 
         if view[idx].page == front + 1:
             abstract_y = view[idx].y0
         fm.abstract, _ = _abstract_from(view, idx, rest, doc.body_size, doc.vocab)
+        fm.abstract_page = view[idx].page
         # headings are searched from the label on: an abstract that overran must not hide them
         fm.body_start = offset + idx + 1
     if title_bottom:
@@ -317,6 +320,7 @@ def extract_front_matter(doc: DocText, lines: list[Line], metadata_title: str = 
             fm.affiliations = [_join_affiliation(above)] if above else []
     if found is None:
         fm.abstract, start = _first_paragraph(view, n_first, title_bottom, doc.body_size, doc.vocab)
+        fm.abstract_page = front + 1  # the paragraph is looked for on the title's page
         fm.body_start = offset + start
     fm.keywords = _english_keywords(view, limit, doc.vocab)
     return fm
@@ -700,6 +704,7 @@ def _cjk_front_matter(doc: DocText, lines: list[Line], fm: FrontMatter) -> None:
         if lines[idx].page == 1:
             abstract_y = lines[idx].y0
         fm.abstract, zh_end = _abstract_from(lines, idx, rest, doc.body_size, doc.vocab)
+        fm.abstract_page = lines[idx].page
         fm.body_start = idx + 1
     elif not cover:
         fm.abstract, zh_end = _cjk_first_paragraph(lines, n_first, title_bottom, doc.body_size)
@@ -772,6 +777,7 @@ def _english_block(doc: DocText, lines: list[Line], fm: FrontMatter, after: int)
         return
     idx, rest = found
     fm.abstract_en, end = _abstract_from(lines, idx, rest, doc.body_size, doc.vocab)
+    fm.abstract_en_page = lines[idx].page
     if lines[idx].page <= 2 or (idx < front_limit and lines[idx].page <= 8):
         fm.body_start = max(fm.body_start, end if lines[idx].page <= 2 else fm.body_start)
     if not fm.title_en:
