@@ -24,18 +24,21 @@ if TYPE_CHECKING:
 
 def _read(source: str, settings: Settings, out: Path | None = None) -> Paper:
     """The library's cached read, as the app's: a repeat run reuses the parsed paper (same bytes or arXiv
-    version, same parser), its figures copied into OUT; then the cache is kept within its limits, as the app does."""
-    from chatpaper.pruning import PRUNE_GRACE_SECONDS, prune_cache
-    from chatpaper.reading import PaperReady, copy_figures, iter_read
+    version, same parser), its figures copied into OUT."""
+    from chatpaper.reading import read_ready
 
-    ready = next(event for event in iter_read(source, settings=settings) if isinstance(event, PaperReady))
+    ready = read_ready(source, out_dir=out, settings=settings)
     if ready.cached:
         print("  the paper as parsed before (from the cache)", file=sys.stderr)
-    if out is not None:
-        copy_figures(ready.paper, ready.folder, out)
-    prune_cache(settings.cache_dir, max_bytes=settings.cache_max_bytes, max_age_days=settings.cache_max_age_days,
-                keep=[ready.folder], grace_seconds=PRUNE_GRACE_SECONDS)
     return ready.paper
+
+
+def _keep_cache_within_limits(settings: Settings) -> None:
+    """After every run, as the app after every request: what this run used in the last minutes stays."""
+    from chatpaper.pruning import PRUNE_GRACE_SECONDS, prune_cache
+
+    prune_cache(settings.cache_dir, max_bytes=settings.cache_max_bytes, max_age_days=settings.cache_max_age_days,
+                grace_seconds=PRUNE_GRACE_SECONDS)
 
 
 def _parse(args: argparse.Namespace, settings: Settings) -> int:
@@ -298,7 +301,10 @@ def main(argv: list[str] | None = None) -> int:
         for name in ("provider", "lang", "model"):
             if getattr(args, name, None) is None and hasattr(settings, name):
                 setattr(args, name, getattr(settings, name))
-        return args.run(args, settings)
+        code = args.run(args, settings)
+        if args.run is not _prune:  # `digest` too, the command that fills the cache most
+            _keep_cache_within_limits(settings)
+        return code
     except ChatPaperError as exc:
         print(f"error: {for_cli(str(exc))}", file=sys.stderr)
         return 1

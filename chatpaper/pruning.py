@@ -20,8 +20,6 @@ from contextlib import closing, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from chatpaper.chain.cache import CACHE_FILE
-
 log = logging.getLogger(__name__)
 
 # A unit used this recently is never pruned for size (the app after a request, the CLI after a run): a PDF
@@ -96,6 +94,8 @@ def _fixed_size(cache_dir: Path, unit_paths: Iterable[Path]) -> int:
 
 
 def _prune_digests(cache_dir: Path, cutoff: float) -> int:
+    from chatpaper.chain.cache import CACHE_FILE  # noqa: PLC0415 - the chain package is heavy; a read prunes too
+
     path = cache_dir / CACHE_FILE
     if not path.is_file():
         return 0

@@ -250,8 +250,8 @@ def iter_read(
         yield MetadataReady(metadata)
         yield from _download(arxiv, metadata)
         data = arxiv.download(metadata).read_bytes()  # in arXiv's cache now: no second request
-    sha = hashlib.sha256(data).hexdigest()
-    folder = ensure_dir(arxiv_folder(metadata.versioned_id, settings) if metadata else pdf_folder(sha, settings))
+    sha = None if metadata else hashlib.sha256(data).hexdigest()  # an arXiv version is its own key
+    folder = ensure_dir(arxiv_folder(metadata.versioned_id, settings) if metadata else pdf_folder(sha or "", settings))
     if on_folder is not None:
         on_folder(folder)
     if (paper := cached_paper(folder)) is not None:
@@ -273,11 +273,19 @@ def read(source: str | Path | bytes, *, out_dir: Path | None = None, settings: S
          metadata: ArxivMetadata | None = None) -> Paper:
     """iter_read to its end: the Paper, parsed once per source and parser version. With OUT_DIR, its
     figure PNGs are copied to OUT_DIR/figures/, where the Paper's relative image paths point."""
+    return read_ready(source, out_dir=out_dir, settings=settings, arxiv=arxiv, filename=filename, pool=pool,
+                      metadata=metadata).paper
+
+
+def read_ready(source: str | Path | bytes, *, out_dir: Path | None = None, settings: Settings | None = None,
+               arxiv: Any = None, filename: str | None = None, pool: ParsePool | None = None,
+               metadata: ArxivMetadata | None = None) -> PaperReady:
+    """`read`, with where the paper is kept and whether it came from the cache (the CLI says so)."""
     ready = next(e for e in iter_read(source, settings=settings, arxiv=arxiv, filename=filename, pool=pool,
                                       metadata=metadata) if isinstance(e, PaperReady))
     if out_dir is not None:
         copy_figures(ready.paper, ready.folder, out_dir)
-    return ready.paper
+    return ready
 
 
 def copy_figures(paper: Paper, folder: Path, out_dir: Path) -> None:

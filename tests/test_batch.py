@@ -549,6 +549,26 @@ def test_cli_digests_given_ids_offline_into_plain_markdown(tmp_path, monkeypatch
     assert re.search(r"^\[1/1\] ADADELTA.*: done \(\d+\.\d+s\)$", err, re.M) and "Traceback" not in err
 
 
+def test_a_cli_digest_keeps_the_cache_within_its_limits_as_every_run_does(tmp_path, monkeypatch, arxiv_api):
+    import os
+    import time
+
+    from chatpaper.__main__ import main
+
+    monkeypatch.setenv("CHATPAPER_ARXIV_DELAY_SECONDS", "0")
+    old = tmp_path / "cache" / "runs" / "upload-0123456789abcdef"
+    old.mkdir(parents=True)
+    (old / "paper-1.json").write_text("{}")
+    stamp = time.time() - 40 * 86400  # beyond the 30 days a cached paper is kept
+    for path in (old / "paper-1.json", old):
+        os.utime(path, (stamp, stamp))
+    code = main(["--cache-dir", str(tmp_path / "cache"), "digest", "--ids", "1212.5701", "--query", "Optimisers",
+                 "--provider", "offline", "--lang", "en", "--blog", "markdown", "--out", str(tmp_path / "posts")])
+    assert code == 0
+    assert not old.exists()  # pruned after the run
+    assert any(p.name.startswith("arxiv-1212.5701") for p in (tmp_path / "cache" / "runs").iterdir())  # the run's own
+
+
 def test_cli_refuses_a_digest_without_papers_or_with_a_bad_date(tmp_path, capsys):
     from chatpaper.__main__ import main
 

@@ -313,7 +313,6 @@ def render_markdown(digest: Digest, *, heading_level: int = 2, include_abstract:
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
 _URL = re.compile(r"https?://[^\s<>\"'\]\[(){}|\\^`]+", re.IGNORECASE)
-PAGE_STAGES = ("metadata", "summary", "methods", "conclusion")  # the page's sections, in reading order
 
 
 def _escape_plain(text: str) -> str:

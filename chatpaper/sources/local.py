@@ -54,7 +54,8 @@ def check_pdf_bytes(data: bytes, name: str, settings: Settings) -> None:
 
     A file with objects but a damaged header passes: the parser repairs it and says so in the paper's warnings.
     """
-    if not data.strip(b"\x00 \t\r\n"):
+    # a file with a header is not blank: only one without is stripped (a copy of the whole file)
+    if not data or (not has_pdf_header(data) and not data.strip(b"\x00 \t\r\n")):
         raise PdfError(f"{name} is empty; upload the paper's PDF file.")
     check_pdf_size(len(data), name, settings)
     if not has_pdf_header(data) and not looks_repairable(data):

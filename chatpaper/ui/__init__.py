@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from chatpaper import fields
 from chatpaper.chain.distinct import not_distinct_notice
+from chatpaper.chain.prompts import STAGES
 from chatpaper.errors import ChatPaperError, InvalidSourceError, ProviderError, StorageError
 from chatpaper.models import (
     ConclusionStage,
@@ -70,7 +71,6 @@ SEED_ARXIV_IDS = ["2405.15619", "2405.15234", "2405.15232", "2405.15217", "2405.
 EXAMPLE_PDF = Path(__file__).resolve().parents[2] / "examples" / "chatpaper-example.pdf"
 STAGE_TITLES = {"metadata": "Title and keywords", "summary": "Summary", "methods": "Methods",
                 "conclusion": "Conclusion"}
-STAGES = tuple(STAGE_TITLES)
 ARXIV_BOX_MAX_LINES = 2  # an ID or a link fits; anything longer scrolls inside the box
 
 

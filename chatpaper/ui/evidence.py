@@ -26,6 +26,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
+# the stages whose points the panel lists, in reading order; their titles and the points' labels are the
+# digest's own (render.markdown: page_stage_title, field_label), as in the sections above the panel
+from chatpaper.chain.prompts import STAGES
 from chatpaper.errors import ChatPaperError
 from chatpaper.models import Digest, Evidence, Paper, Point
 from chatpaper.storage import write_atomic
@@ -37,9 +40,6 @@ log = logging.getLogger(__name__)
 MAX_SESSION_CROPS = 128
 # Quotes are sentences; one far longer is cut for display (the crop shows the page itself).
 MAX_QUOTE_CHARS = 400
-# The stages whose points the panel lists, in reading order; their titles and the points' labels are
-# the digest's own (render.markdown: page_stage_title, field_label), as in the sections above the panel.
-STAGES = ("metadata", "summary", "methods", "conclusion")
 STATUS_TEXT = {"verified": "✓ Found on the cited page", "relocated": "✓ Found on another page (the page is corrected)",
                "unverified": "⚠ Not found in the paper: read this point with care"}
 LANGUAGE_NAMES = {"en": "English", "zh": "中文", "ja": "日本語", "ko": "한국어", "fr": "Français", "de": "Deutsch",
