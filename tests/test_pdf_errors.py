@@ -165,6 +165,14 @@ def test_bit_flipped_pdfs_only_raise_pdf_error(flips):
     _outcome(bytes(data))
 
 
+def test_a_page_tree_repaired_while_its_pages_are_read_keeps_the_pages_read(tmp_path):
+    """A flipped bit that hypothesis found: MuPDF reads both pages, then its repair counts none."""
+    data = bytearray(_VALID)
+    data[1586] ^= 1
+    paper = _parse(bytes(data), tmp_path)
+    assert paper.pages == len(paper.page_texts) == 2
+
+
 def test_a_failing_step_degrades_with_a_warning(tmp_path, monkeypatch):
     import chatpaper.pdf.reader as reader
 

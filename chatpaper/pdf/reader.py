@@ -206,7 +206,7 @@ def _parse_document(doc: pymupdf.Document, *, out_dir: Path, settings: Settings,
         abstract_page=front.abstract_page,
         abstract_en_page=front.abstract_en_page,
         keywords=front.keywords,
-        pages=doc.page_count,
+        pages=len(page_texts),  # the pages read: a repair while reading them can leave doc.page_count at 0
         sections=sections,
         code_urls=complete_from_annotations(_code_urls(front.abstract, text, lines), link_uris(doc)),
         arxiv_stamp=_arxiv_stamp(doc) or _abstract_arxiv_id(front.abstract),

@@ -5,7 +5,7 @@ heading, role, paragraph, page text or figure; a new or renamed Paper field), so
 by an earlier parser is parsed again. A change that only makes parsing faster keeps it.
 """
 
-PARSER_VERSION = "10"  # 10: Paper.abstract_page and abstract_en_page (the LLM document cites them)
+PARSER_VERSION = "10"  # 10: Paper.abstract_page and abstract_en_page (the LLM document cites them); pages = the pages read
 # 9: a caption printed inside its figure's image, read by OCR (Figure.caption_source)
 # 8: shifted Latin gets its word spaces back (from the character boxes)
 # 7: a thesis cover's university (set larger) is not its title
